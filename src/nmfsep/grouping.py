@@ -1,0 +1,299 @@
+"""Strategies that assign the K components to ``n_sources`` sources.
+
+Every strategy is a function ``(W, H, n_sources, context) -> labels`` with
+``labels`` of shape ``(K,)`` holding source indices ``0 .. n_sources-1``,
+each source receiving at least one component.  They are looked up by name in
+:data:`STRATEGIES`; :func:`group` is the one entry point.
+
+==============  ===========================================================
+name            what it uses
+==============  ===========================================================
+``manual``      lists of component indices given by a person
+``spectral``    where each basis spectrum lies in frequency (centroid);
+                sources ordered from low to high
+``timbre``      k-means on MFCCs of the basis spectra (NMF-MFCC,
+                Spiertz & Gnann 2009)
+``percussive``  two-means on the share of each component's rebuilt
+                spectrogram that a median-filter HPSS calls percussive and
+                on the spikiness of its activation; with more than two
+                sources, the pitched components are split further by timbre;
+                the percussive source comes first
+``auto``        k-means on MFCCs of the bases together with the
+                percussiveness and spikiness of each component (the
+                default); the most percussive source comes first
+==============  ===========================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from .errors import ParameterError
+from .features import basis_mfcc, percussive_mask, percussiveness, spectral_centroid, spikiness
+
+__all__ = ["GroupingContext", "STRATEGIES", "group", "parse_groups", "labels_from_groups", "kmeans"]
+
+
+@dataclass
+class GroupingContext:
+    """What a strategy may know besides ``W`` and ``H``.
+
+    Attributes
+    ----------
+    sr : int
+        Sample rate, to put the bins on a frequency axis.
+    V : np.ndarray, optional, shape=(bins, frames)
+        The factorized spectrogram (for HPSS-informed features).
+    groups : sequence of sequences of int, optional
+        For ``manual``.
+    random_state : int or None
+    """
+
+    sr: int
+    V: np.ndarray | None = None
+    groups: Sequence[Sequence[int]] | None = None
+    random_state: int | None = None
+
+    @cached_property
+    def percussive(self) -> np.ndarray:
+        """Soft percussive mask of ``V``, computed once."""
+        if self.V is None:
+            raise ParameterError("this grouping needs the spectrogram V")
+        return percussive_mask(self.V)
+
+
+Strategy = Callable[[np.ndarray, np.ndarray, int, GroupingContext], np.ndarray]
+
+
+def kmeans(
+    X: np.ndarray, k: int, *, n_init: int = 10, max_iter: int = 100,
+    random_state: int | None = None,
+) -> np.ndarray:
+    """K-means with k-means++ seeding; every cluster keeps at least one point.
+
+    Parameters
+    ----------
+    X : np.ndarray, shape=(n_points, n_features)
+    k : int
+
+    Returns
+    -------
+    labels : np.ndarray, shape=(n_points,)
+    """
+    X = np.asarray(X, dtype=np.float64)
+    n = X.shape[0]
+    if k >= n:
+        return np.arange(n) % k
+    rng = np.random.default_rng(random_state)
+    best, best_inertia = None, np.inf
+    for _ in range(n_init):
+        centres = [X[rng.integers(n)]]
+        for _ in range(1, k):
+            d2 = np.min([np.sum((X - c) ** 2, axis=1) for c in centres], axis=0)
+            total = d2.sum()
+            index = rng.choice(n, p=d2 / total) if total > 0 else rng.integers(n)
+            centres.append(X[index])
+        C = np.array(centres)
+        labels = np.zeros(n, dtype=int)
+        for _ in range(max_iter):
+            d2 = ((X[:, None, :] - C[None]) ** 2).sum(axis=2)
+            labels = _fill_empty(np.argmin(d2, axis=1), d2, k)
+            newC = np.array([X[labels == j].mean(axis=0) for j in range(k)])
+            if np.allclose(newC, C):
+                break
+            C = newC
+        inertia = float(((X - C[labels]) ** 2).sum())
+        if inertia < best_inertia - 1e-12:
+            best, best_inertia = labels, inertia
+    return best
+
+
+def _fill_empty(labels: np.ndarray, d2: np.ndarray, k: int) -> np.ndarray:
+    """Give every empty cluster the point that fits its own cluster worst."""
+    labels = labels.copy()
+    for j in range(k):
+        if not np.any(labels == j):
+            own = d2[np.arange(len(labels)), labels]
+            counts = np.bincount(labels, minlength=k)
+            candidates = np.where(counts[labels] > 1)[0]
+            labels[candidates[np.argmax(own[candidates])]] = j
+    return labels
+
+
+def _order_by(labels: np.ndarray, key: np.ndarray, n_sources: int) -> np.ndarray:
+    """Renumber clusters so that their mean ``key`` increases with the source index."""
+    means = np.array([key[labels == j].mean() if np.any(labels == j) else np.inf
+                      for j in range(n_sources)])
+    rank = np.empty(n_sources, dtype=int)
+    rank[np.argsort(means, kind="stable")] = np.arange(n_sources)
+    return rank[labels]
+
+
+def _zscore(X: np.ndarray) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float64)
+    return (X - X.mean(axis=0)) / np.maximum(X.std(axis=0), 1e-9)
+
+
+def _log_centroid(W: np.ndarray, context: GroupingContext) -> np.ndarray:
+    return np.log(np.maximum(spectral_centroid(W, context.sr), 1.0))
+
+
+def labels_from_groups(groups: Sequence[Sequence[int]], n_components: int) -> np.ndarray:
+    """Turn lists of component indices into labels, checking each is used exactly once.
+
+    Raises
+    ------
+    ParameterError
+        Naming the component that is out of range, in two groups, or in none.
+    """
+    labels = np.full(n_components, -1, dtype=int)
+    for source, members in enumerate(groups):
+        if len(members) == 0:
+            raise ParameterError(f"group {source + 1} is empty; every source needs a component")
+        for index in members:
+            index = int(index)
+            if not 0 <= index < n_components:
+                raise ParameterError(
+                    f"component {index} does not exist; components are 0..{n_components - 1}"
+                )
+            if labels[index] >= 0:
+                raise ParameterError(
+                    f"component {index} is in group {labels[index] + 1} and group {source + 1}"
+                )
+            labels[index] = source
+    missing = np.flatnonzero(labels < 0)
+    if missing.size:
+        raise ParameterError(f"components {missing.tolist()} are in no group")
+    return labels
+
+
+def parse_groups(text: str) -> list[list[int]]:
+    """Parse ``"0,3,5;1,2,4"`` (``;`` between sources, ``,`` and ``a-b`` ranges within)."""
+    groups = []
+    for part in text.split(";"):
+        members: list[int] = []
+        for item in part.split(","):
+            item = item.strip()
+            if not item:
+                continue
+            first, _, last = item.partition("-")
+            try:
+                members.extend(range(int(first), int(last or first) + 1))
+            except ValueError:
+                raise ParameterError(
+                    f"malformed --groups {text!r}: {item!r} is not a component index; "
+                    "write e.g. \"0,3,5;1,2,4\""
+                ) from None
+        groups.append(members)
+    return groups
+
+
+def _manual(W, H, n_sources, context):
+    if context.groups is None:
+        raise ParameterError("grouping 'manual' needs groups, e.g. [[0, 3, 5], [1, 2, 4]]")
+    if len(context.groups) != n_sources:
+        raise ParameterError(
+            f"{len(context.groups)} groups given for {n_sources} sources; give one per source"
+        )
+    return labels_from_groups(context.groups, W.shape[1])
+
+
+def _spectral(W, H, n_sources, context):
+    key = _log_centroid(W, context)
+    labels = kmeans(key[:, None], n_sources, random_state=context.random_state)
+    return _order_by(labels, key, n_sources)
+
+
+def _timbre(W, H, n_sources, context):
+    labels = kmeans(_zscore(basis_mfcc(W, context.sr)), n_sources,
+                    random_state=context.random_state)
+    return _order_by(labels, _log_centroid(W, context), n_sources)
+
+
+def _drum_features(W, H, context) -> np.ndarray:
+    return np.column_stack([percussiveness(W, H, context.percussive), spikiness(H)])
+
+
+def _percussive(W, H, n_sources, context):
+    features = _drum_features(W, H, context)
+    score = features.mean(axis=1)
+    split = kmeans(features, 2, random_state=context.random_state)
+    drums = split == split[np.argmax(score)]
+    labels = np.zeros(W.shape[1], dtype=int)
+    pitched = np.flatnonzero(~drums)
+    if n_sources > 2:
+        if pitched.size < n_sources - 1:
+            order = np.argsort(score)
+            pitched = order[: n_sources - 1]
+            drums = ~np.isin(np.arange(W.shape[1]), pitched)
+        sub = _timbre(W[:, pitched], H[pitched], n_sources - 1, context)
+        labels[pitched] = 1 + sub
+    else:
+        labels[pitched] = 1
+    labels[drums] = 0
+    return labels
+
+
+def _auto(W, H, n_sources, context):
+    drums = _drum_features(W, H, context)
+    features = np.column_stack([_zscore(basis_mfcc(W, context.sr)), 3.0 * _zscore(drums)])
+    labels = kmeans(features, n_sources, random_state=context.random_state)
+    return _order_by(labels, -drums.mean(axis=1), n_sources)
+
+
+STRATEGIES: dict[str, Strategy] = {
+    "auto": _auto,
+    "manual": _manual,
+    "spectral": _spectral,
+    "timbre": _timbre,
+    "percussive": _percussive,
+}
+
+
+def group(
+    W: np.ndarray, H: np.ndarray, n_sources: int, strategy: str = "auto", *,
+    sr: int, V: np.ndarray | None = None, groups: Sequence[Sequence[int]] | None = None,
+    random_state: int | None = None,
+) -> np.ndarray:
+    """Assign components to sources.
+
+    Parameters
+    ----------
+    W : np.ndarray, shape=(bins, K)
+    H : np.ndarray, shape=(K, frames)
+    n_sources : int
+    strategy : str
+        A name from :data:`STRATEGIES`.
+    sr : int
+    V : np.ndarray, optional, shape=(bins, frames)
+        The factorized spectrogram, for strategies that use HPSS.
+    groups : list of lists of int, optional
+        For ``manual``.
+    random_state : int or None
+
+    Returns
+    -------
+    labels : np.ndarray of int, shape=(K,)
+    """
+    if strategy not in STRATEGIES:
+        raise ParameterError(
+            f"unknown grouping {strategy!r}; choose one of {', '.join(sorted(STRATEGIES))}"
+        )
+    n_components = W.shape[1]
+    if n_sources < 1:
+        raise ParameterError(f"n_sources must be at least 1, got {n_sources}")
+    if n_components < n_sources:
+        raise ParameterError(
+            f"{n_components} components cannot make {n_sources} sources; "
+            "use at least one component per source"
+        )
+    if strategy != "manual" and n_sources == 1:
+        return np.zeros(n_components, dtype=int)
+    context = GroupingContext(sr=sr, V=V, groups=groups, random_state=random_state)
+    labels = np.asarray(STRATEGIES[strategy](W, H, n_sources, context), dtype=int)
+    assert labels.shape == (n_components,) and set(labels) == set(range(n_sources))
+    return labels

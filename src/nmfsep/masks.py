@@ -1,0 +1,67 @@
+"""Soft masks from grouped components, and the rebuilding of sources.
+
+``mask_s = (W_s H_s)**p / sum_j (W_j H_j)**p``: the masks of all sources add
+up to one in every time-frequency bin (where the model is silent each source
+gets an equal share), so the rebuilt sources add up to the mixture.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ParameterError
+
+__all__ = ["source_models", "soft_masks", "apply_masks"]
+
+
+def source_models(W: np.ndarray, H: np.ndarray, labels: np.ndarray, n_sources: int) -> np.ndarray:
+    """Each source's model spectrogram ``W_s @ H_s``.
+
+    Returns
+    -------
+    np.ndarray, shape=(n_sources, bins, frames)
+    """
+    labels = np.asarray(labels)
+    models = np.empty((n_sources, W.shape[0], H.shape[1]), dtype=np.result_type(W, H))
+    for source in range(n_sources):
+        members = labels == source
+        np.matmul(W[:, members], H[members], out=models[source])
+    return models
+
+
+def soft_masks(models: np.ndarray, power: float = 1.0) -> np.ndarray:
+    """Masks that sum to one over sources.
+
+    Parameters
+    ----------
+    models : np.ndarray, shape=(n_sources, bins, frames), non-negative
+    power : float
+        1 (default) for ratio masks, 2 for Wiener masks.
+
+    Returns
+    -------
+    np.ndarray, shape=models.shape, in [0, 1], summing to 1 over axis 0
+    """
+    if power <= 0:
+        raise ParameterError(f"mask power must be positive, got {power}")
+    weighted = models.astype(np.float64) ** power if power != 1 else models.astype(np.float64)
+    total = weighted.sum(axis=0)
+    silent = total <= np.finfo(np.float64).tiny * 1e6
+    masks = weighted / np.where(silent, 1.0, total)
+    masks[:, silent] = 1.0 / models.shape[0]
+    return masks.astype(np.float32)
+
+
+def apply_masks(X: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """Apply every source's mask to every channel of the complex mixture STFT.
+
+    Parameters
+    ----------
+    X : np.ndarray, shape=(channels, bins, frames), complex
+    masks : np.ndarray, shape=(n_sources, bins, frames)
+
+    Returns
+    -------
+    np.ndarray, shape=(n_sources, channels, bins, frames), complex
+    """
+    return masks[:, np.newaxis] * X[np.newaxis]

@@ -1,0 +1,461 @@
+"""The factorization engine: beta-divergence NMF by multiplicative updates.
+
+Pure array functions with no audio knowledge.  ``V ≈ W @ H`` with ``V`` of
+shape ``(n_rows, n_cols)`` (frequency bins × frames), ``W`` ``(n_rows, K)`` and
+``H`` ``(K, n_cols)``.
+
+The updates are the majorization-minimization (MM) updates of Févotte & Idier
+(2011), with the exponent ``gamma(beta)`` that makes the objective
+non-increasing at every step for any ``beta`` in [0, 2].  The optional
+penalties on ``H`` keep that guarantee:
+
+* L1 sparsity ``l1_H * sum(H)`` enters the denominator of the update, which is
+  the exact minimizer of an auxiliary function for every ``beta``;
+* temporal continuity ``continuity * sum_k sum_t (H[k, t] - H[k, t-1])**2``
+  (Virtanen 2007, without his per-row normalization so the objective stays a
+  fixed function) is majorized by a separable quadratic; each element's
+  auxiliary function is then minimized by a safeguarded Newton search, and an
+  element whose step would not lower its auxiliary function keeps its value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import ParameterError
+
+__all__ = [
+    "NMFResult",
+    "beta_divergence",
+    "factorize",
+    "initialize",
+    "update_H",
+    "update_W",
+    "objective",
+]
+
+ProgressCallback = Callable[[int, float], None]
+
+
+@dataclass
+class NMFResult:
+    """The outcome of :func:`factorize`.
+
+    Attributes
+    ----------
+    W : np.ndarray, shape=(n_rows, n_components)
+    H : np.ndarray, shape=(n_components, n_cols)
+    loss_history : list of (iteration, loss)
+        The objective (divergence plus penalties), checked every few iterations.
+    n_iter : int
+    converged : bool
+        True if the relative change of the loss fell below ``tol``.
+    """
+
+    W: np.ndarray
+    H: np.ndarray
+    loss_history: list[tuple[int, float]] = field(default_factory=list)
+    n_iter: int = 0
+    converged: bool = False
+
+    @property
+    def loss(self) -> float:
+        """The last measured objective value."""
+        return self.loss_history[-1][1] if self.loss_history else float("nan")
+
+
+def _eps(dtype: np.dtype) -> float:
+    """The guard added to every denominator; tiny next to data scaled near 1."""
+    return float(np.finfo(dtype).tiny) ** 0.5 if dtype == np.float64 else 1e-12
+
+
+def _gamma(beta: float) -> float:
+    """Févotte & Idier's exponent that makes the MU an MM step."""
+    if beta < 1:
+        return 1.0 / (2.0 - beta)
+    if beta > 2:
+        return 1.0 / (beta - 1.0)
+    return 1.0
+
+
+def beta_divergence(
+    V: np.ndarray, W: np.ndarray | None = None, H: np.ndarray | None = None, beta: float = 1.0,
+    *, approx: np.ndarray | None = None,
+) -> float:
+    """Beta-divergence ``D_beta(V | WH)`` summed over all elements.
+
+    Parameters
+    ----------
+    V : np.ndarray, shape=(n_rows, n_cols), non-negative
+    W, H : np.ndarray
+        Factors; or give ``approx`` (= ``W @ H``) instead.
+    beta : float
+        0 Itakura-Saito, 1 Kullback-Leibler, 2 half squared Euclidean.
+
+    Returns
+    -------
+    float
+        Computed in float64.
+    """
+    if approx is None:
+        approx = W @ H
+    eps = _eps(V.dtype)
+    X = V.astype(np.float64, copy=False)
+    Y = np.maximum(approx, eps).astype(np.float64, copy=False)
+    if beta == 2:
+        return float(0.5 * np.sum((X - Y) ** 2))
+    if beta == 1:
+        nz = X > 0
+        return float(np.sum(X[nz] * np.log(X[nz] / Y[nz])) - X.sum() + Y.sum())
+    if beta == 0:
+        ratio = np.maximum(X, eps) / Y
+        return float(np.sum(ratio - np.log(ratio)) - ratio.size)
+    return float(
+        np.sum(X**beta + (beta - 1) * Y**beta - beta * X * Y ** (beta - 1)) / (beta * (beta - 1))
+    )
+
+
+def _penalty(H: np.ndarray, l1_H: float, continuity: float) -> float:
+    total = 0.0
+    if l1_H:
+        total += l1_H * float(H.sum(dtype=np.float64))
+    if continuity:
+        total += continuity * float(np.sum(np.diff(H.astype(np.float64), axis=1) ** 2))
+    return total
+
+
+def objective(
+    V: np.ndarray, W: np.ndarray, H: np.ndarray, beta: float = 1.0,
+    *, l1_H: float = 0.0, continuity: float = 0.0,
+) -> float:
+    """The function :func:`factorize` minimizes: divergence plus penalties on ``H``."""
+    return beta_divergence(V, W, H, beta) + _penalty(H, l1_H, continuity)
+
+
+def initialize(
+    V: np.ndarray, n_components: int, *, method: str = "nndsvda",
+    random_state: int | np.random.Generator | None = None, dtype=np.float32,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Initial factors.
+
+    Parameters
+    ----------
+    V : np.ndarray, shape=(n_rows, n_cols)
+    n_components : int
+    method : {"nndsvda", "nndsvd", "random"}
+        NNDSVD (Boutsidis & Gallopoulos 2008); "nndsvda" fills its zeros with
+        the mean of ``V``; "random" draws from a half-normal scaled to ``V``.
+    random_state : int, Generator or None
+
+    Returns
+    -------
+    W : np.ndarray, shape=(n_rows, n_components)
+    H : np.ndarray, shape=(n_components, n_cols)
+    """
+    rng = np.random.default_rng(random_state)
+    n_rows, n_cols = V.shape
+    mean = float(V.mean(dtype=np.float64))
+    if method == "random" or mean <= 0:
+        scale = np.sqrt(max(mean, 1e-12) / n_components)
+        W = scale * np.abs(rng.standard_normal((n_rows, n_components)))
+        H = scale * np.abs(rng.standard_normal((n_components, n_cols)))
+        return W.astype(dtype), H.astype(dtype)
+    if method not in ("nndsvd", "nndsvda"):
+        raise ParameterError(f"unknown init {method!r}; use 'nndsvda', 'nndsvd' or 'random'")
+    W, H = _nndsvd(V.astype(np.float64), n_components, rng)
+    if method == "nndsvda":
+        W[W == 0] = mean
+        H[H == 0] = mean
+    return W.astype(dtype), H.astype(dtype)
+
+
+def _nndsvd(V: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    rank = min(k, min(V.shape))
+    U, S, Vt = _truncated_svd(V, rank, rng)
+    W = np.zeros((V.shape[0], k))
+    H = np.zeros((k, V.shape[1]))
+    W[:, 0] = np.sqrt(S[0]) * np.abs(U[:, 0])
+    H[0, :] = np.sqrt(S[0]) * np.abs(Vt[0, :])
+    for j in range(1, rank):
+        x, y = U[:, j], Vt[j, :]
+        xp, xn = np.maximum(x, 0), np.maximum(-x, 0)
+        yp, yn = np.maximum(y, 0), np.maximum(-y, 0)
+        norms_p = np.linalg.norm(xp) * np.linalg.norm(yp)
+        norms_n = np.linalg.norm(xn) * np.linalg.norm(yn)
+        u, v, sigma = (xp, yp, norms_p) if norms_p >= norms_n else (xn, yn, norms_n)
+        u = u / max(np.linalg.norm(u), 1e-300)
+        v = v / max(np.linalg.norm(v), 1e-300)
+        W[:, j] = np.sqrt(S[j] * sigma) * u
+        H[j, :] = np.sqrt(S[j] * sigma) * v
+    return W, H
+
+
+def _truncated_svd(V: np.ndarray, rank: int, rng: np.random.Generator):
+    """Leading singular triplets; randomized range finder for large matrices."""
+    if min(V.shape) <= 4 * rank + 10 or V.size < 2_000_000:
+        U, S, Vt = np.linalg.svd(V, full_matrices=False)
+        return U[:, :rank], S[:rank], Vt[:rank]
+    sketch = rank + 10
+    Q = V @ rng.standard_normal((V.shape[1], sketch))
+    for _ in range(4):
+        Q, _ = np.linalg.qr(Q)
+        Q, _ = np.linalg.qr(V @ (V.T @ Q))
+    B = Q.T @ V
+    Ub, S, Vt = np.linalg.svd(B, full_matrices=False)
+    return (Q @ Ub)[:, :rank], S[:rank], Vt[:rank]
+
+
+def _ratio_terms(V: np.ndarray, approx: np.ndarray, beta: float, eps: float):
+    """``(V * approx**(beta-2), approx**(beta-1))``: numerator and denominator fields."""
+    if beta == 1:
+        return V / (approx + eps), None
+    if beta == 2:
+        return V, approx
+    if beta == 0:
+        inv = 1.0 / (approx + eps)
+        return V * inv * inv, inv
+    guarded = approx + eps
+    return V * guarded ** (beta - 2), guarded ** (beta - 1)
+
+
+def update_H(
+    V: np.ndarray, W: np.ndarray, H: np.ndarray, beta: float = 1.0, *,
+    l1_H: float = 0.0, continuity: float = 0.0, approx: np.ndarray | None = None,
+) -> np.ndarray:
+    """One MM update of ``H`` with ``W`` fixed; returns the new ``H`` (``H`` is not modified).
+
+    The objective :func:`objective` never increases.
+    """
+    eps = _eps(V.dtype)
+    approx = W @ H if approx is None else approx
+    num_field, den_field = _ratio_terms(V, approx, beta, eps)
+    numerator = W.T @ num_field
+    if den_field is None:
+        denominator = np.broadcast_to(W.sum(axis=0)[:, None], H.shape)
+    else:
+        denominator = W.T @ den_field
+    denominator = denominator + l1_H
+    if continuity:
+        return _continuity_step(H, numerator, denominator, beta, continuity, eps)
+    step = numerator / (denominator + eps)
+    gamma = _gamma(beta)
+    return H * (step if gamma == 1 else step**gamma)
+
+
+def update_W(
+    V: np.ndarray, W: np.ndarray, H: np.ndarray, beta: float = 1.0, *,
+    fixed_columns: np.ndarray | None = None, approx: np.ndarray | None = None,
+) -> np.ndarray:
+    """One MM update of ``W`` with ``H`` fixed; columns in ``fixed_columns`` (bool mask) stay."""
+    eps = _eps(V.dtype)
+    approx = W @ H if approx is None else approx
+    num_field, den_field = _ratio_terms(V, approx, beta, eps)
+    numerator = num_field @ H.T
+    if den_field is None:
+        denominator = np.broadcast_to(H.sum(axis=1)[None, :], W.shape)
+    else:
+        denominator = den_field @ H.T
+    step = numerator / (denominator + eps)
+    gamma = _gamma(beta)
+    W_new = W * (step if gamma == 1 else step**gamma)
+    if fixed_columns is not None:
+        W_new[:, fixed_columns] = W[:, fixed_columns]
+    return W_new
+
+
+def _continuity_step(H, numerator, denominator, beta, weight, eps, n_newton: int = 12):
+    """Minimize each element's auxiliary function for divergence + continuity.
+
+    With ``r = h / h_old`` the derivative of the auxiliary function is
+    ``f(r) = P(r) - q r**(beta-2) + 2 w d h_old r - 2 w a`` where
+    ``P(r) = p r**(beta-1)`` (beta >= 1) or ``p`` (beta < 1), ``d`` is the
+    number of neighbours of the frame and ``a`` the sum of their current values.
+    ``f`` is increasing and concave, so Newton's method started left of the
+    root climbs to it without overshooting.
+    """
+    dtype = H.dtype
+    Hd = H.astype(np.float64)
+    p = np.asarray(denominator, dtype=np.float64)
+    q = np.asarray(numerator, dtype=np.float64)
+    degree = np.full(H.shape[1], 2.0)
+    degree[0] = degree[-1] = 1.0
+    if H.shape[1] == 1:
+        degree[:] = 0.0
+    neighbours = np.zeros_like(Hd)
+    neighbours[:, 1:] += Hd[:, :-1]
+    neighbours[:, :-1] += Hd[:, 1:]
+    c = 2 * weight * degree * Hd          # coefficient of r
+    b = 2 * weight * neighbours           # constant
+    tiny = 1e-30
+
+    def deriv(r):
+        pr = p * r ** (beta - 1) if beta >= 1 else p
+        return pr - q * r ** (beta - 2) + c * r - b
+
+    def slope(r):
+        dp = p * (beta - 1) * r ** (beta - 2) if beta >= 1 else 0.0
+        return dp + q * (2 - beta) * r ** (beta - 3) + c
+
+    def aux(r):
+        if beta >= 1:
+            lin = p * r**beta / beta
+        else:
+            lin = p * r
+        if beta == 1:
+            curve = -q * np.log(r)
+        else:
+            curve = -q * r ** (beta - 1) / (beta - 1)
+        return lin + curve + 0.5 * c * r * r - b * r
+
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        r = np.ones_like(Hd)
+        above = deriv(r) > 0
+        for _ in range(60):
+            if not above.any():
+                break
+            r = np.where(above, r * 0.5, r)
+            above = above & (deriv(r) > 0) & (r > tiny)
+        for _ in range(n_newton):
+            r = r - deriv(r) / slope(r)
+            r = np.where(np.isfinite(r) & (r > tiny), r, tiny)
+        r = np.where(aux(r) <= aux(np.ones_like(r)), r, 1.0)
+    return (Hd * r).astype(dtype)
+
+
+def _validate(V, n_components, beta, max_iter, tol, l1_H, continuity):
+    if V.ndim != 2:
+        raise ParameterError(f"V must be 2-D (rows, columns), got shape {V.shape}")
+    if V.size == 0:
+        raise ParameterError("V is empty")
+    if not np.all(np.isfinite(V)):
+        raise ParameterError("V holds NaN or Inf values")
+    if V.min() < 0:
+        raise ParameterError(f"V must be non-negative, its minimum is {V.min()}")
+    if not isinstance(n_components, (int, np.integer)) or n_components < 1:
+        raise ParameterError(f"n_components must be a positive integer, got {n_components!r}")
+    if not 0 <= beta <= 2:
+        raise ParameterError(f"beta must be in [0, 2], got {beta}")
+    if max_iter < 0:
+        raise ParameterError(f"max_iter must be >= 0, got {max_iter}")
+    if tol < 0:
+        raise ParameterError(f"tol must be >= 0, got {tol}")
+    if l1_H < 0 or continuity < 0:
+        raise ParameterError("penalty weights l1_H and continuity must be >= 0")
+
+
+def factorize(
+    V: np.ndarray,
+    n_components: int,
+    *,
+    beta: float = 1.0,
+    init: str = "nndsvda",
+    W: np.ndarray | None = None,
+    H: np.ndarray | None = None,
+    fixed_W: bool | np.ndarray = False,
+    fixed_H: bool = False,
+    l1_H: float = 0.0,
+    continuity: float = 0.0,
+    max_iter: int = 200,
+    tol: float = 1e-4,
+    check_every: int = 10,
+    dtype=np.float32,
+    random_state: int | np.random.Generator | None = None,
+    callback: ProgressCallback | None = None,
+) -> NMFResult:
+    """Factorize ``V ≈ W @ H`` by minimizing the beta-divergence.
+
+    Parameters
+    ----------
+    V : np.ndarray, shape=(n_rows, n_cols), non-negative
+    n_components : int
+        K, the number of components.
+    beta : float in [0, 2]
+        0 Itakura-Saito, 1 Kullback-Leibler (default), 2 Euclidean.
+    init : {"nndsvda", "nndsvd", "random"}
+        How to start the factors that are not given.
+    W, H : np.ndarray, optional
+        Initial (or fixed) factors; the missing one is initialized.
+    fixed_W : bool or np.ndarray of bool, shape=(n_components,)
+        True keeps all of ``W``; a mask keeps only those columns
+        (for supervised and semi-supervised separation).
+    fixed_H : bool
+        Keep ``H`` as given.
+    l1_H : float
+        Weight of the L1 sparsity penalty on ``H``.
+    continuity : float
+        Weight of the temporal continuity penalty on ``H`` (Virtanen 2007).
+    max_iter : int
+    tol : float
+        Stop when the relative decrease of the objective between two checks
+        falls below ``tol``; 0 runs all ``max_iter`` iterations.
+    check_every : int
+        Iterations between objective evaluations (the loss is costly).
+    dtype : np.float32 (default) or np.float64
+    random_state : int, Generator or None
+    callback : callable(iteration, loss), optional
+        Called at every check, for progress reporting.
+
+    Returns
+    -------
+    NMFResult
+    """
+    V = np.asarray(V)
+    _validate(V, n_components, beta, max_iter, tol, l1_H, continuity)
+    V = V.astype(dtype, copy=False)
+    if W is None or H is None:
+        W0, H0 = initialize(V, n_components, method=init, random_state=random_state, dtype=dtype)
+        W = W0 if W is None else W
+        H = H0 if H is None else H
+    W = np.array(W, dtype=dtype)
+    H = np.array(H, dtype=dtype)
+    if W.shape != (V.shape[0], n_components) or H.shape != (n_components, V.shape[1]):
+        raise ParameterError(
+            f"W {W.shape} and H {H.shape} do not match V {V.shape} with {n_components} components"
+        )
+    fixed_columns = _fixed_columns(fixed_W, n_components)
+    update_all_W = not fixed_columns.all()
+    mask = fixed_columns if fixed_columns.any() else None
+    if beta == 0:
+        V = np.maximum(V, _eps(dtype))
+
+    def measure(iteration: int) -> float:
+        value = objective(V, W, H, beta, l1_H=l1_H, continuity=continuity)
+        history.append((iteration, value))
+        if callback is not None:
+            callback(iteration, value)
+        return value
+
+    history: list[tuple[int, float]] = []
+    last = measure(0)
+    converged = False
+    iteration = 0
+    for iteration in range(1, max_iter + 1):
+        if not fixed_H:
+            H = update_H(V, W, H, beta, l1_H=l1_H, continuity=continuity)
+        if update_all_W:
+            W = update_W(V, W, H, beta, fixed_columns=mask)
+        if iteration % check_every == 0 or iteration == max_iter:
+            current = measure(iteration)
+            if tol > 0 and (last - current) <= tol * abs(last):
+                converged = True
+                break
+            last = current
+        if fixed_H and not update_all_W:
+            break
+    return NMFResult(W=W, H=H, loss_history=history, n_iter=iteration, converged=converged)
+
+
+def _fixed_columns(fixed_W: bool | np.ndarray, n_components: int) -> np.ndarray:
+    if isinstance(fixed_W, (bool, np.bool_)):
+        return np.full(n_components, bool(fixed_W))
+    mask = np.asarray(fixed_W)
+    if mask.dtype != bool:
+        columns = mask.astype(int)
+        mask = np.zeros(n_components, dtype=bool)
+        mask[columns] = True
+    if mask.shape != (n_components,):
+        raise ParameterError(f"fixed_W must have one flag per component ({n_components})")
+    return mask

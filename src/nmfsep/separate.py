@@ -1,0 +1,291 @@
+"""The separation pipeline: audio → STFT → NMF → grouping → masks → sources.
+
+>>> import nmfsep
+>>> example = nmfsep.synth.drums_and_guitar(duration=4.0)
+>>> sep = nmfsep.separate(example.mixture, example.sr, n_sources=2)
+>>> sep.sources.shape
+(2, 1, 88200)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from . import grouping as grouping_
+from .audio import validate_signal
+from .errors import ParameterError
+from .features import component_features
+from .masks import apply_masks, soft_masks, source_models
+from .nmf import ProgressCallback, factorize
+from .spectral import STFTConfig, default_n_fft, istft, mixture_spectrogram, stft
+
+__all__ = ["Separation", "Separator", "separate", "default_n_components"]
+
+
+def default_n_components(n_sources: int) -> int:
+    """Components per factorization when none is asked for: 10 per source."""
+    return 10 * n_sources
+
+
+@dataclass
+class Separation:
+    """The result of a separation, able to regroup and rebuild without factorizing again.
+
+    Attributes
+    ----------
+    sources : np.ndarray, shape=(n_sources, channels, samples), float32
+        They add up to the mixture.
+    W : np.ndarray, shape=(bins, K)
+    H : np.ndarray, shape=(K, frames)
+    labels : np.ndarray of int, shape=(K,)
+        The source of each component.
+    sr : int
+    stft : STFTConfig
+    beta : float
+    mask_power : float
+    loss_history : list of (iteration, loss)
+    parameters : dict
+        Everything that produced this separation, for the record.
+    """
+
+    sources: np.ndarray
+    W: np.ndarray
+    H: np.ndarray
+    labels: np.ndarray
+    sr: int
+    stft: STFTConfig
+    beta: float = 1.0
+    mask_power: float = 1.0
+    loss_history: list[tuple[int, float]] = field(default_factory=list)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    spectrogram: np.ndarray | None = field(default=None, repr=False)
+    mixture_stft: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def n_sources(self) -> int:
+        """Number of sources."""
+        return self.sources.shape[0]
+
+    @property
+    def n_components(self) -> int:
+        """Number of NMF components, K."""
+        return self.W.shape[1]
+
+    @property
+    def n_samples(self) -> int:
+        """Length of the mixture in samples."""
+        return self.sources.shape[-1]
+
+    def _mixture_stft(self) -> np.ndarray:
+        if self.mixture_stft is None:
+            raise ParameterError("this Separation keeps no mixture STFT; it cannot rebuild audio")
+        return self.mixture_stft
+
+    def component(self, k: int) -> np.ndarray:
+        """One component's audio, rebuilt with its soft mask ``W_k H_k / WH``.
+
+        Returns
+        -------
+        np.ndarray, shape=(channels, samples)
+        """
+        if not 0 <= k < self.n_components:
+            raise ParameterError(f"component {k} does not exist; there are {self.n_components}")
+        labels = np.where(np.arange(self.n_components) == k, 0, 1)
+        masks = soft_masks(source_models(self.W, self.H, labels, 2), self.mask_power)
+        return istft(self._mixture_stft() * masks[0], self.stft, self.n_samples)
+
+    def components(self) -> np.ndarray:
+        """Every component's audio, shape=(K, channels, samples); they add up to the mixture."""
+        return np.stack([self.component(k) for k in range(self.n_components)])
+
+    def masks(self) -> np.ndarray:
+        """The soft masks of the sources, shape=(n_sources, bins, frames)."""
+        return soft_masks(source_models(self.W, self.H, self.labels, self.n_sources),
+                          self.mask_power)
+
+    def regroup(
+        self, labels: Sequence[int] | np.ndarray | None = None, *,
+        groups: Sequence[Sequence[int]] | None = None, grouping: str | None = None,
+        n_sources: int | None = None,
+    ) -> Separation:
+        """New sources from the same factorization, without factorizing again.
+
+        Give exactly one of ``labels`` (one source index per component),
+        ``groups`` (lists of component indices, one list per source) or
+        ``grouping`` (a strategy name).
+        """
+        if sum(x is not None for x in (labels, groups, grouping)) != 1:
+            raise ParameterError("give exactly one of labels, groups or grouping")
+        if groups is not None:
+            labels = grouping_.labels_from_groups(groups, self.n_components)
+        elif grouping is not None:
+            labels = grouping_.group(
+                self.W, self.H, n_sources or self.n_sources, grouping, sr=self.sr,
+                V=self.spectrogram, random_state=self.parameters.get("random_state"),
+            )
+        labels = np.asarray(labels, dtype=int)
+        if labels.shape != (self.n_components,) or labels.min() < 0:
+            raise ParameterError(f"labels must give one source index >= 0 for each of the "
+                                 f"{self.n_components} components")
+        count = int(labels.max()) + 1
+        missing = sorted(set(range(count)) - set(labels.tolist()))
+        if missing:
+            raise ParameterError(f"sources {missing} have no component")
+        sources = _rebuild(self._mixture_stft(), self.W, self.H, labels, count,
+                           self.mask_power, self.stft, self.n_samples)
+        return replace(self, sources=sources, labels=labels,
+                       parameters={**self.parameters, "n_sources": count})
+
+    def features(self) -> dict[str, np.ndarray]:
+        """Readable features of every component (centroid, flatness, percussiveness…)."""
+        mask = None
+        if self.spectrogram is not None:
+            mask = grouping_.GroupingContext(sr=self.sr, V=self.spectrogram).percussive
+        return component_features(self.W, self.H, self.sr, mask)
+
+
+def _rebuild(X, W, H, labels, n_sources, mask_power, config, n_samples) -> np.ndarray:
+    masks = soft_masks(source_models(W, H, labels, n_sources), mask_power)
+    out = np.empty((n_sources, X.shape[0], n_samples), dtype=np.float32)
+    for source in range(n_sources):
+        out[source] = istft(apply_masks(X, masks[source : source + 1])[0], config, n_samples)
+    return out
+
+
+@dataclass
+class Separator:
+    """A separation configuration to reuse across many recordings.
+
+    Every field is a keyword of :func:`separate`.
+
+    Examples
+    --------
+    >>> separator = Separator(n_sources=2, n_components=20)
+    >>> sep = separator(y, sr)  # doctest: +SKIP
+    """
+
+    n_sources: int = 2
+    n_components: int | None = None
+    beta: float = 1.0
+    grouping: str = "auto"
+    groups: Sequence[Sequence[int]] | None = None
+    n_fft: int | None = None
+    hop: int | None = None
+    window: str = "hann"
+    spectrogram_power: float = 1.0
+    mask_power: float = 1.0
+    init: str = "nndsvda"
+    max_iter: int = 200
+    tol: float = 1e-4
+    l1_H: float = 0.0
+    continuity: float = 0.0
+    random_state: int | None = 0
+
+    def __call__(self, y: np.ndarray, sr: int, *,
+                 callback: ProgressCallback | None = None) -> Separation:
+        """Separate ``y`` with this configuration."""
+        return separate(y, sr, callback=callback, **self.__dict__)
+
+
+def separate(
+    y: np.ndarray,
+    sr: int,
+    *,
+    n_sources: int = 2,
+    n_components: int | None = None,
+    beta: float = 1.0,
+    grouping: str = "auto",
+    groups: Sequence[Sequence[int]] | None = None,
+    n_fft: int | None = None,
+    hop: int | None = None,
+    window: str = "hann",
+    spectrogram_power: float = 1.0,
+    mask_power: float = 1.0,
+    init: str = "nndsvda",
+    max_iter: int = 200,
+    tol: float = 1e-4,
+    l1_H: float = 0.0,
+    continuity: float = 0.0,
+    random_state: int | None = 0,
+    callback: ProgressCallback | None = None,
+) -> Separation:
+    """Separate a recording into ``n_sources`` sources by NMF.
+
+    Parameters
+    ----------
+    y : np.ndarray, shape=(samples,) or (channels, samples)
+    sr : int
+    n_sources : int
+    n_components : int, optional
+        K; :func:`default_n_components` by default.
+    beta : float in [0, 2]
+        Divergence: 0 Itakura-Saito, 1 Kullback-Leibler, 2 Euclidean.
+    grouping : str
+        Strategy name from :data:`nmfsep.grouping.STRATEGIES`; "manual" with ``groups``.
+    groups : list of lists of int, optional
+        Component indices per source; implies ``grouping="manual"``.
+    n_fft, hop : int, optional
+        STFT frame and hop; by default about 46 ms and a quarter of it.
+    window : str
+    spectrogram_power : float
+        1 factorizes the magnitude spectrogram, 2 the power spectrogram.
+    mask_power : float
+        1 ratio masks, 2 Wiener masks.
+    init, max_iter, tol, l1_H, continuity
+        Passed to :func:`nmfsep.nmf.factorize`.
+    random_state : int or None
+        Seed for initialization and clustering; None draws fresh randomness.
+    callback : callable(iteration, loss), optional
+        Progress of the factorization.
+
+    Returns
+    -------
+    Separation
+        ``sources`` has shape ``(n_sources, channels, samples)`` and adds up to ``y``.
+    """
+    y = validate_signal(y, sr)
+    if groups is not None:
+        grouping = "manual"
+        if n_sources != len(groups):
+            n_sources = len(groups)
+    if not isinstance(n_sources, (int, np.integer)) or n_sources < 1:
+        raise ParameterError(f"n_sources must be a positive integer, got {n_sources!r}")
+    if grouping not in grouping_.STRATEGIES:
+        names = ", ".join(sorted(grouping_.STRATEGIES))
+        raise ParameterError(f"unknown grouping {grouping!r}; choose one of {names}")
+    n_components = default_n_components(n_sources) if n_components is None else n_components
+    if not isinstance(n_components, (int, np.integer)) or n_components < n_sources:
+        raise ParameterError(
+            f"n_components ({n_components}) must be an integer >= n_sources ({n_sources})"
+        )
+    n_fft = default_n_fft(sr) if n_fft is None else int(n_fft)
+    config = STFTConfig(n_fft=n_fft, hop=n_fft // 4 if hop is None else int(hop), window=window)
+
+    X = stft(y, config)
+    V = mixture_spectrogram(X, spectrogram_power)
+    scale = float(V.mean(dtype=np.float64))
+    V_unit = V / scale if scale > 0 else V
+    result = factorize(
+        V_unit, n_components, beta=beta, init=init, max_iter=max_iter, tol=tol, l1_H=l1_H,
+        continuity=continuity, random_state=random_state, callback=callback,
+    )
+    W = result.W * np.float32(scale if scale > 0 else 1.0)
+    labels = grouping_.group(W, result.H, n_sources, grouping, sr=sr, V=V_unit, groups=groups,
+                             random_state=random_state)
+    sources = _rebuild(X, W, result.H, labels, n_sources, mask_power, config, y.shape[1])
+    parameters = dict(
+        n_sources=n_sources, n_components=n_components, beta=beta, grouping=grouping,
+        n_fft=config.n_fft, hop=config.hop, window=window, spectrogram_power=spectrogram_power,
+        mask_power=mask_power, init=init, max_iter=max_iter, tol=tol, l1_H=l1_H,
+        continuity=continuity, random_state=random_state, n_iter=result.n_iter,
+        converged=result.converged,
+    )
+    return Separation(
+        sources=sources, W=W, H=result.H, labels=labels, sr=sr, stft=config, beta=beta,
+        mask_power=mask_power, loss_history=result.loss_history, parameters=parameters,
+        spectrogram=V_unit, mixture_stft=X,
+    )

@@ -1,0 +1,88 @@
+import os
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from nmfsep.audio import load, save
+from nmfsep.errors import AudioError, OutputError
+
+
+@pytest.mark.parametrize(
+    "fmt, subtype, tolerance",
+    [("WAV", "PCM_U8", 1e-2), ("WAV", "PCM_16", 1e-4), ("WAV", "PCM_24", 1e-6),
+     ("WAV", "PCM_32", 1e-8), ("WAV", "FLOAT", 1e-7), ("FLAC", "PCM_16", 1e-4),
+     ("FLAC", "PCM_24", 1e-6), ("OGG", "VORBIS", None), ("MP3", "MPEG_LAYER_III", None)],
+)
+@pytest.mark.parametrize("channels", [1, 2, 3])
+def test_load_reads_formats_bit_depths_and_channels(tmp_path, rng, fmt, subtype, tolerance,
+                                                     channels):
+    if fmt not in sf.available_formats():
+        pytest.skip(f"libsndfile here has no {fmt}")
+    if fmt == "MP3" and channels > 2:
+        pytest.skip("MP3 holds at most two channels")
+    y = (0.5 * rng.uniform(-1, 1, (4410, channels))).astype(np.float32)
+    path = tmp_path / f"x.{fmt.lower()}"
+    sf.write(path, y, 11025, format=fmt, subtype=subtype)
+    data, sr = load(path)
+    assert sr == 11025
+    assert data.dtype == np.float32 and data.shape[0] == channels
+    if tolerance is not None:
+        assert data.shape[1] == 4410
+        assert np.max(np.abs(data - y.T)) < tolerance
+
+
+def test_save_round_trips_and_refuses_to_overwrite(tmp_path, rng):
+    y = rng.uniform(-0.5, 0.5, (2, 1000)).astype(np.float32)
+    path = save(tmp_path / "out.wav", y, 8000)
+    back, sr = load(path)
+    np.testing.assert_array_equal(back, y)
+    with pytest.raises(OutputError, match="exists already"):
+        save(path, y, 8000)
+    save(path, 0 * y, 8000, force=True)
+    assert np.all(load(path)[0] == 0)
+    assert [p.name for p in tmp_path.iterdir()] == ["out.wav"]
+
+
+def test_interrupted_save_leaves_no_partial_file(tmp_path, monkeypatch, rng):
+    def boom(*args, **kwargs):
+        with open(args[0], "wb") as handle:
+            handle.write(b"RIFF....half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sf, "write", boom)
+    with pytest.raises(KeyboardInterrupt):
+        save(tmp_path / "out.wav", rng.standard_normal((1, 100)), 8000)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [(lambda p: None, "no such file"),
+     (lambda p: p.mkdir(), "is a folder"),
+     (lambda p: p.write_bytes(b""), "the file is empty"),
+     (lambda p: p.write_text("this is not audio\n" * 20), "not a readable audio file")],
+    ids=["missing", "folder", "empty", "text"],
+)
+def test_load_names_the_file_and_the_problem(tmp_path, make, message):
+    path = tmp_path / "song.wav"
+    make(path)
+    with pytest.raises(AudioError, match=message) as info:
+        load(path)
+    assert str(path) in str(info.value)
+
+
+def test_load_rejects_a_file_with_no_samples(tmp_path):
+    path = tmp_path / "empty.wav"
+    sf.write(path, np.zeros((0, 1)), 8000)
+    with pytest.raises(AudioError, match="no samples"):
+        load(path)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
+def test_load_reports_permission_denied(tmp_path):
+    path = tmp_path / "locked.wav"
+    sf.write(path, np.zeros((10, 1)), 8000)
+    path.chmod(0)
+    with pytest.raises(AudioError, match="permission denied"):
+        load(path)

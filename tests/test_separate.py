@@ -1,0 +1,146 @@
+import numpy as np
+import pytest
+
+import nmfsep
+from nmfsep.errors import AudioError, ParameterError
+from nmfsep.masks import soft_masks, source_models
+from nmfsep.metrics import evaluate
+from nmfsep.spectral import stft
+
+# Measured on the built-in example (8 s, seed 0) with the defaults; see
+# test_default_separation_of_the_example_meets_the_floor.
+AUTO_FLOOR_DB = 4.0
+ORACLE_FLOOR_DB = 8.0
+
+
+def relative_error(a, b):
+    return np.linalg.norm(a - b) / np.linalg.norm(b)
+
+
+def test_sources_add_up_to_the_mono_mixture(example):
+    sep = nmfsep.separate(example.mixture, example.sr, n_components=8, max_iter=30)
+    assert sep.sources.shape == (2, 1, example.mixture.shape[1])
+    assert sep.sources.dtype == np.float32
+    assert relative_error(sep.sources.sum(axis=0), example.mixture) < 1e-5
+
+
+def test_stereo_keeps_channels_and_adds_up(stereo_example):
+    mix = stereo_example.mixture
+    sep = nmfsep.separate(mix, stereo_example.sr, n_sources=2, n_components=8, max_iter=30)
+    assert sep.sources.shape == (2, 2, mix.shape[1])
+    assert relative_error(sep.sources.sum(axis=0), mix) < 1e-5
+    # one set of masks for both channels: the channels of a source differ
+    assert not np.allclose(sep.sources[0, 0], sep.sources[0, 1])
+
+
+def test_one_dimensional_input_gets_a_channel_axis(example):
+    sep = nmfsep.separate(example.mixture[0], example.sr, n_components=4, max_iter=10)
+    assert sep.sources.shape == (2, 1, example.mixture.shape[1])
+
+
+def masks_sum_to_one_even_where_the_model_is_silent():
+    models = np.zeros((3, 4, 5))
+    models[0, 0, 0] = 1.0
+    masks = soft_masks(models)
+    np.testing.assert_allclose(masks.sum(axis=0), 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("power", [1.0, 2.0])
+def test_masks_sum_to_one(rng, power):
+    W, H = rng.random((20, 6)), rng.random((6, 30))
+    W[:, 0] = 0
+    labels = np.array([0, 1, 2, 0, 1, 2])
+    masks = soft_masks(source_models(W, H, labels, 3), power)
+    np.testing.assert_allclose(masks.sum(axis=0), 1.0, rtol=1e-6)
+    silent = soft_masks(np.zeros((3, 4, 5)))
+    np.testing.assert_allclose(silent, 1 / 3)
+
+
+def test_components_add_up_to_the_mixture_and_regroup_reuses_the_factorization(example):
+    sep = nmfsep.separate(example.mixture, example.sr, n_components=6, max_iter=30)
+    comps = sep.components()
+    assert comps.shape == (6, 1, example.mixture.shape[1])
+    assert relative_error(comps.sum(axis=0), example.mixture) < 1e-5
+    groups = [[0, 2, 4], [1, 3, 5]]
+    again = sep.regroup(groups=groups)
+    np.testing.assert_array_equal(again.W, sep.W)
+    np.testing.assert_allclose(again.sources[0], comps[[0, 2, 4]].sum(axis=0), atol=1e-5)
+    three = sep.regroup(labels=[0, 1, 2, 0, 1, 2])
+    assert three.sources.shape[0] == 3
+
+
+def oracle_labels(sep, true_sources):
+    """Each component to the true source it explains most energy of."""
+    power = np.stack([(np.abs(stft(s, sep.stft)) ** 2).sum(axis=0) for s in true_sources])
+    model = sep.W @ sep.H + 1e-12
+    shares = [[np.sum(np.outer(sep.W[:, k], sep.H[k]) / model * p) for p in power]
+              for k in range(sep.n_components)]
+    return np.argmax(shares, axis=1)
+
+
+def test_default_separation_of_the_example_meets_the_floor(example):
+    sep = nmfsep.separate(example.mixture, example.sr)
+    auto = evaluate(example.sources, sep.sources)
+    assert np.all(auto.sdr > AUTO_FLOOR_DB), auto.sdr
+    truth = oracle_labels(sep, example.sources)
+    groups = [np.flatnonzero(truth == s).tolist() for s in range(2)]
+    manual = evaluate(example.sources, sep.regroup(groups=groups).sources, permute=False)
+    assert np.all(manual.sdr > ORACLE_FLOOR_DB), manual.sdr
+    assert np.all(manual.sdr >= auto.sdr[np.argsort(auto.permutation)] - 0.5)
+
+
+@pytest.mark.parametrize("strategy", sorted(nmfsep.grouping.STRATEGIES.keys() - {"manual"}))
+def test_every_strategy_separates_better_than_the_mixture(example, strategy):
+    sep = nmfsep.separate(example.mixture, example.sr, grouping=strategy, n_components=16)
+    scores = evaluate(example.sources, sep.sources)
+    mixture_sdr = evaluate(example.sources, np.stack([example.mixture] * 2), permute=False).sdr
+    assert np.mean(scores.sdr) > np.mean(mixture_sdr)
+    assert relative_error(sep.sources.sum(axis=0), example.mixture) < 1e-5
+
+
+def test_separator_reuses_its_configuration(example):
+    separator = nmfsep.Separator(n_sources=2, n_components=6, max_iter=20)
+    a = separator(example.mixture, example.sr)
+    b = separator(example.mixture, example.sr)
+    np.testing.assert_array_equal(a.sources, b.sources)
+    assert a.parameters["n_components"] == 6
+
+
+def test_silent_input_gives_silent_finite_sources():
+    sep = nmfsep.separate(np.zeros(8000, dtype=np.float32), 8000, n_components=4)
+    assert np.all(np.isfinite(sep.sources)) and np.all(sep.sources == 0)
+
+
+def test_dc_input_gives_finite_sources_that_add_up():
+    y = np.full(8000, 0.5, dtype=np.float32)
+    sep = nmfsep.separate(y, 8000, n_components=4)
+    assert np.all(np.isfinite(sep.sources))
+    assert relative_error(sep.sources.sum(axis=0), y[None]) < 1e-5
+
+
+def test_input_shorter_than_a_frame_gives_a_clean_result(rng):
+    y = rng.standard_normal(100).astype(np.float32)
+    sep = nmfsep.separate(y, 22050, n_components=4)
+    assert sep.sources.shape == (2, 1, 100)
+    assert np.all(np.isfinite(sep.sources))
+    assert relative_error(sep.sources.sum(axis=0), y[None]) < 1e-5
+
+
+def test_non_finite_or_empty_input_is_a_clear_error():
+    with pytest.raises(AudioError, match="NaN or Inf"):
+        nmfsep.separate(np.array([0.0, np.nan, 1.0] * 1000), 8000)
+    with pytest.raises(AudioError, match="no samples"):
+        nmfsep.separate(np.zeros(0), 8000)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [({"n_components": 1}, "n_components"), ({"n_sources": 0}, "n_sources"),
+     ({"grouping": "nope"}, "unknown grouping"), ({"beta": 3.0}, "beta"),
+     ({"groups": [[0, 1], [1, 2]], "n_components": 3}, "component 1 is in group 1 and group 2"),
+     ({"groups": [[0], [1]], "n_components": 3}, r"components \[2\] are in no group"),
+     ({"groups": [[0, 7], [1, 2]], "n_components": 3}, "component 7 does not exist")],
+)
+def test_bad_parameters_raise_parameter_error(example, kwargs, message):
+    with pytest.raises(ParameterError, match=message):
+        nmfsep.separate(example.mixture[:, :4000], example.sr, max_iter=2, **kwargs)
