@@ -23,7 +23,7 @@ from .masks import apply_masks, soft_masks, source_models
 from .nmf import ProgressCallback, factorize
 from .spectral import STFTConfig, default_n_fft, istft, mixture_spectrogram, stft
 
-__all__ = ["Separation", "Separator", "separate", "default_n_components"]
+__all__ = ["Separation", "Separator", "separate", "default_n_components", "rebuild_sources"]
 
 
 def default_n_components(n_sources: int) -> int:
@@ -135,7 +135,7 @@ class Separation:
         missing = sorted(set(range(count)) - set(labels.tolist()))
         if missing:
             raise ParameterError(f"sources {missing} have no component")
-        sources = _rebuild(self._mixture_stft(), self.W, self.H, labels, count,
+        sources = rebuild_sources(self._mixture_stft(), self.W, self.H, labels, count,
                            self.mask_power, self.stft, self.n_samples)
         return replace(self, sources=sources, labels=labels,
                        parameters={**self.parameters, "n_sources": count})
@@ -148,7 +148,16 @@ class Separation:
         return component_features(self.W, self.H, self.sr, mask)
 
 
-def _rebuild(X, W, H, labels, n_sources, mask_power, config, n_samples) -> np.ndarray:
+def rebuild_sources(
+    X: np.ndarray, W: np.ndarray, H: np.ndarray, labels: np.ndarray, n_sources: int,
+    mask_power: float, config: STFTConfig, n_samples: int,
+) -> np.ndarray:
+    """Mask the mixture STFT ``X`` (channels, bins, frames) per source and invert it.
+
+    Returns
+    -------
+    np.ndarray, shape=(n_sources, channels, n_samples), float32
+    """
     masks = soft_masks(source_models(W, H, labels, n_sources), mask_power)
     out = np.empty((n_sources, X.shape[0], n_samples), dtype=np.float32)
     for source in range(n_sources):
@@ -276,7 +285,7 @@ def separate(
     W = result.W * np.float32(scale if scale > 0 else 1.0)
     labels = grouping_.group(W, result.H, n_sources, grouping, sr=sr, V=V_unit, groups=groups,
                              random_state=random_state)
-    sources = _rebuild(X, W, result.H, labels, n_sources, mask_power, config, y.shape[1])
+    sources = rebuild_sources(X, W, result.H, labels, n_sources, mask_power, config, y.shape[1])
     parameters = dict(
         n_sources=n_sources, n_components=n_components, beta=beta, grouping=grouping,
         n_fft=config.n_fft, hop=config.hop, window=window, spectrogram_power=spectrogram_power,
