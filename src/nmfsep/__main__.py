@@ -1,0 +1,7 @@
+"""``python -m nmfsep``: the same command line as ``nmfsep``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,542 @@
+"""The ``nmfsep`` command line: parsing, progress, messages and exit codes.
+
+No algorithm lives here; every command is a thin layer over the library.
+
+Exit codes: 0 success; 1 some inputs of a batch failed; 2 bad arguments or
+parameters; 3 unusable input audio; 4 an output cannot be written; 5 the work
+would not fit in memory; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .audio import atomic_path, load, save
+from .errors import NmfsepError, OutputError, ParameterError
+from .grouping import STRATEGIES, parse_groups
+
+__all__ = ["main", "build_parser"]
+
+EXIT_BATCH_FAILED = 1
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+class Terminated(BaseException):
+    """Raised in the main thread when SIGTERM arrives, so that cleanup runs."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated
+
+
+# ---------------------------------------------------------------- parsing
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    pass
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="more detail, and tracebacks on errors")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="nmfsep", formatter_class=_Formatter,
+        description="Separate recordings into their sources by non-negative matrix "
+                    "factorization.",
+        epilog="examples:\n  nmfsep demo\n  nmfsep separate song.wav -n 2 --names drums,guitar\n"
+               "  nmfsep components song.wav -k 16 -o comps\n"
+               "  nmfsep separate song.wav --from comps --groups \"0,3,5;1,2,4\"\n",
+    )
+    parser.add_argument("--version", action="version", version=f"nmfsep {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    sep = commands.add_parser(
+        "separate", formatter_class=_Formatter, help="separate recordings into sources",
+        description="Separate each INPUT into sources; writes OUT/<track>/<name>.wav and "
+                    "OUT/<track>/separation.json.",
+        epilog="examples:\n  nmfsep separate song.wav -n 2 --names drums,guitar\n"
+               "  nmfsep separate a.wav b.flac -o stems -k 24 --grouping timbre\n"
+               "  nmfsep separate song.wav --from comps --groups \"0,3,5;1,2,4\"\n",
+    )
+    sep.add_argument("inputs", nargs="+", metavar="INPUT", help="audio files")
+    sep.add_argument("-o", "--out", default="separated", help="output folder")
+    sep.add_argument("-n", "--sources", type=int, default=None,
+                     help="number of sources (default 2, or the number of --groups)")
+    sep.add_argument("-k", "--components", dest="n_components", type=int, default=None,
+                     help="NMF components (default 10 per source)")
+    sep.add_argument("--beta", type=float, default=1.0,
+                     help="beta-divergence: 0 Itakura-Saito, 1 Kullback-Leibler, 2 Euclidean")
+    sep.add_argument("--grouping", default="auto", metavar="NAME",
+                     help=f"how components become sources: {', '.join(sorted(STRATEGIES))}")
+    sep.add_argument("--groups", default=None, metavar="\"0,3,5;1,2,4\"",
+                     help="assign components by hand: ';' between sources, ',' within")
+    sep.add_argument("--names", default=None, help="source names, e.g. drums,guitar")
+    sep.add_argument("--format", choices=["wav", "flac"], default="wav", help="output format")
+    sep.add_argument("--seed", type=int, default=0, help="random seed")
+    sep.add_argument("--n-fft", type=int, default=None, help="STFT frame length (default ≈46 ms)")
+    sep.add_argument("--hop", type=int, default=None, help="STFT hop (default n_fft/4)")
+    sep.add_argument("--max-iter", type=int, default=200, help="NMF iterations at most")
+    sep.add_argument("--mask-power", type=float, default=1.0,
+                     help="1 ratio masks, 2 Wiener masks")
+    sep.add_argument("--from", dest="from_dir", default=None, metavar="DIR",
+                     help="reuse the factorization saved by 'nmfsep components' in DIR")
+    sep.add_argument("--components-audio", "--export-components", dest="export_components",
+                     action="store_true", help="also write every component's audio")
+    sep.add_argument("--plot", action="store_true", help="write a figure (needs nmfsep[plot])")
+    sep.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    _add_common(sep)
+
+    comp = commands.add_parser(
+        "components", formatter_class=_Formatter,
+        help="write every component as audio and a figure, to listen and pick",
+        description="Factorize INPUT and write each component as audio (component_NN.wav), "
+                    "a figure per component, an index.html to listen and decide, and the "
+                    "factorization (factorization.npz) for 'separate --from'.",
+        epilog="example:\n  nmfsep components song.wav -k 16 -o comps\n"
+               "  (listen in comps/index.html, then)\n"
+               "  nmfsep separate song.wav --from comps --groups \"0,3,5;1,2,4\"\n",
+    )
+    comp.add_argument("input", metavar="INPUT")
+    comp.add_argument("-k", "--components", dest="n_components", type=int, default=16,
+                      help="number of components")
+    comp.add_argument("-o", "--out", default=None,
+                      help="output folder (default: <track>_components)")
+    comp.add_argument("--beta", type=float, default=1.0, help="beta-divergence")
+    comp.add_argument("--seed", type=int, default=0, help="random seed")
+    comp.add_argument("--n-fft", type=int, default=None, help="STFT frame length")
+    comp.add_argument("--hop", type=int, default=None, help="STFT hop")
+    comp.add_argument("--max-iter", type=int, default=200, help="NMF iterations at most")
+    comp.add_argument("--no-plots", action="store_true", help="skip the figures")
+    comp.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    _add_common(comp)
+
+    demo = commands.add_parser(
+        "demo", formatter_class=_Formatter,
+        help="separate the built-in drums + guitar example and score it",
+        description="Make the built-in drums + guitar example, separate it automatically, "
+                    "print SDR/SIR/SAR against the truth, and write the audio and figures.",
+        epilog="example:\n  nmfsep demo -o demo\n",
+    )
+    demo.add_argument("-o", "--out", default="demo", help="output folder")
+    demo.add_argument("--duration", type=float, default=10.0, help="seconds of music")
+    demo.add_argument("--seed", type=int, default=0, help="seed of the example")
+    demo.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    _add_common(demo)
+
+    ev = commands.add_parser(
+        "eval", formatter_class=_Formatter, help="score a separation against references",
+        description="SDR/SIR/SAR (BSS Eval v3) and SI-SDR of the estimates against the "
+                    "references; files are matched by name, or by the best permutation.",
+        epilog="example:\n  nmfsep eval --reference demo/truth --estimate demo/estimates\n",
+    )
+    ev.add_argument("--reference", required=True, metavar="DIR", help="true sources")
+    ev.add_argument("--estimate", required=True, metavar="DIR", help="separated sources")
+    ev.add_argument("--json", default=None, metavar="FILE", help="also write the scores here")
+    ev.add_argument("--force", action="store_true", help="overwrite --json if it exists")
+    _add_common(ev)
+    return parser
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _names(text: str | None, n_sources: int) -> list[str]:
+    if text is None:
+        return [f"source{i + 1}" for i in range(n_sources)]
+    names = [name.strip() for name in text.split(",")]
+    if len(names) != n_sources:
+        raise ParameterError(f"--names gives {len(names)} names for {n_sources} sources")
+    for name in names:
+        if (not name or name in {".", ".."} or "/" in name or "\\" in name
+                or name.startswith(".") or "\x00" in name):
+            raise ParameterError(f"--names: {name!r} is not a valid file name")
+    if len(set(names)) != len(names):
+        raise ParameterError("--names: every source needs its own name")
+    return names
+
+
+def _check_outputs(paths: Sequence[Path], inputs: Sequence[Path], force: bool) -> None:
+    resolved_inputs = {p.resolve() for p in inputs}
+    for path in paths:
+        if path.resolve() in resolved_inputs:
+            raise OutputError(f"{path}: the output would overwrite the input")
+        if path.exists() and not force:
+            raise OutputError(f"{path}: exists already (use --force to overwrite)")
+
+
+def _write_json(path: Path, payload: dict, force: bool) -> None:
+    with atomic_path(path, force=force) as tmp:
+        tmp.write_text(json.dumps(payload, indent=2, default=_json_default) + "\n")
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(type(value).__name__)
+
+
+def _progress_callback(reporter, label: str, max_iter: int):
+    def callback(iteration: int, loss: float) -> None:
+        reporter.progress(label, iteration, max_iter, f"loss {loss:.4g}")
+    return callback
+
+
+def _component_table(separation) -> list[dict]:
+    features = separation.features()
+    rows = []
+    for k in range(separation.n_components):
+        row = {"index": k, "source": int(separation.labels[k])}
+        row.update({name: round(float(values[k]), 6) for name, values in features.items()})
+        rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------- commands
+
+
+def _separate_plan(args) -> tuple[int, list[str], list[list[int]] | None]:
+    """Check the separation arguments once, before any file is read.
+
+    Returns
+    -------
+    n_sources, names, groups
+    """
+    from .grouping import labels_from_groups
+    from .separate import default_n_components
+
+    if args.grouping not in STRATEGIES:
+        raise ParameterError(f"unknown grouping {args.grouping!r}; choose one of "
+                             f"{', '.join(sorted(STRATEGIES))}")
+    groups = parse_groups(args.groups) if args.groups else None
+    n_sources = args.sources or (len(groups) if groups else 2)
+    if n_sources < 1:
+        raise ParameterError(f"-n must be at least 1 source, got {n_sources}")
+    if groups is not None and len(groups) != n_sources:
+        raise ParameterError(f"--groups gives {len(groups)} groups for {n_sources} sources")
+    n_components = args.n_components or default_n_components(n_sources)
+    if n_components < n_sources:
+        raise ParameterError(f"n_components ({n_components}) must be an integer >= "
+                             f"n_sources ({n_sources})")
+    if groups is not None and not args.from_dir:
+        labels_from_groups(groups, n_components)
+    if not 0 <= args.beta <= 2:
+        raise ParameterError(f"--beta must be in [0, 2], got {args.beta}")
+    return n_sources, _names(args.names, n_sources), groups
+
+
+def _separate_one(path: Path, args, reporter, position: str) -> dict:
+    import nmfsep
+
+    from .store import load_factorization, restore
+
+    n_sources, names, groups = _separate_plan(args)
+    track = Path(args.out) / path.stem
+    outputs = [track / f"{name}.{args.format}" for name in names] + [track / "separation.json"]
+    _check_outputs(outputs, [path], args.force)
+
+    y, sr = load(path)
+    reporter.info(f"{position} {path}: {y.shape[0]} channel(s), {sr} Hz, "
+                  f"{y.shape[1] / sr:.1f} s")
+    started = time.perf_counter()
+    if args.from_dir:
+        sep = restore(y, sr, load_factorization(args.from_dir))
+        if groups is not None:
+            sep = sep.regroup(groups=groups)
+        else:
+            sep = sep.regroup(grouping=args.grouping, n_sources=n_sources)
+    else:
+        sep = nmfsep.separate(
+            y, sr, n_sources=n_sources, n_components=args.n_components, beta=args.beta,
+            grouping=args.grouping, groups=groups, n_fft=args.n_fft, hop=args.hop,
+            max_iter=args.max_iter, mask_power=args.mask_power, random_state=args.seed,
+            callback=_progress_callback(reporter, f"{position} NMF", args.max_iter),
+        )
+    reporter.finish_progress()
+    elapsed = time.perf_counter() - started
+
+    written = []
+    for source, target in zip(sep.sources, outputs, strict=False):
+        save(target, source, sr, force=args.force)
+        written.append(str(target))
+        reporter.debug(f"  wrote {target}")
+    if args.export_components:
+        for k in range(sep.n_components):
+            target = track / "components" / f"component_{k:02d}.{args.format}"
+            save(target, sep.component(k), sr, force=args.force)
+    if args.plot:
+        from .plot import plot_overview
+
+        plot_overview(sep, track / "separation.png", names=names, force=args.force)
+    record = {
+        "nmfsep_version": __version__,
+        "input": str(path),
+        "sample_rate": sr,
+        "channels": int(y.shape[0]),
+        "duration_s": y.shape[1] / sr,
+        "seconds": round(elapsed, 3),
+        "parameters": sep.parameters,
+        "from": args.from_dir,
+        "sources": [
+            {"name": name, "file": Path(out).name,
+             "components": np.flatnonzero(sep.labels == s).tolist()}
+            for s, (name, out) in enumerate(zip(names, written, strict=True))
+        ],
+        "labels": sep.labels.tolist(),
+        "components": _component_table(sep),
+        "loss_history": [{"iteration": i, "loss": loss} for i, loss in sep.loss_history],
+    }
+    _write_json(outputs[-1], record, args.force)
+    reporter.info(f"{position} {path} -> {track}/ ({', '.join(names)}) in {elapsed:.1f} s")
+    return record
+
+
+def _cmd_separate(args, reporter) -> int:
+    paths = [Path(p) for p in args.inputs]
+    _separate_plan(args)
+    stems: dict[str, Path] = {}
+    failures: list[tuple[Path, NmfsepError]] = []
+    for number, path in enumerate(paths, 1):
+        position = f"[{number}/{len(paths)}]"
+        try:
+            if path.stem in stems:
+                raise OutputError(f"{path}: would write to the same folder as {stems[path.stem]}")
+            stems[path.stem] = path
+            _separate_one(path, args, reporter, position)
+        except NmfsepError as exc:
+            reporter.finish_progress()
+            if str(path) not in str(exc):
+                exc = type(exc)(f"{path}: {exc}")
+            if len(paths) == 1:
+                raise exc from None
+            reporter.error(str(exc))
+            if args.verbose:
+                traceback.print_exc()
+            failures.append((path, exc))
+    if failures:
+        reporter.error(f"{len(failures)} of {len(paths)} inputs failed:")
+        for path, exc in failures:
+            print(f"  {path}: {exc}", file=sys.stderr)
+        return EXIT_BATCH_FAILED
+    return 0
+
+
+def _cmd_components(args, reporter) -> int:
+    import nmfsep
+
+    from .store import save_factorization
+
+    path = Path(args.input)
+    out = Path(args.out) if args.out else path.parent / f"{path.stem}_components"
+    y, sr = load(path)
+    k_total = args.n_components
+    if k_total is None or k_total < 1:
+        raise ParameterError(f"-k must be a positive number of components, got {k_total}")
+    plots = not args.no_plots
+    if plots:
+        try:
+            from .plot import plot_component, require_matplotlib
+
+            require_matplotlib()
+        except NmfsepError as exc:
+            reporter.info(f"no figures: {exc}")
+            plots = False
+    audio = [out / f"component_{k:02d}.wav" for k in range(k_total)]
+    figures = [out / f"component_{k:02d}.png" for k in range(k_total)] if plots else []
+    _check_outputs(audio + figures + [out / "index.html", out / "factorization.npz"],
+                   [path], args.force)
+    reporter.info(f"{path}: {y.shape[0]} channel(s), {sr} Hz, {y.shape[1] / sr:.1f} s")
+    sep = nmfsep.separate(
+        y, sr, n_sources=1, n_components=k_total, beta=args.beta, n_fft=args.n_fft,
+        hop=args.hop, max_iter=args.max_iter, random_state=args.seed,
+        callback=_progress_callback(reporter, "NMF", args.max_iter),
+    )
+    reporter.finish_progress()
+    features = sep.features()
+    for k in range(k_total):
+        save(audio[k], sep.component(k), sr, force=args.force)
+        if plots:
+            plot_component(sep, k, figures[k], force=args.force)
+        reporter.progress("writing components", k + 1, k_total)
+    reporter.finish_progress()
+    save_factorization(sep, out / "factorization.npz", force=args.force)
+    page = _index_html(path, sep, features, plots)
+    with atomic_path(out / "index.html", force=args.force) as tmp:
+        tmp.write_text(page)
+    reporter.info(f"wrote {k_total} components to {out}/ — open {out / 'index.html'}, listen, "
+                  f"then: nmfsep separate {path} --from {out} --groups \"0,1;2,3\"")
+    print(out / "index.html")
+    return 0
+
+
+def _index_html(path: Path, sep, features: dict, plots: bool) -> str:
+    rows = []
+    for k in range(sep.n_components):
+        facts = ", ".join(f"{name} {float(values[k]):.3g}" for name, values in features.items())
+        figure = (f'<img src="component_{k:02d}.png" alt="component {k}" loading="lazy">'
+                  if plots else "")
+        rows.append(
+            f'<section id="c{k}"><h2>component {k}</h2>{figure}'
+            f'<audio controls preload="none" src="component_{k:02d}.wav"></audio>'
+            f"<p>{html.escape(facts)}</p></section>"
+        )
+    title = html.escape(f"Components of {path.name}")
+    usage = html.escape(f'nmfsep separate {path} --from {path.stem}_components '
+                        '--groups "0,3,5;1,2,4"')
+    return (
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{title}</title><style>body{{font-family:sans-serif;max-width:60em;"
+        "margin:auto}} section{{border-bottom:1px solid #ccc;padding:.5em 0}} img{{width:100%}}"
+        "</style></head><body>"
+        f"<h1>{title}</h1><p>Listen to each component, note which belong together, then "
+        f"rebuild the sources from exactly these components:</p><pre>{usage}</pre>"
+        + "".join(rows) + "</body></html>\n"
+    )
+
+
+def _cmd_demo(args, reporter) -> int:
+    import nmfsep
+
+    from .metrics import evaluate
+
+    out = Path(args.out)
+    example = nmfsep.synth.drums_and_guitar(duration=args.duration, seed=args.seed)
+    names = example.names
+    files = ([out / "mixture.wav"] + [out / "truth" / f"{n}.wav" for n in names]
+             + [out / "estimates" / f"{n}.wav" for n in names] + [out / "scores.json"])
+    _check_outputs(files, [], args.force)
+    reporter.info(f"built-in example: {' + '.join(names)}, {args.duration:.0f} s at "
+                  f"{example.sr} Hz")
+    started = time.perf_counter()
+    sep = nmfsep.separate(example.mixture, example.sr, n_sources=len(names),
+                          callback=_progress_callback(reporter, "NMF", 200))
+    reporter.finish_progress()
+    elapsed = time.perf_counter() - started
+    scores = evaluate(example.sources, sep.sources)
+    estimates = sep.sources[scores.permutation]
+    save(files[0], example.mixture, example.sr, force=args.force)
+    for i in range(len(names)):
+        save(files[1 + i], example.sources[i], example.sr, force=args.force)
+        save(files[1 + len(names) + i], estimates[i], example.sr, force=args.force)
+    rows = scores.as_rows(names)
+    try:
+        from .plot import plot_overview
+
+        ordered = sep.regroup(labels=np.argsort(scores.permutation)[sep.labels])
+        plot_overview(ordered, out / "separation.png", names=names, force=args.force)
+    except NmfsepError as exc:
+        reporter.info(f"no figures: {exc}")
+    _write_json(files[-1], {"seconds": elapsed, "parameters": sep.parameters, "scores": rows},
+                args.force)
+    print(_table(rows, f"nmfsep demo: automatic separation in {elapsed:.1f} s "
+                       f"(dB, higher is better)"))
+    reporter.info(f"wrote {out}/ (mixture.wav, truth/, estimates/, scores.json)")
+    return 0
+
+
+def _table(rows: list[dict], title: str) -> str:
+    lines = [title, f"{'source':<12}{'SDR':>8}{'SIR':>8}{'SAR':>8}{'SI-SDR':>8}"]
+    for row in rows:
+        lines.append(f"{row['source']:<12}{row['sdr']:>8.2f}{row['sir']:>8.2f}"
+                     f"{row['sar']:>8.2f}{row['si_sdr']:>8.2f}")
+    return "\n".join(lines)
+
+
+def _audio_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise ParameterError(f"{folder}: not a folder")
+    files = sorted(p for p in folder.iterdir()
+                   if p.suffix.lower() in {".wav", ".flac", ".ogg", ".mp3"} and p.is_file())
+    if not files:
+        raise ParameterError(f"{folder}: holds no audio files")
+    return files
+
+
+def _cmd_eval(args, reporter) -> int:
+    from .metrics import evaluate
+
+    references = _audio_files(Path(args.reference))
+    estimates = _audio_files(Path(args.estimate))
+    by_name = {p.stem: p for p in estimates}
+    matched = all(r.stem in by_name for r in references)
+    chosen = [by_name[r.stem] for r in references] if matched else estimates
+    if len(chosen) < len(references):
+        raise ParameterError(f"{len(chosen)} estimates for {len(references)} references")
+    ref_audio = [load(p) for p in references]
+    est_audio = [load(p) for p in chosen]
+    rates = {sr for _, sr in ref_audio + est_audio}
+    if len(rates) > 1:
+        raise ParameterError(f"the files have different sample rates: {sorted(rates)}")
+    length = min(y.shape[1] for y, _ in ref_audio + est_audio)
+    channels = max(y.shape[0] for y, _ in ref_audio + est_audio)
+
+    def stack(items):
+        return np.stack([np.broadcast_to(y[:, :length], (channels, length)) for y, _ in items])
+
+    scores = evaluate(stack(ref_audio), stack(est_audio), permute=not matched)
+    rows = scores.as_rows([r.stem for r in references])
+    for row, index in zip(rows, scores.permutation, strict=True):
+        row["estimate"] = chosen[index].name
+    how = "by name" if matched else "by best permutation"
+    print(_table(rows, f"scores of {args.estimate} against {args.reference} (matched {how}, dB)"))
+    if args.json:
+        _write_json(Path(args.json), {"matched": how, "scores": rows}, args.force)
+    return 0
+
+
+COMMANDS = {"separate": _cmd_separate, "components": _cmd_components, "demo": _cmd_demo,
+            "eval": _cmd_eval}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (see the module docstring)."""
+    from .progress import Reporter
+
+    args = build_parser().parse_args(argv)
+    reporter = Reporter(0 if args.quiet else (2 if args.verbose else 1))
+    previous = None
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not in the main thread
+        pass
+    try:
+        return COMMANDS[args.command](args, reporter)
+    except NmfsepError as exc:
+        reporter.error(str(exc))
+        if args.verbose:
+            traceback.print_exc()
+        return exc.exit_code
+    except KeyboardInterrupt:
+        reporter.error("interrupted; finished outputs are complete, no partial file was left")
+        return EXIT_INTERRUPTED
+    except Terminated:
+        reporter.error("terminated; finished outputs are complete, no partial file was left")
+        return EXIT_TERMINATED
+    except MemoryError:
+        reporter.error("out of memory; try a shorter file, fewer components or a larger hop")
+        return 5
+    finally:
+        reporter.finish_progress()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

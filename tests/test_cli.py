@@ -1,0 +1,161 @@
+"""The command line, run as a user would: main([...]) in-process and a subprocess."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from nmfsep import synth
+from nmfsep.cli import main
+from nmfsep.metrics import evaluate
+
+FAST = ["--max-iter", "30", "-k", "8"]
+
+
+@pytest.fixture(scope="module")
+def song(tmp_path_factory):
+    example = synth.drums_and_guitar(duration=3.0, sr=16000, seed=2, stereo=True)
+    path = tmp_path_factory.mktemp("in") / "song.wav"
+    sf.write(path, example.mixture.T, example.sr, subtype="PCM_16")
+    return path
+
+
+def read(path):
+    data, sr = sf.read(path, always_2d=True)
+    return data.T, sr
+
+
+def test_separate_writes_named_sources_that_add_up(song, tmp_path, capsys):
+    out = tmp_path / "sep"
+    code = main(["separate", str(song), "-o", str(out), "--names", "drums,guitar", *FAST])
+    assert code == 0
+    mixture, sr = read(song)
+    parts = [read(out / "song" / f"{name}.wav") for name in ("drums", "guitar")]
+    for audio, rate in parts:
+        assert rate == sr == 16000
+        assert audio.shape == mixture.shape
+    total = parts[0][0] + parts[1][0]
+    assert np.linalg.norm(total - mixture) / np.linalg.norm(mixture) < 1e-5
+    record = json.loads((out / "song" / "separation.json").read_text())
+    assert record["parameters"]["n_components"] == 8
+    assigned = record["sources"][0]["components"] + record["sources"][1]["components"]
+    assert sorted(assigned) == list(range(8))
+    assert len(record["components"]) == 8
+    assert {"centroid_hz", "percussiveness", "spikiness"} <= record["components"][0].keys()
+    assert record["loss_history"][0]["loss"] > record["loss_history"][-1]["loss"]
+    assert capsys.readouterr().out == ""  # results in files, messages on stderr
+
+
+def test_existing_outputs_are_not_overwritten_without_force(song, tmp_path, capsys):
+    out = tmp_path / "sep"
+    assert main(["separate", str(song), "-o", str(out), "-q", *FAST]) == 0
+    before = (out / "song" / "source1.wav").read_bytes()
+    assert main(["separate", str(song), "-o", str(out), "-q", "--seed", "5", *FAST]) == 4
+    assert "exists already (use --force" in capsys.readouterr().err
+    assert (out / "song" / "source1.wav").read_bytes() == before
+    assert main(["separate", str(song), "-o", str(out), "-q", "--force", "--seed", "5",
+                 *FAST]) == 0
+
+
+def test_components_then_separate_from_reuses_the_same_components(song, tmp_path):
+    comps = tmp_path / "comps"
+    assert main(["components", str(song), "-k", "6", "-o", str(comps), "--max-iter", "30",
+                 "-q"]) == 0
+    names = sorted(p.name for p in comps.iterdir())
+    assert [f"component_{k:02d}.wav" for k in range(6)] == [n for n in names if
+                                                            n.endswith(".wav")]
+    assert "index.html" in names and "factorization.npz" in names
+    assert names.count("component_00.png") == 1
+    page = (comps / "index.html").read_text()
+    assert page.count("<audio") == 6 and "component_05.wav" in page
+    out = tmp_path / "sep"
+    assert main(["separate", str(song), "--from", str(comps), "--groups", "0,3,5;1,2,4",
+                 "-o", str(out), "-q"]) == 0
+    first, _ = read(out / "song" / "source1.wav")
+    listened = sum(read(comps / f"component_{k:02d}.wav")[0] for k in (0, 3, 5))
+    np.testing.assert_allclose(first, listened, atol=2e-4)  # 16-bit input, float output
+    record = json.loads((out / "song" / "separation.json").read_text())
+    assert record["labels"] == [0, 1, 1, 0, 1, 0]
+
+
+def test_demo_meets_the_core_floor_and_prints_a_table(tmp_path, capsys):
+    from test_separate import AUTO_FLOOR_DB
+
+    out = tmp_path / "demo"
+    assert main(["demo", "-o", str(out), "--duration", "8"]) == 0
+    table = capsys.readouterr().out
+    assert "SDR" in table and "drums" in table and "guitar" in table
+    truth = np.stack([read(out / "truth" / f"{n}.wav")[0] for n in ("drums", "guitar")])
+    estimate = np.stack([read(out / "estimates" / f"{n}.wav")[0] for n in ("drums", "guitar")])
+    scores = evaluate(truth, estimate, permute=False)
+    assert np.all(scores.sdr > AUTO_FLOOR_DB), scores.sdr
+    stored = json.loads((out / "scores.json").read_text())["scores"]
+    np.testing.assert_allclose([row["sdr"] for row in stored], scores.sdr, atol=0.05)
+
+
+def test_eval_matches_by_name_and_by_permutation(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    refs = rng.standard_normal((2, 8000)) * 0.1
+    (tmp_path / "ref").mkdir()
+    (tmp_path / "est").mkdir()
+    (tmp_path / "shuffled").mkdir()
+    for name, signal in zip(["a", "b"], refs, strict=True):
+        sf.write(tmp_path / "ref" / f"{name}.wav", signal, 8000, subtype="FLOAT")
+        sf.write(tmp_path / "est" / f"{name}.wav", signal + 0.001 * rng.standard_normal(8000),
+                 8000, subtype="FLOAT")
+    sf.write(tmp_path / "shuffled" / "x.wav", refs[1], 8000, subtype="FLOAT")
+    sf.write(tmp_path / "shuffled" / "y.wav", refs[0], 8000, subtype="FLOAT")
+    assert main(["eval", "--reference", str(tmp_path / "ref"), "--estimate",
+                 str(tmp_path / "est"), "--json", str(tmp_path / "s.json")]) == 0
+    rows = json.loads((tmp_path / "s.json").read_text())["scores"]
+    assert all(row["sdr"] > 35 for row in rows)
+    assert main(["eval", "--reference", str(tmp_path / "ref"), "--estimate",
+                 str(tmp_path / "shuffled")]) == 0
+    out = capsys.readouterr().out
+    assert "best permutation" in out
+
+
+@pytest.mark.parametrize(
+    "argv, code, message",
+    [(["separate", "{song}", "--grouping", "nope"], 2, "unknown grouping 'nope'"),
+     (["separate", "{song}", "--groups", "0,x;1"], 2, "malformed --groups"),
+     (["separate", "{song}", "--groups", "0,1,2,3;4,5,6,99"], 2, "component 99 does not exist"),
+     (["separate", "{song}", "--groups", "0,1,2,3;3,4,5,6,7"], 2, "component 3 is in group 1"),
+     (["separate", "{song}", "--names", "a,b,c"], 2, "--names gives 3 names for 2 sources"),
+     (["separate", "{song}", "--names", "../x,y"], 2, "is not a valid file name"),
+     (["separate", "{missing}"], 3, "no such file"),
+     (["separate", "{song}", "-k", "1"], 2, "n_components (1) must be"),
+     (["components", "{missing}"], 3, "no such file")],
+)
+def test_bad_arguments_give_the_promised_code_and_one_line(song, tmp_path, capsys, argv, code,
+                                                           message):
+    argv = [a.format(song=song, missing=tmp_path / "missing.wav") for a in argv]
+    assert main([*argv, "-o", str(tmp_path / "o"), "--max-iter", "5"]) == code
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+    assert sum(line.startswith("nmfsep: error:") for line in err.splitlines()) == 1
+
+
+def test_batch_separates_the_good_and_reports_the_bad(song, tmp_path, capsys):
+    bad = tmp_path / "bad.wav"
+    bad.write_text("not audio at all " * 50)
+    out = tmp_path / "sep"
+    assert main(["separate", str(bad), str(song), "-o", str(out), *FAST]) == 1
+    assert (out / "song" / "source1.wav").exists()
+    assert not (out / "bad").exists()
+    err = capsys.readouterr().err
+    assert "1 of 2 inputs failed" in err and "bad.wav" in err
+
+
+def test_module_runs_as_a_program_with_help_and_version():
+    run = subprocess.run([sys.executable, "-m", "nmfsep", "--version"], capture_output=True,
+                         text=True, check=False)
+    assert run.returncode == 0 and run.stdout.startswith("nmfsep ")
+    for command in ["separate", "components", "demo", "eval"]:
+        help_ = subprocess.run([sys.executable, "-m", "nmfsep", command, "--help"],
+                               capture_output=True, text=True, check=False)
+        assert help_.returncode == 0 and "example" in help_.stdout
