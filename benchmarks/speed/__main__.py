@@ -1,0 +1,5 @@
+"""``python -m benchmarks.speed``."""
+
+from .run import main
+
+raise SystemExit(main())

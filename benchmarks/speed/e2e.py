@@ -1,0 +1,83 @@
+"""End-to-end separation runs, each in its own process for its peak memory.
+
+``python -m benchmarks.speed.e2e song``  — ``nmfsep.separate`` with the defaults
+on the 3-minute stereo 44.1 kHz song (in memory).
+``python -m benchmarks.speed.e2e long PATH OUTDIR`` — :func:`nmfsep.longform.separate_file`
+on a long stereo file, streamed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from .worker import _status
+from .workloads import cache_dir, render_music
+
+
+def long_file(minutes: int, sr: int = 44100) -> Path:
+    """A ``minutes``-long stereo WAV: the 3-minute song repeated with varied gains."""
+    path = cache_dir() / f"long_{minutes}min_{sr}.wav"
+    if path.exists():
+        return path
+    song = render_music(180.0, sr)
+    tmp = path.with_suffix(".part")
+    with sf.SoundFile(str(tmp), "w", samplerate=sr, channels=2, subtype="FLOAT",
+                      format="WAV") as handle:
+        written, index = 0, 0
+        total = minutes * 60 * sr
+        while written < total:
+            gain = 0.6 + 0.4 * ((index * 5) % 7) / 6
+            piece = song[:, : total - written] * np.float32(gain)
+            if index % 2:
+                piece = piece[::-1]  # swap the channels every other repeat
+            handle.write(piece.T)
+            written += piece.shape[1]
+            index += 1
+    tmp.rename(path)
+    return path
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    mode = argv[0]
+    out: dict = {"mode": mode}
+    if mode == "song":
+        import nmfsep
+
+        y = render_music(180.0, 44100)
+        out["audio_seconds"] = y.shape[1] / 44100
+        baseline = _status("VmRSS")
+        start = time.perf_counter()
+        sep = nmfsep.separate(y, 44100)
+        out["seconds"] = time.perf_counter() - start
+        out["n_iter"] = sep.parameters.get("n_iter")
+        out["residual"] = float(np.abs(sep.sources.sum(axis=0) - y).max())
+    else:
+        from nmfsep.longform import separate_file
+
+        path, folder = Path(argv[1]), Path(argv[2])
+        info = sf.info(str(path))
+        out["audio_seconds"] = info.frames / info.samplerate
+        targets = [folder / f"source{i}.wav" for i in range(2)]
+        baseline = _status("VmRSS")
+        start = time.perf_counter()
+        result = separate_file(path, targets, force=True)
+        out["seconds"] = time.perf_counter() - start
+        out["n_iter"] = result.parameters.get("n_iter")
+        out["timings"] = result.timings
+    out["peak_mib"] = _status("VmHWM")
+    out["baseline_mib"] = baseline
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory():
+        raise SystemExit(main())

@@ -1,0 +1,162 @@
+"""Turn the benchmark's JSON into ``docs/performance.md``."""
+
+from __future__ import annotations
+
+import importlib.metadata as metadata
+from pathlib import Path
+
+from .machine import COUNTS
+
+PACKAGES = ["nmfsep", "numpy", "scipy", "scikit-learn", "librosa", "torch", "torchnmf", "nimfa"]
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _fmt(value, spec: str = ".3g") -> str:
+    return "—" if value is None else format(value, spec)
+
+
+def _factorization_tables(report: dict) -> list[str]:
+    lines = []
+    runs = report["runs"]
+    keys = sorted({(r["workload"], r["beta"]) for r in runs}, key=lambda k: (k[0] != "song", -k[1]
+                                                                           if k[1] != 1 else -9))
+    for workload, beta in keys:
+        group = [r for r in runs if r["workload"] == workload and r["beta"] == beta]
+        ours = next((r for r in group if r["method"] == "nmfsep" and "seconds" in r), None)
+        shape = next((r["shape"] for r in group if "shape" in r), ["?", "?"])
+        rank = next((r["rank"] for r in group if "rank" in r), "?")
+        limit = next((r["limit_seconds"] for r in group if "limit_seconds" in r), None)
+        lines += [
+            f"### {workload}, beta = {beta:g} ({shape[0]} × {shape[1]}, K = {rank}, "
+            f"{group[0]['iterations']} iterations from the same W0, H0)",
+            "",
+            f"Machine limit for one iteration: {_fmt(limit and limit * 1e3)} ms.",
+            "",
+            "| implementation | ms / iteration | × machine limit | × nmfsep | final loss "
+            "| peak RSS MiB (over baseline) |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for r in group:
+            if "error" in r:
+                lines.append(f"| {r['method']} | does not run: `{r['error'][:90]}` | | | | |")
+                continue
+            per = r["seconds_per_iteration"]
+            relative = per / ours["seconds_per_iteration"] if ours else None
+            extra = r["peak_mib"] - r["baseline_mib"]
+            lines.append(
+                f"| {r['method']} | {per * 1e3:.1f} | {r['limit_ratio']:.2f} | "
+                f"{_fmt(relative, '.2f')} | {r['loss']:.7g} | {r['peak_mib']:.0f} (+{extra:.0f}) |"
+            )
+        lines.append("")
+    return lines
+
+
+def _target_table(report: dict) -> list[str]:
+    if not report.get("targets"):
+        return []
+    lines = [
+        "## Time to scikit-learn's loss",
+        "",
+        "Target: the loss scikit-learn's MU reaches after 200 iterations from the common random "
+        "start. nmfsep starts from its own NNDSVDa initialization (its time included) with the "
+        "solver shown; the loss is checked every 5 iterations and the time of those checks is "
+        "subtracted.",
+        "",
+        "| workload | beta | nmfsep options | nmfsep iterations | nmfsep s | scikit-learn s "
+        "| speed-up |",
+        "|---|---:|---|---:|---:|---:|---:|",
+    ]
+    for t in report["targets"]:
+        options = {k: v for k, v in t.get("options", {}).items() if k != "target"}
+        seconds = t.get("seconds_to_target")
+        speedup = t["reference_seconds"] / seconds if seconds else None
+        lines.append(
+            f"| {t['workload']} | {t['beta']:g} | `{options}` | "
+            f"{_fmt(t.get('iterations_to_target'), 'd') if t.get('iterations_to_target') else '—'}"
+            f" | {_fmt(seconds)} | {t['reference_seconds']:.3g} | {_fmt(speedup, '.1f')}× |"
+        )
+    return lines + [""]
+
+
+def _end_to_end(report: dict) -> list[str]:
+    if not report.get("end_to_end"):
+        return []
+    lines = ["## End to end", "",
+             "| run | audio | wall s | × real time | peak RSS MiB | iterations |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for r in report["end_to_end"]:
+        if "error" in r:
+            lines.append(f"| {r.get('mode', '?')} | failed: `{r['error'][:120]}` | | | | |")
+            continue
+        name = {"song": "`nmfsep.separate(y, sr)` in memory, defaults",
+                "long": "`nmfsep.longform.separate_file(path, outs)` streamed, defaults"}[r["mode"]]
+        lines.append(f"| {name} | {r['audio_seconds'] / 60:.1f} min stereo 44.1 kHz | "
+                     f"{r['seconds']:.1f} | {r['audio_seconds'] / r['seconds']:.1f} | "
+                     f"{r['peak_mib']:.0f} | {r.get('n_iter')} |")
+        if r.get("timings"):
+            parts = ", ".join(f"{k} {v:.1f} s" for k, v in r["timings"].items())
+            lines.append(f"| ↳ stages | {parts} | | | | |")
+    return lines + [""]
+
+
+def write_report(report: dict, path: Path) -> None:
+    """Write the Markdown page for ``report``."""
+    m = report["machine"]
+    best = report["machine_best"]
+    measured = ", ".join(f"{x['sgemm_gflops']:.0f}" for x in report["machine_measures"])
+    loads = sorted({round(x, 1) for r in report["runs"] for x in r.get("load", [])[:1]})
+    lines = [
+        "# Performance",
+        "",
+        "Generated by `benchmarks/speed` — do not edit by hand. Command:",
+        "",
+        f"    {report['command']}",
+        "",
+        f"Run from {report['started']} to {report['finished']} (UTC) on {m.get('cpu', '?')}, "
+        f"{m.get('cores')} cores, {m.get('memory_gib')} GiB, {m.get('platform')}; "
+        f"BLAS: {'; '.join(m.get('blas', []))}.",
+        f"The machine is shared: 1-minute load average during the runs "
+        f"{min(loads, default=0)}–{max(loads, default=0)} (at the start {m['load'][0]:.1f}). "
+        "Every ratio below compares runs made in this one session; each run is its own "
+        "process, the best of the repeats is kept.",
+        "",
+        "Versions: " + ", ".join(f"{p} {_version(p)}" for p in PACKAGES) + ".",
+        "",
+        "## The machine's limit",
+        "",
+        "One iteration cannot take less than",
+        "",
+        "    limit = P * 2*M*N*K / F  +  E * 4*M*N / B",
+        "",
+        f"with F = {best['sgemm_gflops']:.0f} GFLOP/s (float32 2048³ sgemm, all cores) and "
+        f"B = {best['bandwidth_gbs']:.0f} GB/s (float32 `c = a / b` on 128 MiB arrays, bytes read "
+        "+ written), the best of the measures taken at the start, middle and end of the run "
+        f"({measured} GFLOP/s). "
+        "P products of M×N×K and E full-size float32 element-wise array passes per "
+        "iteration: "
+        + "; ".join(f"beta {b:g}: P = {p}, E = {e}" for b, (p, e) in COUNTS.items())
+        + ". E counts, for each half-update, the arrays the element-wise step must read "
+        "(V, WH) and write (the ratio fields).",
+        "",
+        "## One iteration, side by side",
+        "",
+        "Every implementation runs the same multiplicative updates from the same float32 "
+        "W0, H0 (scikit-learn's random initialization), so the final losses agree: that is "
+        "the proof of equal work. scikit-learn's time includes its input checks and its final "
+        "loss; torchnmf computes its loss every 10 iterations (it cannot be switched off); "
+        "librosa.decompose wraps scikit-learn (given the same start through a subclass). "
+        "Peak memory is the process's peak resident set (`VmHWM`); the baseline is after "
+        "imports and loading V.",
+        "",
+    ]
+    lines += _factorization_tables(report)
+    lines += _target_table(report)
+    lines += _end_to_end(report)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
