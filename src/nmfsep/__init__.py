@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from . import grouping, nmf, spectral, synth
 from .audio import load, save
+from .dictionary import Dictionary, learn_dictionary, load_dictionary
 from .errors import AudioError, NmfsepError, OutputError, ParameterError, ResourceError
 from .separate import Separation, Separator, separate
+from .stream import stream
 
 __version__ = "0.1.0"
 
@@ -21,6 +23,10 @@ __all__ = [
     "separate",
     "Separation",
     "Separator",
+    "Dictionary",
+    "learn_dictionary",
+    "load_dictionary",
+    "stream",
     "NmfsepError",
     "AudioError",
     "ParameterError",

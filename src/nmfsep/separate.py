@@ -17,6 +17,7 @@ import numpy as np
 
 from . import grouping as grouping_
 from .audio import validate_signal
+from .dictionary import Dictionary
 from .errors import ParameterError
 from .features import component_features
 from .masks import apply_masks, soft_masks, source_models
@@ -50,6 +51,8 @@ class Separation:
     loss_history : list of (iteration, loss)
     parameters : dict
         Everything that produced this separation, for the record.
+    names : list of str or None
+        The sources' names when they are known (from dictionaries), else None.
     """
 
     sources: np.ndarray
@@ -64,6 +67,7 @@ class Separation:
     parameters: dict[str, Any] = field(default_factory=dict)
     spectrogram: np.ndarray | None = field(default=None, repr=False)
     mixture_stft: np.ndarray | None = field(default=None, repr=False)
+    names: list[str] | None = None
 
     @property
     def n_sources(self) -> int:
@@ -137,7 +141,7 @@ class Separation:
             raise ParameterError(f"sources {missing} have no component")
         sources = rebuild_sources(self._mixture_stft(), self.W, self.H, labels, count,
                            self.mask_power, self.stft, self.n_samples)
-        return replace(self, sources=sources, labels=labels,
+        return replace(self, sources=sources, labels=labels, names=None,
                        parameters={**self.parameters, "n_sources": count})
 
     def features(self) -> dict[str, np.ndarray]:
@@ -177,11 +181,13 @@ class Separator:
     >>> sep = separator(y, sr)  # doctest: +SKIP
     """
 
-    n_sources: int = 2
+    n_sources: int | None = None
     n_components: int | None = None
     beta: float = 1.0
     grouping: str = "auto"
     groups: Sequence[Sequence[int]] | None = None
+    dictionaries: Sequence[Dictionary] | None = None
+    n_free_components: int = 0
     n_fft: int | None = None
     hop: int | None = None
     window: str = "hann"
@@ -204,11 +210,13 @@ def separate(
     y: np.ndarray,
     sr: int,
     *,
-    n_sources: int = 2,
+    n_sources: int | None = None,
     n_components: int | None = None,
     beta: float = 1.0,
     grouping: str = "auto",
     groups: Sequence[Sequence[int]] | None = None,
+    dictionaries: Sequence[Dictionary] | None = None,
+    n_free_components: int = 0,
     n_fft: int | None = None,
     hop: int | None = None,
     window: str = "hann",
@@ -228,15 +236,25 @@ def separate(
     ----------
     y : np.ndarray, shape=(samples,) or (channels, samples)
     sr : int
-    n_sources : int
+    n_sources : int, optional
+        2 by default; with ``dictionaries``, one per dictionary plus one (``rest``)
+        if there are free components.
     n_components : int, optional
-        K; :func:`default_n_components` by default.
+        K; :func:`default_n_components` by default.  Not with ``dictionaries``.
     beta : float in [0, 2]
         Divergence: 0 Itakura-Saito, 1 Kullback-Leibler, 2 Euclidean.
     grouping : str
         Strategy name from :data:`nmfsep.grouping.STRATEGIES`; "manual" with ``groups``.
     groups : list of lists of int, optional
         Component indices per source; implies ``grouping="manual"``.
+    dictionaries : list of Dictionary, optional
+        Supervised separation (:mod:`nmfsep.supervised`): one source per
+        dictionary, named after it, rebuilt from its fixed basis spectra; the
+        STFT parameters not given are the dictionaries'.
+    n_free_components : int
+        With ``dictionaries``: components learned from the mixture for what the
+        dictionaries do not explain (semi-supervised); they make the source
+        ``rest``, or are split by ``grouping`` if ``n_sources`` asks for more.
     n_fft, hop : int, optional
         STFT frame and hop; by default about 46 ms and a quarter of it.
     window : str
@@ -257,6 +275,22 @@ def separate(
         ``sources`` has shape ``(n_sources, channels, samples)`` and adds up to ``y``.
     """
     y = validate_signal(y, sr)
+    if dictionaries is not None:
+        if n_components is not None or groups is not None:
+            raise ParameterError("with dictionaries, give n_free_components instead of "
+                                 "n_components or groups")
+        from .supervised import separate_with_dictionaries
+
+        return separate_with_dictionaries(
+            y, sr, dictionaries, n_free_components=n_free_components, n_sources=n_sources,
+            grouping=grouping, beta=beta, n_fft=n_fft, hop=hop, window=window,
+            spectrogram_power=spectrogram_power, mask_power=mask_power, init=init,
+            max_iter=max_iter, tol=tol, l1_H=l1_H, continuity=continuity,
+            random_state=random_state, callback=callback,
+        )
+    if n_free_components:
+        raise ParameterError("n_free_components needs dictionaries (semi-supervised separation)")
+    n_sources = 2 if n_sources is None else n_sources
     if groups is not None:
         grouping = "manual"
         if n_sources != len(groups):

@@ -1,0 +1,404 @@
+"""Per-source dictionaries for supervised and semi-supervised separation.
+
+A dictionary is a matrix ``W`` of basis spectra learned by NMF from examples
+of one source alone (a few seconds of the drummer, of the singer), together
+with what it takes to use it: the source's name, the STFT parameters, the
+sample rate, the spectrogram power and the divergence it was learned with.
+
+Every column of ``W`` sums to one, so a dictionary carries no loudness: the
+activations ``H`` found on a mixture hold the level of each basis spectrum in
+each frame, and a dictionary learned from a quiet example serves a loud
+mixture as well.
+
+>>> import nmfsep
+>>> train = nmfsep.synth.drums_and_guitar(duration=3.0, seed=7)
+>>> drums = nmfsep.learn_dictionary(train.sources[0], train.sr, name="drums",
+...                                 n_components=8)
+>>> drums.W.shape
+(513, 8)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .audio import atomic_path, validate_signal
+from .errors import AudioError, ParameterError
+from .nmf import ProgressCallback, factorize
+from .spectral import STFTConfig, default_n_fft, mixture_spectrogram, stft
+
+__all__ = [
+    "Dictionary",
+    "learn_dictionary",
+    "load_dictionary",
+    "default_dictionary_size",
+    "stack_dictionaries",
+    "dictionaries_stft",
+    "initial_activations",
+    "FORMAT_VERSION",
+]
+
+FORMAT_VERSION = 1
+_NAME = re.compile(r"^\w[\w.+-]*$")
+
+
+def default_dictionary_size(n_frames: int) -> int:
+    """Components learned when none are asked for: 32, fewer for very short examples.
+
+    At most a quarter of the examples' sounding frames, so that each basis
+    spectrum is fitted to several frames.
+    """
+    return int(max(1, min(32, n_frames // 4)))
+
+
+def _check_name(name: str) -> str:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ParameterError(
+            f"dictionary name {name!r} must be a word of letters, digits, '_', '-', '+' or '.' "
+            f"(it names the source's output file)"
+        )
+    return name
+
+
+def _describe(config: STFTConfig) -> str:
+    return f"n_fft={config.n_fft}, hop={config.hop}, window={config.window}"
+
+
+@dataclass(eq=False)
+class Dictionary:
+    """Basis spectra of one source, learned from examples of it alone.
+
+    Attributes
+    ----------
+    W : np.ndarray, shape=(n_bins, n_components), float32
+        Non-negative basis spectra; every column sums to one.
+    name : str
+        The source's name; separated sources are named after it.
+    sr : int
+        Sample rate of the examples; a mixture must have the same.
+    stft : STFTConfig
+        STFT parameters of the examples; a mixture is analysed with the same.
+    beta : float
+        Divergence the dictionary was learned with.
+    spectrogram_power : float
+        1 if learned from magnitude spectrograms, 2 from power spectrograms.
+    info : dict
+        How it was learned: ``n_examples``, ``seconds``, ``n_iter``, ``loss``.
+    path : Path or None
+        The file it was loaded from, for messages.
+    """
+
+    W: np.ndarray
+    name: str
+    sr: int
+    stft: STFTConfig
+    beta: float = 1.0
+    spectrogram_power: float = 1.0
+    info: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    def __post_init__(self) -> None:
+        _check_name(self.name)
+        W = np.asarray(self.W)
+        if W.ndim != 2 or W.shape[1] == 0:
+            raise ParameterError(f"dictionary {self.name!r}: W must be (bins, components), "
+                                 f"got shape {W.shape}")
+        if W.shape[0] != self.stft.n_bins:
+            raise ParameterError(
+                f"dictionary {self.name!r}: W has {W.shape[0]} rows but n_fft={self.stft.n_fft} "
+                f"gives {self.stft.n_bins} frequency bins"
+            )
+        if not np.all(np.isfinite(W)) or W.min() < 0:
+            raise ParameterError(f"dictionary {self.name!r}: W must be finite and non-negative")
+        sums = W.sum(axis=0, dtype=np.float64)
+        if np.any(sums <= 0):
+            raise ParameterError(f"dictionary {self.name!r}: W has all-zero columns")
+        self.W = (W / sums).astype(np.float32)
+
+    @property
+    def n_components(self) -> int:
+        """Number of basis spectra."""
+        return self.W.shape[1]
+
+    def _label(self) -> str:
+        where = f" ({self.path})" if self.path is not None else ""
+        return f"dictionary {self.name!r}{where}"
+
+    def check(self, sr: int, config: STFTConfig, spectrogram_power: float = 1.0, *,
+              what: str = "the mixture") -> None:
+        """Raise unless a signal at ``sr`` analysed with ``config`` can use this dictionary.
+
+        Raises
+        ------
+        ParameterError
+            Naming both values, if the sample rate, the STFT parameters or the
+            spectrogram power differ.
+        """
+        if int(sr) != self.sr:
+            raise ParameterError(
+                f"{self._label()} was learned at {self.sr} Hz but {what} is at {sr} Hz; "
+                f"resample it or learn the dictionary again at {sr} Hz"
+            )
+        if (config.n_fft, config.hop, config.window) != (
+            self.stft.n_fft, self.stft.hop, self.stft.window
+        ):
+            raise ParameterError(
+                f"{self._label()} was learned with {_describe(self.stft)} but {what} is "
+                f"analysed with {_describe(config)}; use the same STFT parameters"
+            )
+        if float(spectrogram_power) != self.spectrogram_power:
+            raise ParameterError(
+                f"{self._label()} was learned with spectrogram_power={self.spectrogram_power:g} "
+                f"but {what} uses spectrogram_power={float(spectrogram_power):g}"
+            )
+
+    def save(self, path: str | os.PathLike, *, force: bool = False) -> Path:
+        """Write the dictionary to one ``.npz`` file, atomically.
+
+        Parameters
+        ----------
+        path : str or PathLike
+        force : bool
+            Overwrite an existing file.
+
+        Returns
+        -------
+        Path
+
+        Raises
+        ------
+        OutputError
+            If the file exists and ``force`` is false, or cannot be written.
+        """
+        path = Path(path)
+        info = {f"info_{key}": value for key, value in self.info.items()
+                if isinstance(value, (int, float, str, bool, np.number))}
+        with atomic_path(path, force=force) as tmp, open(tmp, "wb") as handle:
+            np.savez_compressed(
+                handle, format=np.str_("nmfsep-dictionary"), format_version=FORMAT_VERSION,
+                W=self.W, name=np.str_(self.name), sr=self.sr, n_fft=self.stft.n_fft,
+                hop=self.stft.hop, window=np.str_(self.stft.window), beta=self.beta,
+                spectrogram_power=self.spectrogram_power, **info,
+            )
+        return path
+
+
+def load_dictionary(path: str | os.PathLike) -> Dictionary:
+    """Read a dictionary written by :meth:`Dictionary.save`.
+
+    Raises
+    ------
+    ParameterError
+        If the file is missing, unreadable or not an nmfsep dictionary, or was
+        written by a newer nmfsep.
+    """
+    path = Path(path)
+    if not path.is_file():
+        reason = "is a folder" if path.is_dir() else "no such file"
+        raise ParameterError(f"{path}: {reason} (make a dictionary with 'nmfsep learn')")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            saved = {key: data[key] for key in data.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise ParameterError(f"{path}: not an nmfsep dictionary ({exc})") from None
+    if str(saved.get("format", "")) != "nmfsep-dictionary":
+        raise ParameterError(f"{path}: not an nmfsep dictionary")
+    version = int(saved.get("format_version", 0))
+    if version > FORMAT_VERSION:
+        raise ParameterError(f"{path}: dictionary format {version} is newer than this "
+                             f"nmfsep reads ({FORMAT_VERSION}); upgrade nmfsep")
+    try:
+        config = STFTConfig(int(saved["n_fft"]), int(saved["hop"]), str(saved["window"]))
+        info = {key[5:]: saved[key].item() for key in saved if key.startswith("info_")}
+        return Dictionary(
+            W=saved["W"], name=str(saved["name"]), sr=int(saved["sr"]), stft=config,
+            beta=float(saved["beta"]), spectrogram_power=float(saved["spectrogram_power"]),
+            info=info, path=path,
+        )
+    except KeyError as exc:
+        raise ParameterError(f"{path}: not an nmfsep dictionary (no {exc.args[0]})") from None
+    except ParameterError as exc:
+        raise ParameterError(f"{path}: {exc}") from None
+
+
+def _as_examples(y: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
+    if isinstance(y, np.ndarray):
+        return [y]
+    examples = list(y)
+    if not examples:
+        raise ParameterError("learn_dictionary needs at least one example signal")
+    return examples
+
+
+def learn_dictionary(
+    y: np.ndarray | Sequence[np.ndarray],
+    sr: int,
+    *,
+    name: str,
+    n_components: int | None = None,
+    beta: float = 1.0,
+    n_fft: int | None = None,
+    hop: int | None = None,
+    window: str = "hann",
+    spectrogram_power: float = 1.0,
+    init: str = "nndsvda",
+    max_iter: int = 200,
+    tol: float = 1e-4,
+    l1_H: float = 0.0,
+    random_state: int | None = 0,
+    callback: ProgressCallback | None = None,
+) -> Dictionary:
+    """Learn a source's dictionary by NMF of examples of that source alone.
+
+    Parameters
+    ----------
+    y : np.ndarray or sequence of np.ndarray
+        One example, shape=(samples,) or (channels, samples), or several; the
+        spectrograms of several examples are laid side by side and factorized
+        together (no frame straddles two examples).
+    sr : int
+        Sample rate of every example.
+    name : str
+        The source's name (letters, digits, ``_ - + .``).
+    n_components : int, optional
+        Number of basis spectra; :func:`default_dictionary_size` by default (32).
+    beta : float in [0, 2]
+        Divergence: 0 Itakura-Saito, 1 Kullback-Leibler, 2 Euclidean.
+    n_fft, hop : int, optional
+        STFT parameters, by default those :func:`nmfsep.separate` uses at ``sr``.
+    window : str
+    spectrogram_power : float
+        1 magnitude, 2 power; must match the separation's.
+    init, max_iter, tol, l1_H, random_state, callback
+        Passed to :func:`nmfsep.nmf.factorize`.
+
+    Returns
+    -------
+    Dictionary
+
+    Raises
+    ------
+    AudioError
+        If an example is empty or non-finite, or all of them are silent.
+    ParameterError
+        If a parameter is out of range.
+    """
+    _check_name(name)
+    n_fft = default_n_fft(sr) if n_fft is None else int(n_fft)
+    config = STFTConfig(n_fft=n_fft, hop=n_fft // 4 if hop is None else int(hop), window=window)
+    spectrograms = []
+    seconds = 0.0
+    for index, example in enumerate(_as_examples(y)):
+        signal = validate_signal(example, sr, name=f"example {index + 1}")
+        seconds += signal.shape[1] / sr
+        V = mixture_spectrogram(stft(signal, config), spectrogram_power)
+        spectrograms.append(V[:, V.sum(axis=0) > 0])
+    V = np.concatenate(spectrograms, axis=1)
+    if V.shape[1] == 0:
+        raise AudioError(f"dictionary {name!r}: the examples are silent; there is nothing "
+                         f"to learn")
+    if n_components is None:
+        n_components = default_dictionary_size(V.shape[1])
+    if not isinstance(n_components, (int, np.integer)) or n_components < 1:
+        raise ParameterError(f"n_components must be a positive integer, got {n_components!r}")
+    V = V / np.float32(V.mean(dtype=np.float64))
+    result = factorize(V, int(n_components), beta=beta, init=init, max_iter=max_iter, tol=tol,
+                       l1_H=l1_H, random_state=random_state, callback=callback)
+    W = result.W
+    alive = W.sum(axis=0) > np.finfo(np.float32).tiny
+    W = W[:, alive]
+    order = np.argsort(np.argmax(W, axis=0), kind="stable")
+    return Dictionary(
+        W=W[:, order], name=name, sr=int(sr), stft=config, beta=float(beta),
+        spectrogram_power=float(spectrogram_power),
+        info={"n_examples": len(spectrograms), "seconds": round(seconds, 3),
+              "n_iter": result.n_iter, "loss": result.loss},
+    )
+
+
+def dictionaries_stft(
+    dictionaries: Sequence[Dictionary], sr: int, *, n_fft: int | None = None,
+    hop: int | None = None, window: str | None = None, spectrogram_power: float = 1.0,
+) -> STFTConfig:
+    """The STFT to analyse a mixture with so that every dictionary applies.
+
+    Parameters not given are taken from the dictionaries; given ones must
+    agree with them.
+
+    Raises
+    ------
+    ParameterError
+        If there are no dictionaries, or the dictionaries disagree with one
+        another or with ``sr``, ``n_fft``, ``hop``, ``window`` or
+        ``spectrogram_power`` (the message names both values).
+    """
+    dictionaries = list(dictionaries)
+    if not dictionaries:
+        raise ParameterError("give at least one dictionary")
+    for item in dictionaries:
+        if not isinstance(item, Dictionary):
+            raise ParameterError(f"dictionaries must be Dictionary objects (see "
+                                 f"nmfsep.load_dictionary), got {type(item).__name__}")
+    first = dictionaries[0].stft
+    config = STFTConfig(
+        n_fft=first.n_fft if n_fft is None else int(n_fft),
+        hop=first.hop if hop is None else int(hop),
+        window=first.window if window is None else window,
+    )
+    for item in dictionaries:
+        item.check(sr, config, spectrogram_power)
+    return config
+
+
+def stack_dictionaries(
+    dictionaries: Sequence[Dictionary],
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """All dictionaries side by side.
+
+    Returns
+    -------
+    W : np.ndarray, shape=(n_bins, sum of n_components), float32
+    labels : np.ndarray of int, shape=(sum of n_components,)
+        The index of the dictionary (source) each column comes from.
+    names : list of str
+
+    Raises
+    ------
+    ParameterError
+        If two dictionaries have the same name.
+    """
+    names = [item.name for item in dictionaries]
+    for name in names:
+        if names.count(name) > 1:
+            raise ParameterError(f"two dictionaries are named {name!r}; the sources are named "
+                                 f"after their dictionaries, so give each its own name")
+    W = np.concatenate([item.W for item in dictionaries], axis=1)
+    labels = np.repeat(np.arange(len(dictionaries)), [item.n_components for item in dictionaries])
+    return W, labels, names
+
+
+def initial_activations(V: np.ndarray, n_components: int) -> np.ndarray:
+    """Activations to start from, given basis spectra that each sum to one.
+
+    Every component starts at an equal share of its frame's total, so
+    ``W @ H`` has the column sums of ``V``.  Because this start scales with each
+    frame, and the updates of ``H`` with ``W`` fixed treat every frame on its own,
+    the activations found for a frame do not depend on the other frames nor on
+    the overall level: the property that lets :func:`nmfsep.stream` run block
+    by block and match the offline result.
+
+    Returns
+    -------
+    np.ndarray, shape=(n_components, frames), V's dtype
+    """
+    share = V.sum(axis=0, dtype=np.float64) / n_components
+    return np.ascontiguousarray(np.broadcast_to(share, (n_components, V.shape[1])),
+                                dtype=V.dtype)

@@ -1,0 +1,260 @@
+"""Block-by-block supervised separation, for recordings of any length.
+
+With every source's dictionary fixed, the activations of a frame depend only
+on that frame (see :func:`nmfsep.dictionary.initial_activations`), so the
+mixture can be separated a block at a time with bounded memory and latency.
+The STFT frames that straddle two blocks are handled by keeping the last
+``n_fft`` input samples and overlap-adding the masked frames with the
+canonical dual window, exactly as :func:`nmfsep.spectral.istft` does, so the
+streamed sources add up to the mixture and match the offline
+``nmfsep.separate(y, sr, dictionaries=...)`` result (see ``docs/supervised.md``
+for the measured tolerance).
+
+>>> import nmfsep
+>>> train = nmfsep.synth.drums_and_guitar(duration=3.0, seed=7)
+>>> dicts = [nmfsep.learn_dictionary(s, train.sr, name=n, n_components=8)
+...          for s, n in zip(train.sources, train.names)]
+>>> mix = nmfsep.synth.drums_and_guitar(duration=2.0, seed=0)
+>>> blocks = list(nmfsep.stream(mix.mixture, mix.sr, dicts, block_size=8192))
+>>> sum(b.shape[-1] for b in blocks) == mix.mixture.shape[-1]
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from .audio import as_channels
+from .dictionary import Dictionary, dictionaries_stft, initial_activations, stack_dictionaries
+from .errors import AudioError, ParameterError
+from .masks import apply_masks, soft_masks, source_models
+from .nmf import factorize
+from .spectral import mixture_spectrogram
+
+__all__ = ["SourceStream", "stream", "DEFAULT_BLOCK_SIZE"]
+
+DEFAULT_BLOCK_SIZE = 1 << 15
+
+
+def _blocks_of(y: np.ndarray, block_size: int) -> Iterator[np.ndarray]:
+    for start in range(0, y.shape[-1], block_size):
+        yield y[..., start : start + block_size]
+
+
+class SourceStream:
+    """An iterator over blocks of separated sources.
+
+    Each item is a float32 array of shape ``(n_sources, channels, n)``; laid end
+    to end they have the length of the input and add up to it.  Made by
+    :func:`stream`.
+
+    Attributes
+    ----------
+    names : list of str
+        The sources, in order (the dictionaries' names).
+    sr : int
+    stft : STFTConfig
+    latency : int
+        Samples of input needed beyond an output sample before it is final:
+        ``n_fft``; add the input block size for the delay of a live stream.
+    """
+
+    def __init__(self, blocks: Iterable[np.ndarray], sr: int,
+                 dictionaries: Sequence[Dictionary], *, beta: float, mask_power: float,
+                 spectrogram_power: float, max_iter: int, tol: float, batch_frames: int,
+                 config) -> None:
+        self.W, self.labels, self.names = stack_dictionaries(dictionaries)
+        self.sr = sr
+        self.stft = config
+        self.latency = config.n_fft
+        self._blocks = iter(blocks)
+        self._options = dict(beta=beta, max_iter=max_iter, tol=tol)
+        self._mask_power = mask_power
+        self._power = spectrogram_power
+        self._batch = batch_frames
+        transform = config.transform
+        self._window = transform.win
+        self._dual = transform.dual_win
+        self._mid = transform.m_num_mid
+        self._next_frame = transform.p_min
+        start = self._frame_start(self._next_frame)
+        self._channels: int | None = None
+        self._buffer = np.zeros((0, -start))  # input samples from index self._buffer_start
+        self._buffer_start = start
+        self._output = np.zeros((len(self.names), 0, 0))
+        self._output_start = start
+        self._received = 0
+        self._emitted = 0
+        self._done = False
+
+    @property
+    def n_sources(self) -> int:
+        """Number of sources."""
+        return len(self.names)
+
+    def _frame_start(self, p: int) -> int:
+        return p * self.stft.hop - self._mid
+
+    def __iter__(self) -> SourceStream:
+        return self
+
+    def __next__(self) -> np.ndarray:
+        while not self._done:
+            block = next(self._blocks, None)
+            if block is None:
+                self._done = True
+                out = self._advance(final=True)
+            else:
+                self._take(block)
+                out = self._advance(final=False)
+            if out.shape[-1]:
+                return out
+        raise StopIteration
+
+    def _take(self, block: np.ndarray) -> None:
+        block = as_channels(block)
+        if not np.all(np.isfinite(block)):
+            raise AudioError(f"the input holds NaN or Inf samples near sample {self._received}")
+        if self._channels is None:
+            self._channels = block.shape[0]
+            self._buffer = np.zeros((self._channels, self._buffer.shape[1]))
+            self._output = np.zeros((self.n_sources, self._channels, 0))
+        elif block.shape[0] != self._channels:
+            raise ParameterError(f"a block has {block.shape[0]} channels, the stream "
+                                 f"{self._channels}")
+        self._buffer = np.concatenate([self._buffer, block.astype(np.float64)], axis=1)
+        self._received += block.shape[1]
+
+    def _advance(self, final: bool) -> np.ndarray:
+        """Separate every frame the input now allows; return the samples made final."""
+        if self._channels is None:
+            if final and self._received == 0:
+                raise AudioError("the input has no samples")
+            return np.zeros((self.n_sources, 0, 0), dtype=np.float32)
+        n_fft, hop = self.stft.n_fft, self.stft.hop
+        if final:
+            # every frame that starts before the end, zero-padded as the offline STFT pads
+            last = -(-(self._received + self._mid) // hop)  # first frame starting at/after end
+            needed = self._frame_start(last - 1) + n_fft - self._buffer_start
+            short = needed - self._buffer.shape[1]
+            if short > 0:
+                self._buffer = np.pad(self._buffer, ((0, 0), (0, short)))
+            end_frame = last
+        else:
+            available = self._buffer_start + self._buffer.shape[1]
+            end_frame = (available - n_fft + self._mid) // hop + 1
+        while self._next_frame < end_frame:
+            count = min(self._batch, end_frame - self._next_frame)
+            self._separate_frames(self._next_frame, count)
+            self._next_frame += count
+        final_until = self._received if final else min(self._received,
+                                                       self._frame_start(self._next_frame))
+        return self._emit(final_until)
+
+    def _separate_frames(self, first: int, count: int) -> None:
+        n_fft, hop = self.stft.n_fft, self.stft.hop
+        offset = self._frame_start(first) - self._buffer_start
+        span = self._buffer[:, offset : offset + (count - 1) * hop + n_fft]
+        frames = np.lib.stride_tricks.sliding_window_view(span, n_fft, axis=1)[:, ::hop]
+        # ShortTimeFFT puts the window's centre at time zero of each frame
+        segments = np.roll(frames * self._window, -self._mid, axis=-1)
+        X = np.fft.rfft(segments, axis=-1).transpose(0, 2, 1).astype(np.complex64)
+        V = mixture_spectrogram(X, self._power)
+        scale = float(V.mean(dtype=np.float64))
+        if scale > 0:
+            V = V / np.float32(scale)
+        K = self.W.shape[1]
+        result = factorize(V, K, W=self.W, H=initial_activations(V, K), fixed_W=True,
+                           **self._options)
+        masks = soft_masks(source_models(self.W, result.H, self.labels, self.n_sources),
+                           self._mask_power)
+        Y = apply_masks(X, masks).astype(np.complex128)
+        pieces = np.fft.irfft(Y, n=n_fft, axis=-2)  # (sources, channels, n_fft, count)
+        pieces = np.roll(pieces, self._mid, axis=-2) * self._dual[:, None]
+        start = self._frame_start(first) - self._output_start
+        stop = self._frame_start(first + count - 1) + n_fft - self._output_start
+        if stop > self._output.shape[-1]:
+            grow = stop - self._output.shape[-1]
+            self._output = np.pad(self._output, ((0, 0), (0, 0), (0, grow)))
+        for j in range(count):
+            at = start + j * hop
+            self._output[..., at : at + n_fft] += pieces[..., j]
+        drop = self._frame_start(first + count) - self._buffer_start
+        self._buffer = self._buffer[:, drop:]
+        self._buffer_start += drop
+
+    def _emit(self, until: int) -> np.ndarray:
+        """Hand out output samples ``[emitted, until)`` and forget them."""
+        begin = max(self._emitted, 0)
+        if until <= begin:
+            return np.zeros((self.n_sources, self._channels, 0), dtype=np.float32)
+        a, b = begin - self._output_start, until - self._output_start
+        out = self._output[..., a:b].astype(np.float32)
+        self._output = self._output[..., b:]
+        self._output_start = until
+        self._emitted = until
+        return out
+
+
+def stream(
+    y: np.ndarray | Iterable[np.ndarray],
+    sr: int,
+    dictionaries: Sequence[Dictionary],
+    *,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    beta: float = 1.0,
+    mask_power: float = 1.0,
+    spectrogram_power: float = 1.0,
+    max_iter: int = 200,
+    tol: float = 1e-4,
+    n_fft: int | None = None,
+    hop: int | None = None,
+    window: str | None = None,
+) -> SourceStream:
+    """Separate a recording block by block with fixed dictionaries (supervised).
+
+    Parameters
+    ----------
+    y : np.ndarray or iterable of np.ndarray
+        The whole mixture, shape=(samples,) or (channels, samples), cut here
+        into blocks of ``block_size``; or any iterable of such blocks (for
+        example from :func:`soundfile.blocks`, transposed), of any lengths and
+        the same number of channels.
+    sr : int
+    dictionaries : sequence of Dictionary
+        One per source; every source must have one (no free components).
+    block_size : int
+        Samples per block when ``y`` is an array; also the most frames
+        factorized at once (``block_size // hop``), which bounds the memory.
+    beta, mask_power, spectrogram_power, max_iter, tol
+        As in :func:`nmfsep.separate`; ``tol`` is applied to each batch of
+        frames instead of the whole recording.
+    n_fft, hop, window : optional
+        The dictionaries' by default; given ones must agree with them.
+
+    Returns
+    -------
+    SourceStream
+        Iterate it for blocks of shape ``(n_sources, channels, n)``.
+
+    Raises
+    ------
+    ParameterError
+        If a dictionary does not fit ``sr`` or the STFT parameters, or a
+        parameter is out of range.
+    """
+    if not isinstance(sr, (int, np.integer)) or sr <= 0:
+        raise ParameterError(f"sample rate must be a positive integer, got {sr!r}")
+    if not isinstance(block_size, (int, np.integer)) or block_size < 1:
+        raise ParameterError(f"block_size must be a positive integer, got {block_size!r}")
+    if not 0 <= beta <= 2:
+        raise ParameterError(f"beta must be in [0, 2], got {beta}")
+    config = dictionaries_stft(dictionaries, sr, n_fft=n_fft, hop=hop, window=window,
+                               spectrogram_power=spectrogram_power)
+    if isinstance(y, np.ndarray):
+        y = _blocks_of(as_channels(y), int(block_size))
+    return SourceStream(y, int(sr), dictionaries, beta=beta, mask_power=mask_power,
+                        spectrogram_power=spectrogram_power, max_iter=max_iter, tol=tol,
+                        batch_frames=max(1, int(block_size) // config.hop), config=config)
