@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import sweeps
 from .errors import ParameterError
 
 __all__ = [
@@ -72,20 +73,19 @@ def _eps(dtype: np.dtype) -> float:
     return float(np.finfo(dtype).tiny) ** 0.5 if dtype == np.float64 else 1e-12
 
 
-def _gamma(beta: float) -> float:
-    """Févotte & Idier's exponent that makes the MU an MM step."""
-    if beta < 1:
-        return 1.0 / (2.0 - beta)
-    if beta > 2:
-        return 1.0 / (beta - 1.0)
-    return 1.0
+_gamma = sweeps.gamma
 
 
 def beta_divergence(
     V: np.ndarray, W: np.ndarray | None = None, H: np.ndarray | None = None, beta: float = 1.0,
-    *, approx: np.ndarray | None = None,
+    *, approx: np.ndarray | None = None, block: int | None = None,
 ) -> float:
     """Beta-divergence ``D_beta(V | WH)`` summed over all elements.
+
+    Computed over blocks of columns, so no temporary of the size of ``V``
+    exists; float64 inputs are summed in float64 throughout, float32 inputs
+    are evaluated in float32 and accumulated in float64 (relative error about
+    1e-6, enough to stop iterations).
 
     Parameters
     ----------
@@ -94,25 +94,44 @@ def beta_divergence(
         Factors; or give ``approx`` (= ``W @ H``) instead.
     beta : float
         0 Itakura-Saito, 1 Kullback-Leibler, 2 half squared Euclidean.
+    block : int, optional
+        Columns per block; about 4 million elements by default.
 
     Returns
     -------
     float
-        Computed in float64.
     """
-    if approx is None:
-        approx = W @ H
-    eps = _eps(V.dtype)
-    X = V.astype(np.float64, copy=False)
-    Y = np.maximum(approx, eps).astype(np.float64, copy=False)
+    n_cols = V.shape[1]
+    step = block or max(1, (1 << 22) // max(1, V.shape[0]))
+    total = 0.0
+    for start in range(0, n_cols, step):
+        cols = slice(start, min(n_cols, start + step))
+        Y = approx[:, cols] if approx is not None else W @ H[:, cols]
+        total += _divergence_block(V[:, cols], Y, beta)
+    return float(total)
+
+
+def _divergence_block(X: np.ndarray, Y: np.ndarray, beta: float) -> float:
+    exact = X.dtype == np.float64 or beta not in (0, 1, 2)
+    work = np.float64 if exact else np.float32
+    eps = _eps(np.dtype(work)) if exact else 1e-12
+    X = X.astype(work, copy=False)
+    Y = np.maximum(Y, eps, dtype=work)
     if beta == 2:
-        return float(0.5 * np.sum((X - Y) ** 2))
+        Y -= X
+        return 0.5 * float(np.einsum("ij,ij->", Y, Y, dtype=np.float64))
     if beta == 1:
-        nz = X > 0
-        return float(np.sum(X[nz] * np.log(X[nz] / Y[nz])) - X.sum() + Y.sum())
+        ratio = X / Y
+        np.maximum(ratio, np.finfo(work).tiny, out=ratio)
+        np.log(ratio, out=ratio)
+        ratio *= X
+        return float(ratio.sum(dtype=np.float64) - X.sum(dtype=np.float64)
+                     + Y.sum(dtype=np.float64))
     if beta == 0:
         ratio = np.maximum(X, eps) / Y
-        return float(np.sum(ratio - np.log(ratio)) - ratio.size)
+        logs = np.log(ratio)
+        ratio -= logs
+        return float(ratio.sum(dtype=np.float64)) - ratio.size
     return float(
         np.sum(X**beta + (beta - 1) * Y**beta - beta * X * Y ** (beta - 1)) / (beta * (beta - 1))
     )
@@ -165,7 +184,7 @@ def initialize(
         return W.astype(dtype), H.astype(dtype)
     if method not in ("nndsvd", "nndsvda"):
         raise ParameterError(f"unknown init {method!r}; use 'nndsvda', 'nndsvd' or 'random'")
-    W, H = _nndsvd(V.astype(np.float64), n_components, rng)
+    W, H = _nndsvd(V, n_components, rng)
     if method == "nndsvda":
         W[W == 0] = mean
         H[H == 0] = mean
@@ -194,16 +213,21 @@ def _nndsvd(V: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray
 
 
 def _truncated_svd(V: np.ndarray, rank: int, rng: np.random.Generator):
-    """Leading singular triplets; randomized range finder for large matrices."""
+    """Leading singular triplets; randomized range finder for large matrices.
+
+    The products with ``V`` run in ``V``'s own dtype (no float64 copy of a
+    float32 ``V``); the small factorizations in float64.
+    """
     if min(V.shape) <= 4 * rank + 10 or V.size < 2_000_000:
-        U, S, Vt = np.linalg.svd(V, full_matrices=False)
+        U, S, Vt = np.linalg.svd(V.astype(np.float64), full_matrices=False)
         return U[:, :rank], S[:rank], Vt[:rank]
     sketch = rank + 10
-    Q = V @ rng.standard_normal((V.shape[1], sketch))
+    work = V.dtype
+    Q = V @ rng.standard_normal((V.shape[1], sketch)).astype(work)
     for _ in range(4):
-        Q, _ = np.linalg.qr(Q)
-        Q, _ = np.linalg.qr(V @ (V.T @ Q))
-    B = Q.T @ V
+        Q, _ = np.linalg.qr(Q.astype(np.float64))
+        Q, _ = np.linalg.qr((V @ (V.T @ Q.astype(work))).astype(np.float64))
+    B = (Q.T.astype(work) @ V).astype(np.float64)
     Ub, S, Vt = np.linalg.svd(B, full_matrices=False)
     return (Q @ Ub)[:, :rank], S[:rank], Vt[:rank]
 
@@ -364,6 +388,11 @@ def factorize(
     dtype=np.float32,
     random_state: int | np.random.Generator | None = None,
     callback: ProgressCallback | None = None,
+    solver: str = "mu",
+    inner: int = 1,
+    block_size: int | None = None,
+    backend: str = "numpy",
+    device: str | None = None,
 ) -> NMFResult:
     """Factorize ``V ≈ W @ H`` by minimizing the beta-divergence.
 
@@ -390,13 +419,30 @@ def factorize(
     max_iter : int
     tol : float
         Stop when the relative decrease of the objective between two checks
-        falls below ``tol``; 0 runs all ``max_iter`` iterations.
+        falls below ``tol``; 0 runs all ``max_iter`` iterations (and, without
+        a ``callback``, measures the objective only at the start and the end).
     check_every : int
         Iterations between objective evaluations (the loss is costly).
     dtype : np.float32 (default) or np.float64
     random_state : int, Generator or None
     callback : callable(iteration, loss), optional
         Called at every check, for progress reporting.
+    solver : {"mu", "hals"}
+        "mu": the multiplicative MM updates, for any ``beta`` and penalty.
+        "hals": hierarchical alternating least squares, ``beta = 2`` only,
+        no ``continuity``; converges in far fewer iterations.  Both never
+        increase the objective.
+    inner : int
+        Updates of ``H`` per update of ``W`` (HALS: repetitions of the cheap
+        row updates on the same products, Gillis & Glineur 2012).
+    block_size : int, optional
+        Frames per block of the cache-blocked iteration (no temporary of the
+        size of ``V`` is made); chosen from the cache size by default.
+    backend : {"numpy", "torch"}
+        "torch" runs the MU iterations with PyTorch (install the ``torch``
+        extra), on ``device``.
+    device : str, optional
+        Torch device; "cuda" when available, else "cpu".
 
     Returns
     -------
@@ -404,13 +450,14 @@ def factorize(
     """
     V = np.asarray(V)
     _validate(V, n_components, beta, max_iter, tol, l1_H, continuity)
+    _validate_solver(solver, beta, continuity, inner, backend)
     V = V.astype(dtype, copy=False)
     if W is None or H is None:
         W0, H0 = initialize(V, n_components, method=init, random_state=random_state, dtype=dtype)
         W = W0 if W is None else W
         H = H0 if H is None else H
-    W = np.array(W, dtype=dtype)
-    H = np.array(H, dtype=dtype)
+    W = np.array(W, dtype=dtype, order="C")
+    H = np.array(H, dtype=dtype, order="C")
     if W.shape != (V.shape[0], n_components) or H.shape != (n_components, V.shape[1]):
         raise ParameterError(
             f"W {W.shape} and H {H.shape} do not match V {V.shape} with {n_components} components"
@@ -420,8 +467,17 @@ def factorize(
     mask = fixed_columns if fixed_columns.any() else None
     if beta == 0:
         V = np.maximum(V, _eps(dtype))
+    if backend == "torch":
+        from .torch_backend import TorchIterator
+
+        step = TorchIterator(V, W, H, beta, eps=_eps(dtype), device=device,
+                             fixed_columns=mask, l1_H=l1_H)
+    else:
+        step = _numpy_iterator(V, W, H, beta, solver, inner, block_size, mask, l1_H, continuity)
+    quiet = tol == 0 and callback is None
 
     def measure(iteration: int) -> float:
+        step.sync()
         value = objective(V, W, H, beta, l1_H=l1_H, continuity=continuity)
         history.append((iteration, value))
         if callback is not None:
@@ -429,23 +485,82 @@ def factorize(
         return value
 
     history: list[tuple[int, float]] = []
-    last = measure(0)
     converged = False
     iteration = 0
-    for iteration in range(1, max_iter + 1):
-        if not fixed_H:
-            H = update_H(V, W, H, beta, l1_H=l1_H, continuity=continuity)
-        if update_all_W:
-            W = update_W(V, W, H, beta, fixed_columns=mask)
-        if iteration % check_every == 0 or iteration == max_iter:
-            current = measure(iteration)
-            if tol > 0 and (last - current) <= tol * abs(last):
-                converged = True
+    try:
+        last = measure(0)
+        for iteration in range(1, max_iter + 1):
+            step(update_H=not fixed_H, update_W=update_all_W)
+            if iteration == max_iter or (not quiet and iteration % check_every == 0):
+                current = measure(iteration)
+                if tol > 0 and (last - current) <= tol * abs(last):
+                    converged = True
+                    break
+                last = current
+            if fixed_H and not update_all_W:
                 break
-            last = current
-        if fixed_H and not update_all_W:
-            break
+        step.sync()
+    finally:
+        step.close()
     return NMFResult(W=W, H=H, loss_history=history, n_iter=iteration, converged=converged)
+
+
+class _NumpyIterator:
+    """Runs iterations in place on ``W`` and ``H`` with the chosen solver."""
+
+    def __init__(self, V, W, H, beta, solver, inner, block_size, mask, l1_H, continuity):
+        self.V, self.W, self.H, self.beta = V, W, H, beta
+        self.solver, self.inner, self.mask, self.l1_H = solver, inner, mask, l1_H
+        self.eps = _eps(V.dtype)
+        self.continuity_step = None
+        if continuity:
+            def continuity_step(H_, numerator, denominator):
+                return _continuity_step(H_, numerator, denominator, beta, continuity, self.eps)
+
+            self.continuity_step = continuity_step
+        block = block_size or sweeps.default_block(V.shape[0], V.dtype.itemsize)
+        self.ws = sweeps.Workspace(V.shape[0], W.shape[1], min(block, V.shape[1]), V.dtype)
+
+    def __call__(self, *, update_H: bool, update_W: bool) -> None:
+        if self.solver == "hals":
+            sweeps.hals_iteration(self.V, self.W, self.H, update_H=update_H, update_W=update_W,
+                                  fixed_columns=self.mask, l1_H=self.l1_H, inner=self.inner)
+            return
+        for _ in range(self.inner - 1 if update_H else 0):
+            sweeps.mu_iteration(self.V, self.W, self.H, self.beta, self.ws, self.eps,
+                                update_W=False, l1_H=self.l1_H,
+                                continuity_step=self.continuity_step)
+        sweeps.mu_iteration(self.V, self.W, self.H, self.beta, self.ws, self.eps,
+                            update_H=update_H, update_W=update_W, fixed_columns=self.mask,
+                            l1_H=self.l1_H, continuity_step=self.continuity_step)
+
+    def sync(self) -> None:
+        """Nothing to do: the numpy iterations work on ``W`` and ``H`` themselves."""
+
+    def close(self) -> None:
+        """Stop the workspace's threads."""
+        self.ws.close()
+
+
+def _numpy_iterator(V, W, H, beta, solver, inner, block_size, mask, l1_H, continuity):
+    return _NumpyIterator(V, W, H, beta, solver, inner, block_size, mask, l1_H, continuity)
+
+
+def _validate_solver(solver, beta, continuity, inner, backend) -> None:
+    if solver not in ("mu", "hals"):
+        raise ParameterError(f"unknown solver {solver!r}; use 'mu' or 'hals'")
+    if solver == "hals" and (beta != 2 or continuity):
+        raise ParameterError(
+            f"solver 'hals' needs beta=2 and no continuity penalty, got beta={beta}, "
+            f"continuity={continuity}; use solver='mu'"
+        )
+    if not isinstance(inner, (int, np.integer)) or inner < 1:
+        raise ParameterError(f"inner must be a positive integer, got {inner!r}")
+    if backend not in ("numpy", "torch"):
+        raise ParameterError(f"unknown backend {backend!r}; use 'numpy' or 'torch'")
+    if backend == "torch" and (solver != "mu" or continuity or inner != 1):
+        raise ParameterError("backend 'torch' supports solver='mu' without continuity "
+                             "and with inner=1")
 
 
 def _fixed_columns(fixed_W: bool | np.ndarray, n_components: int) -> np.ndarray:
