@@ -10,17 +10,28 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
-from .errors import AudioError, OutputError, ParameterError
+from .errors import AudioError, AudioWarning, OutputError, ParameterError, ResourceError
 
-__all__ = ["load", "save", "as_channels", "validate_signal", "atomic_path", "WRITE_FORMATS"]
+__all__ = ["load", "save", "as_channels", "validate_signal", "clipped_fraction", "atomic_path",
+           "WRITE_FORMATS", "MAX_ABS_SAMPLE"]
 
 WRITE_FORMATS = {"wav": ("WAV", "FLOAT"), "flac": ("FLAC", "PCM_24")}
+
+#: Largest sample magnitude accepted: beyond it the power spectrogram overflows float32.
+MAX_ABS_SAMPLE = 1e12
+
+#: Headers that claim more than this many bytes of samples are read block by block, so
+#: that a corrupt header cannot make nmfsep allocate memory for audio that is not there.
+_BLOCK_READ_ABOVE = 64 * 2**20
+_BLOCK_FRAMES = 2**18
 
 
 def load(path: str | os.PathLike) -> tuple[np.ndarray, int]:
@@ -41,6 +52,14 @@ def load(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     ------
     AudioError
         If the file is missing, a folder, unreadable, empty, corrupt or not audio.
+    ResourceError
+        If the decoded samples would not fit in the available memory.
+
+    Warns
+    -----
+    AudioWarning
+        If the file is shorter than its header says (a truncated WAV): the
+        samples that are there are returned.
     """
     path = Path(path)
     if not path.exists():
@@ -52,18 +71,78 @@ def load(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     if path.stat().st_size == 0:
         raise AudioError(f"{path}: the file is empty")
     try:
-        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
-        reason = str(exc).split(":")[-1].strip() or "unreadable"
-        raise AudioError(f"{path}: not a readable audio file ({reason})") from None
-    if data.shape[0] == 0:
+        handle = sf.SoundFile(str(path))
+    except PermissionError:
+        raise AudioError(f"{path}: permission denied") from None
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, OSError) as exc:
+        raise AudioError(f"{path}: not a readable audio file ({_reason(exc)})") from None
+    with handle:
+        sr = int(handle.samplerate)
+        if sr <= 0:
+            raise AudioError(f"{path}: the header gives a sample rate of {sr} Hz")
+        _warn_if_truncated(handle, path)
+        try:
+            y = _read_samples(handle, path)
+        except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, OSError) as exc:
+            raise AudioError(f"{path}: corrupt or truncated audio data ({_reason(exc)})") from None
+    if y.shape[1] == 0:
         raise AudioError(f"{path}: the audio has no samples")
-    return np.ascontiguousarray(data.T), int(sr)
+    return y, sr
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc).split(":")[-1].strip() or type(exc).__name__
+
+
+_DATA_SIZE = re.compile(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+
+
+def _warn_if_truncated(handle: sf.SoundFile, path: Path) -> None:
+    """Warn when libsndfile reports a data chunk larger than what the file holds."""
+    try:
+        info = handle.extra_info
+    except Exception:  # noqa: BLE001 - the log is a courtesy, never a failure
+        return
+    match = _DATA_SIZE.search(info or "")
+    if match and int(match.group(2)) < int(match.group(1)):
+        warnings.warn(
+            f"{path}: truncated: the header promises {int(match.group(1))} bytes of audio but "
+            f"the file holds {int(match.group(2))}; using the {handle.frames} frames that "
+            "are there", AudioWarning, stacklevel=3,
+        )
+
+
+def _read_samples(handle: sf.SoundFile, path: Path) -> np.ndarray:
+    """All samples as ``(channels, samples)``; block by block when the header claims a lot."""
+    channels = handle.channels
+    claimed = max(handle.frames, 0) * channels * 4
+    if claimed <= _BLOCK_READ_ABOVE:
+        return np.ascontiguousarray(handle.read(dtype="float32", always_2d=True).T)
+    from .resources import available_memory, format_bytes
+
+    available = available_memory()
+    blocks, total = [], 0
+    while True:
+        block = handle.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)
+        if block.shape[0] == 0:
+            break
+        blocks.append(block.T.copy())
+        total += block.nbytes
+        if available is not None and 2 * total > available:
+            raise ResourceError(
+                f"{path}: decoding needs more than {format_bytes(2 * total)} of memory but "
+                f"{format_bytes(available)} is available; split the file into shorter parts"
+            )
+    if not blocks:
+        return np.zeros((channels, 0), dtype=np.float32)
+    return np.concatenate(blocks, axis=1)
 
 
 def as_channels(y: np.ndarray) -> np.ndarray:
     """Return ``y`` as float32 ``(channels, samples)``; a 1-D signal becomes one channel."""
     y = np.asarray(y)
+    if np.iscomplexobj(y):
+        raise ParameterError("audio must be real; got complex samples")
     if y.ndim == 1:
         y = y[np.newaxis, :]
     if y.ndim != 2:
@@ -77,19 +156,43 @@ def validate_signal(y: np.ndarray, sr: int, *, name: str = "signal") -> np.ndarr
     Raises
     ------
     AudioError
-        If it has no samples or holds NaN or Inf.
+        If it has no samples, holds NaN or Inf, or samples beyond ``MAX_ABS_SAMPLE``.
     ParameterError
         If the sample rate is not a positive integer or the shape is wrong.
     """
     y = as_channels(y)
-    if not isinstance(sr, (int, np.integer)) or sr <= 0:
+    if not isinstance(sr, (int, np.integer)) or isinstance(sr, bool) or sr <= 0:
         raise ParameterError(f"{name}: sample rate must be a positive integer, got {sr!r}")
     if y.shape[1] == 0 or y.shape[0] == 0:
         raise AudioError(f"{name}: the audio has no samples")
     if not np.all(np.isfinite(y)):
         bad = int(np.size(y) - np.count_nonzero(np.isfinite(y)))
         raise AudioError(f"{name}: the audio holds {bad} NaN or Inf samples")
+    peak = float(np.max(np.abs(y)))
+    if peak > MAX_ABS_SAMPLE:
+        raise AudioError(f"{name}: samples reach {peak:.3g}; audio must stay within "
+                         f"±{MAX_ABS_SAMPLE:.0e} (±1 is full scale); rescale it")
     return y
+
+
+def clipped_fraction(y: np.ndarray, *, level: float = 0.999) -> float:
+    """The fraction of samples at or beyond ``level`` of full scale (±1).
+
+    Clipped audio separates (the sources still add up to it), but the distortion
+    of the clipped peaks is spread over every source; the command line warns
+    when more than 0.1 % of the samples are clipped.
+
+    Parameters
+    ----------
+    y : np.ndarray, shape=(channels, samples) or (samples,)
+    level : float
+
+    Returns
+    -------
+    float in [0, 1]
+    """
+    y = np.asarray(y)
+    return float(np.count_nonzero(np.abs(y) >= level) / y.size) if y.size else 0.0
 
 
 @contextlib.contextmanager
@@ -107,29 +210,53 @@ def atomic_path(target: str | os.PathLike, *, force: bool = False):
     target = Path(target)
     if target.exists() and not force:
         raise OutputError(f"{target}: exists already (use --force to overwrite)")
+    if target.is_dir():
+        raise OutputError(f"{target}: is a folder; cannot write a file there")
     folder = target.parent
+    created = [p for p in (folder, *folder.parents) if not p.exists()]
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     except OSError as exc:
-        raise OutputError(f"{folder}: cannot write here ({exc.strerror})") from None
+        _remove_empty_folders(created)
+        if exc.errno == errno.ENOSPC:
+            raise OutputError(f"{folder}: no space left on the device") from None
+        raise OutputError(f"{folder}: cannot write here ({exc.strerror or exc})") from None
     os.close(fd)
     try:
         yield Path(tmp)
         os.replace(tmp, target)
     except OSError as exc:
         _remove_quietly(tmp)
+        _remove_empty_folders(created)
         if exc.errno == errno.ENOSPC:
             raise OutputError(f"{target}: no space left on the device") from None
         raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from None
     except BaseException:
         _remove_quietly(tmp)
+        _remove_empty_folders(created)
         raise
 
 
 def _remove_quietly(path: str | os.PathLike) -> None:
     with contextlib.suppress(OSError):
         os.remove(path)
+
+
+def _remove_empty_folders(folders: list[Path]) -> None:
+    """Remove the folders a failed write created, deepest first, if they are still empty."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _disk_full(folder: Path, needed: int) -> bool:
+    """Whether ``folder``'s file system has less than ``needed`` bytes free."""
+    try:
+        stats = os.statvfs(folder)
+    except (OSError, AttributeError):
+        return False
+    return stats.f_bavail * stats.f_frsize < needed
 
 
 def save(
@@ -170,5 +297,9 @@ def save(
         try:
             sf.write(str(tmp), data, int(sr), format=container, subtype=subtype or default_subtype)
         except sf.LibsndfileError as exc:
+            # libsndfile says only "System error."; a full disk is the usual cause.
+            tmp.unlink(missing_ok=True)
+            if _disk_full(tmp.parent, data.nbytes):
+                raise OSError(errno.ENOSPC, "no space left on the device") from None
             raise OSError(errno.EIO, str(exc)) from None
     return path

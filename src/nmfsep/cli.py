@@ -16,13 +16,14 @@ import signal
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
-from .audio import atomic_path, load, save
+from .audio import atomic_path, clipped_fraction, load, save, validate_signal
 from .errors import NmfsepError, OutputError, ParameterError
 from .grouping import STRATEGIES, parse_groups
 
@@ -230,7 +231,10 @@ def _separate_plan(args) -> tuple[int, list[str], list[list[int]] | None]:
         raise ParameterError(f"unknown grouping {args.grouping!r}; choose one of "
                              f"{', '.join(sorted(STRATEGIES))}")
     groups = parse_groups(args.groups) if args.groups else None
-    n_sources = args.sources or (len(groups) if groups else 2)
+    if args.sources is not None:
+        n_sources = args.sources
+    else:
+        n_sources = len(groups) if groups else 2
     if n_sources < 1:
         raise ParameterError(f"-n must be at least 1 source, got {n_sources}")
     if groups is not None and len(groups) != n_sources:
@@ -243,7 +247,23 @@ def _separate_plan(args) -> tuple[int, list[str], list[list[int]] | None]:
         labels_from_groups(groups, n_components)
     if not 0 <= args.beta <= 2:
         raise ParameterError(f"--beta must be in [0, 2], got {args.beta}")
+    _check_stft_and_iterations(args)
     return n_sources, _names(args.names, n_sources), groups
+
+
+def _check_stft_and_iterations(args) -> None:
+    """The STFT, iteration and mask arguments, checked before any file is read."""
+    from .spectral import STFTConfig
+
+    if args.n_fft is not None:
+        hop = args.hop if args.hop is not None else args.n_fft // 4
+        STFTConfig(n_fft=args.n_fft, hop=hop)
+    elif args.hop is not None and args.hop < 1:
+        raise ParameterError(f"--hop must be at least 1, got {args.hop}")
+    if args.max_iter < 0:
+        raise ParameterError(f"--max-iter must be >= 0, got {args.max_iter}")
+    if getattr(args, "mask_power", 1.0) <= 0:
+        raise ParameterError(f"--mask-power must be positive, got {args.mask_power}")
 
 
 def _separate_one(path: Path, args, reporter, position: str) -> dict:
@@ -256,7 +276,7 @@ def _separate_one(path: Path, args, reporter, position: str) -> dict:
     outputs = [track / f"{name}.{args.format}" for name in names] + [track / "separation.json"]
     _check_outputs(outputs, [path], args.force)
 
-    y, sr = load(path)
+    y, sr = _load(path, reporter)
     reporter.info(f"{position} {path}: {y.shape[0]} channel(s), {sr} Hz, "
                   f"{y.shape[1] / sr:.1f} s")
     started = time.perf_counter()
@@ -312,11 +332,30 @@ def _separate_one(path: Path, args, reporter, position: str) -> dict:
     return record
 
 
+#: Fraction of full-scale samples above which the command line warns of clipping.
+CLIPPED_WARNING = 1e-3
+
+
+def _load(path: Path, reporter) -> tuple[np.ndarray, int]:
+    """Load and validate one input; its warnings (truncated, clipped) go to the reporter."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        y, sr = load(path)
+    for warning in caught:
+        reporter.info(f"warning: {warning.message}")
+    y = validate_signal(y, sr, name=str(path))
+    fraction = clipped_fraction(y)
+    if fraction > CLIPPED_WARNING:
+        reporter.info(f"warning: {path}: {100 * fraction:.2g} % of the samples are clipped "
+                      "(at full scale); the distortion will be spread over every source")
+    return y, sr
+
+
 def _cmd_separate(args, reporter) -> int:
     paths = [Path(p) for p in args.inputs]
     _separate_plan(args)
     stems: dict[str, Path] = {}
-    failures: list[tuple[Path, NmfsepError]] = []
+    failures: list[tuple[Path, str]] = []
     for number, path in enumerate(paths, 1):
         position = f"[{number}/{len(paths)}]"
         try:
@@ -333,11 +372,24 @@ def _cmd_separate(args, reporter) -> int:
             reporter.error(str(exc))
             if args.verbose:
                 traceback.print_exc()
-            failures.append((path, exc))
+            failures.append((path, str(exc)))
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop a batch
+            if len(paths) == 1:
+                raise
+            reporter.finish_progress()
+            if isinstance(exc, MemoryError):
+                message = f"{path}: out of memory; try fewer components or a larger hop"
+            else:
+                message = (f"{path}: unexpected {type(exc).__name__}: {exc} (a bug in nmfsep; "
+                           "please report it with the traceback below)")
+            reporter.error(message)
+            if not isinstance(exc, MemoryError) or args.verbose:
+                traceback.print_exc()
+            failures.append((path, message))
     if failures:
         reporter.error(f"{len(failures)} of {len(paths)} inputs failed:")
-        for path, exc in failures:
-            print(f"  {path}: {exc}", file=sys.stderr)
+        for _path, message in failures:
+            print(f"  {message}", file=sys.stderr)
         return EXIT_BATCH_FAILED
     return 0
 
@@ -349,10 +401,13 @@ def _cmd_components(args, reporter) -> int:
 
     path = Path(args.input)
     out = Path(args.out) if args.out else path.parent / f"{path.stem}_components"
-    y, sr = load(path)
     k_total = args.n_components
     if k_total is None or k_total < 1:
         raise ParameterError(f"-k must be a positive number of components, got {k_total}")
+    if not 0 <= args.beta <= 2:
+        raise ParameterError(f"--beta must be in [0, 2], got {args.beta}")
+    _check_stft_and_iterations(args)
+    y, sr = _load(path, reporter)
     plots = not args.no_plots
     if plots:
         try:

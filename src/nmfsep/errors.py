@@ -6,7 +6,8 @@ anything else is a bug and is reported with a traceback.
 
 from __future__ import annotations
 
-__all__ = ["NmfsepError", "AudioError", "ParameterError", "OutputError", "ResourceError"]
+__all__ = ["NmfsepError", "AudioError", "ParameterError", "OutputError", "ResourceError",
+           "AudioWarning"]
 
 
 class NmfsepError(Exception):
@@ -37,3 +38,7 @@ class ResourceError(NmfsepError):
     """The requested work would not fit in the memory of this machine."""
 
     exit_code = 5
+
+
+class AudioWarning(UserWarning):
+    """The audio can be used, but something about it deserves a look (truncated, clipped)."""

@@ -152,6 +152,20 @@ class Separation:
         return component_features(self.W, self.H, self.sr, mask)
 
 
+def _check_memory(y: np.ndarray, sr: int, n_sources: int, n_components: int,
+                  config: STFTConfig) -> None:
+    """Refuse, before any work, a separation that would not fit in memory (ResourceError)."""
+    from .resources import check_memory, estimate_memory, separation_advice
+
+    channels, n_samples = y.shape
+    needed = estimate_memory(n_samples, channels=channels, sr=sr, n_sources=n_sources,
+                             n_components=n_components, n_fft=config.n_fft, hop=config.hop)
+    minutes = n_samples / sr / 60
+    check_memory(needed, what=f"separating {minutes:.1f} min of {channels}-channel audio at "
+                              f"{sr} Hz into {n_sources} sources",
+                 advice=separation_advice(n_samples, needed, sr))
+
+
 def rebuild_sources(
     X: np.ndarray, W: np.ndarray, H: np.ndarray, labels: np.ndarray, n_sources: int,
     mask_power: float, config: STFTConfig, n_samples: int,
@@ -307,6 +321,7 @@ def separate(
         )
     n_fft = default_n_fft(sr) if n_fft is None else int(n_fft)
     config = STFTConfig(n_fft=n_fft, hop=n_fft // 4 if hop is None else int(hop), window=window)
+    _check_memory(y, sr, n_sources, n_components, config)
 
     X = stft(y, config)
     V = mixture_spectrogram(X, spectrogram_power)

@@ -1,0 +1,178 @@
+"""How much memory a separation needs, and how much this machine can give it.
+
+A separation that does not fit is refused up front with a message that says
+how much it needs and what to change, instead of being killed by the
+operating system half-way.
+
+>>> from nmfsep.resources import estimate_memory, format_bytes
+>>> format_bytes(estimate_memory(44100 * 60, channels=2, sr=44100))  # one stereo minute
+'297 MB'
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .errors import ParameterError, ResourceError
+from .spectral import STFTConfig, default_n_fft
+
+__all__ = ["available_memory", "estimate_memory", "check_memory", "format_bytes",
+           "parse_bytes", "MEMORY_LIMIT_ENV"]
+
+#: Environment variable that caps the memory nmfsep allows itself, e.g. ``4G``.
+MEMORY_LIMIT_ENV = "NMFSEP_MEMORY_LIMIT"
+
+#: Bytes per time-frequency bin: the pipeline's peak, measured with tracemalloc
+#: (tests/test_reliability.py checks the estimate stays above the measure), rounded up.
+_PER_BIN = 16
+_PER_BIN_PER_SOURCE = 24
+_PER_BIN_PER_CHANNEL = 24
+#: Interpreter, libraries and FFT plans.
+_OVERHEAD = 64 * 2**20
+
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def parse_bytes(text: str) -> int:
+    """Parse ``"512M"``, ``"4G"``, ``"1.5G"`` or a plain number of bytes."""
+    value = str(text).strip().upper().removesuffix("B").removesuffix("I")
+    unit = value[-1:] if value[-1:] in _UNITS and value[-1:] else ""
+    try:
+        number = float(value[: len(value) - len(unit)])
+    except ValueError:
+        raise ParameterError(f"{MEMORY_LIMIT_ENV}={text!r} is not a size; write e.g. 4G or "
+                             "512M") from None
+    if not number > 0:
+        raise ParameterError(f"{MEMORY_LIMIT_ENV}={text!r} must be positive")
+    return int(number * _UNITS[unit])
+
+
+def format_bytes(n: float) -> str:
+    """``1536 * 2**20`` → ``'1.5 GB'`` (binary units, three significant digits)."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" or abs(n) >= 100 else f"{n:.3g} {unit}"
+        n /= 1024
+    raise AssertionError("unreachable")
+
+
+def _read_int(path: str) -> int | None:
+    try:
+        text = Path(path).read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _meminfo_available() -> int | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _cgroup_available() -> int | None:
+    # cgroup v2, then v1: a container's limit, which /proc/meminfo does not show.
+    for limit_file, usage_file in [
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+         "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+    ]:
+        limit = _read_int(limit_file)
+        if limit is not None and limit < 2**60:
+            return max(0, limit - (_read_int(usage_file) or 0))
+    return None
+
+
+def available_memory() -> int | None:
+    """Bytes this process may still use, or None if the system does not say.
+
+    The least of: ``MemAvailable`` in ``/proc/meminfo`` (or ``sysconf`` free
+    pages), the room left under the container's cgroup limit, and the
+    ``NMFSEP_MEMORY_LIMIT`` environment variable (e.g. ``4G``).
+    """
+    known = [n for n in (_meminfo_available(), _cgroup_available()) if n is not None]
+    cap = os.environ.get(MEMORY_LIMIT_ENV)
+    if cap:
+        known.append(parse_bytes(cap))
+    return min(known) if known else None
+
+
+def estimate_memory(
+    n_samples: int, *, channels: int = 1, sr: int = 44100, n_sources: int = 2,
+    n_components: int | None = None, n_fft: int | None = None, hop: int | None = None,
+) -> int:
+    """Peak bytes :func:`nmfsep.separate` needs for a signal of this size (the signal excluded).
+
+    Parameters
+    ----------
+    n_samples : int
+        Samples per channel.
+    channels, sr, n_sources, n_components, n_fft, hop
+        As given to :func:`nmfsep.separate` (the same defaults).
+
+    Returns
+    -------
+    int
+        An upper estimate: the STFT of every channel, the spectrogram, the
+        factorization, one soft mask per source in float64 and the rebuilt
+        sources, plus a fixed overhead.
+    """
+    n_fft = default_n_fft(sr) if n_fft is None else int(n_fft)
+    config = STFTConfig(n_fft=n_fft, hop=n_fft // 4 if hop is None else int(hop))
+    n_components = 10 * n_sources if n_components is None else int(n_components)
+    frames = config.n_frames(max(int(n_samples), 1))
+    bins = config.n_bins * frames
+    per_bin = _PER_BIN + _PER_BIN_PER_SOURCE * n_sources + _PER_BIN_PER_CHANNEL * channels
+    factors = 4 * 4 * n_components * (config.n_bins + frames)
+    return int(bins * per_bin + factors + _OVERHEAD)
+
+
+def check_memory(needed: int, *, what: str, advice: str = "") -> None:
+    """Raise :class:`ResourceError` if ``needed`` bytes exceed the available memory.
+
+    Parameters
+    ----------
+    needed : int
+        Bytes the work will need at its peak.
+    what : str
+        The work, for the message ("separating 3 h of stereo audio").
+    advice : str
+        What to change so that it fits, appended to the message.
+    """
+    available = available_memory()
+    if available is None or needed <= available:
+        return
+    message = (f"{what} needs about {format_bytes(needed)} of memory, but "
+               f"{format_bytes(available)} is available")
+    raise ResourceError(f"{message}; {advice}" if advice else message)
+
+
+def separation_advice(n_samples: int, needed: int, sr: int) -> str:
+    """What to change so that a separation of ``n_samples`` that needs ``needed`` bytes fits."""
+    available = available_memory() or needed
+    room = max(available - _OVERHEAD, 0)
+    fits = int(n_samples * room / max(needed - _OVERHEAD, 1) * 0.9)
+    parts = []
+    if fits >= sr:
+        parts.append(f"split the recording into parts of at most {_duration(fits / sr)}")
+    parts.append("use fewer sources, a larger hop (--hop) or a lower sample rate")
+    advice = " or ".join(parts)
+    if os.environ.get(MEMORY_LIMIT_ENV):
+        advice += f" (or raise {MEMORY_LIMIT_ENV}={os.environ[MEMORY_LIMIT_ENV]})"
+    return advice
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    if seconds >= 60:
+        return f"{seconds // 60:.0f} min"
+    return f"{seconds:.0f} s"
