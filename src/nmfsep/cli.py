@@ -75,7 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "OUT/<track>/separation.json.",
         epilog="examples:\n  nmfsep separate song.wav -n 2 --names drums,guitar\n"
                "  nmfsep separate a.wav b.flac -o stems -k 24 --grouping timbre\n"
-               "  nmfsep separate song.wav --from comps --groups \"0,3,5;1,2,4\"\n",
+               "  nmfsep separate song.wav --from comps --groups \"0,3,5;1,2,4\"\n"
+               "  nmfsep separate song.wav --dict drums.npz --dict guitar.npz\n"
+               "  nmfsep separate song.wav --dict drums.npz --free 8\n",
     )
     sep.add_argument("inputs", nargs="+", metavar="INPUT", help="audio files")
     sep.add_argument("-o", "--out", default="separated", help="output folder")
@@ -99,6 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="1 ratio masks, 2 Wiener masks")
     sep.add_argument("--from", dest="from_dir", default=None, metavar="DIR",
                      help="reuse the factorization saved by 'nmfsep components' in DIR")
+    sep.add_argument("--dict", dest="dicts", action="append", default=None, metavar="FILE",
+                     help="a dictionary from 'nmfsep learn' (repeatable): one source per "
+                          "dictionary, named after it (supervised)")
+    sep.add_argument("--free", type=int, default=0, metavar="K",
+                     help="with --dict: K components learned from the mixture for the rest, "
+                          "the source 'rest' (semi-supervised)")
+    sep.add_argument("--stream", action="store_true",
+                     help="with --dict and no --free: separate block by block, in bounded "
+                          "memory, for files of any length")
     sep.add_argument("--components-audio", "--export-components", dest="export_components",
                      action="store_true", help="also write every component's audio")
     sep.add_argument("--plot", action="store_true", help="write a figure (needs nmfsep[plot])")
@@ -128,6 +139,29 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--no-plots", action="store_true", help="skip the figures")
     comp.add_argument("--force", action="store_true", help="overwrite existing outputs")
     _add_common(comp)
+
+    learn = commands.add_parser(
+        "learn", formatter_class=_Formatter,
+        help="learn a source's dictionary from recordings of it alone",
+        description="Learn a dictionary of basis spectra from EXAMPLE recordings of one "
+                    "source alone (a few seconds of the drummer, of the singer), for "
+                    "'nmfsep separate --dict'. Several examples make one dictionary.",
+        epilog="examples:\n  nmfsep learn drums1.wav drums2.wav --name drums -o drums.npz\n"
+               "  nmfsep separate song.wav --dict drums.npz --free 8\n",
+    )
+    learn.add_argument("examples", nargs="+", metavar="EXAMPLE", help="audio files")
+    learn.add_argument("--name", required=True,
+                       help="the source's name; separated files are named after it")
+    learn.add_argument("-k", "--components", dest="n_components", type=int, default=None,
+                       help="basis spectra (default 32, fewer for examples under 3 s)")
+    learn.add_argument("-o", "--out", default=None, help="output file (default NAME.npz)")
+    learn.add_argument("--beta", type=float, default=1.0, help="beta-divergence")
+    learn.add_argument("--seed", type=int, default=0, help="random seed")
+    learn.add_argument("--n-fft", type=int, default=None, help="STFT frame length (≈46 ms)")
+    learn.add_argument("--hop", type=int, default=None, help="STFT hop (default n_fft/4)")
+    learn.add_argument("--max-iter", type=int, default=200, help="NMF iterations at most")
+    learn.add_argument("--force", action="store_true", help="overwrite the output")
+    _add_common(learn)
 
     demo = commands.add_parser(
         "demo", formatter_class=_Formatter,
@@ -227,6 +261,10 @@ def _separate_plan(args) -> tuple[int, list[str], list[list[int]] | None]:
     from .grouping import labels_from_groups
     from .separate import default_n_components
 
+    if args.dicts:
+        return _supervised_plan(args)
+    if args.free or args.stream:
+        raise ParameterError("--free and --stream need --dict (a dictionary from 'nmfsep learn')")
     if args.grouping not in STRATEGIES:
         raise ParameterError(f"unknown grouping {args.grouping!r}; choose one of "
                              f"{', '.join(sorted(STRATEGIES))}")
@@ -266,6 +304,65 @@ def _check_stft_and_iterations(args) -> None:
         raise ParameterError(f"--mask-power must be positive, got {args.mask_power}")
 
 
+def _supervised_plan(args) -> tuple[int, list[str], None]:
+    """The separation arguments with --dict; loads the dictionaries once (kept on ``args``)."""
+    from .dictionary import load_dictionary
+    from .supervised import source_names
+
+    for flag, given in (("-k", args.n_components), ("--groups", args.groups),
+                        ("--from", args.from_dir), ("--names", args.names)):
+        if given:
+            raise ParameterError(f"{flag} does not apply with --dict: the dictionaries and "
+                                 f"--free set the components and name the sources")
+    if args.free < 0:
+        raise ParameterError(f"--free must be >= 0, got {args.free}")
+    if args.stream and (args.free or args.export_components or args.plot):
+        raise ParameterError("--stream writes only the sources of fixed dictionaries; "
+                             "drop --free, --components-audio and --plot")
+    if not 0 <= args.beta <= 2:
+        raise ParameterError(f"--beta must be in [0, 2], got {args.beta}")
+    _check_stft_and_iterations(args)
+    if getattr(args, "loaded_dictionaries", None) is None:
+        args.loaded_dictionaries = [load_dictionary(p) for p in args.dicts]
+    names = source_names(args.loaded_dictionaries, args.free, args.sources)
+    return len(names), names, None
+
+
+def _stream_one(path: Path, args, reporter, position: str, names: list[str],
+                outputs: list[Path]) -> dict:
+    """``separate --stream``: block by block from the file to the outputs."""
+    from .stream import stream_file
+
+    started = time.perf_counter()
+    info = stream_file(
+        path, outputs[:-1], args.loaded_dictionaries, force=args.force, beta=args.beta,
+        n_fft=args.n_fft, hop=args.hop, max_iter=args.max_iter, mask_power=args.mask_power,
+        callback=lambda done, total: reporter.progress(f"{position} stream", done, total),
+    )
+    reporter.finish_progress()
+    elapsed = time.perf_counter() - started
+    dictionaries = args.loaded_dictionaries
+    record = {
+        "nmfsep_version": __version__,
+        "input": str(path),
+        "sample_rate": info["sr"],
+        "channels": info["channels"],
+        "duration_s": info["n_samples"] / info["sr"],
+        "seconds": round(elapsed, 3),
+        "stream": True,
+        "dictionaries": args.dicts,
+        "parameters": dict(beta=args.beta, max_iter=args.max_iter, mask_power=args.mask_power,
+                           n_fft=dictionaries[0].stft.n_fft, hop=dictionaries[0].stft.hop,
+                           window=dictionaries[0].stft.window),
+        "sources": [{"name": name, "file": out.name} for name, out in
+                    zip(names, outputs[:-1], strict=True)],
+    }
+    _write_json(outputs[-1], record, args.force)
+    reporter.info(f"{position} {path} -> {outputs[-1].parent}/ ({', '.join(names)}) streamed "
+                  f"in {elapsed:.1f} s")
+    return record
+
+
 def _separate_one(path: Path, args, reporter, position: str) -> dict:
     import nmfsep
 
@@ -275,6 +372,8 @@ def _separate_one(path: Path, args, reporter, position: str) -> dict:
     track = Path(args.out) / path.stem
     outputs = [track / f"{name}.{args.format}" for name in names] + [track / "separation.json"]
     _check_outputs(outputs, [path], args.force)
+    if args.stream:
+        return _stream_one(path, args, reporter, position, names, outputs)
 
     y, sr = _load(path, reporter)
     reporter.info(f"{position} {path}: {y.shape[0]} channel(s), {sr} Hz, "
@@ -286,6 +385,14 @@ def _separate_one(path: Path, args, reporter, position: str) -> dict:
             sep = sep.regroup(groups=groups)
         else:
             sep = sep.regroup(grouping=args.grouping, n_sources=n_sources)
+    elif args.dicts:
+        sep = nmfsep.separate(
+            y, sr, dictionaries=args.loaded_dictionaries, n_free_components=args.free,
+            n_sources=args.sources, beta=args.beta, grouping=args.grouping, n_fft=args.n_fft,
+            hop=args.hop, max_iter=args.max_iter, mask_power=args.mask_power,
+            random_state=args.seed,
+            callback=_progress_callback(reporter, f"{position} NMF", args.max_iter),
+        )
     else:
         sep = nmfsep.separate(
             y, sr, n_sources=n_sources, n_components=args.n_components, beta=args.beta,
@@ -318,6 +425,7 @@ def _separate_one(path: Path, args, reporter, position: str) -> dict:
         "seconds": round(elapsed, 3),
         "parameters": sep.parameters,
         "from": args.from_dir,
+        "dictionaries": args.dicts,
         "sources": [
             {"name": name, "file": Path(out).name,
              "components": np.flatnonzero(sep.labels == s).tolist()}
@@ -391,6 +499,41 @@ def _cmd_separate(args, reporter) -> int:
         for _path, message in failures:
             print(f"  {message}", file=sys.stderr)
         return EXIT_BATCH_FAILED
+    return 0
+
+
+def _cmd_learn(args, reporter) -> int:
+    from .dictionary import check_name, learn_dictionary
+
+    check_name(args.name)
+    out = Path(args.out) if args.out else Path(f"{args.name}.npz")
+    if args.n_components is not None and args.n_components < 1:
+        raise ParameterError(f"-k must be a positive number of components, got "
+                             f"{args.n_components}")
+    if not 0 <= args.beta <= 2:
+        raise ParameterError(f"--beta must be in [0, 2], got {args.beta}")
+    _check_stft_and_iterations(args)
+    paths = [Path(p) for p in args.examples]
+    _check_outputs([out], paths, args.force)
+    examples, rates = [], []
+    for path in paths:
+        y, sr = _load(path, reporter)
+        if rates and sr != rates[0]:
+            raise ParameterError(f"{path} is at {sr} Hz but {paths[0]} at {rates[0]} Hz; "
+                                 f"resample the examples to one rate")
+        examples.append(y)
+        rates.append(sr)
+    dictionary = learn_dictionary(
+        examples, rates[0], name=args.name, n_components=args.n_components, beta=args.beta,
+        n_fft=args.n_fft, hop=args.hop, max_iter=args.max_iter, random_state=args.seed,
+        callback=_progress_callback(reporter, "NMF", args.max_iter),
+    )
+    reporter.finish_progress()
+    dictionary.save(out, force=args.force)
+    reporter.info(f"learned {dictionary.n_components} basis spectra of {args.name!r} from "
+                  f"{len(paths)} example(s), {dictionary.info['seconds']:.1f} s at {rates[0]} "
+                  f"Hz; use it with: nmfsep separate MIX --dict {out}")
+    print(out)
     return 0
 
 
@@ -561,7 +704,7 @@ def _cmd_eval(args, reporter) -> int:
 
 
 COMMANDS = {"separate": _cmd_separate, "components": _cmd_components, "demo": _cmd_demo,
-            "eval": _cmd_eval}
+            "eval": _cmd_eval, "learn": _cmd_learn}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -40,6 +40,7 @@ __all__ = [
     "learn_dictionary",
     "load_dictionary",
     "default_dictionary_size",
+    "check_name",
     "stack_dictionaries",
     "dictionaries_stft",
     "initial_activations",
@@ -59,7 +60,8 @@ def default_dictionary_size(n_frames: int) -> int:
     return int(max(1, min(32, n_frames // 4)))
 
 
-def _check_name(name: str) -> str:
+def check_name(name: str) -> str:
+    """Return ``name`` if it can name a dictionary and its file; else raise ParameterError."""
     if not isinstance(name, str) or not _NAME.match(name):
         raise ParameterError(
             f"dictionary name {name!r} must be a word of letters, digits, '_', '-', '+' or '.' "
@@ -106,7 +108,7 @@ class Dictionary:
     path: Path | None = None
 
     def __post_init__(self) -> None:
-        _check_name(self.name)
+        check_name(self.name)
         W = np.asarray(self.W)
         if W.ndim != 2 or W.shape[1] == 0:
             raise ParameterError(f"dictionary {self.name!r}: W must be (bins, components), "
@@ -291,7 +293,7 @@ def learn_dictionary(
     ParameterError
         If a parameter is out of range.
     """
-    _check_name(name)
+    check_name(name)
     n_fft = default_n_fft(sr) if n_fft is None else int(n_fft)
     config = STFTConfig(n_fft=n_fft, hop=n_fft // 4 if hop is None else int(hop), window=window)
     spectrograms = []

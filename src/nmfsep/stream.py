@@ -22,7 +22,10 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import contextlib
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -33,7 +36,7 @@ from .masks import apply_masks, soft_masks, source_models
 from .nmf import factorize
 from .spectral import mixture_spectrogram
 
-__all__ = ["SourceStream", "stream", "DEFAULT_BLOCK_SIZE"]
+__all__ = ["SourceStream", "stream", "stream_file", "DEFAULT_BLOCK_SIZE"]
 
 DEFAULT_BLOCK_SIZE = 1 << 15
 
@@ -258,3 +261,108 @@ def stream(
     return SourceStream(y, int(sr), dictionaries, beta=beta, mask_power=mask_power,
                         spectrogram_power=spectrogram_power, max_iter=max_iter, tol=tol,
                         batch_frames=max(1, int(block_size) // config.hop), config=config)
+
+
+def stream_file(
+    path_in: str | os.PathLike,
+    out_paths: Sequence[str | os.PathLike],
+    dictionaries: Sequence[Dictionary],
+    *,
+    force: bool = False,
+    subtype: str | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    callback: Callable[[int, int], None] | None = None,
+    **kwargs,
+) -> dict:
+    """Separate an audio file of any length with :func:`stream`, one output file per source.
+
+    The input is read and the outputs written a block at a time, so memory
+    does not grow with the file's length.  Each output goes to a temporary
+    file beside it and is renamed into place at the end; on any error no
+    partial output is left.
+
+    Parameters
+    ----------
+    path_in : path
+        Any format libsndfile reads.
+    out_paths : sequence of paths
+        One ``.wav`` or ``.flac`` per dictionary, in order.
+    dictionaries : sequence of Dictionary
+    force : bool
+        Overwrite existing outputs.
+    subtype : str, optional
+        soundfile subtype; float WAV and 24-bit FLAC by default.
+    block_size : int
+        Samples read at a time.
+    callback : callable(samples_done, samples_total), optional
+        Progress, after every block.
+    **kwargs
+        Keywords of :func:`stream` (``beta``, ``max_iter``, ``mask_power``, …).
+
+    Returns
+    -------
+    dict
+        ``sr``, ``channels``, ``n_samples``, ``names``, ``paths``.
+
+    Raises
+    ------
+    AudioError
+        If the input cannot be read or holds non-finite samples.
+    OutputError
+        If an output exists (without ``force``) or cannot be written.
+    ParameterError
+        If the outputs do not match the dictionaries or a dictionary does not fit.
+    """
+    import soundfile as sf
+
+    from .audio import WRITE_FORMATS, atomic_path, load
+
+    path_in = Path(path_in)
+    out_paths = [Path(p) for p in out_paths]
+    if len(out_paths) != len(dictionaries):
+        raise ParameterError(f"{len(out_paths)} output paths for {len(dictionaries)} "
+                             f"dictionaries; give one path per source")
+    formats = [WRITE_FORMATS.get(p.suffix.lower().lstrip(".")) for p in out_paths]
+    for path, fmt in zip(out_paths, formats, strict=True):
+        if fmt is None:
+            raise ParameterError(f"{path}: cannot write format {path.suffix!r}; use .wav or .flac")
+    try:
+        info = sf.info(str(path_in))
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, OSError):
+        load(path_in)  # raises the library's own, specific AudioError
+        raise
+    sr, channels, total = int(info.samplerate), int(info.channels), int(info.frames)
+    separated = stream(_file_blocks(path_in, block_size), sr, dictionaries,
+                       block_size=block_size, **kwargs)
+    done = 0
+    with contextlib.ExitStack() as stack:
+        sinks = []
+        for path, (container, default_subtype) in zip(out_paths, formats, strict=True):
+            tmp = stack.enter_context(atomic_path(path, force=force))
+            sinks.append(stack.enter_context(sf.SoundFile(
+                str(tmp), "w", samplerate=sr, channels=channels, format=container,
+                subtype=subtype or default_subtype)))
+        for block in separated:
+            for sink, samples in zip(sinks, block, strict=True):
+                sink.write(np.clip(samples.T, -1.0, 1.0) if sink.format == "FLAC" else samples.T)
+            done += block.shape[-1]
+            if callback is not None:
+                callback(done, max(total, done))
+        for sink in sinks:
+            sink.close()
+    return dict(sr=sr, channels=channels, n_samples=done, names=separated.names,
+                paths=out_paths)
+
+
+def _file_blocks(path: Path, block_size: int) -> Iterator[np.ndarray]:
+    import soundfile as sf
+
+    try:
+        with sf.SoundFile(str(path)) as handle:
+            while True:
+                block = handle.read(block_size, dtype="float32", always_2d=True)
+                if block.shape[0] == 0:
+                    return
+                yield block.T
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise AudioError(f"{path}: corrupt or truncated audio data ({exc})") from None

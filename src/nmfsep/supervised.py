@@ -23,7 +23,7 @@ from .nmf import ProgressCallback, factorize, initialize
 from .separate import Separation, rebuild_sources
 from .spectral import mixture_spectrogram, stft
 
-__all__ = ["separate_with_dictionaries", "free_source_names"]
+__all__ = ["separate_with_dictionaries", "source_names", "free_source_names"]
 
 
 def free_source_names(n_free_sources: int) -> list[str]:
@@ -31,6 +31,48 @@ def free_source_names(n_free_sources: int) -> list[str]:
     if n_free_sources == 1:
         return ["rest"]
     return [f"rest{i + 1}" for i in range(n_free_sources)]
+
+
+def source_names(dictionaries: Sequence[Dictionary], n_free_components: int = 0,
+                 n_sources: int | None = None) -> list[str]:
+    """The names of the sources a separation with these dictionaries makes, in order.
+
+    Parameters
+    ----------
+    dictionaries : sequence of Dictionary
+    n_free_components : int
+    n_sources : int, optional
+        All sources; by default one per dictionary, plus ``rest`` if there are
+        free components.
+
+    Raises
+    ------
+    ParameterError
+        If the counts are inconsistent or two sources would share a name.
+    """
+    _, _, names = stack_dictionaries(dictionaries)
+    n_known = len(names)
+    if not isinstance(n_free_components, (int, np.integer)) or n_free_components < 0:
+        raise ParameterError(f"n_free_components must be an integer >= 0, got "
+                             f"{n_free_components!r}")
+    n_free_sources = (1 if n_free_components else 0) if n_sources is None else n_sources - n_known
+    if n_free_components == 0 and n_free_sources != 0:
+        raise ParameterError(
+            f"n_sources={n_sources} but there are {n_known} dictionaries and no free "
+            f"components; give n_free_components to learn the other sources"
+        )
+    if n_free_components and not 1 <= n_free_sources <= n_free_components:
+        raise ParameterError(
+            f"n_sources={n_sources} with {n_known} dictionaries leaves {n_free_sources} sources "
+            f"for the {n_free_components} free components; it must be between {n_known + 1} "
+            f"and {n_known + n_free_components}"
+        )
+    free = free_source_names(n_free_sources) if n_free_sources else []
+    clash = set(names) & set(free)
+    if clash:
+        raise ParameterError(f"a dictionary is named {clash.pop()!r} like the source of the free "
+                             f"components; rename the dictionary")
+    return names + free
 
 
 def _unit_columns(W: np.ndarray, H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,33 +131,14 @@ def separate_with_dictionaries(
     """
     config = dictionaries_stft(dictionaries, sr, n_fft=n_fft, hop=hop, window=window,
                                spectrogram_power=spectrogram_power)
-    W_known, labels, names = stack_dictionaries(dictionaries)
-    n_known = len(names)
-    if not isinstance(n_free_components, (int, np.integer)) or n_free_components < 0:
-        raise ParameterError(f"n_free_components must be an integer >= 0, got "
-                             f"{n_free_components!r}")
-    n_free_sources = (1 if n_free_components else 0) if n_sources is None else n_sources - n_known
-    if n_free_components == 0 and n_free_sources != 0:
-        raise ParameterError(
-            f"n_sources={n_sources} but there are {n_known} dictionaries and no free "
-            f"components; give n_free_components to learn the other sources"
-        )
-    if n_free_components and not 1 <= n_free_sources <= n_free_components:
-        raise ParameterError(
-            f"n_sources={n_sources} with {n_known} dictionaries leaves {n_free_sources} sources "
-            f"for the {n_free_components} free components; it must be between {n_known + 1} "
-            f"and {n_known + n_free_components}"
-        )
+    W_known, labels, _ = stack_dictionaries(dictionaries)
+    names = source_names(dictionaries, n_free_components, n_sources)
+    n_known = len(dictionaries)
+    n_free_sources = len(names) - n_known
     if n_free_sources > 1 and grouping not in grouping_.STRATEGIES.keys() - {"manual"}:
         choices = ", ".join(sorted(grouping_.STRATEGIES.keys() - {"manual"}))
         raise ParameterError(f"grouping {grouping!r} cannot split the free components; "
                              f"choose one of {choices}")
-
-    clash = set(names) & set(free_source_names(n_free_sources) if n_free_sources else [])
-    if clash:
-        raise ParameterError(f"a dictionary is named {clash.pop()!r} like the source of the free "
-                             f"components; rename the dictionary")
-    names = names + (free_source_names(n_free_sources) if n_free_sources else [])
 
     X = stft(y, config)
     V = mixture_spectrogram(X, spectrogram_power)

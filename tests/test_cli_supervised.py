@@ -1,0 +1,175 @@
+"""``nmfsep learn`` and ``nmfsep separate --dict/--free/--stream``, run as a user would."""
+
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+import nmfsep
+from nmfsep import synth
+from nmfsep.cli import main
+
+FAST = ["--max-iter", "30"]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """Training clips of each source alone (other material) and a stereo mixture."""
+    folder = tmp_path_factory.mktemp("audio")
+    train = synth.drums_and_guitar(duration=3.0, sr=16000, seed=7, tempo=120,
+                                   progression=("Em", "D", "G", "C"))
+    paths = {}
+    for name, source in zip(train.names, train.sources, strict=True):
+        paths[name] = folder / f"{name}-alone.wav"
+        sf.write(paths[name], source.T, train.sr, subtype="FLOAT")
+    half = train.sources[0][:, : train.sr]
+    paths["drums-more"] = folder / "drums-more.wav"
+    sf.write(paths["drums-more"], half.T, train.sr, subtype="FLOAT")
+    song = synth.drums_and_guitar(duration=3.0, sr=16000, seed=2, stereo=True)
+    paths["song"] = folder / "song.wav"
+    sf.write(paths["song"], song.mixture.T, song.sr, subtype="FLOAT")
+    paths["other_rate"] = folder / "other-rate.wav"
+    sf.write(paths["other_rate"], song.mixture[:, :8000].T, 8000, subtype="FLOAT")
+    return paths
+
+
+@pytest.fixture(scope="module")
+def dicts(files, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dicts")
+    out = {}
+    for name in ("drums", "guitar"):
+        out[name] = folder / f"{name}.npz"
+        assert main(["learn", str(files[name]), "--name", name, "-k", "8", "-o",
+                     str(out[name]), "-q", *FAST]) == 0
+    return out
+
+
+def read(path):
+    data, sr = sf.read(path, always_2d=True)
+    return data.T, sr
+
+
+def relative_error(a, b):
+    return np.linalg.norm(a - b) / np.linalg.norm(b)
+
+
+def test_learn_writes_a_dictionary_from_several_examples(files, tmp_path, capsys):
+    out = tmp_path / "kit.npz"
+    code = main(["learn", str(files["drums"]), str(files["drums-more"]), "--name", "kit",
+                 "-k", "6", "-o", str(out), *FAST])
+    assert code == 0
+    assert capsys.readouterr().out.strip() == str(out)
+    kit = nmfsep.load_dictionary(out)
+    assert (kit.name, kit.n_components, kit.sr) == ("kit", 6, 16000)
+    assert kit.info["n_examples"] == 2 and kit.info["seconds"] == 4.0
+
+
+def test_learn_names_the_output_after_the_source_by_default(files, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["learn", str(files["guitar"]), "--name", "guitar", "-k", "2", "-q",
+                 "--max-iter", "5"]) == 0
+    assert nmfsep.load_dictionary(tmp_path / "guitar.npz").name == "guitar"
+
+
+def test_learn_never_overwrites_without_force(files, tmp_path, capsys):
+    out = tmp_path / "d.npz"
+    args = ["learn", str(files["drums"]), "--name", "drums", "-k", "2", "-o", str(out), "-q",
+            "--max-iter", "5"]
+    assert main(args) == 0
+    before = out.read_bytes()
+    assert main(args) == 4
+    assert "exists already (use --force" in capsys.readouterr().err
+    assert out.read_bytes() == before
+    assert main([*args, "--force", "--seed", "3"]) == 0
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [(["--name", "my/drums"], "dictionary name 'my/drums'"),
+     (["--name", "x", "-k", "0"], "-k must be a positive number"),
+     (["--name", "x", "--hop", "5000"], "hop must be between")],
+)
+def test_learn_rejects_bad_arguments(files, tmp_path, capsys, extra, message):
+    assert main(["learn", str(files["drums"]), "-o", str(tmp_path / "x.npz"), *extra]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "x.npz").exists()
+
+
+def test_learn_rejects_examples_at_different_rates(files, tmp_path, capsys):
+    code = main(["learn", str(files["drums"]), str(files["other_rate"]), "--name", "x",
+                 "-o", str(tmp_path / "x.npz")])
+    assert code == 2
+    assert "is at 8000 Hz but" in capsys.readouterr().err
+
+
+def test_separate_with_dictionaries_names_the_sources_after_them(files, dicts, tmp_path,
+                                                                 capsys):
+    out = tmp_path / "sep"
+    code = main(["separate", str(files["song"]), "-o", str(out), "--dict", str(dicts["drums"]),
+                 "--dict", str(dicts["guitar"]), *FAST])
+    assert code == 0
+    assert capsys.readouterr().out == ""
+    mixture, _ = read(files["song"])
+    drums, _ = read(out / "song" / "drums.wav")
+    guitar, _ = read(out / "song" / "guitar.wav")
+    assert drums.shape == mixture.shape == (2, 48000)
+    assert relative_error(drums + guitar, mixture) < 1e-5
+    record = json.loads((out / "song" / "separation.json").read_text())
+    assert [s["name"] for s in record["sources"]] == ["drums", "guitar"]
+    assert record["parameters"]["dictionaries"] == ["drums", "guitar"]
+    assert record["dictionaries"] == [str(dicts["drums"]), str(dicts["guitar"])]
+
+
+def test_separate_with_free_components_adds_the_rest(files, dicts, tmp_path):
+    out = tmp_path / "sep"
+    assert main(["separate", str(files["song"]), "-o", str(out), "--dict", str(dicts["drums"]),
+                 "--free", "4", "-q", *FAST]) == 0
+    assert sorted(p.name for p in (out / "song").iterdir()) == [
+        "drums.wav", "rest.wav", "separation.json"]
+    record = json.loads((out / "song" / "separation.json").read_text())
+    assert record["parameters"]["n_free_components"] == 4
+    assert len(record["sources"][1]["components"]) == 4
+
+
+def test_separate_stream_matches_the_offline_files(files, dicts, tmp_path):
+    both = ["--dict", str(dicts["drums"]), "--dict", str(dicts["guitar"]), "-q", *FAST]
+    assert main(["separate", str(files["song"]), "-o", str(tmp_path / "a"), *both]) == 0
+    assert main(["separate", str(files["song"]), "-o", str(tmp_path / "b"), "--stream",
+                 *both]) == 0
+    mixture, _ = read(files["song"])
+    streamed = [read(tmp_path / "b" / "song" / f"{n}.wav")[0] for n in ("drums", "guitar")]
+    offline = [read(tmp_path / "a" / "song" / f"{n}.wav")[0] for n in ("drums", "guitar")]
+    assert relative_error(streamed[0] + streamed[1], mixture) < 1e-5
+    assert relative_error(np.stack(streamed), np.stack(offline)) < 3e-3
+    record = json.loads((tmp_path / "b" / "song" / "separation.json").read_text())
+    assert record["stream"] is True and record["duration_s"] == 3.0
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [(["--free", "2"], "--free and --stream need --dict"),
+     (["--stream"], "--free and --stream need --dict"),
+     (["--dict", "DRUMS", "-k", "8"], "-k does not apply with --dict"),
+     (["--dict", "DRUMS", "--names", "a"], "--names does not apply with --dict"),
+     (["--dict", "DRUMS", "--stream", "--free", "2"], "--stream writes only the sources"),
+     (["--dict", "DRUMS", "--dict", "DRUMS"], "two dictionaries are named 'drums'"),
+     (["--dict", "missing.npz"], "missing.npz: no such file")],
+)
+def test_separate_rejects_inconsistent_dictionary_arguments(files, dicts, tmp_path, capsys,
+                                                            extra, message):
+    extra = [str(dicts["drums"]) if e == "DRUMS" else e for e in extra]
+    code = main(["separate", str(files["song"]), "-o", str(tmp_path / "x"), *extra])
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_separate_rejects_a_mixture_at_another_rate(files, dicts, tmp_path, capsys, stream):
+    code = main(["separate", str(files["other_rate"]), "-o", str(tmp_path / "x"),
+                 "--dict", str(dicts["drums"]), *(["--stream"] if stream else [])])
+    assert code == 2
+    assert ("'drums' (" in (err := capsys.readouterr().err)
+            and "was learned at 16000 Hz but the mixture is at 8000 Hz" in err)
+    assert not list((tmp_path / "x").glob("**/*.wav"))
