@@ -519,7 +519,10 @@ class _NumpyIterator:
 
             self.continuity_step = continuity_step
         block = block_size or sweeps.default_block(V.shape[0], V.dtype.itemsize)
-        self.ws = sweeps.Workspace(V.shape[0], W.shape[1], min(block, V.shape[1]), V.dtype)
+        # Small problems: one thread, single-threaded BLAS (thread start-up costs more).
+        small = V.size < (1 << 20)
+        self.ws = sweeps.Workspace(V.shape[0], W.shape[1], min(block, V.shape[1]), V.dtype,
+                                   threads=1 if small else None, blas_threads=1 if small else None)
 
     def __call__(self, *, update_H: bool, update_W: bool) -> None:
         if self.solver == "hals":

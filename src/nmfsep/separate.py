@@ -20,7 +20,7 @@ from .audio import validate_signal
 from .dictionary import Dictionary
 from .errors import ParameterError
 from .features import component_features
-from .masks import apply_masks, soft_masks, source_models
+from .masks import soft_masks, source_models
 from .nmf import ProgressCallback, factorize
 from .spectral import STFTConfig, default_n_fft, istft, mixture_spectrogram, stft
 
@@ -176,11 +176,9 @@ def rebuild_sources(
     -------
     np.ndarray, shape=(n_sources, channels, n_samples), float32
     """
-    masks = soft_masks(source_models(W, H, labels, n_sources), mask_power)
-    out = np.empty((n_sources, X.shape[0], n_samples), dtype=np.float32)
-    for source in range(n_sources):
-        out[source] = istft(apply_masks(X, masks[source : source + 1])[0], config, n_samples)
-    return out
+    from .longform import rebuild_blocked  # masks by blocks of frames: bounded memory
+
+    return rebuild_blocked(X, W, H, labels, n_sources, mask_power, config, n_samples)
 
 
 @dataclass

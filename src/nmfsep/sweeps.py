@@ -17,6 +17,7 @@ that row (column), so the objective never increases.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -88,17 +89,20 @@ class Workspace:
         Frames per block.
     dtype : np.dtype
     threads : int, optional
-        :func:`default_threads` by default; 1 sweeps in the calling thread
-        and lets BLAS use its own threads.
+        :func:`default_threads` by default; 1 sweeps in the calling thread.
+    blas_threads : int, optional
+        BLAS threads during a single-threaded sweep (None: BLAS decides); with
+        several sweep threads BLAS runs single-threaded in each.
     """
 
     def __init__(self, n_rows: int, n_components: int, block: int, dtype,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, blas_threads: int | None = None) -> None:
         self.block = int(block)
         self.dtype = np.dtype(dtype)
         self.threads = default_threads() if threads is None else max(1, int(threads))
-        if self.threads > 1 and _blas_limiter() is None:
-            self.threads = 1
+        if _blas_limiter() is None:
+            self.threads, blas_threads = 1, None
+        self.blas_threads = 1 if self.threads > 1 else blas_threads
         self.lanes = [_Lane(n_rows, n_components, self.block, self.dtype)
                       for _ in range(self.threads)]
         self.gram = np.empty((n_components, n_components), dtype=self.dtype)
@@ -107,13 +111,16 @@ class Workspace:
     def map(self, fn, ranges) -> None:
         """Run ``fn(lane, start, stop)`` for every range, one lane each, in parallel."""
         jobs = list(zip(self.lanes, ranges, strict=False))
+        limits = (_blas_limiter()(limits=self.blas_threads, user_api="blas")
+                  if self.blas_threads else contextlib.nullcontext())
         if len(jobs) == 1:
             lane, (start, stop) = jobs[0]
-            fn(lane, start, stop)
+            with limits:
+                fn(lane, start, stop)
             return
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="nmfsep")
-        with _blas_limiter()(limits=1, user_api="blas"):
+        with limits:
             futures = [self._pool.submit(fn, lane, start, stop) for lane, (start, stop) in jobs]
             for future in futures:
                 future.result()
