@@ -288,6 +288,22 @@ def test_the_command_line_keeps_the_rate_and_channels_of_unusual_files(tmp_path,
     np.testing.assert_allclose(parts[0][0] + parts[1][0], mixture, atol=1e-5)
 
 
+@pytest.mark.parametrize("channels, sr, message",
+                         [(10, SR, "FLAC holds at most 8 channels, the audio has 10"),
+                          (1, 700_000, "FLAC holds sample rates up to 655350 Hz")])
+def test_flac_output_that_cannot_hold_the_audio_is_refused_before_separating(
+        tmp_path, capsys, monkeypatch, channels, sr, message):
+    path = write(tmp_path / "wide.wav", tone(0.05, sr, channels), sr, subtype="FLOAT")
+    with pytest.raises(OutputError, match=message):
+        save(tmp_path / "x.flac", tone(0.05, sr, channels), sr)
+    monkeypatch.setattr(nmfsep, "separate", None)  # never reached
+    code, err = run(["separate", path, "-o", tmp_path / "out", "--format", "flac", *FAST],
+                    capsys)
+    assert code == 4
+    assert_one_clear_error(err, message, "write WAV instead (--format wav)")
+    assert not list((tmp_path / "out").rglob("*.*"))
+
+
 def test_a_recording_shorter_than_one_frame_round_trips_through_the_command_line(tmp_path,
                                                                                 capsys):
     path = write(tmp_path / "blip.wav", tone()[:, :100], subtype="FLOAT")

@@ -21,9 +21,12 @@ import soundfile as sf
 from .errors import AudioError, AudioWarning, OutputError, ParameterError, ResourceError
 
 __all__ = ["load", "save", "as_channels", "validate_signal", "clipped_fraction", "atomic_path",
-           "WRITE_FORMATS", "MAX_ABS_SAMPLE"]
+           "check_write_format", "WRITE_FORMATS", "MAX_ABS_SAMPLE"]
 
 WRITE_FORMATS = {"wav": ("WAV", "FLOAT"), "flac": ("FLAC", "PCM_24")}
+
+#: What a container can hold: (most channels, highest sample rate).
+_FORMAT_LIMITS = {"FLAC": (8, 655_350)}
 
 #: Largest sample magnitude accepted: beyond it the power spectrogram overflows float32.
 MAX_ABS_SAMPLE = 1e12
@@ -259,6 +262,32 @@ def _disk_full(folder: Path, needed: int) -> bool:
     return stats.f_bavail * stats.f_frsize < needed
 
 
+def check_write_format(path: str | os.PathLike, channels: int, sr: int) -> tuple[str, str]:
+    """The (container, subtype) ``path`` is written in, if it can hold this audio.
+
+    Raises
+    ------
+    ParameterError
+        If the suffix is not ``.wav`` or ``.flac``.
+    OutputError
+        If the format cannot hold this many channels or this sample rate
+        (FLAC: at most 8 channels and 655350 Hz).
+    """
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in WRITE_FORMATS:
+        raise ParameterError(f"{path}: cannot write format {fmt!r}; use .wav or .flac")
+    container, subtype = WRITE_FORMATS[fmt]
+    most_channels, highest_rate = _FORMAT_LIMITS.get(container, (None, None))
+    if most_channels is not None and channels > most_channels:
+        raise OutputError(f"{path}: {container} holds at most {most_channels} channels, the "
+                          f"audio has {channels}; write WAV instead (--format wav)")
+    if highest_rate is not None and sr > highest_rate:
+        raise OutputError(f"{path}: {container} holds sample rates up to {highest_rate} Hz, "
+                          f"the audio has {sr} Hz; write WAV instead (--format wav)")
+    return container, subtype
+
+
 def save(
     path: str | os.PathLike,
     y: np.ndarray,
@@ -286,11 +315,8 @@ def save(
         The written file.
     """
     path = Path(path)
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in WRITE_FORMATS:
-        raise ParameterError(f"{path}: cannot write format {fmt!r}; use .wav or .flac")
-    container, default_subtype = WRITE_FORMATS[fmt]
     data = as_channels(y).T
+    container, default_subtype = check_write_format(path, data.shape[1], int(sr))
     if container == "FLAC":
         data = np.clip(data, -1.0, 1.0)
     with atomic_path(path, force=force) as tmp:
@@ -301,5 +327,5 @@ def save(
             tmp.unlink(missing_ok=True)
             if _disk_full(tmp.parent, data.nbytes):
                 raise OSError(errno.ENOSPC, "no space left on the device") from None
-            raise OSError(errno.EIO, str(exc)) from None
+            raise OSError(errno.EIO, _reason(exc)) from None
     return path

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .audio import atomic_path, clipped_fraction, load, save, validate_signal
+from .audio import atomic_path, check_write_format, clipped_fraction, load, save, validate_signal
 from .errors import NmfsepError, OutputError, ParameterError
 from .grouping import STRATEGIES, parse_groups
 
@@ -376,6 +376,7 @@ def _separate_one(path: Path, args, reporter, position: str) -> dict:
         return _stream_one(path, args, reporter, position, names, outputs)
 
     y, sr = _load(path, reporter)
+    check_write_format(outputs[0], y.shape[0], sr)
     reporter.info(f"{position} {path}: {y.shape[0]} channel(s), {sr} Hz, "
                   f"{y.shape[1] / sr:.1f} s")
     started = time.perf_counter()

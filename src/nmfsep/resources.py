@@ -6,7 +6,7 @@ operating system half-way.
 
 >>> from nmfsep.resources import estimate_memory, format_bytes
 >>> format_bytes(estimate_memory(44100 * 60, channels=2, sr=44100))  # one stereo minute
-'297 MB'
+'753 MB'
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ MEMORY_LIMIT_ENV = "NMFSEP_MEMORY_LIMIT"
 
 #: Bytes per time-frequency bin: the pipeline's peak, measured with tracemalloc
 #: (tests/test_reliability.py checks the estimate stays above the measure), rounded up.
-_PER_BIN = 16
-_PER_BIN_PER_SOURCE = 24
+_PER_BIN = 24
+_PER_BIN_PER_SOURCE = 32
 _PER_BIN_PER_CHANNEL = 24
 #: Interpreter, libraries and FFT plans.
 _OVERHEAD = 64 * 2**20
