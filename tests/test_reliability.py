@@ -362,6 +362,68 @@ def test_the_command_line_refuses_a_file_too_long_for_memory_with_exit_code_5(
     assert not (tmp_path / "out").exists()
 
 
+def _limit_between_block_by_block_and_in_memory(path: Path) -> tuple[int, int, int]:
+    info = sf.info(path)
+    sizes = dict(channels=info.channels, sr=info.samplerate, n_sources=2, n_components=4)
+    in_memory = (resources.estimate_memory(info.frames, **sizes)
+                 + 8 * info.channels * info.frames)
+    streamed = resources.estimate_memory_streamed(info.frames, **sizes)
+    assert streamed < in_memory
+    return streamed, (streamed + in_memory) // 2, in_memory
+
+
+def test_a_file_too_long_for_memory_is_separated_block_by_block(tmp_path, capsys,
+                                                                monkeypatch):
+    path = write(tmp_path / "long.wav", tone(seconds=8.0, channels=2), subtype="PCM_16")
+    _, limit, _ = _limit_between_block_by_block_and_in_memory(path)
+    monkeypatch.setenv(resources.MEMORY_LIMIT_ENV, str(limit))
+    monkeypatch.setattr(nmfsep, "separate", None)  # the in-memory pipeline is never used
+    out = tmp_path / "out"
+    code, err = run(["separate", path, "-o", out, "--max-iter", "5", "-k", "4"], capsys)
+    assert code == 0, err
+    assert "too long to hold in memory" in err and "separating it block by block" in err
+    mixture, _ = sf.read(path, always_2d=True)
+    total = sum(sf.read(out / "long" / f"source{i}.wav", always_2d=True)[0] for i in (1, 2))
+    np.testing.assert_allclose(total, mixture, atol=1e-5)
+    record = json.loads((out / "long" / "separation.json").read_text())
+    assert record["block_by_block"] is True and len(record["labels"]) == 4
+    assert no_partial_files(out)
+
+
+def test_a_file_too_long_even_block_by_block_is_refused_with_both_sizes(tmp_path, capsys,
+                                                                        monkeypatch):
+    path = write(tmp_path / "long.wav", tone(seconds=8.0, channels=2), subtype="PCM_16")
+    streamed, _, in_memory = _limit_between_block_by_block_and_in_memory(path)
+    monkeypatch.setenv(resources.MEMORY_LIMIT_ENV, str(streamed - 2**20))
+    code, err = run(["separate", path, "-o", tmp_path / "out", *FAST], capsys)
+    assert code == 5
+    assert_one_clear_error(err, f"{path}: separating 0.1 min of 2-channel audio",
+                           f"needs about {resources.format_bytes(in_memory)} of memory at once",
+                           f"{resources.format_bytes(streamed)} block by block, but",
+                           "split the recording into parts of at most")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("channels, n_sources", [(2, 3)])
+def test_the_block_by_block_estimate_bounds_the_measured_peak(tmp_path, channels, n_sources):
+    from nmfsep.longform import separate_file
+
+    path = write(tmp_path / "in.wav", tone(seconds=6.0, sr=16000, channels=channels), 16000,
+                 subtype="FLOAT")
+    outputs = [tmp_path / f"s{i}.wav" for i in range(n_sources)]
+    tracemalloc.start()
+    try:
+        separate_file(path, outputs, n_components=4 * n_sources, max_iter=2)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    estimate = resources.estimate_memory_streamed(
+        sf.info(path).frames, channels=channels, sr=16000, n_sources=n_sources,
+        n_components=4 * n_sources)
+    work = estimate - resources._OVERHEAD
+    assert peak <= work <= 4 * peak, (peak, work)
+
+
 def test_running_out_of_memory_anyway_gets_exit_code_5(song, tmp_path, capsys, monkeypatch):
     def exhausted(*args, **kwargs):
         raise MemoryError

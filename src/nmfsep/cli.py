@@ -363,6 +363,98 @@ def _stream_one(path: Path, args, reporter, position: str, names: list[str],
     return record
 
 
+def _too_long_for_memory(path: Path, args, n_sources: int) -> bool:
+    """Whether the in-memory pipeline would not fit, so the file goes block by block.
+
+    Only for a plain blind or manual separation (not ``--from``, ``--dict``,
+    ``--components-audio`` or ``--plot``, which need everything in memory);
+    the sizes come from the file's header, and a file whose header cannot be
+    read is left to :func:`load` for its specific message.
+    """
+    import soundfile as sf
+
+    from .resources import available_memory, estimate_memory
+
+    if args.from_dir or args.dicts or args.export_components or args.plot:
+        return False
+    try:
+        info = sf.info(str(path))
+    except Exception:  # noqa: BLE001 - load() names the problem
+        return False
+    frames, channels, sr = int(info.frames), int(info.channels), int(info.samplerate)
+    available = available_memory()
+    if frames <= 0 or channels <= 0 or sr <= 0 or available is None:
+        return False
+    needed = estimate_memory(frames, channels=channels, sr=sr, n_sources=n_sources,
+                             n_components=args.n_components, n_fft=args.n_fft, hop=args.hop)
+    return needed + 8 * channels * frames > available  # + the signal, read and kept
+
+
+def _separate_long(path: Path, args, reporter, position: str, n_sources: int,
+                   names: list[str], groups, outputs: list[Path]) -> dict:
+    """A file too long for memory: :mod:`nmfsep.longform`, block by block from the file."""
+    import soundfile as sf
+
+    from .errors import ResourceError
+    from .longform import separate_file
+    from .resources import (
+        available_memory,
+        estimate_memory,
+        estimate_memory_streamed,
+        separation_advice,
+    )
+    from .resources import format_bytes as size
+
+    info = sf.info(str(path))
+    frames, channels, sr = int(info.frames), int(info.channels), int(info.samplerate)
+    check_write_format(outputs[0], channels, sr)
+    sizes = dict(channels=channels, sr=sr, n_sources=n_sources, n_components=args.n_components,
+                 n_fft=args.n_fft, hop=args.hop)
+    in_memory = estimate_memory(frames, **sizes) + 8 * channels * frames
+    streamed = estimate_memory_streamed(frames, **sizes)
+    available = available_memory()
+    if available is not None and streamed > available:
+        raise ResourceError(
+            f"{path}: separating {frames / sr / 60:.1f} min of {channels}-channel audio at "
+            f"{sr} Hz into {n_sources} sources needs about {size(in_memory)} of memory at "
+            f"once, {size(streamed)} block by block, but {size(available)} is available; "
+            f"{separation_advice(frames, streamed, sr)}")
+    reporter.info(f"{position} {path}: {channels} channel(s), {sr} Hz, {frames / sr:.1f} s: "
+                  f"too long to hold in memory ({size(in_memory)}); separating it block by "
+                  f"block (about {size(streamed)})")
+    started = time.perf_counter()
+    result = separate_file(
+        path, outputs[:-1], force=args.force, n_sources=n_sources,
+        n_components=args.n_components, beta=args.beta, grouping=args.grouping, groups=groups,
+        n_fft=args.n_fft, hop=args.hop, max_iter=args.max_iter, mask_power=args.mask_power,
+        random_state=args.seed,
+        callback=_progress_callback(reporter, f"{position} NMF", args.max_iter),
+    )
+    reporter.finish_progress()
+    elapsed = time.perf_counter() - started
+    record = {
+        "nmfsep_version": __version__,
+        "input": str(path),
+        "sample_rate": sr,
+        "channels": channels,
+        "duration_s": frames / sr,
+        "seconds": round(elapsed, 3),
+        "block_by_block": True,
+        "parameters": result.parameters,
+        "sources": [
+            {"name": name, "file": out.name,
+             "components": np.flatnonzero(result.labels == s).tolist()}
+            for s, (name, out) in enumerate(zip(names, outputs[:-1], strict=True))
+        ],
+        "labels": result.labels.tolist(),
+        "loss_history": [{"iteration": i, "loss": loss} for i, loss in result.loss_history],
+    }
+    _write_json(outputs[-1], record, args.force)
+    reporter.info(f"{position} {path} -> {outputs[-1].parent}/ ({', '.join(names)}) block by "
+                  f"block in {elapsed:.1f} s")
+    return record
+
+
 def _separate_one(path: Path, args, reporter, position: str) -> dict:
     import nmfsep
 
@@ -374,6 +466,9 @@ def _separate_one(path: Path, args, reporter, position: str) -> dict:
     _check_outputs(outputs, [path], args.force)
     if args.stream:
         return _stream_one(path, args, reporter, position, names, outputs)
+    if _too_long_for_memory(path, args, n_sources):
+        return _separate_long(path, args, reporter, position, n_sources, names, groups,
+                              outputs)
 
     y, sr = _load(path, reporter)
     check_write_format(outputs[0], y.shape[0], sr)

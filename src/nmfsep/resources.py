@@ -17,8 +17,8 @@ from pathlib import Path
 from .errors import ParameterError, ResourceError
 from .spectral import STFTConfig, default_n_fft
 
-__all__ = ["available_memory", "estimate_memory", "check_memory", "format_bytes",
-           "parse_bytes", "MEMORY_LIMIT_ENV"]
+__all__ = ["available_memory", "estimate_memory", "estimate_memory_streamed", "check_memory",
+           "format_bytes", "parse_bytes", "MEMORY_LIMIT_ENV"]
 
 #: Environment variable that caps the memory nmfsep allows itself, e.g. ``4G``.
 MEMORY_LIMIT_ENV = "NMFSEP_MEMORY_LIMIT"
@@ -28,6 +28,12 @@ MEMORY_LIMIT_ENV = "NMFSEP_MEMORY_LIMIT"
 _PER_BIN = 24
 _PER_BIN_PER_SOURCE = 32
 _PER_BIN_PER_CHANNEL = 24
+#: The same for :mod:`nmfsep.longform`: bytes per bin of the whole spectrogram (V, its
+#: scaled copy, the percussive mask), then per bin of one block of frames.
+_STREAMED_PER_BIN = 20
+_STREAMED_PER_BLOCK_BIN = 8
+_STREAMED_PER_BLOCK_BIN_PER_SOURCE = 32
+_STREAMED_PER_BLOCK_BIN_PER_CHANNEL = 12
 #: Interpreter, libraries and FFT plans.
 _OVERHEAD = 64 * 2**20
 
@@ -133,6 +139,30 @@ def estimate_memory(
     per_bin = _PER_BIN + _PER_BIN_PER_SOURCE * n_sources + _PER_BIN_PER_CHANNEL * channels
     factors = 4 * 4 * n_components * (config.n_bins + frames)
     return int(bins * per_bin + factors + _OVERHEAD)
+
+
+def estimate_memory_streamed(
+    n_samples: int, *, channels: int = 1, sr: int = 44100, n_sources: int = 2,
+    n_components: int | None = None, n_fft: int | None = None, hop: int | None = None,
+    block_frames: int | None = None,
+) -> int:
+    """Peak bytes of :func:`nmfsep.longform.separate_file` (block by block from the file).
+
+    Only the spectrogram is held whole; the STFT, masks and sources exist for
+    one block of frames at a time.  Parameters as in :func:`estimate_memory`.
+    """
+    from .longform import BLOCK_FRAMES
+
+    n_fft = default_n_fft(sr) if n_fft is None else int(n_fft)
+    config = STFTConfig(n_fft=n_fft, hop=n_fft // 4 if hop is None else int(hop))
+    n_components = 10 * n_sources if n_components is None else int(n_components)
+    frames = config.n_frames(max(int(n_samples), 1))
+    block = config.n_bins * min(frames, block_frames or BLOCK_FRAMES)
+    per_block_bin = (_STREAMED_PER_BLOCK_BIN + _STREAMED_PER_BLOCK_BIN_PER_SOURCE * n_sources
+                     + _STREAMED_PER_BLOCK_BIN_PER_CHANNEL * channels)
+    factors = 4 * 4 * n_components * (config.n_bins + frames)
+    return int(config.n_bins * frames * _STREAMED_PER_BIN + block * per_block_bin + factors
+               + _OVERHEAD)
 
 
 def check_memory(needed: int, *, what: str, advice: str = "") -> None:

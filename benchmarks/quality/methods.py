@@ -1,0 +1,222 @@
+"""The methods compared by the quality benchmark, in one registry.
+
+A method is a function ``(item) -> estimates`` with ``estimates`` of shape
+``(n_sources, channels, samples)``; the benchmark solves the permutation, so
+the order of the estimates does not matter.  Each :class:`Method` says what it
+may look at:
+
+* ``kind="blind"``: the mixture and the number of sources only;
+* ``kind="supervised"``: also ``item.training`` (one clip per source of the
+  same instrument playing other material), for dictionary-based methods;
+* ``kind="oracle"``: also the true stems (upper bounds, not competitors).
+
+Adding a supervised column is one function and one line in :func:`methods`,
+e.g. ``Method("nmfsep supervised", "supervised", lambda item:
+nmfsep.separate(item.mixture, item.sr, dictionaries=...).sources)``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+import nmfsep
+from nmfsep.grouping import STRATEGIES
+from nmfsep.masks import soft_masks, source_models
+from nmfsep.spectral import STFTConfig, default_n_fft, istft, stft
+
+from .generate import Item
+
+# The "plain NMF" of the oracle-grouping reference: fixed here, so that the
+# reference does not move when nmfsep's defaults do (nmfsep 0.1.0 defaults).
+PLAIN = dict(n_components_per_source=10, beta=1.0, max_iter=200)
+# With drums, HPSS sends the harmonic part below this frequency to the bass.
+HPSS_BASS_CUTOFF_HZ = 250.0
+
+
+@dataclass
+class Method:
+    """A named separation method and what it is allowed to know."""
+
+    name: str
+    kind: str  # "blind", "supervised" or "oracle"
+    run: Callable[[Item], np.ndarray]
+    applies: Callable[[Item], bool] = lambda item: True
+    note: str = ""
+
+
+def _config(sr: int) -> STFTConfig:
+    n_fft = default_n_fft(sr)
+    return STFTConfig(n_fft=n_fft, hop=n_fft // 4)
+
+
+def _rebuild_from_masks(X: np.ndarray, masks: np.ndarray, config: STFTConfig,
+                        n_samples: int) -> np.ndarray:
+    return np.stack([istft(X * m, config, n_samples) for m in masks])
+
+
+def has_drums(item: Item) -> bool:
+    return "drums" in item.names
+
+
+# --------------------------------------------------------------------------- nmfsep
+
+def nmfsep_default(item: Item) -> np.ndarray:
+    """nmfsep with every default: what a user gets from ``nmfsep separate mix.wav -n N``."""
+    return nmfsep.separate(item.mixture, item.sr, n_sources=len(item.names)).sources
+
+
+def nmfsep_strategy(strategy: str) -> Callable[[Item], np.ndarray]:
+    def run(item: Item) -> np.ndarray:
+        return nmfsep.separate(item.mixture, item.sr, n_sources=len(item.names),
+                               grouping=strategy).sources
+    run.__name__ = f"nmfsep_{strategy}"
+    return run
+
+
+# --------------------------------------------------------------------------- anchors
+
+def nmf_mfcc(item: Item) -> np.ndarray:
+    """NMF-MFCC as nussl implements it: scikit-learn NMF via librosa.decompose, then k-means
+    on MFCCs of the templates (mel filterbank → dB → DCT, 20 coefficients), ratio masks."""
+    import librosa
+    from scipy.fft import dct
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import NMF
+    from sklearn.exceptions import ConvergenceWarning
+
+    n = len(item.names)
+    config = _config(item.sr)
+    X = stft(item.mixture, config)
+    S = np.abs(X[0])
+    transformer = NMF(n_components=10 * n, solver="mu", beta_loss="kullback-leibler",
+                      init="nndsvda", max_iter=200, random_state=0)
+    with warnings.catch_warnings():  # a fixed iteration budget, as nussl's
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        W, H = librosa.decompose.decompose(S, transformer=transformer)
+    mel = librosa.filters.mel(sr=item.sr, n_fft=config.n_fft, n_mels=128) @ W
+    log_mel = 10 * np.log10(np.maximum(mel, 1e-10))
+    mfcc = dct(log_mel, type=2, norm="ortho", axis=0)[:20]
+    labels = KMeans(n_clusters=n, n_init=10, random_state=0).fit_predict(mfcc.T)
+    for j in range(n):  # k-means may leave a cluster empty only in degenerate cases
+        if not np.any(labels == j):
+            labels[np.argmax(W.sum(axis=0) * H.sum(axis=1) * (labels != j))] = j
+    masks = soft_masks(source_models(W, H, labels, n))
+    return _rebuild_from_masks(X, masks, config, item.mixture.shape[-1])
+
+
+def hpss(item: Item) -> np.ndarray:
+    """librosa HPSS (soft masks): percussive → drums; harmonic → the other source, or with
+    two other sources, harmonic below HPSS_BASS_CUTOFF_HZ → bass and the rest → the third."""
+    import librosa
+
+    config = _config(item.sr)
+    X = stft(item.mixture, config)
+    harmonic_mask, percussive_mask = librosa.decompose.hpss(np.abs(X[0]), mask=True)
+    others = [name for name in item.names if name != "drums"]
+    masks = {"drums": percussive_mask}
+    if len(others) == 1:
+        masks[others[0]] = harmonic_mask
+    else:
+        low = (librosa.fft_frequencies(sr=item.sr, n_fft=config.n_fft) < HPSS_BASS_CUTOFF_HZ)
+        bass = "bass" if "bass" in others else others[0]
+        masks[bass] = harmonic_mask * low[:, None]
+        rest = [name for name in others if name != bass]
+        for name in rest:
+            masks[name] = harmonic_mask * ~low[:, None] / len(rest)
+    stack = np.stack([masks[name] for name in item.names])
+    return _rebuild_from_masks(X, stack, config, item.mixture.shape[-1])
+
+
+def band_edges(sr: int, per_octave: int = 3, fmin: float = 40.0) -> np.ndarray:
+    """Edges of a bank of 1/3-octave bands from ``fmin`` to Nyquist (first band from 0 Hz)."""
+    edges = [0.0]
+    f = fmin
+    while f < sr / 2:
+        edges.append(f)
+        f *= 2 ** (1 / per_octave)
+    edges.append(sr / 2 + 1)
+    return np.array(edges)
+
+
+def filterbank(item: Item) -> np.ndarray:
+    """A bank of 1/3-octave bandpass filters (brick-wall, in the STFT domain); each band goes
+    to the source with the most energy in it (the best assignment of bands to sources)."""
+    config = _config(item.sr)
+    X = stft(item.mixture, config)
+    S = np.stack([stft(s, config)[0] for s in item.sources])
+    freqs = np.linspace(0, item.sr / 2, config.n_bins)
+    edges = band_edges(item.sr)
+    masks = np.zeros((len(item.names), config.n_bins, X.shape[-1]), dtype=np.float32)
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        band = (freqs >= lo) & (freqs < hi)
+        if band.any():
+            energy = (np.abs(S[:, band]) ** 2).sum(axis=(1, 2))
+            masks[int(np.argmax(energy)), band] = 1.0
+    return _rebuild_from_masks(X, masks, config, item.mixture.shape[-1])
+
+
+# --------------------------------------------------------------------------- oracles
+
+def oracle_labels(W: np.ndarray, H: np.ndarray, sources: np.ndarray,
+                  config: STFTConfig) -> np.ndarray:
+    """Each component to the true source whose power its soft mask captures most of."""
+    power = np.stack([(np.abs(stft(s, config)) ** 2).sum(axis=0) for s in sources])
+    model = W @ H + 1e-12
+    shares = np.array([[np.sum(np.outer(W[:, k], H[k]) / model * p) for p in power]
+                       for k in range(W.shape[1])])
+    labels = np.argmax(shares, axis=1)
+    for j in range(len(sources)):  # every source keeps a component
+        if not np.any(labels == j):
+            labels[np.argmax(shares[:, j] - shares.max(axis=1))] = j
+    return labels
+
+
+def plain_nmf_oracle(item: Item) -> np.ndarray:
+    """Plain KL-NMF (nmfsep 0.1.0 defaults, fixed in PLAIN), each component to the source it
+    best explains: the best any grouping can do with that factorization."""
+    n = len(item.names)
+    sep = nmfsep.separate(item.mixture, item.sr, n_sources=n,
+                          n_components=PLAIN["n_components_per_source"] * n,
+                          beta=PLAIN["beta"], max_iter=PLAIN["max_iter"],
+                          n_fft=default_n_fft(item.sr), continuity=0.0, grouping="spectral")
+    return sep.regroup(labels=oracle_labels(sep.W, sep.H, item.sources, sep.stft)).sources
+
+
+def default_nmf_oracle(item: Item) -> np.ndarray:
+    """nmfsep's default factorization with oracle grouping: the ceiling of its grouping."""
+    sep = nmfsep.separate(item.mixture, item.sr, n_sources=len(item.names))
+    return sep.regroup(labels=oracle_labels(sep.W, sep.H, item.sources, sep.stft)).sources
+
+
+def ideal_ratio_mask(item: Item) -> np.ndarray:
+    """Oracle ratio mask |S_j| / sum_i |S_i| on the default STFT: the limit of masking."""
+    config = _config(item.sr)
+    X = stft(item.mixture, config)
+    S = np.stack([np.abs(stft(s, config)[0]) for s in item.sources])
+    masks = soft_masks(S, 1.0)
+    return _rebuild_from_masks(X, masks, config, item.mixture.shape[-1])
+
+
+def methods() -> list[Method]:
+    """Every method of the benchmark, in table order."""
+    rows = [Method("nmfsep (defaults)", "blind", nmfsep_default,
+                   note="nmfsep.separate(y, sr, n_sources=N)")]
+    rows += [Method(f"nmfsep grouping={name}", "blind", nmfsep_strategy(name))
+             for name in sorted(STRATEGIES) if name != "manual"]
+    rows += [
+        Method("NMF-MFCC (librosa/sklearn)", "blind", nmf_mfcc),
+        Method("HPSS (librosa)", "blind", hpss, applies=has_drums),
+        Method("filterbank, best bands", "oracle", filterbank,
+               note="1/3-octave bands, each to the source with most energy in it"),
+        Method("plain NMF, oracle grouping", "oracle", plain_nmf_oracle),
+        Method("nmfsep NMF, oracle grouping", "oracle", default_nmf_oracle),
+        Method("ideal ratio mask", "oracle", ideal_ratio_mask),
+    ]
+    return rows
+
+
+BLIND_ANCHORS = ("NMF-MFCC (librosa/sklearn)", "HPSS (librosa)", "filterbank, best bands")

@@ -1,0 +1,36 @@
+"""nmfsep parameter variants, one change at a time from the defaults: the evidence for them."""
+
+from __future__ import annotations
+
+import nmfsep
+
+from .methods import Method
+
+
+def _variant(**kwargs):
+    def run(item):
+        return nmfsep.separate(item.mixture, item.sr, n_sources=len(item.names),
+                               **kwargs).sources
+    return run
+
+
+def variants() -> list[Method]:
+    """The variants of the sweep, named by what they change."""
+    grid = [("defaults", {})]
+    grid += [(f"K={k}/source", {"n_components": None, "_k": k}) for k in (5, 10, 20, 30)]
+    grid += [(f"beta={b}", {"beta": b}) for b in (0.0, 0.5, 1.0, 2.0)]
+    grid += [(f"n_fft={n}", {"n_fft": n}) for n in (512, 1024, 2048, 4096)]
+    grid += [(f"continuity={c}", {"continuity": c}) for c in (0.0, 0.1, 1.0)]
+    grid += [(f"mask_power={p}", {"mask_power": p}) for p in (1.0, 2.0)]
+    rows = []
+    for name, kwargs in grid:
+        k = kwargs.pop("_k", None)
+        kwargs.pop("n_components", None)
+        if k is None:
+            rows.append(Method(name, "blind", _variant(**kwargs)))
+        else:
+            def run(item, k=k):
+                return nmfsep.separate(item.mixture, item.sr, n_sources=len(item.names),
+                                       n_components=k * len(item.names)).sources
+            rows.append(Method(name, "blind", run))
+    return rows
