@@ -656,6 +656,16 @@ _WRAPPER = textwrap.dedent("""
         return real_write(file, *args, **kwargs)
 
     sf.write = write
+    real_sink_write = sf.SoundFile.write
+    blocks = []
+
+    def sink_write(self, *args, **kwargs):
+        blocks.append(1)
+        if moment == "block" and len(blocks) == 2:  # the first block of a source is written
+            interrupt()
+        return real_sink_write(self, *args, **kwargs)
+
+    sf.SoundFile.write = sink_write
     real_separate = nmfsep.separate
 
     def separate(*args, **kwargs):
@@ -697,6 +707,23 @@ def test_a_signal_in_the_middle_leaves_whole_outputs_and_no_partial_file(
         assert not (out / "first" / "source2.wav").exists()  # ...the second file was not
     else:
         assert not list(out.rglob("*.wav"))
+
+
+@pytest.mark.parametrize("signame, code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_a_signal_while_writing_block_by_block_leaves_no_partial_file(tmp_path, signame,
+                                                                     code):
+    path = write(tmp_path / "long.wav", tone(seconds=8.0, channels=2), subtype="PCM_16")
+    _, limit, _ = _limit_between_block_by_block_and_in_memory(path)
+    out = tmp_path / "out"
+    argv = ["separate", str(path), "-o", str(out), "--max-iter", "5", "-k", "4"]
+    run_ = subprocess.run([sys.executable, "-c", _WRAPPER, "block", signame, *argv],
+                          capture_output=True, text=True, timeout=120, check=False,
+                          env={**os.environ, resources.MEMORY_LIMIT_ENV: str(limit)})
+    assert run_.returncode == code, run_.stderr
+    assert "separating it block by block" in run_.stderr
+    assert "finished outputs are complete, no partial file was left" in run_.stderr
+    assert not out.exists() or not list(out.rglob("*"))  # not even an empty folder
+    assert no_partial_files(tmp_path)
 
 
 def test_a_signal_from_outside_while_writing_keeps_every_written_file_whole(tmp_path):
