@@ -151,3 +151,42 @@ def test_core_does_not_import_torch():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("beta", BETAS)
+@pytest.mark.parametrize("penalty", [{}, {"l1_H": 0.3}, {"continuity": 1.0}],
+                         ids=["plain", "l1", "continuity"])
+@pytest.mark.parametrize("check_every", [1, 4])
+def test_accelerated_mu_never_increases_the_checked_objective(data, beta, penalty, check_every):
+    V, W0, H0 = data
+    result = factorize(V, 5, W=W0, H=H0, beta=beta, max_iter=60, tol=0, solver="amu",
+                       check_every=check_every, dtype=np.float64, **penalty)
+    losses = [loss for _, loss in result.loss_history]
+    assert all(b <= a * (1 + 1e-12) for a, b in zip(losses, losses[1:], strict=False))
+    assert result.loss == pytest.approx(objective(V, result.W, result.H, beta, **penalty))
+
+
+def test_accelerated_mu_goes_further_than_mu_in_the_same_iterations(example):
+    from nmfsep.spectral import STFTConfig, mixture_spectrogram, stft
+
+    V = mixture_spectrogram(stft(example.mixture, STFTConfig(1024, 256)))
+    V = V / V.mean()
+    W0, H0 = nmf.initialize(V, 10, method="random", random_state=0)
+    plain = factorize(V, 10, W=W0, H=H0, max_iter=60, tol=0)
+    fast = factorize(V, 10, W=W0, H=H0, max_iter=60, tol=0, solver="amu")
+    assert fast.loss < plain.loss
+
+
+def test_coarse_start_fits_better_than_nndsvda_and_has_every_frame(example):
+    from nmfsep.spectral import STFTConfig, mixture_spectrogram, stft
+
+    V = mixture_spectrogram(stft(example.mixture, STFTConfig(1024, 256)))
+    V = V / V.mean()
+    W, H = nmf.initialize(V, 10, method="coarse", random_state=0)
+    assert W.shape == (V.shape[0], 10) and H.shape == (10, V.shape[1])
+    assert W.dtype == np.float32 and W.min() >= 0 and H.min() >= 0
+    Wn, Hn = nmf.initialize(V, 10, method="nndsvda", random_state=0)
+    assert beta_divergence(V, W, H, 1.0) < beta_divergence(V, Wn, Hn, 1.0)
+    tiny = V[:, :20]
+    Wt, Ht = nmf.initialize(tiny, 3, method="coarse", random_state=0)
+    assert Ht.shape == (3, 20) and np.all(np.isfinite(Wt))

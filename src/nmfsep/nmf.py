@@ -40,6 +40,9 @@ __all__ = [
 
 ProgressCallback = Callable[[int, float], None]
 
+#: Over-relaxation of the exponent in ``solver="amu"``.
+RELAX = 1.5
+
 
 @dataclass
 class NMFResult:
@@ -157,6 +160,7 @@ def objective(
 def initialize(
     V: np.ndarray, n_components: int, *, method: str = "nndsvda",
     random_state: int | np.random.Generator | None = None, dtype=np.float32,
+    beta: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Initial factors.
 
@@ -164,10 +168,16 @@ def initialize(
     ----------
     V : np.ndarray, shape=(n_rows, n_cols)
     n_components : int
-    method : {"nndsvda", "nndsvd", "random"}
+    method : {"nndsvda", "nndsvd", "random", "coarse"}
         NNDSVD (Boutsidis & Gallopoulos 2008); "nndsvda" fills its zeros with
-        the mean of ``V``; "random" draws from a half-normal scaled to ``V``.
+        the mean of ``V``; "random" draws from a half-normal scaled to ``V``;
+        "coarse" factorizes ``V`` averaged over groups of
+        :data:`COARSE_FACTOR` frames (NNDSVDa, then :data:`COARSE_ITER`
+        accelerated iterations: a quarter of the cost of as many full ones)
+        and repeats its activations back to every frame.
     random_state : int, Generator or None
+    beta : float
+        The divergence the "coarse" start minimizes.
 
     Returns
     -------
@@ -182,13 +192,37 @@ def initialize(
         W = scale * np.abs(rng.standard_normal((n_rows, n_components)))
         H = scale * np.abs(rng.standard_normal((n_components, n_cols)))
         return W.astype(dtype), H.astype(dtype)
+    if method == "coarse":
+        return _coarse_start(V, n_components, rng, dtype, beta)
     if method not in ("nndsvd", "nndsvda"):
-        raise ParameterError(f"unknown init {method!r}; use 'nndsvda', 'nndsvd' or 'random'")
+        raise ParameterError(
+            f"unknown init {method!r}; use 'nndsvda', 'nndsvd', 'random' or 'coarse'")
     W, H = _nndsvd(V, n_components, rng)
     if method == "nndsvda":
         W[W == 0] = mean
         H[H == 0] = mean
     return W.astype(dtype), H.astype(dtype)
+
+
+#: Frames averaged together, and accelerated iterations, of the "coarse" start.
+COARSE_FACTOR = 4
+COARSE_ITER = 100
+
+
+def _coarse_start(V, n_components, rng, dtype, beta):
+    """Factorize the time-pooled ``V``, then repeat its activations to every frame."""
+    n_rows, n_cols = V.shape
+    factor = COARSE_FACTOR
+    if n_cols < 16 * factor:
+        return initialize(V, n_components, method="nndsvda", random_state=rng, dtype=dtype)
+    usable = n_cols // factor * factor
+    pooled = V[:, :usable].reshape(n_rows, usable // factor, factor).mean(axis=2, dtype=dtype)
+    result = factorize(pooled, n_components, beta=beta, init="nndsvda", random_state=rng,
+                       max_iter=COARSE_ITER, tol=0, solver="amu", dtype=dtype)
+    H = np.empty((n_components, n_cols), dtype=dtype)
+    H[:, :usable] = np.repeat(result.H, factor, axis=1)
+    H[:, usable:] = result.H[:, -1:]
+    return result.W.astype(dtype), H
 
 
 def _nndsvd(V: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -427,8 +461,14 @@ def factorize(
     random_state : int, Generator or None
     callback : callable(iteration, loss), optional
         Called at every check, for progress reporting.
-    solver : {"mu", "hals"}
-        "mu": the multiplicative MM updates, for any ``beta`` and penalty.
+    solver : {"mu", "amu", "hals"}
+        "mu": the multiplicative MM updates, for any ``beta`` and penalty;
+        the objective never increases, step by step.
+        "amu": accelerated MU, the same updates over-relaxed (exponent times
+        :data:`RELAX`); the objective is checked every ``check_every``
+        iterations and, should it have increased, the factors go back to the
+        last check and plain MM steps continue, so the checked objective
+        never increases.
         "hals": hierarchical alternating least squares, ``beta = 2`` only,
         no ``continuity``; converges in far fewer iterations.  Both never
         increase the objective.
@@ -453,7 +493,8 @@ def factorize(
     _validate_solver(solver, beta, continuity, inner, backend)
     V = V.astype(dtype, copy=False)
     if W is None or H is None:
-        W0, H0 = initialize(V, n_components, method=init, random_state=random_state, dtype=dtype)
+        W0, H0 = initialize(V, n_components, method=init, random_state=random_state, dtype=dtype,
+                            beta=beta)
         W = W0 if W is None else W
         H = H0 if H is None else H
     W = np.array(W, dtype=dtype, order="C")
@@ -475,24 +516,39 @@ def factorize(
     else:
         step = _numpy_iterator(V, W, H, beta, solver, inner, block_size, mask, l1_H, continuity)
     quiet = tol == 0 and callback is None
+    accelerated = solver == "amu"
 
-    def measure(iteration: int) -> float:
+    def evaluate() -> float:
         step.sync()
-        value = objective(V, W, H, beta, l1_H=l1_H, continuity=continuity)
+        return objective(V, W, H, beta, l1_H=l1_H, continuity=continuity)
+
+    def record(iteration: int, value: float) -> None:
         history.append((iteration, value))
         if callback is not None:
             callback(iteration, value)
-        return value
 
     history: list[tuple[int, float]] = []
     converged = False
     iteration = 0
     try:
-        last = measure(0)
+        last = evaluate()
+        record(0, last)
+        saved = (W.copy(), H.copy()) if accelerated else None
         for iteration in range(1, max_iter + 1):
             step(update_H=not fixed_H, update_W=update_all_W)
-            if iteration == max_iter or (not quiet and iteration % check_every == 0):
-                current = measure(iteration)
+            checking = iteration % check_every == 0 and (accelerated or not quiet)
+            if iteration == max_iter or checking:
+                current = evaluate()
+                if accelerated and current > last:
+                    # The over-relaxed steps went uphill: back to the last
+                    # checkpoint, and plain MM steps from there on.
+                    W[...], H[...] = saved
+                    step.reset(relax=1.0)
+                    record(iteration, last)
+                    continue
+                record(iteration, current)
+                if accelerated:
+                    saved = (W.copy(), H.copy())
                 if tol > 0 and (last - current) <= tol * abs(last):
                     converged = True
                     break
@@ -510,6 +566,7 @@ class _NumpyIterator:
 
     def __init__(self, V, W, H, beta, solver, inner, block_size, mask, l1_H, continuity):
         self.V, self.W, self.H, self.beta = V, W, H, beta
+        self.relax = RELAX if solver == "amu" and not continuity else 1.0
         self.solver, self.inner, self.mask, self.l1_H = solver, inner, mask, l1_H
         self.eps = _eps(V.dtype)
         self.continuity_step = None
@@ -532,10 +589,15 @@ class _NumpyIterator:
         for _ in range(self.inner - 1 if update_H else 0):
             sweeps.mu_iteration(self.V, self.W, self.H, self.beta, self.ws, self.eps,
                                 update_W=False, l1_H=self.l1_H,
-                                continuity_step=self.continuity_step)
+                                continuity_step=self.continuity_step, relax=self.relax)
         sweeps.mu_iteration(self.V, self.W, self.H, self.beta, self.ws, self.eps,
                             update_H=update_H, update_W=update_W, fixed_columns=self.mask,
-                            l1_H=self.l1_H, continuity_step=self.continuity_step)
+                            l1_H=self.l1_H, continuity_step=self.continuity_step,
+                            relax=self.relax)
+
+    def reset(self, *, relax: float) -> None:
+        """Change the over-relaxation (``relax=1`` gives the plain MM steps)."""
+        self.relax = relax
 
     def sync(self) -> None:
         """Nothing to do: the numpy iterations work on ``W`` and ``H`` themselves."""
@@ -550,8 +612,8 @@ def _numpy_iterator(V, W, H, beta, solver, inner, block_size, mask, l1_H, contin
 
 
 def _validate_solver(solver, beta, continuity, inner, backend) -> None:
-    if solver not in ("mu", "hals"):
-        raise ParameterError(f"unknown solver {solver!r}; use 'mu' or 'hals'")
+    if solver not in ("mu", "amu", "hals"):
+        raise ParameterError(f"unknown solver {solver!r}; use 'mu', 'amu' or 'hals'")
     if solver == "hals" and (beta != 2 or continuity):
         raise ParameterError(
             f"solver 'hals' needs beta=2 and no continuity penalty, got beta={beta}, "
