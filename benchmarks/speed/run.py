@@ -18,15 +18,15 @@ from pathlib import Path
 from . import machine
 from .report import write_report
 
-METHODS = ["nmfsep", "scikit-learn", "librosa", "torchnmf", "nimfa"]
+METHODS = ["nmfsep", "nmfsep-torch", "scikit-learn", "librosa", "torchnmf", "nimfa"]
 BETAS = [1.0, 0.0, 2.0]
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 # How nmfsep goes for the target loss from its own start (time to target).
 TARGET_OPTIONS = {
-    1.0: {"init": "nndsvda"},
-    0.0: {"init": "nndsvda"},
+    1.0: {"init": "coarse", "solver": "amu"},
+    0.0: {"init": "coarse", "solver": "amu"},
     2.0: {"init": "nndsvda", "solver": "hals", "inner": 4},
 }
 

@@ -35,6 +35,10 @@ def run_nmfsep(V, W0, H0, beta, iterations, **kwargs):
     return result.W, result.H
 
 
+def run_nmfsep_torch(V, W0, H0, beta, iterations):
+    return run_nmfsep(V, W0, H0, beta, iterations, backend="torch", device="cpu")
+
+
 def run_sklearn(V, W0, H0, beta, iterations):
     from sklearn.decomposition import NMF
 
@@ -83,6 +87,7 @@ def run_nimfa(V, W0, H0, beta, iterations):
 
 METHODS = {
     "nmfsep": run_nmfsep,
+    "nmfsep-torch": run_nmfsep_torch,
     "scikit-learn": run_sklearn,
     "librosa": run_librosa,
     "torchnmf": run_torchnmf,
@@ -140,8 +145,8 @@ def main(argv=None) -> int:
             W, H = METHODS[method](V, W0, H0, beta, iterations, **options)
             out["seconds"] = time.perf_counter() - start
             out["peak_mib"] = _status("VmHWM")
-            out["loss"] = beta_divergence(V, np.asarray(W, np.float32),
-                                          np.asarray(H, np.float32), beta)
+            out["loss"] = beta_divergence(V.astype(np.float64), np.asarray(W, np.float64),
+                                          np.asarray(H, np.float64), beta)
     except Exception as exc:  # report the failure, do not hide it
         out["error"] = f"{type(exc).__name__}: {exc}"
         out["traceback"] = traceback.format_exc(limit=3)
