@@ -96,6 +96,8 @@ def _end_to_end(report: dict) -> list[str]:
             continue
         name = {"song": "`nmfsep.separate(y, sr)` in memory, defaults",
                 "long": "`nmfsep.longform.separate_file(path, outs)` streamed, defaults"}[r["mode"]]
+        if r.get("run_by"):
+            name += f" (separate run: `{r['run_by']}`, load after {r['load_after'][0]:.1f})"
         lines.append(f"| {name} | {r['audio_seconds'] / 60:.1f} min stereo 44.1 kHz | "
                      f"{r['seconds']:.1f} | {r['audio_seconds'] / r['seconds']:.1f} | "
                      f"{r['peak_mib']:.0f} | {r.get('n_iter')} |")
