@@ -19,6 +19,7 @@ __all__ = [
     "basis_mfcc",
     "percussive_mask",
     "percussiveness",
+    "percussive_share",
     "spikiness",
     "component_features",
 ]
@@ -117,6 +118,27 @@ def percussiveness(W: np.ndarray, H: np.ndarray, mask: np.ndarray) -> np.ndarray
     weighted = ((W.T @ mask) * H).sum(axis=1, dtype=np.float64)
     total = W.sum(axis=0, dtype=np.float64) * H.sum(axis=1, dtype=np.float64)
     return weighted / np.maximum(total, _TINY)
+
+
+def percussive_share(V: np.ndarray, mask: np.ndarray) -> float:
+    """Share of the spectrogram ``V`` that lies in the percussive ``mask``, in [0, 1].
+
+    Parameters
+    ----------
+    V : np.ndarray, shape=(bins, frames), non-negative
+    mask : np.ndarray, shape=(bins, frames), in [0, 1]
+        Typically :func:`percussive_mask` of ``V``.
+
+    Returns
+    -------
+    float
+        0 for a silent ``V``.
+    """
+    V = np.ravel(V)
+    total = float(np.sum(V, dtype=np.float64))
+    if total <= 0:
+        return 0.0
+    return float(np.dot(V, np.ravel(mask).astype(V.dtype, copy=False))) / total
 
 
 def spikiness(H: np.ndarray, frames: int = 21) -> np.ndarray:

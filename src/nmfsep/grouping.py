@@ -18,10 +18,19 @@ name            what it uses
                 on the spikiness of its activation; with more than two
                 sources, the pitched components are split further by timbre;
                 the percussive source comes first
-``auto``        k-means on MFCCs of the bases together with the
+``auto``        the default: when a drum part is heard (the share of the
+                spectrogram that HPSS calls percussive is at least
+                :data:`DRUMS_SHARE`), ``percussive``; otherwise ``timbre``
+``mfcc+drums``  k-means on MFCCs of the bases together with the
                 percussiveness and spikiness of each component (the
-                default); the most percussive source comes first
+                default of nmfsep 0.1.0); the most percussive source first
 ==============  ===========================================================
+
+The threshold and the choice of ``auto`` come from the quality benchmark
+(``benchmarks/quality``, ``docs/benchmarks.md``): mixtures with drums put
+0.36-0.47 of their spectrogram in the percussive mask, mixtures of pitched
+instruments only 0.14-0.21; grouping pitched instruments by percussiveness
+splits notes by their attacks instead of by instrument.
 """
 
 from __future__ import annotations
@@ -33,9 +42,24 @@ from functools import cached_property
 import numpy as np
 
 from .errors import ParameterError
-from .features import basis_mfcc, percussive_mask, percussiveness, spectral_centroid, spikiness
+from .features import (
+    basis_mfcc,
+    percussive_mask,
+    percussive_share,
+    percussiveness,
+    spectral_centroid,
+    spikiness,
+)
 
-__all__ = ["GroupingContext", "STRATEGIES", "group", "parse_groups", "labels_from_groups", "kmeans"]
+__all__ = [
+    "GroupingContext", "STRATEGIES", "DRUMS_SHARE", "group", "parse_groups", "labels_from_groups",
+    "kmeans",
+]
+
+#: Share of the spectrogram in the percussive mask from which ``auto`` treats the
+#: mixture as holding drums (between the 0.21 of the most percussive pitched-only
+#: mixture and the 0.36 of the least percussive one with drums, in the benchmark).
+DRUMS_SHARE = 0.28
 
 
 @dataclass
@@ -64,6 +88,11 @@ class GroupingContext:
         if self.V is None:
             raise ParameterError("this grouping needs the spectrogram V")
         return percussive_mask(self.V)
+
+    @cached_property
+    def percussive_share(self) -> float:
+        """Share of ``V`` that the percussive mask holds, in [0, 1]."""
+        return percussive_share(self.V, self.percussive)
 
 
 Strategy = Callable[[np.ndarray, np.ndarray, int, GroupingContext], np.ndarray]
@@ -239,6 +268,12 @@ def _percussive(W, H, n_sources, context):
 
 
 def _auto(W, H, n_sources, context):
+    if context.percussive_share >= DRUMS_SHARE:
+        return _percussive(W, H, n_sources, context)
+    return _timbre(W, H, n_sources, context)
+
+
+def _mfcc_drums(W, H, n_sources, context):
     drums = _drum_features(W, H, context)
     features = np.column_stack([_zscore(basis_mfcc(W, context.sr)), 3.0 * _zscore(drums)])
     labels = kmeans(features, n_sources, random_state=context.random_state)
@@ -248,6 +283,7 @@ def _auto(W, H, n_sources, context):
 STRATEGIES: dict[str, Strategy] = {
     "auto": _auto,
     "manual": _manual,
+    "mfcc+drums": _mfcc_drums,
     "spectral": _spectral,
     "timbre": _timbre,
     "percussive": _percussive,

@@ -1,0 +1,63 @@
+"""The grouping strategies' features and the choice ``auto`` makes."""
+
+import numpy as np
+import pytest
+
+from nmfsep import grouping
+from nmfsep.features import percussive_mask, percussive_share
+
+
+def sustained_tones(rng, bins=64, frames=80):
+    """Horizontal lines: three notes held across the whole excerpt."""
+    V = 1e-3 * rng.random((bins, frames))
+    V[[8, 16, 24]] += 1.0
+    return V
+
+
+def clicks(rng, bins=64, frames=80):
+    """Vertical lines: broadband hits every 8 frames."""
+    V = 1e-3 * rng.random((bins, frames))
+    V[:, ::8] += 1.0
+    return V
+
+
+def test_percussive_share_is_low_for_held_notes_and_high_for_clicks(rng):
+    held, hits = sustained_tones(rng), clicks(rng)
+    assert percussive_share(held, percussive_mask(held)) < 0.05
+    assert percussive_share(hits, percussive_mask(hits)) > 0.9
+
+
+def test_percussive_share_of_silence_is_zero():
+    V = np.zeros((8, 8), dtype=np.float32)
+    assert percussive_share(V, percussive_mask(V)) == 0.0
+
+
+def two_kinds_of_components(rng, V):
+    """Four tonal components (peaked spectra, held) and four drum-like ones (flat, spiky)."""
+    bins, frames = V.shape
+    W = 1e-3 * rng.random((bins, 8))
+    H = 1e-3 * rng.random((8, frames))
+    for k in range(4):
+        W[8 * (k + 1), k] = 1.0
+        H[k, 10 * k : 10 * k + 30] = 1.0
+        W[:, 4 + k] += rng.random(bins)
+        H[4 + k, 2 * k :: 8] = 1.0
+    return W, H
+
+
+@pytest.mark.parametrize("make_V, expected", [(clicks, "percussive"), (sustained_tones, "timbre")])
+def test_auto_groups_by_percussiveness_only_when_the_mixture_has_drums(rng, make_V, expected):
+    V = make_V(rng)
+    W, H = two_kinds_of_components(rng, V)
+    auto = grouping.group(W, H, 2, "auto", sr=8000, V=V, random_state=0)
+    chosen = grouping.group(W, H, 2, expected, sr=8000, V=V, random_state=0)
+    np.testing.assert_array_equal(auto, chosen)
+    context = grouping.GroupingContext(sr=8000, V=V)
+    assert (context.percussive_share >= grouping.DRUMS_SHARE) == (expected == "percussive")
+
+
+def test_percussive_grouping_puts_the_spiky_flat_components_first(rng):
+    V = clicks(rng)
+    W, H = two_kinds_of_components(rng, V)
+    labels = grouping.group(W, H, 2, "percussive", sr=8000, V=V, random_state=0)
+    np.testing.assert_array_equal(labels, [1, 1, 1, 1, 0, 0, 0, 0])
