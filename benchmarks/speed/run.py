@@ -114,7 +114,11 @@ def _long_run(minutes: int) -> dict:
 def _long_only(args, command: str) -> int:
     """Add a long-file run to an existing result file and regenerate the docs."""
     report = json.loads(args.out.read_text())
-    result = _long_run(args.long_minutes)
+    if args.merge_long:
+        result = json.loads(args.merge_long.read_text().strip().splitlines()[-1])
+        result["command"] = "python -m benchmarks.speed.e2e long long_60min_44100.wav OUT"
+    else:
+        result = _long_run(args.long_minutes)
     result["run_by"] = command.strip()
     result["load_after"] = os.getloadavg()
     report["end_to_end"] = [r for r in report.get("end_to_end", []) if r.get("mode") != "long"]
@@ -135,6 +139,10 @@ def main(argv=None) -> int:
     parser.add_argument("--long-only", action="store_true",
                         help="run only the long file, add it to the results in --out and "
                              "write the docs again")
+    parser.add_argument("--merge-long", type=Path, metavar="JSON",
+                        help="add the output of `python -m benchmarks.speed.e2e long ...` "
+                             "(run separately, e.g. at the same time) to --out and write the "
+                             "docs again")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--out", type=Path, default=RESULTS / "speed.json")
@@ -142,7 +150,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     command = "python -m benchmarks.speed " + shlex.join(argv if argv is not None else
                                                          sys.argv[1:])
-    if args.long_only:
+    if args.long_only or args.merge_long:
         return _long_only(args, command)
     methods = args.methods.split(",")
     iterations = 20 if args.quick else 200
