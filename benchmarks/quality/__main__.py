@@ -108,8 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     records = run(items, chosen, log=lambda s: print(s, file=sys.stderr, flush=True))
     result = dict(
-        command="python -m benchmarks.quality " + " ".join(argv if argv is not None
-                                                          else sys.argv[1:]),
+        command=" ".join(["python -m benchmarks.quality",
+                          *(argv if argv is not None else sys.argv[1:])]),
         started=started, seconds=time.perf_counter() - t0, machine=machine(),
         items_per_category=n_items,
         duration=args.duration, categories=categories,

@@ -64,15 +64,31 @@ def has_drums(item: Item) -> bool:
 
 # --------------------------------------------------------------------------- nmfsep
 
+_DEFAULT_SEPARATION: dict[str, nmfsep.Separation] = {}
+
+
+def default_separation(item: Item) -> nmfsep.Separation:
+    """``nmfsep.separate`` with every default, computed once per item.
+
+    The factorization does not depend on the grouping, so the strategies and
+    the oracle regroup this one (``Separation.regroup`` runs the same grouping
+    call as ``separate``); only the first nmfsep row's time includes the NMF.
+    """
+    if item.name not in _DEFAULT_SEPARATION:
+        _DEFAULT_SEPARATION.clear()
+        _DEFAULT_SEPARATION[item.name] = nmfsep.separate(item.mixture, item.sr,
+                                                         n_sources=len(item.names))
+    return _DEFAULT_SEPARATION[item.name]
+
+
 def nmfsep_default(item: Item) -> np.ndarray:
     """nmfsep with every default: what a user gets from ``nmfsep separate mix.wav -n N``."""
-    return nmfsep.separate(item.mixture, item.sr, n_sources=len(item.names)).sources
+    return default_separation(item).sources
 
 
 def nmfsep_strategy(strategy: str) -> Callable[[Item], np.ndarray]:
     def run(item: Item) -> np.ndarray:
-        return nmfsep.separate(item.mixture, item.sr, n_sources=len(item.names),
-                               grouping=strategy).sources
+        return default_separation(item).regroup(grouping=strategy).sources
     run.__name__ = f"nmfsep_{strategy}"
     return run
 
@@ -188,7 +204,7 @@ def plain_nmf_oracle(item: Item) -> np.ndarray:
 
 def default_nmf_oracle(item: Item) -> np.ndarray:
     """nmfsep's default factorization with oracle grouping: the ceiling of its grouping."""
-    sep = nmfsep.separate(item.mixture, item.sr, n_sources=len(item.names))
+    sep = default_separation(item)
     return sep.regroup(labels=oracle_labels(sep.W, sep.H, item.sources, sep.stft)).sources
 
 
