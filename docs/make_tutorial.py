@@ -141,10 +141,12 @@ each component goes to the source whose energy it captures most of.
 
 ![grouped by hand](figures/tutorial_by_hand.png)
 
-**Automatically.** `grouping="auto"` (the default) clusters the components by
-the shape of their spectra (MFCCs) together with how percussive they are
-(how much of each component a median-filter HPSS calls percussive, and how
-spiky its activation is):
+**Automatically.** `grouping="auto"` (the default) first asks whether a drum
+part is playing (how much of the spectrogram a median-filter HPSS calls
+percussive); here it is, so it splits the components by how percussive each
+one is (its share of HPSS's percussive part, and how spiky its activation
+is); without drums it would cluster them by the shape of their spectra
+(MFCCs):
 
 ![grouped automatically](figures/tutorial_auto.png)
 
