@@ -64,9 +64,9 @@ def _target_table(report: dict) -> list[str]:
         "## Time to scikit-learn's loss",
         "",
         "Target: the loss scikit-learn's MU reaches after 200 iterations from the common random "
-        "start. nmfsep starts from its own NNDSVDa initialization (its time included) with the "
-        "solver shown; the loss is checked every 5 iterations and the time of those checks is "
-        "subtracted.",
+        "start. nmfsep starts from its own initialization (the `init` shown, its time included) "
+        "with the solver shown; the loss is checked every 5 iterations and the time of those "
+        "checks is subtracted.",
         "",
         "| workload | beta | nmfsep options | nmfsep iterations | nmfsep s | scikit-learn s "
         "| speed-up |",
@@ -135,7 +135,10 @@ def _targets(report: dict) -> list[str]:
     lines = ["## Targets of issue 5, in this run", "", "| what | target | measured |",
              "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
-    return lines + [""]
+    return lines + ["", "The machine was shared with other work during the run (load above): "
+                    "implementations that use multi-threaded BLAS (scikit-learn, librosa, torch) "
+                    "lose much more to that than nmfsep's single-threaded-BLAS lanes, so the "
+                    "gaps to them are wider here than on an idle machine.", ""]
 
 
 HOW = """## How nmfsep gets there
