@@ -144,3 +144,14 @@ def test_non_finite_or_empty_input_is_a_clear_error():
 def test_bad_parameters_raise_parameter_error(example, kwargs, message):
     with pytest.raises(ParameterError, match=message):
         nmfsep.separate(example.mixture[:, :4000], example.sr, max_iter=2, **kwargs)
+
+
+def test_torch_backend_separates_like_numpy(example):
+    pytest.importorskip("torch")
+    short = example.mixture[:, : 3 * example.sr]
+    kwargs = dict(n_components=8, max_iter=40, tol=0)
+    ours = nmfsep.separate(short, example.sr, **kwargs)
+    torch_run = nmfsep.separate(short, example.sr, backend="torch", device="cpu", **kwargs)
+    np.testing.assert_array_equal(torch_run.labels, ours.labels)
+    assert relative_error(torch_run.sources, ours.sources) < 1e-3
+    assert relative_error(torch_run.sources.sum(axis=0), short) < 1e-5

@@ -211,6 +211,9 @@ class Separator:
     l1_H: float = 0.0
     continuity: float = 0.0
     random_state: int | None = 0
+    solver: str = "mu"
+    backend: str = "numpy"
+    device: str | None = None
 
     def __call__(self, y: np.ndarray, sr: int, *,
                  callback: ProgressCallback | None = None) -> Separation:
@@ -240,6 +243,9 @@ def separate(
     l1_H: float = 0.0,
     continuity: float = 0.0,
     random_state: int | None = 0,
+    solver: str = "mu",
+    backend: str = "numpy",
+    device: str | None = None,
     callback: ProgressCallback | None = None,
 ) -> Separation:
     """Separate a recording into ``n_sources`` sources by NMF.
@@ -278,6 +284,13 @@ def separate(
         Passed to :func:`nmfsep.nmf.factorize`.
     random_state : int or None
         Seed for initialization and clustering; None draws fresh randomness.
+    solver : {"mu", "amu", "hals"}
+        The update rule of :func:`nmfsep.nmf.factorize` (blind separation).
+    backend : {"numpy", "torch"}
+        ``"torch"`` runs the factorization with PyTorch (the ``torch`` extra),
+        on ``device`` (``"cuda"`` when present by default); blind separation.
+    device : str, optional
+        The torch device.
     callback : callable(iteration, loss), optional
         Progress of the factorization.
 
@@ -288,6 +301,8 @@ def separate(
     """
     y = validate_signal(y, sr)
     if dictionaries is not None:
+        if (solver, backend, device) != ("mu", "numpy", None):
+            raise ParameterError("solver, backend and device apply to blind separation only")
         if n_components is not None or groups is not None:
             raise ParameterError("with dictionaries, give n_free_components instead of "
                                  "n_components or groups")
@@ -327,7 +342,8 @@ def separate(
     V_unit = V / scale if scale > 0 else V
     result = factorize(
         V_unit, n_components, beta=beta, init=init, max_iter=max_iter, tol=tol, l1_H=l1_H,
-        continuity=continuity, random_state=random_state, callback=callback,
+        continuity=continuity, random_state=random_state, callback=callback, solver=solver,
+        backend=backend, device=device,
     )
     W = result.W * np.float32(scale if scale > 0 else 1.0)
     labels = grouping_.group(W, result.H, n_sources, grouping, sr=sr, V=V_unit, groups=groups,
