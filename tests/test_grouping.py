@@ -61,3 +61,13 @@ def test_percussive_grouping_puts_the_spiky_flat_components_first(rng):
     W, H = two_kinds_of_components(rng, V)
     labels = grouping.group(W, H, 2, "percussive", sr=8000, V=V, random_state=0)
     np.testing.assert_array_equal(labels, [1, 1, 1, 1, 0, 0, 0, 0])
+
+
+def test_percussive_mask_split_over_threads_equals_one_filter(rng):
+    from scipy.ndimage import median_filter
+
+    V = rng.random((300, 4000)).astype(np.float32)  # large enough to be split
+    harmonic = median_filter(V, size=(1, 17), mode="nearest").astype(np.float64)
+    percussive = median_filter(V, size=(17, 1), mode="nearest").astype(np.float64)
+    expected = percussive**2 / np.maximum(percussive**2 + harmonic**2, 1e-12)
+    np.testing.assert_array_equal(percussive_mask(V), expected.astype(np.float32))

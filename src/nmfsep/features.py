@@ -6,6 +6,9 @@ returns one value (or one vector) per component.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from scipy.fft import dct
 from scipy.ndimage import median_filter
@@ -95,10 +98,31 @@ def percussive_mask(V: np.ndarray, frames: int = 17, bins: int = 17) -> np.ndarr
     np.ndarray, shape=V.shape, values in [0, 1]
     """
     V = np.asarray(V, dtype=np.float32)
-    harmonic = median_filter(V, size=(1, frames), mode="nearest")
-    percussive = median_filter(V, size=(bins, 1), mode="nearest")
+    harmonic = _median_along(V, frames, axis=1)
+    percussive = _median_along(V, bins, axis=0)
     p2, h2 = percussive.astype(np.float64) ** 2, harmonic.astype(np.float64) ** 2
     return (p2 / np.maximum(p2 + h2, _TINY)).astype(np.float32)
+
+
+_PARALLEL_MIN_SIZE = 1 << 20
+
+
+def _median_along(V: np.ndarray, length: int, axis: int) -> np.ndarray:
+    """Running median of ``length`` along ``axis`` (edges repeated), split over threads.
+
+    The filter never mixes the lines across ``axis``, so the array is cut
+    into strips across the other axis and each strip is filtered on its own
+    core (scipy.ndimage releases the GIL); the result is identical to one call.
+    """
+    size = (1, length) if axis == 1 else (length, 1)
+    workers = min(os.cpu_count() or 1, 8)
+    if workers == 1 or V.size < _PARALLEL_MIN_SIZE:
+        return median_filter(V, size=size, mode="nearest")
+    strips = np.array_split(V, workers, axis=1 - axis)
+    with ThreadPoolExecutor(workers) as pool:
+        done = list(pool.map(lambda strip: median_filter(strip, size=size, mode="nearest"),
+                             strips))
+    return np.concatenate(done, axis=1 - axis)
 
 
 def percussiveness(W: np.ndarray, H: np.ndarray, mask: np.ndarray) -> np.ndarray:
