@@ -292,8 +292,9 @@ STRATEGIES: dict[str, Strategy] = {
 
 def group(
     W: np.ndarray, H: np.ndarray, n_sources: int, strategy: str = "auto", *,
-    sr: int, V: np.ndarray | None = None, groups: Sequence[Sequence[int]] | None = None,
-    random_state: int | None = None,
+    sr: int | None = None, V: np.ndarray | None = None,
+    groups: Sequence[Sequence[int]] | None = None, random_state: int | None = None,
+    context: GroupingContext | None = None,
 ) -> np.ndarray:
     """Assign components to sources.
 
@@ -310,11 +311,19 @@ def group(
     groups : list of lists of int, optional
         For ``manual``.
     random_state : int or None
+    context : GroupingContext, optional
+        Instead of ``sr``, ``V``, ``groups`` and ``random_state``: a context to
+        reuse, so that its percussive mask (costly) is computed once for a
+        separation and its later regroupings and features.
 
     Returns
     -------
     labels : np.ndarray of int, shape=(K,)
     """
+    if context is None:
+        if sr is None:
+            raise ParameterError("group() needs the sample rate sr (or a context)")
+        context = GroupingContext(sr=sr, V=V, groups=groups, random_state=random_state)
     if strategy not in STRATEGIES:
         raise ParameterError(
             f"unknown grouping {strategy!r}; choose one of {', '.join(sorted(STRATEGIES))}"
@@ -329,7 +338,6 @@ def group(
         )
     if strategy != "manual" and n_sources == 1:
         return np.zeros(n_components, dtype=int)
-    context = GroupingContext(sr=sr, V=V, groups=groups, random_state=random_state)
     labels = np.asarray(STRATEGIES[strategy](W, H, n_sources, context), dtype=int)
     assert labels.shape == (n_components,) and set(labels) == set(range(n_sources))
     return labels

@@ -194,20 +194,6 @@ class _BlockedContext(grouping_.GroupingContext):
         return blocked_percussive_mask(self.V)
 
 
-def _group(W, H, n_sources, strategy, *, sr, V, groups, random_state) -> np.ndarray:
-    """:func:`nmfsep.grouping.group` with the blocked percussive mask."""
-    if strategy != "manual" and n_sources == 1:
-        return np.zeros(W.shape[1], dtype=int)
-    if strategy not in grouping_.STRATEGIES:
-        names = ", ".join(sorted(grouping_.STRATEGIES))
-        raise ParameterError(f"unknown grouping {strategy!r}; choose one of {names}")
-    context = _BlockedContext(sr=sr, V=V, groups=groups, random_state=random_state)
-    labels = np.asarray(grouping_.STRATEGIES[strategy](W, H, n_sources, context), dtype=int)
-    if labels.shape != (W.shape[1],) or set(labels.tolist()) != set(range(n_sources)):
-        raise ParameterError(f"grouping {strategy!r} did not give every source a component")
-    return labels
-
-
 def _block_masks(W, H, labels, n_sources, mask_power, first, last) -> np.ndarray:
     return soft_masks(source_models(W, H[:, first:last], labels, n_sources), mask_power)
 
@@ -344,8 +330,8 @@ def separate_streamed(
 
     clock = time.perf_counter()
     W = result.W * np.float32(scale if scale > 0 else 1.0)
-    labels = _group(W, result.H, n_sources, grouping, sr=sr, V=V, groups=groups,
-                    random_state=random_state)
+    context = _BlockedContext(sr=sr, V=V, groups=groups, random_state=random_state)
+    labels = grouping_.group(W, result.H, n_sources, grouping, context=context)
     del V
     timings["grouping"] = time.perf_counter() - clock
 

@@ -68,6 +68,7 @@ class Separation:
     spectrogram: np.ndarray | None = field(default=None, repr=False)
     mixture_stft: np.ndarray | None = field(default=None, repr=False)
     names: list[str] | None = None
+    context: grouping_.GroupingContext | None = field(default=None, repr=False)
 
     @property
     def n_sources(self) -> int:
@@ -127,10 +128,8 @@ class Separation:
         if groups is not None:
             labels = grouping_.labels_from_groups(groups, self.n_components)
         elif grouping is not None:
-            labels = grouping_.group(
-                self.W, self.H, n_sources or self.n_sources, grouping, sr=self.sr,
-                V=self.spectrogram, random_state=self.parameters.get("random_state"),
-            )
+            labels = grouping_.group(self.W, self.H, n_sources or self.n_sources, grouping,
+                                     context=self._grouping_context())
         labels = np.asarray(labels, dtype=int)
         if labels.shape != (self.n_components,) or labels.min() < 0:
             raise ParameterError(f"labels must give one source index >= 0 for each of the "
@@ -144,11 +143,17 @@ class Separation:
         return replace(self, sources=sources, labels=labels, names=None,
                        parameters={**self.parameters, "n_sources": count})
 
+    def _grouping_context(self) -> grouping_.GroupingContext:
+        """The grouping's context, kept so that its percussive mask is computed once."""
+        if self.context is None:
+            self.context = grouping_.GroupingContext(
+                sr=self.sr, V=self.spectrogram,
+                random_state=self.parameters.get("random_state"))
+        return self.context
+
     def features(self) -> dict[str, np.ndarray]:
         """Readable features of every component (centroid, flatness, percussiveness…)."""
-        mask = None
-        if self.spectrogram is not None:
-            mask = grouping_.GroupingContext(sr=self.sr, V=self.spectrogram).percussive
+        mask = None if self.spectrogram is None else self._grouping_context().percussive
         return component_features(self.W, self.H, self.sr, mask)
 
 
@@ -346,8 +351,9 @@ def separate(
         backend=backend, device=device,
     )
     W = result.W * np.float32(scale if scale > 0 else 1.0)
-    labels = grouping_.group(W, result.H, n_sources, grouping, sr=sr, V=V_unit, groups=groups,
-                             random_state=random_state)
+    context = grouping_.GroupingContext(sr=sr, V=V_unit, groups=groups,
+                                        random_state=random_state)
+    labels = grouping_.group(W, result.H, n_sources, grouping, context=context)
     sources = rebuild_sources(X, W, result.H, labels, n_sources, mask_power, config, y.shape[1])
     parameters = dict(
         n_sources=n_sources, n_components=n_components, beta=beta, grouping=grouping,
@@ -359,5 +365,5 @@ def separate(
     return Separation(
         sources=sources, W=W, H=result.H, labels=labels, sr=sr, stft=config, beta=beta,
         mask_power=mask_power, loss_history=result.loss_history, parameters=parameters,
-        spectrogram=V_unit, mixture_stft=X,
+        spectrogram=V_unit, mixture_stft=X, context=context,
     )
