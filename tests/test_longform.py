@@ -47,6 +47,13 @@ def test_blocked_percussive_mask_equals_the_whole_one(rng):
     np.testing.assert_array_equal(blocked_percussive_mask(V, block=97), percussive_mask(V))
 
 
+def test_blocked_percussive_mask_widens_its_halo_for_long_filters(rng):
+    V = rng.random((40, 600)).astype(np.float32) ** 3
+    np.testing.assert_array_equal(
+        blocked_percussive_mask(V, block=50, halo=4, frames=101, bins=5),
+        percussive_mask(V, 101, 5))
+
+
 def test_blocked_rebuild_equals_the_whole_one(stereo_example):
     sep = nmfsep.separate(stereo_example.mixture, stereo_example.sr, max_iter=30)
     X = sep.mixture_stft

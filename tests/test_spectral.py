@@ -42,10 +42,10 @@ def test_unknown_window_is_rejected():
         STFTConfig(window="no-such-window")
 
 
-def test_default_n_fft_is_about_46_ms():
-    assert default_n_fft(44100) == 2048
-    assert default_n_fft(22050) == 1024
-    assert default_n_fft(8000) == 512
+def test_default_n_fft_is_about_93_ms():
+    assert default_n_fft(44100) == 4096
+    assert default_n_fft(22050) == 2048
+    assert default_n_fft(8000) == 1024
 
 
 def test_stereo_spectrogram_sums_channel_power(rng):

@@ -31,7 +31,9 @@ from nmfsep.spectral import STFTConfig, default_n_fft, istft, stft
 from .generate import Item
 
 # The "plain NMF" of the oracle-grouping reference: fixed here, so that the
-# reference does not move when nmfsep's defaults do (nmfsep 0.1.0 defaults).
+# reference does not move when nmfsep's defaults do (nmfsep 0.1.0's K, beta and
+# iterations). Every method, anchors and oracles included, works on the same STFT
+# (nmfsep's default frame, ``_config``), so that no column wins by its frame length.
 PLAIN = dict(n_components_per_source=10, beta=1.0, max_iter=200)
 # With drums, HPSS sends the harmonic part below this frequency to the bass.
 HPSS_BASS_CUTOFF_HZ = 250.0

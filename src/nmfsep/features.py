@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import numpy as np
 from scipy.fft import dct
@@ -20,6 +21,8 @@ __all__ = [
     "spectral_flatness",
     "mel_filterbank",
     "basis_mfcc",
+    "MedianFilterLengths",
+    "median_filter_lengths",
     "percussive_mask",
     "percussiveness",
     "percussive_share",
@@ -28,6 +31,56 @@ __all__ = [
 ]
 
 _TINY = 1e-12
+
+#: Length in seconds of the median filter across time that keeps sustained sounds.
+HARMONIC_FILTER_SECONDS = 0.2
+#: Length in Hz of the median filter across frequency that keeps broadband hits.
+PERCUSSIVE_FILTER_HZ = 350.0
+#: Length in seconds of the running median under an activation, for :func:`spikiness`.
+SPIKINESS_SECONDS = 0.25
+
+
+class MedianFilterLengths(NamedTuple):
+    """Median-filter lengths, in frames and bins, for one STFT."""
+
+    frames: int
+    bins: int
+    spike_frames: int
+
+
+def _odd_at_least_3(x: float) -> int:
+    """The odd integer nearest to ``x``, at least 3."""
+    return max(3, 2 * int(round((x - 1) / 2)) + 1)
+
+
+def median_filter_lengths(sr: int, hop: int, n_bins: int) -> MedianFilterLengths:
+    """Filter lengths of the HPSS features in frames and bins, for an STFT.
+
+    The features are defined in seconds and hertz (:data:`HARMONIC_FILTER_SECONDS`,
+    :data:`PERCUSSIVE_FILTER_HZ`, :data:`SPIKINESS_SECONDS`), so that they mean
+    the same at every frame length and sample rate.
+
+    Parameters
+    ----------
+    sr : int
+        Sample rate in Hz.
+    hop : int
+        STFT hop in samples.
+    n_bins : int
+        Frequency bins of the spectrogram (``n_fft // 2 + 1``).
+
+    Returns
+    -------
+    MedianFilterLengths
+        Odd lengths of at least 3.
+    """
+    frame_seconds = hop / sr
+    bin_hz = sr / 2 / max(n_bins - 1, 1)
+    return MedianFilterLengths(
+        frames=_odd_at_least_3(HARMONIC_FILTER_SECONDS / frame_seconds),
+        bins=_odd_at_least_3(PERCUSSIVE_FILTER_HZ / bin_hz),
+        spike_frames=_odd_at_least_3(SPIKINESS_SECONDS / frame_seconds),
+    )
 
 
 def bin_frequencies(n_bins: int, sr: int) -> np.ndarray:
@@ -91,7 +144,8 @@ def percussive_mask(V: np.ndarray, frames: int = 17, bins: int = 17) -> np.ndarr
     ----------
     V : np.ndarray, shape=(bins, frames), non-negative
     frames, bins : int
-        Median filter lengths across time (harmonic) and frequency (percussive).
+        Median filter lengths across time (harmonic) and frequency (percussive);
+        :func:`median_filter_lengths` gives them for an STFT.
 
     Returns
     -------
@@ -175,7 +229,8 @@ def spikiness(H: np.ndarray, frames: int = 21) -> np.ndarray:
     ----------
     H : np.ndarray, shape=(K, frames)
     frames : int
-        Running-median length in frames (21 frames ≈ 0.25 s at hop 256, 22.05 kHz).
+        Running-median length in frames (21 frames ≈ 0.25 s at hop 256, 22.05 kHz;
+        :func:`median_filter_lengths` gives it for an STFT).
 
     Returns
     -------
@@ -189,14 +244,26 @@ def spikiness(H: np.ndarray, frames: int = 21) -> np.ndarray:
 
 def component_features(
     W: np.ndarray, H: np.ndarray, sr: int, percussive: np.ndarray | None = None,
+    spike_frames: int = 21,
 ) -> dict[str, np.ndarray]:
     """The readable features of every component, as reported in ``separation.json``.
+
+    Parameters
+    ----------
+    W : np.ndarray, shape=(bins, K)
+    H : np.ndarray, shape=(K, frames)
+    sr : int
+    percussive : np.ndarray, optional, shape=(bins, frames)
+        A percussive mask (:func:`percussive_mask`) for ``percussiveness``.
+    spike_frames : int
+        Running-median length of :func:`spikiness`.
 
     Returns
     -------
     dict of str to np.ndarray, each shape=(K,)
         ``centroid_hz``, ``low_ratio``, ``flatness``, ``energy`` (share of the
-        model's total), and ``percussiveness`` when a percussive mask is given.
+        model's total), ``spikiness``, and ``percussiveness`` when a percussive
+        mask is given.
     """
     energy = W.sum(axis=0, dtype=np.float64) * H.sum(axis=1, dtype=np.float64)
     features = {
@@ -204,7 +271,7 @@ def component_features(
         "low_ratio": low_frequency_ratio(W, sr),
         "flatness": spectral_flatness(W),
         "energy": energy / max(energy.sum(), _TINY),
-        "spikiness": spikiness(H),
+        "spikiness": spikiness(H, spike_frames),
     }
     if percussive is not None:
         features["percussiveness"] = percussiveness(W, H, percussive)

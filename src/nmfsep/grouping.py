@@ -27,10 +27,11 @@ name            what it uses
 ==============  ===========================================================
 
 The threshold and the choice of ``auto`` come from the quality benchmark
-(``benchmarks/quality``, ``docs/benchmarks.md``): mixtures with drums put
-0.36-0.47 of their spectrogram in the percussive mask, mixtures of pitched
-instruments only 0.14-0.21; grouping pitched instruments by percussiveness
-splits notes by their attacks instead of by instrument.
+(``benchmarks/quality``, ``docs/benchmarks.md``): with the default 93 ms
+frames, mixtures with drums put 0.31-0.43 of their spectrogram in the
+percussive mask, mixtures of pitched instruments only 0.08-0.14; grouping
+pitched instruments by percussiveness splits notes by their attacks instead
+of by instrument.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ import numpy as np
 
 from .errors import ParameterError
 from .features import (
+    MedianFilterLengths,
     basis_mfcc,
+    median_filter_lengths,
     percussive_mask,
     percussive_share,
     percussiveness,
@@ -57,9 +60,10 @@ __all__ = [
 ]
 
 #: Share of the spectrogram in the percussive mask from which ``auto`` treats the
-#: mixture as holding drums (between the 0.21 of the most percussive pitched-only
-#: mixture and the 0.36 of the least percussive one with drums, in the benchmark).
-DRUMS_SHARE = 0.28
+#: mixture as holding drums: near the geometric middle of the gap between the 0.14
+#: of the most percussive pitched-only mixture and the 0.31 of the least
+#: percussive one with drums, in the benchmark (93 ms frames).
+DRUMS_SHARE = 0.22
 
 
 @dataclass
@@ -75,19 +79,33 @@ class GroupingContext:
     groups : sequence of sequences of int, optional
         For ``manual``.
     random_state : int or None
+    hop : int, optional
+        STFT hop of ``V`` in samples, to give the median filters of the HPSS
+        features the same length in seconds and hertz at every STFT
+        (:func:`nmfsep.features.median_filter_lengths`).  Without it (or
+        without ``V``) they keep fixed lengths in frames and bins.
     """
 
     sr: int
     V: np.ndarray | None = None
     groups: Sequence[Sequence[int]] | None = None
     random_state: int | None = None
+    hop: int | None = None
+
+    @property
+    def filter_lengths(self) -> MedianFilterLengths:
+        """Median-filter lengths of the HPSS features for this STFT."""
+        if self.hop is None or self.V is None:
+            return MedianFilterLengths(frames=17, bins=17, spike_frames=21)
+        return median_filter_lengths(self.sr, self.hop, self.V.shape[0])
 
     @cached_property
     def percussive(self) -> np.ndarray:
         """Soft percussive mask of ``V``, computed once."""
         if self.V is None:
             raise ParameterError("this grouping needs the spectrogram V")
-        return percussive_mask(self.V)
+        lengths = self.filter_lengths
+        return percussive_mask(self.V, lengths.frames, lengths.bins)
 
     @cached_property
     def percussive_share(self) -> float:
@@ -244,7 +262,8 @@ def _timbre(W, H, n_sources, context):
 
 
 def _drum_features(W, H, context) -> np.ndarray:
-    return np.column_stack([percussiveness(W, H, context.percussive), spikiness(H)])
+    return np.column_stack([percussiveness(W, H, context.percussive),
+                            spikiness(H, context.filter_lengths.spike_frames)])
 
 
 def _percussive(W, H, n_sources, context):

@@ -164,23 +164,26 @@ def _frame_blocks(n_frames: int, block: int):
         yield first, min(n_frames, first + block)
 
 
-def blocked_percussive_mask(V: np.ndarray, block: int = BLOCK_FRAMES,
-                            halo: int = 32) -> np.ndarray:
+def blocked_percussive_mask(V: np.ndarray, block: int = BLOCK_FRAMES, halo: int = 32,
+                            frames: int = 17, bins: int = 17) -> np.ndarray:
     """:func:`nmfsep.features.percussive_mask` of ``V``, computed by blocks of frames.
 
-    Each block is filtered with ``halo`` frames of context on both sides
-    (more than half the median filter's length across time), so the result
-    equals the whole computation; the float64 temporaries stay block-sized.
+    Each block is filtered with at least ``halo`` frames of context on both
+    sides (always more than half the median filter's length ``frames`` across
+    time), so the result equals the whole computation; the float64
+    temporaries stay block-sized.  ``frames`` and ``bins`` are the filter
+    lengths of :func:`~nmfsep.features.percussive_mask`.
 
     Returns
     -------
     np.ndarray, shape=V.shape, float32
     """
     n_frames = V.shape[1]
+    halo = max(halo, frames // 2 + 1)
     out = np.empty(V.shape, dtype=np.float32)
     for first, last in _frame_blocks(n_frames, block):
         lo, hi = max(0, first - halo), min(n_frames, last + halo)
-        out[:, first:last] = percussive_mask(V[:, lo:hi])[:, first - lo : last - lo]
+        out[:, first:last] = percussive_mask(V[:, lo:hi], frames, bins)[:, first - lo : last - lo]
     return out
 
 
@@ -191,7 +194,8 @@ class _BlockedContext(grouping_.GroupingContext):
     def percussive(self) -> np.ndarray:
         if self.V is None:
             raise ParameterError("this grouping needs the spectrogram V")
-        return blocked_percussive_mask(self.V)
+        lengths = self.filter_lengths
+        return blocked_percussive_mask(self.V, frames=lengths.frames, bins=lengths.bins)
 
 
 def _block_masks(W, H, labels, n_sources, mask_power, first, last) -> np.ndarray:
@@ -330,7 +334,8 @@ def separate_streamed(
 
     clock = time.perf_counter()
     W = result.W * np.float32(scale if scale > 0 else 1.0)
-    context = _BlockedContext(sr=sr, V=V, groups=groups, random_state=random_state)
+    context = _BlockedContext(sr=sr, V=V, groups=groups, random_state=random_state,
+                              hop=config.hop)
     labels = grouping_.group(W, result.H, n_sources, grouping, context=context)
     del V
     timings["grouping"] = time.perf_counter() - clock

@@ -148,13 +148,16 @@ class Separation:
         if self.context is None:
             self.context = grouping_.GroupingContext(
                 sr=self.sr, V=self.spectrogram,
-                random_state=self.parameters.get("random_state"))
+                random_state=self.parameters.get("random_state"), hop=self.stft.hop)
         return self.context
 
     def features(self) -> dict[str, np.ndarray]:
         """Readable features of every component (centroid, flatness, percussiveness…)."""
-        mask = None if self.spectrogram is None else self._grouping_context().percussive
-        return component_features(self.W, self.H, self.sr, mask)
+        if self.spectrogram is None:
+            return component_features(self.W, self.H, self.sr)
+        context = self._grouping_context()
+        return component_features(self.W, self.H, self.sr, context.percussive,
+                                  context.filter_lengths.spike_frames)
 
 
 def _check_memory(y: np.ndarray, sr: int, n_sources: int, n_components: int,
@@ -352,7 +355,7 @@ def separate(
     )
     W = result.W * np.float32(scale if scale > 0 else 1.0)
     context = grouping_.GroupingContext(sr=sr, V=V_unit, groups=groups,
-                                        random_state=random_state)
+                                        random_state=random_state, hop=config.hop)
     labels = grouping_.group(W, result.H, n_sources, grouping, context=context)
     sources = rebuild_sources(X, W, result.H, labels, n_sources, mask_power, config, y.shape[1])
     parameters = dict(
