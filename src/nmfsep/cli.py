@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     sep.add_argument("--names", default=None, help="source names, e.g. drums,guitar")
     sep.add_argument("--format", choices=["wav", "flac"], default="wav", help="output format")
     sep.add_argument("--seed", type=int, default=0, help="random seed")
-    sep.add_argument("--n-fft", type=int, default=None, help="STFT frame length (default ≈46 ms)")
+    sep.add_argument("--n-fft", type=int, default=None, help="STFT frame length (default ≈93 ms)")
     sep.add_argument("--hop", type=int, default=None, help="STFT hop (default n_fft/4)")
     sep.add_argument("--max-iter", type=int, default=200, help="NMF iterations at most")
     sep.add_argument("--mask-power", type=float, default=1.0,
@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     learn.add_argument("-o", "--out", default=None, help="output file (default NAME.npz)")
     learn.add_argument("--beta", type=float, default=1.0, help="beta-divergence")
     learn.add_argument("--seed", type=int, default=0, help="random seed")
-    learn.add_argument("--n-fft", type=int, default=None, help="STFT frame length (≈46 ms)")
+    learn.add_argument("--n-fft", type=int, default=None, help="STFT frame length (≈93 ms)")
     learn.add_argument("--hop", type=int, default=None, help="STFT hop (default n_fft/4)")
     learn.add_argument("--max-iter", type=int, default=200, help="NMF iterations at most")
     learn.add_argument("--force", action="store_true", help="overwrite the output")

@@ -282,7 +282,7 @@ def separate(
         dictionaries do not explain (semi-supervised); they make the source
         ``rest``, or are split by ``grouping`` if ``n_sources`` asks for more.
     n_fft, hop : int, optional
-        STFT frame and hop; by default about 46 ms and a quarter of it.
+        STFT frame and hop; by default about 93 ms and a quarter of it.
     window : str
     spectrogram_power : float
         1 factorizes the magnitude spectrogram, 2 the power spectrogram.
