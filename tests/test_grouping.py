@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from nmfsep import grouping
-from nmfsep.features import median_filter_lengths, percussive_mask, percussive_share
+from nmfsep.features import median_filter_lengths, percussive_mask, percussive_share, tonalness
+from nmfsep.masks import PercussivePrior, soft_masks, source_models
 
 
 def sustained_tones(rng, bins=64, frames=80):
@@ -90,3 +91,46 @@ def test_percussive_mask_split_over_threads_equals_one_filter(rng):
     percussive = median_filter(V, size=(17, 1), mode="nearest").astype(np.float64)
     expected = percussive**2 / np.maximum(percussive**2 + harmonic**2, 1e-12)
     np.testing.assert_array_equal(percussive_mask(V), expected.astype(np.float32))
+
+
+def test_tonalness_is_high_for_line_spectra_and_low_for_broadband_ones(rng):
+    bins, sr = 1025, 22050
+    harmonic = 1e-3 * rng.random(bins)
+    harmonic[[20, 40, 60, 80, 100]] = 1.0  # partials of a 215 Hz note
+    noise = rng.random(bins) + 0.5
+    t = tonalness(np.column_stack([harmonic, noise]), sr)
+    assert t[0] > 0.9 and t[1] < 0.3
+
+
+def test_percussive_prior_weighs_the_drums_by_the_mask_and_keeps_the_sum(rng):
+    W, H = rng.random((30, 4)), rng.random((4, 50))
+    labels = np.array([0, 1, 1, 2])
+    P = rng.random((30, 50)).astype(np.float32)
+    models = source_models(W, H, labels, 3)
+    plain = soft_masks(models.copy())
+    for power in (1.0, 2.0):
+        prior = PercussivePrior(source=0, mask=P, strength=0.5)
+        weighted = soft_masks(prior.weigh(models.copy(), power), power)
+        np.testing.assert_allclose(weighted.sum(axis=0), 1.0, atol=1e-5)
+        expected = models ** power * np.stack([P**0.5, (1 - P) ** 0.5, (1 - P) ** 0.5])
+        np.testing.assert_allclose(weighted, expected / expected.sum(axis=0), rtol=1e-4)
+    off = PercussivePrior(source=0, mask=P, strength=0.0)
+    np.testing.assert_array_equal(soft_masks(off.weigh(models.copy())), plain)
+    # frames first:last of the mask go with a block of models
+    block = PercussivePrior(source=0, mask=P, strength=1.0).weigh(models[:, :, 10:20].copy(),
+                                                                  1.0, 10, 20)
+    np.testing.assert_allclose(block[0], models[0, :, 10:20] * P[:, 10:20], rtol=1e-6)
+
+
+@pytest.mark.parametrize("make_V, strategy, source", [
+    (clicks, "auto", 0), (sustained_tones, "auto", None), (sustained_tones, "percussive", 0),
+    (clicks, "timbre", None), (clicks, "spectral", None),
+])
+def test_only_a_strategy_that_makes_a_drum_source_gets_the_prior(rng, make_V, strategy, source):
+    context = grouping.GroupingContext(sr=8000, V=make_V(rng))
+    assert grouping.percussive_source(strategy, context) == source
+    prior = grouping.percussive_prior(strategy, context, 0.5)
+    assert (prior is None) == (source is None)
+    if prior is not None:
+        assert prior.source == 0 and prior.mask is context.percussive
+    assert grouping.percussive_prior(strategy, context, 0.0) is None

@@ -87,6 +87,7 @@ def test_streamed_separation_equals_the_in_memory_one(stereo_example, block):
     np.testing.assert_allclose(result.W, whole.W, rtol=1e-4, atol=1e-6 * whole.W.max())
     np.testing.assert_allclose(sources, whole.sources, atol=1e-5)
     np.testing.assert_allclose(sources.sum(axis=0), y, atol=1e-5)
+    assert whole.prior is not None  # the drums' masks are weighted by HPSS in both
 
 
 def test_streamed_separation_with_manual_groups_and_three_sources(example):

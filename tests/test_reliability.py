@@ -450,6 +450,8 @@ PARAMETER_FAULTS = [
     (["--hop", "-1"], "--hop must be at least 1, got -1"),
     (["--max-iter", "-1"], "--max-iter must be >= 0, got -1"),
     (["--mask-power", "0"], "--mask-power must be positive, got 0.0"),
+    (["--percussive-prior", "-1"], "--percussive-prior must be 0 or more, got -1.0"),
+    (["--percussive-prior", "nan"], "--percussive-prior must be 0 or more, got nan"),
     (["--groups", "0,1;2,9"], "component 9 does not exist; components are 0..3"),
     (["--groups", "0,1,2;2,3"], "component 2 is in group 1 and group 2"),
     (["--groups", "0,1;2"], "components [3] are in no group"),

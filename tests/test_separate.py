@@ -7,9 +7,10 @@ from nmfsep.masks import soft_masks, source_models
 from nmfsep.metrics import evaluate
 from nmfsep.spectral import stft
 
-# Measured on the built-in example (8 s, seed 0) with the defaults; see
+# Measured on the built-in example (8 s, seed 0) with the defaults: drums 9.3,
+# guitar 5.1 dB (7.4 / 4.7 with nmfsep 0.1.0's 46 ms frames and drum split); see
 # test_default_separation_of_the_example_meets_the_floor.
-AUTO_FLOOR_DB = 4.0
+AUTO_FLOOR_DB = 4.5
 ORACLE_FLOOR_DB = 8.0
 
 
@@ -155,3 +156,28 @@ def test_torch_backend_separates_like_numpy(example):
     np.testing.assert_array_equal(torch_run.labels, ours.labels)
     assert relative_error(torch_run.sources, ours.sources) < 1e-3
     assert relative_error(torch_run.sources.sum(axis=0), short) < 1e-5
+
+
+def test_the_percussive_prior_applies_only_where_the_grouping_made_drums(example):
+    sep = nmfsep.separate(example.mixture, example.sr, max_iter=50)
+    assert sep.prior is not None and sep.prior.source == 0
+    assert sep.parameters["percussive_prior"] == 0.5
+    assert relative_error(sep.sources.sum(axis=0), example.mixture) < 1e-5
+    np.testing.assert_allclose(sep.masks().sum(axis=0), 1.0, atol=1e-5)
+    off = nmfsep.separate(example.mixture, example.sr, max_iter=50, percussive_prior=0)
+    assert off.prior is None
+    np.testing.assert_array_equal(off.labels, sep.labels)
+    assert relative_error(off.sources, sep.sources) > 1e-3  # the prior changes the masks
+    # the same grouping again gives the same sources; labels alone give plain masks
+    np.testing.assert_allclose(sep.regroup(grouping="auto").sources, sep.sources, atol=1e-6)
+    by_labels = sep.regroup(labels=sep.labels)
+    assert by_labels.prior is None
+    np.testing.assert_allclose(by_labels.sources, off.sources, atol=1e-6)
+    assert sep.regroup(grouping="timbre").prior is None
+    assert sep.regroup(grouping="auto", percussive_prior=0).prior is None
+
+
+@pytest.mark.parametrize("bad", [-0.5, float("nan")])
+def test_a_negative_percussive_prior_is_refused(example, bad):
+    with pytest.raises(ParameterError, match="percussive_prior must be 0 or more"):
+        nmfsep.separate(example.mixture, example.sr, percussive_prior=bad)

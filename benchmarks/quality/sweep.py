@@ -16,12 +16,13 @@ def _variant(**kwargs):
 
 def variants() -> list[Method]:
     """The variants of the sweep, named by what they change."""
-    grid = [("defaults (K=10/source, beta=1, n_fft=2048: 93 ms)", {})]
+    grid = [("defaults (K=10/source, beta=1, n_fft=2048: 93 ms, percussive_prior=0.5)", {})]
     grid += [(f"K={k}/source", {"n_components": None, "_k": k}) for k in (5, 20)]
     grid += [(f"beta={b}", {"beta": b}) for b in (0.5, 2.0)]
     grid += [(f"n_fft={n} ({1000 * n / 22050:.0f} ms)", {"n_fft": n}) for n in (1024, 4096)]
     grid += [("continuity=0.1", {"continuity": 0.1})]
     grid += [("mask_power=2", {"mask_power": 2.0})]
+    grid += [(f"percussive_prior={p}", {"percussive_prior": p}) for p in (0.0, 1.0)]
     rows = []
     for name, kwargs in grid:
         k = kwargs.pop("_k", None)

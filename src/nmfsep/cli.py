@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import math
 import signal
 import sys
 import time
@@ -99,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     sep.add_argument("--max-iter", type=int, default=200, help="NMF iterations at most")
     sep.add_argument("--mask-power", type=float, default=1.0,
                      help="1 ratio masks, 2 Wiener masks")
+    sep.add_argument("--percussive-prior", type=float, default=0.5, metavar="P",
+                     help="when the grouping makes a drum source, weigh its mask by HPSS to "
+                          "this power (default 0.5; 0 turns it off)")
     sep.add_argument("--from", dest="from_dir", default=None, metavar="DIR",
                      help="reuse the factorization saved by 'nmfsep components' in DIR")
     sep.add_argument("--dict", dest="dicts", action="append", default=None, metavar="FILE",
@@ -302,6 +306,9 @@ def _check_stft_and_iterations(args) -> None:
         raise ParameterError(f"--max-iter must be >= 0, got {args.max_iter}")
     if getattr(args, "mask_power", 1.0) <= 0:
         raise ParameterError(f"--mask-power must be positive, got {args.mask_power}")
+    prior = getattr(args, "percussive_prior", 0.5)
+    if not math.isfinite(prior) or prior < 0:
+        raise ParameterError(f"--percussive-prior must be 0 or more, got {prior}")
 
 
 def _supervised_plan(args) -> tuple[int, list[str], None]:
@@ -427,7 +434,7 @@ def _separate_long(path: Path, args, reporter, position: str, n_sources: int,
         path, outputs[:-1], force=args.force, n_sources=n_sources,
         n_components=args.n_components, beta=args.beta, grouping=args.grouping, groups=groups,
         n_fft=args.n_fft, hop=args.hop, max_iter=args.max_iter, mask_power=args.mask_power,
-        random_state=args.seed,
+        percussive_prior=args.percussive_prior, random_state=args.seed,
         callback=_progress_callback(reporter, f"{position} NMF", args.max_iter),
     )
     reporter.finish_progress()
@@ -480,7 +487,8 @@ def _separate_one(path: Path, args, reporter, position: str) -> dict:
         if groups is not None:
             sep = sep.regroup(groups=groups)
         else:
-            sep = sep.regroup(grouping=args.grouping, n_sources=n_sources)
+            sep = sep.regroup(grouping=args.grouping, n_sources=n_sources,
+                              percussive_prior=args.percussive_prior)
     elif args.dicts:
         sep = nmfsep.separate(
             y, sr, dictionaries=args.loaded_dictionaries, n_free_components=args.free,
@@ -493,7 +501,8 @@ def _separate_one(path: Path, args, reporter, position: str) -> dict:
         sep = nmfsep.separate(
             y, sr, n_sources=n_sources, n_components=args.n_components, beta=args.beta,
             grouping=args.grouping, groups=groups, n_fft=args.n_fft, hop=args.hop,
-            max_iter=args.max_iter, mask_power=args.mask_power, random_state=args.seed,
+            max_iter=args.max_iter, mask_power=args.mask_power,
+            percussive_prior=args.percussive_prior, random_state=args.seed,
             callback=_progress_callback(reporter, f"{position} NMF", args.max_iter),
         )
     reporter.finish_progress()

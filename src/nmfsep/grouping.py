@@ -13,11 +13,15 @@ name            what it uses
                 sources ordered from low to high
 ``timbre``      k-means on MFCCs of the basis spectra (NMF-MFCC,
                 Spiertz & Gnann 2009)
-``percussive``  two-means on the share of each component's rebuilt
-                spectrogram that a median-filter HPSS calls percussive and
-                on the spikiness of its activation; with more than two
-                sources, the pitched components are split further by timbre;
-                the percussive source comes first
+``percussive``  a component is a drum when it is broadband (two-means on
+                the tonalness of its basis spectrum: the share above its
+                running median across frequency) or comes in percussive
+                bursts (two-means on the share of its rebuilt spectrogram
+                that a median-filter HPSS calls percussive and on the
+                spikiness of its activation); with more than two sources,
+                the pitched components are split further by timbre; the
+                drums come first, and their masks are weighted by HPSS
+                (:func:`percussive_prior`)
 ``auto``        the default: when a drum part is heard (the share of the
                 spectrogram that HPSS calls percussive is at least
                 :data:`DRUMS_SHARE`), ``percussive``; otherwise ``timbre``
@@ -52,11 +56,13 @@ from .features import (
     percussiveness,
     spectral_centroid,
     spikiness,
+    tonalness,
 )
+from .masks import PercussivePrior
 
 __all__ = [
     "GroupingContext", "STRATEGIES", "DRUMS_SHARE", "group", "parse_groups", "labels_from_groups",
-    "kmeans",
+    "kmeans", "percussive_source", "percussive_prior",
 ]
 
 #: Share of the spectrogram in the percussive mask from which ``auto`` treats the
@@ -266,20 +272,32 @@ def _drum_features(W, H, context) -> np.ndarray:
                             spikiness(H, context.filter_lengths.spike_frames)])
 
 
-def _percussive(W, H, n_sources, context):
+def _drum_components(W, H, context) -> np.ndarray:
+    """True for the components that sound like drums: broadband or percussive bursts.
+
+    Two two-means splits, each catching what the other misses: on tonalness
+    (cymbals, hi-hats and snares have no line spectrum) and on percussiveness
+    with spikiness (a kick's tonal body still comes in short HPSS-percussive
+    hits).  A component is a drum when either split says so.
+    """
+    tonal = tonalness(W, context.sr)
+    by_tone = kmeans(tonal[:, None], 2, random_state=context.random_state)
+    broadband = by_tone == int(np.argmin([tonal[by_tone == j].mean() for j in range(2)]))
     features = _drum_features(W, H, context)
-    score = features.mean(axis=1)
-    split = kmeans(features, 2, random_state=context.random_state)
-    drums = split == split[np.argmax(score)]
+    by_hits = kmeans(features, 2, random_state=context.random_state)
+    hits = by_hits == by_hits[np.argmax(features.mean(axis=1))]
+    return broadband | hits
+
+
+def _percussive(W, H, n_sources, context):
+    drums = _drum_components(W, H, context)
     labels = np.zeros(W.shape[1], dtype=int)
     pitched = np.flatnonzero(~drums)
+    if pitched.size < n_sources - 1:  # keep a component for every pitched source
+        pitched = np.argsort(-tonalness(W, context.sr))[: n_sources - 1]
+        drums = ~np.isin(np.arange(W.shape[1]), pitched)
     if n_sources > 2:
-        if pitched.size < n_sources - 1:
-            order = np.argsort(score)
-            pitched = order[: n_sources - 1]
-            drums = ~np.isin(np.arange(W.shape[1]), pitched)
-        sub = _timbre(W[:, pitched], H[pitched], n_sources - 1, context)
-        labels[pitched] = 1 + sub
+        labels[pitched] = 1 + _timbre(W[:, pitched], H[pitched], n_sources - 1, context)
     else:
         labels[pitched] = 1
     labels[drums] = 0
@@ -307,6 +325,44 @@ STRATEGIES: dict[str, Strategy] = {
     "timbre": _timbre,
     "percussive": _percussive,
 }
+
+
+def percussive_source(strategy: str, context: GroupingContext) -> int | None:
+    """The source that ``strategy`` makes of the drums (0), or None if it makes none.
+
+    ``percussive`` always puts the drums first; ``auto`` does when the mixture
+    has drums (:data:`DRUMS_SHARE`); the other strategies do not single out a
+    drum source.
+    """
+    if strategy == "percussive":
+        return 0
+    if strategy == "auto" and context.V is not None:
+        return 0 if context.percussive_share >= DRUMS_SHARE else None
+    return None
+
+
+def percussive_prior(strategy: str, context: GroupingContext,
+                     strength: float) -> PercussivePrior | None:
+    """HPSS weights for the masks when ``strategy`` makes a drum source, else None.
+
+    Parameters
+    ----------
+    strategy : str
+    context : GroupingContext
+        With ``V``; its percussive mask is the prior's.
+    strength : float
+        0 turns the prior off.
+
+    Returns
+    -------
+    PercussivePrior or None
+    """
+    if strength <= 0:
+        return None
+    source = percussive_source(strategy, context)
+    if source is None:
+        return None
+    return PercussivePrior(source=source, mask=context.percussive, strength=float(strength))
 
 
 def group(

@@ -40,7 +40,7 @@ import numpy as np
 from . import grouping as grouping_
 from .errors import AudioError, ParameterError
 from .features import percussive_mask
-from .masks import soft_masks, source_models
+from .masks import PercussivePrior, soft_masks, source_models
 from .nmf import ProgressCallback, factorize
 from .spectral import STFTConfig, default_n_fft, mixture_spectrogram
 
@@ -198,18 +198,24 @@ class _BlockedContext(grouping_.GroupingContext):
         return blocked_percussive_mask(self.V, frames=lengths.frames, bins=lengths.bins)
 
 
-def _block_masks(W, H, labels, n_sources, mask_power, first, last) -> np.ndarray:
-    return soft_masks(source_models(W, H[:, first:last], labels, n_sources), mask_power)
+def _block_masks(W, H, labels, n_sources, mask_power, first, last,
+                 prior: PercussivePrior | None = None) -> np.ndarray:
+    models = source_models(W, H[:, first:last], labels, n_sources)
+    if prior is not None:
+        prior.weigh(models, mask_power, first, last)
+    return soft_masks(models, mask_power)
 
 
 def rebuild_blocked(
     X: np.ndarray, W: np.ndarray, H: np.ndarray, labels: np.ndarray, n_sources: int,
     mask_power: float, config: STFTConfig, n_samples: int, *, block: int = BLOCK_FRAMES,
+    prior: PercussivePrior | None = None,
 ) -> np.ndarray:
     """:func:`nmfsep.separate.rebuild_sources` by blocks of frames.
 
     Masks exist for one block at a time, so the memory beyond ``X`` and the
-    output is bounded by the block size.
+    output is bounded by the block size.  ``prior`` weighs the masks by HPSS
+    (:class:`nmfsep.masks.PercussivePrior`).
 
     Returns
     -------
@@ -221,12 +227,12 @@ def rebuild_blocked(
         out[source, :, start : start + samples.shape[-1]] = samples
 
     _rebuild_pass(lambda first, last: X[..., first:last], W, H, labels, n_sources, mask_power,
-                  config, n_samples, X.shape[-1], block, write)
+                  config, n_samples, X.shape[-1], block, write, prior)
     return out
 
 
 def _rebuild_pass(frames, W, H, labels, n_sources, mask_power, config, n_samples, n_frames,
-                  block, write) -> None:
+                  block, write, prior: PercussivePrior | None = None) -> None:
     """For each block of output samples: its frames, their masks, the sources' samples."""
     margin = _margin(config)
     hop = config.hop
@@ -237,7 +243,7 @@ def _rebuild_pass(frames, W, H, labels, n_sources, mask_power, config, n_samples
             continue
         lo, hi = max(0, first - margin), min(n_frames, last + margin)
         X = frames(lo, hi)
-        masks = _block_masks(W, H, labels, n_sources, mask_power, lo, hi)
+        masks = _block_masks(W, H, labels, n_sources, mask_power, lo, hi, prior)
         for source in range(n_sources):
             masked = X * masks[source]
             write(source, start, istft_samples(masked, config, lo, start, stop))
@@ -260,6 +266,7 @@ def separate_streamed(
     window: str = "hann",
     spectrogram_power: float = 1.0,
     mask_power: float = 1.0,
+    percussive_prior: float = 0.5,
     init: str = "nndsvda",
     max_iter: int = 200,
     tol: float = 1e-4,
@@ -284,8 +291,8 @@ def separate_streamed(
         sample ``start``; for each source the calls come in order and cover
         ``0:n_samples`` without gaps.
     n_sources, n_components, beta, grouping, groups, n_fft, hop, window,
-    spectrogram_power, mask_power, init, max_iter, tol, l1_H, continuity,
-    random_state, callback
+    spectrogram_power, mask_power, percussive_prior, init, max_iter, tol, l1_H,
+    continuity, random_state, callback
         As in :func:`nmfsep.separate`, with the same defaults and the same
         results.
     block_frames : int
@@ -337,18 +344,20 @@ def separate_streamed(
     context = _BlockedContext(sr=sr, V=V, groups=groups, random_state=random_state,
                               hop=config.hop)
     labels = grouping_.group(W, result.H, n_sources, grouping, context=context)
-    del V
+    prior = grouping_.percussive_prior(grouping, context, percussive_prior)
+    del V, context
     timings["grouping"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
     _rebuild_pass(lambda lo, hi: stft_frames(read, n_samples, config, lo, hi), W, result.H,
                   labels, n_sources, mask_power, config, n_samples, n_frames, block_frames,
-                  write)
+                  write, prior)
     timings["rebuild"] = time.perf_counter() - clock
     parameters = dict(
         n_sources=n_sources, n_components=n_components, beta=beta, grouping=grouping,
         n_fft=config.n_fft, hop=config.hop, window=window, spectrogram_power=spectrogram_power,
-        mask_power=mask_power, init=init, max_iter=max_iter, tol=tol, l1_H=l1_H,
+        mask_power=mask_power, percussive_prior=float(percussive_prior), init=init,
+        max_iter=max_iter, tol=tol, l1_H=l1_H,
         continuity=continuity, random_state=random_state, n_iter=result.n_iter,
         converged=result.converged, block_frames=block_frames, solver=solver, backend=backend,
     )

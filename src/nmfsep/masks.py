@@ -7,11 +7,13 @@ gets an equal share), so the rebuilt sources add up to the mixture.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .errors import ParameterError
 
-__all__ = ["source_models", "soft_masks", "apply_masks"]
+__all__ = ["source_models", "soft_masks", "apply_masks", "PercussivePrior"]
 
 
 def source_models(W: np.ndarray, H: np.ndarray, labels: np.ndarray, n_sources: int) -> np.ndarray:
@@ -65,3 +67,55 @@ def apply_masks(X: np.ndarray, masks: np.ndarray) -> np.ndarray:
     np.ndarray, shape=(n_sources, channels, bins, frames), complex
     """
     return masks[:, np.newaxis] * X[np.newaxis]
+
+
+@dataclass(frozen=True)
+class PercussivePrior:
+    """A median-filter HPSS as a second opinion in the masks of a drum source.
+
+    The NMF model of the percussive source is weighted by the percussive mask
+    ``P`` and every other source's model by ``1 - P``, each to the power
+    ``strength`` (a product of two experts): a bin goes to the drums when both
+    the factorization and HPSS say so.  The masks still add up to one.
+
+    Attributes
+    ----------
+    source : int
+        Index of the percussive source.
+    mask : np.ndarray, shape=(bins, frames), in [0, 1]
+        The percussive mask of the mixture (:func:`nmfsep.features.percussive_mask`).
+    strength : float
+        Exponent of the HPSS weights; 0 leaves the masks of the NMF alone.
+    """
+
+    source: int
+    mask: np.ndarray
+    strength: float = 0.5
+
+    def weigh(self, models: np.ndarray, mask_power: float = 1.0, first: int = 0,
+              last: int | None = None) -> np.ndarray:
+        """Weigh the models of frames ``first:last`` in place, for masks of ``mask_power``.
+
+        Parameters
+        ----------
+        models : np.ndarray, shape=(n_sources, bins, last - first)
+            :func:`source_models` of those frames.
+        mask_power : float
+            The power :func:`soft_masks` will raise the models to; the weights
+            are taken to ``strength / mask_power`` so that the masks carry
+            ``P ** strength`` whatever the power.
+
+        Returns
+        -------
+        np.ndarray
+            ``models``, weighed.
+        """
+        if self.strength == 0:
+            return models
+        exponent = np.float32(self.strength / mask_power)
+        P = np.asarray(self.mask[:, first:last], dtype=np.float32)
+        percussive = P**exponent
+        harmonic = (1 - P) ** exponent
+        for index in range(models.shape[0]):
+            models[index] *= percussive if index == self.source else harmonic
+        return models

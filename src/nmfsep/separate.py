@@ -20,7 +20,7 @@ from .audio import validate_signal
 from .dictionary import Dictionary
 from .errors import ParameterError
 from .features import component_features
-from .masks import soft_masks, source_models
+from .masks import PercussivePrior, soft_masks, source_models
 from .nmf import ProgressCallback, factorize
 from .spectral import STFTConfig, default_n_fft, istft, mixture_spectrogram, stft
 
@@ -53,6 +53,9 @@ class Separation:
         Everything that produced this separation, for the record.
     names : list of str or None
         The sources' names when they are known (from dictionaries), else None.
+    prior : PercussivePrior or None
+        HPSS weights of the masks when the grouping made a drum source
+        (``percussive_prior`` of :func:`separate`), else None.
     """
 
     sources: np.ndarray
@@ -69,6 +72,7 @@ class Separation:
     mixture_stft: np.ndarray | None = field(default=None, repr=False)
     names: list[str] | None = None
     context: grouping_.GroupingContext | None = field(default=None, repr=False)
+    prior: PercussivePrior | None = field(default=None, repr=False)
 
     @property
     def n_sources(self) -> int:
@@ -109,27 +113,38 @@ class Separation:
 
     def masks(self) -> np.ndarray:
         """The soft masks of the sources, shape=(n_sources, bins, frames)."""
-        return soft_masks(source_models(self.W, self.H, self.labels, self.n_sources),
-                          self.mask_power)
+        models = source_models(self.W, self.H, self.labels, self.n_sources)
+        if self.prior is not None:
+            self.prior.weigh(models, self.mask_power)
+        return soft_masks(models, self.mask_power)
 
     def regroup(
         self, labels: Sequence[int] | np.ndarray | None = None, *,
         groups: Sequence[Sequence[int]] | None = None, grouping: str | None = None,
-        n_sources: int | None = None,
+        n_sources: int | None = None, percussive_prior: float | None = None,
     ) -> Separation:
         """New sources from the same factorization, without factorizing again.
 
         Give exactly one of ``labels`` (one source index per component),
         ``groups`` (lists of component indices, one list per source) or
-        ``grouping`` (a strategy name).
+        ``grouping`` (a strategy name).  Only a strategy that makes a drum
+        source weighs the masks by HPSS, with ``percussive_prior`` (by default
+        the one this separation was made with, else 0.5); labels and groups
+        give the masks of the factorization alone.
         """
         if sum(x is not None for x in (labels, groups, grouping)) != 1:
             raise ParameterError("give exactly one of labels, groups or grouping")
+        prior = None
         if groups is not None:
             labels = grouping_.labels_from_groups(groups, self.n_components)
         elif grouping is not None:
+            context = self._grouping_context()
             labels = grouping_.group(self.W, self.H, n_sources or self.n_sources, grouping,
-                                     context=self._grouping_context())
+                                     context=context)
+            if percussive_prior is None:
+                percussive_prior = self.parameters.get("percussive_prior", 0.5)
+            if self.spectrogram is not None:
+                prior = grouping_.percussive_prior(grouping, context, percussive_prior)
         labels = np.asarray(labels, dtype=int)
         if labels.shape != (self.n_components,) or labels.min() < 0:
             raise ParameterError(f"labels must give one source index >= 0 for each of the "
@@ -139,8 +154,8 @@ class Separation:
         if missing:
             raise ParameterError(f"sources {missing} have no component")
         sources = rebuild_sources(self._mixture_stft(), self.W, self.H, labels, count,
-                           self.mask_power, self.stft, self.n_samples)
-        return replace(self, sources=sources, labels=labels, names=None,
+                                  self.mask_power, self.stft, self.n_samples, prior)
+        return replace(self, sources=sources, labels=labels, names=None, prior=prior,
                        parameters={**self.parameters, "n_sources": count})
 
     def _grouping_context(self) -> grouping_.GroupingContext:
@@ -177,8 +192,11 @@ def _check_memory(y: np.ndarray, sr: int, n_sources: int, n_components: int,
 def rebuild_sources(
     X: np.ndarray, W: np.ndarray, H: np.ndarray, labels: np.ndarray, n_sources: int,
     mask_power: float, config: STFTConfig, n_samples: int,
+    prior: PercussivePrior | None = None,
 ) -> np.ndarray:
     """Mask the mixture STFT ``X`` (channels, bins, frames) per source and invert it.
+
+    ``prior`` weighs the masks by HPSS (:class:`nmfsep.masks.PercussivePrior`).
 
     Returns
     -------
@@ -186,7 +204,8 @@ def rebuild_sources(
     """
     from .longform import rebuild_blocked  # masks by blocks of frames: bounded memory
 
-    return rebuild_blocked(X, W, H, labels, n_sources, mask_power, config, n_samples)
+    return rebuild_blocked(X, W, H, labels, n_sources, mask_power, config, n_samples,
+                           prior=prior)
 
 
 @dataclass
@@ -213,6 +232,7 @@ class Separator:
     window: str = "hann"
     spectrogram_power: float = 1.0
     mask_power: float = 1.0
+    percussive_prior: float = 0.5
     init: str = "nndsvda"
     max_iter: int = 200
     tol: float = 1e-4
@@ -245,6 +265,7 @@ def separate(
     window: str = "hann",
     spectrogram_power: float = 1.0,
     mask_power: float = 1.0,
+    percussive_prior: float = 0.5,
     init: str = "nndsvda",
     max_iter: int = 200,
     tol: float = 1e-4,
@@ -288,6 +309,12 @@ def separate(
         1 factorizes the magnitude spectrogram, 2 the power spectrogram.
     mask_power : float
         1 ratio masks, 2 Wiener masks.
+    percussive_prior : float
+        When the grouping makes a drum source (``auto`` on a mixture with
+        drums, ``percussive``), weigh the drums' mask by a median-filter HPSS
+        percussive mask and the others' by its complement, to this power
+        (:class:`nmfsep.masks.PercussivePrior`); 0 turns it off.  Chosen with
+        the quality benchmark (``docs/benchmarks.md``).  Blind separation only.
     init, max_iter, tol, l1_H, continuity
         Passed to :func:`nmfsep.nmf.factorize`.
     random_state : int or None
@@ -340,6 +367,8 @@ def separate(
         raise ParameterError(
             f"n_components ({n_components}) must be an integer >= n_sources ({n_sources})"
         )
+    if not np.isfinite(percussive_prior) or percussive_prior < 0:
+        raise ParameterError(f"percussive_prior must be 0 or more, got {percussive_prior}")
     n_fft = default_n_fft(sr) if n_fft is None else int(n_fft)
     config = STFTConfig(n_fft=n_fft, hop=n_fft // 4 if hop is None else int(hop), window=window)
     _check_memory(y, sr, n_sources, n_components, config)
@@ -357,16 +386,19 @@ def separate(
     context = grouping_.GroupingContext(sr=sr, V=V_unit, groups=groups,
                                         random_state=random_state, hop=config.hop)
     labels = grouping_.group(W, result.H, n_sources, grouping, context=context)
-    sources = rebuild_sources(X, W, result.H, labels, n_sources, mask_power, config, y.shape[1])
+    prior = grouping_.percussive_prior(grouping, context, percussive_prior)
+    sources = rebuild_sources(X, W, result.H, labels, n_sources, mask_power, config, y.shape[1],
+                              prior)
     parameters = dict(
         n_sources=n_sources, n_components=n_components, beta=beta, grouping=grouping,
         n_fft=config.n_fft, hop=config.hop, window=window, spectrogram_power=spectrogram_power,
-        mask_power=mask_power, init=init, max_iter=max_iter, tol=tol, l1_H=l1_H,
+        mask_power=mask_power, percussive_prior=float(percussive_prior), init=init,
+        max_iter=max_iter, tol=tol, l1_H=l1_H,
         continuity=continuity, random_state=random_state, n_iter=result.n_iter,
         converged=result.converged,
     )
     return Separation(
         sources=sources, W=W, H=result.H, labels=labels, sr=sr, stft=config, beta=beta,
         mask_power=mask_power, loss_history=result.loss_history, parameters=parameters,
-        spectrogram=V_unit, mixture_stft=X, context=context,
+        spectrogram=V_unit, mixture_stft=X, context=context, prior=prior,
     )
