@@ -3,6 +3,7 @@
     python -m benchmarks.quality            # full run: 4 items per category, writes docs
     python -m benchmarks.quality --quick    # 1 item per category, JSON only
     python -m benchmarks.quality --sweep    # nmfsep parameter variants (evidence for defaults)
+    python -m benchmarks.quality --docs-only   # rewrite docs/benchmarks.md from the results
 
 Set up a fresh machine first with ``bash benchmarks/quality/setup.sh``.
 """
@@ -90,7 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep", action="store_true",
                         help="run nmfsep parameter variants instead (evidence for the defaults)")
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
+    parser.add_argument("--docs-only", action="store_true",
+                        help="only rewrite docs/benchmarks.md from results/quality.json and "
+                             "results/sweep.json (after runs made with --no-docs)")
     args = parser.parse_args(argv)
+    if args.docs_only:
+        print(f"wrote {write_docs(RESULTS, ROOT / 'docs').relative_to(ROOT)}")
+        return 0
 
     n_items = args.items or (1 if args.quick else 4)
     categories = args.categories.split(",") if args.categories else list(CATEGORIES)

@@ -171,7 +171,9 @@ def write_docs(results: Path, docs: Path) -> Path:
         "How cleanly nmfsep separates realistic mixtures, next to the tools users have today "
         "and the oracles that bound what any grouping or any mask could do, all in one run.",
         "",
-        f"- Command: `{result['command']}` (after `bash benchmarks/quality/setup.sh`)",
+        f"- Command: `{result['command']}` (after `bash benchmarks/quality/setup.sh`); "
+        "this page is rewritten from the results by that run or by "
+        "`python -m benchmarks.quality --docs-only`",
         f"- Date: {result['started']}; run time {result['seconds'] / 60:.0f} min",
         f"- Machine: {info.get('cpu', '?')}, {info.get('cores', '?')} cores, "
         f"{info.get('system', '?')}; Python {info.get('python', '?')}, numpy "
