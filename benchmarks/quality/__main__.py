@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -91,6 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep", action="store_true",
                         help="run nmfsep parameter variants instead (evidence for the defaults)")
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
+    parser.add_argument("--first-item", type=int, default=0,
+                        help="index of the first item of each category (e.g. 4: items not "
+                             "used to choose the defaults)")
+    parser.add_argument("--soundfont", default=None,
+                        help="render with this soundfont instead of FluidR3 GM (held-out "
+                             "instruments); results go to results/heldout.json, not the docs")
     parser.add_argument("--docs-only", action="store_true",
                         help="only rewrite docs/benchmarks.md from results/quality.json and "
                              "results/sweep.json (after runs made with --no-docs)")
@@ -101,7 +108,12 @@ def main(argv: list[str] | None = None) -> int:
 
     n_items = args.items or (1 if args.quick else 4)
     categories = args.categories.split(",") if args.categories else list(CATEGORIES)
-    items = [build(c, i, args.duration) for c in categories for i in range(n_items)]
+    held_out = args.soundfont is not None or args.first_item != 0
+    if args.soundfont is not None:
+        from . import generate
+        generate.SOUNDFONT_OVERRIDE = args.soundfont
+    items = [build(c, i, args.duration) for c in categories
+             for i in range(args.first_item, args.first_item + n_items)]
     if args.sweep:
         from .sweep import variants
         chosen = variants()
@@ -115,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     records = run(items, chosen, log=lambda s: print(s, file=sys.stderr, flush=True))
     result = dict(
-        command=" ".join(["python -m benchmarks.quality",
-                          *(argv if argv is not None else sys.argv[1:])]),
+        command=shlex.join(["python", "-m", "benchmarks.quality",
+                            *(argv if argv is not None else sys.argv[1:])]),
         started=started, seconds=time.perf_counter() - t0, machine=machine(),
         items_per_category=n_items,
         duration=args.duration, categories=categories,
@@ -125,14 +137,16 @@ def main(argv: list[str] | None = None) -> int:
                  for m in chosen],
         records=records,
     )
-    name = "sweep" if args.sweep else ("quick" if args.quick else "quality")
+    name = ("heldout" if held_out else
+            "sweep" if args.sweep else ("quick" if args.quick else "quality"))
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(result, indent=1))
     print_table(records, "sdr")
     print_table(records, "sdri")
     print(f"\nwrote {path.relative_to(ROOT)}")
-    if not args.quick and not args.no_docs and not args.methods and not args.categories:
+    if (not args.quick and not args.no_docs and not args.methods and not args.categories
+            and not held_out):
         docs = write_docs(RESULTS, ROOT / "docs")
         print(f"wrote {docs.relative_to(ROOT)}")
     return 0

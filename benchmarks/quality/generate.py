@@ -390,8 +390,17 @@ def chorale_parts(number: int, tempo: float, duration: float) -> tuple[list[Part
 
 # --------------------------------------------------------------------------- rendering
 
+#: A soundfont to render with instead of the first of :data:`SOUNDFONTS` (for a
+#: held-out check on other instruments: ``python -m benchmarks.quality --soundfont``).
+SOUNDFONT_OVERRIDE: str | None = None
+
+
 def soundfont() -> str:
-    """The first General MIDI soundfont found; raise with the set-up command if none."""
+    """The soundfont to render with: the override, else the first General MIDI one found."""
+    if SOUNDFONT_OVERRIDE is not None:
+        if not os.path.exists(SOUNDFONT_OVERRIDE):
+            raise RuntimeError(f"no soundfont at {SOUNDFONT_OVERRIDE}")
+        return SOUNDFONT_OVERRIDE
     for path in SOUNDFONTS:
         if os.path.exists(path):
             return path
@@ -548,6 +557,8 @@ def build(category: str, index: int, duration: float = 15.0, *, cache: Path = CA
     """
     name = f"{category}-{index}"
     key = f"v{GENERATOR_VERSION}-{name}-{duration:g}s-{sr}"
+    if SOUNDFONT_OVERRIDE is not None:
+        key += f"-{Path(SOUNDFONT_OVERRIDE).stem}"
     folder = cache / key
     meta_path = folder / "item.json"
     if not meta_path.exists():

@@ -153,6 +153,27 @@ def _sweep_section(sweep: dict) -> str:
     return "\n".join(lines)
 
 
+def _heldout_section(heldout: dict) -> str:
+    records, categories = heldout["records"], heldout["categories"]
+    names = [m["name"] for m in heldout["methods"]]
+    first = min(int(name.rsplit("-", 1)[1]) for name in heldout["items"])
+    return "\n".join([
+        "## Held-out check: other items, other instruments",
+        "",
+        "The defaults were chosen on the items above. Here they run on items that played "
+        f"no part in choosing them (indices {first} to "
+        f"{first + heldout['items_per_category'] - 1} of each category: other grooves, "
+        "patches, songs and chorales), rendered with another soundfont (MuseScore "
+        "General instead of FluidR3 GM: other recordings of every instrument). Median SDR "
+        "in dB.",
+        "",
+        f"Command: `{heldout['command']}` ({heldout['started']}, "
+        f"{heldout['seconds'] / 60:.0f} min).",
+        "",
+        _table(records, categories, "sdr", names),
+    ])
+
+
 def write_docs(results: Path, docs: Path) -> Path:
     """Write ``docs/benchmarks.md`` and ``docs/figures/quality.png`` from the JSON results."""
     from .methods import BLIND_ANCHORS
@@ -234,6 +255,9 @@ def write_docs(results: Path, docs: Path) -> Path:
     for name, info_item in result["items"].items():
         detail = ", ".join(f"{k}={v}" for k, v in info_item.items() if k != "programs")
         out.append(f"| {name} | {detail} |")
+    heldout_path = results / "heldout.json"
+    if heldout_path.exists():
+        out += ["", _heldout_section(json.loads(heldout_path.read_text()))]
     sweep_path = results / "sweep.json"
     if sweep_path.exists():
         out += ["", _sweep_section(json.loads(sweep_path.read_text()))]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the quality benchmark needs on a fresh Debian machine:
-# fluidsynth with the FluidR3 General MIDI soundfont (real sampled instruments)
+# fluidsynth with the FluidR3 General MIDI soundfont (real sampled instruments;
+# MuseScore General for the held-out check, `--soundfont`)
 # and the Python packages of the `bench` extra (librosa, scikit-learn, music21,
 # mido, matplotlib).  Run from the repository root, as root:
 #     bash benchmarks/quality/setup.sh
@@ -8,5 +9,5 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y --no-install-recommends fluidsynth fluid-soundfont-gm
+apt-get install -y --no-install-recommends fluidsynth fluid-soundfont-gm musescore-general-soundfont
 python -m pip install -e ".[bench]"
