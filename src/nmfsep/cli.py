@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="1 ratio masks, 2 Wiener masks")
     sep.add_argument("--percussive-prior", type=float, default=0.5, metavar="P",
                      help="when the grouping makes a drum source, weigh its mask by HPSS to "
-                          "this power (default 0.5; 0 turns it off)")
+                          "this power; 0 turns it off")
     sep.add_argument("--from", dest="from_dir", default=None, metavar="DIR",
                      help="reuse the factorization saved by 'nmfsep components' in DIR")
     sep.add_argument("--dict", dest="dicts", action="append", default=None, metavar="FILE",
