@@ -175,6 +175,8 @@ def test_the_percussive_prior_applies_only_where_the_grouping_made_drums(example
     np.testing.assert_allclose(by_labels.sources, off.sources, atol=1e-6)
     assert sep.regroup(grouping="timbre").prior is None
     assert sep.regroup(grouping="auto", percussive_prior=0).prior is None
+    with pytest.raises(ParameterError, match="percussive_prior must be 0 or more"):
+        sep.regroup(grouping="auto", percussive_prior=-1)
 
 
 @pytest.mark.parametrize("bad", [-0.5, float("nan")])

@@ -143,6 +143,9 @@ class Separation:
                                      context=context)
             if percussive_prior is None:
                 percussive_prior = self.parameters.get("percussive_prior", 0.5)
+            if not np.isfinite(percussive_prior) or percussive_prior < 0:
+                raise ParameterError(
+                    f"percussive_prior must be 0 or more, got {percussive_prior}")
             if self.spectrogram is not None:
                 prior = grouping_.percussive_prior(grouping, context, percussive_prior)
         labels = np.asarray(labels, dtype=int)
@@ -155,8 +158,11 @@ class Separation:
             raise ParameterError(f"sources {missing} have no component")
         sources = rebuild_sources(self._mixture_stft(), self.W, self.H, labels, count,
                                   self.mask_power, self.stft, self.n_samples, prior)
+        parameters = {**self.parameters, "n_sources": count}
+        if grouping is not None:
+            parameters.update(grouping=grouping, percussive_prior=float(percussive_prior))
         return replace(self, sources=sources, labels=labels, names=None, prior=prior,
-                       parameters={**self.parameters, "n_sources": count})
+                       parameters=parameters)
 
     def _grouping_context(self) -> grouping_.GroupingContext:
         """The grouping's context, kept so that its percussive mask is computed once."""
