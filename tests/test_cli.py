@@ -118,6 +118,21 @@ def test_eval_matches_by_name_and_by_permutation(tmp_path, capsys):
     assert "best permutation" in out
 
 
+def test_eval_refuses_an_estimate_with_nan_naming_the_file(tmp_path, capsys):
+    signal = np.random.default_rng(0).standard_normal(8000).astype(np.float32) * 0.1
+    for folder in ("ref", "est"):
+        (tmp_path / folder).mkdir()
+    sf.write(tmp_path / "ref" / "a.wav", signal, 8000, subtype="FLOAT")
+    signal[100] = np.nan
+    sf.write(tmp_path / "est" / "a.wav", signal, 8000, subtype="FLOAT")
+    code = main(["eval", "--reference", str(tmp_path / "ref"), "--estimate",
+                 str(tmp_path / "est")])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert f"{tmp_path / 'est' / 'a.wav'}: the audio holds 1 NaN or Inf samples" in err
+    assert "Traceback" not in err
+
+
 @pytest.mark.parametrize(
     "argv, code, message",
     [(["separate", "{song}", "--grouping", "nope"], 2, "unknown grouping 'nope'"),

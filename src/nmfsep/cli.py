@@ -786,8 +786,12 @@ def _cmd_eval(args, reporter) -> int:
     chosen = [by_name[r.stem] for r in references] if matched else estimates
     if len(chosen) < len(references):
         raise ParameterError(f"{len(chosen)} estimates for {len(references)} references")
-    ref_audio = [load(p) for p in references]
-    est_audio = [load(p) for p in chosen]
+    def checked(path: Path) -> tuple[np.ndarray, int]:
+        y, sr = load(path)
+        return validate_signal(y, sr, name=str(path)), sr
+
+    ref_audio = [checked(p) for p in references]
+    est_audio = [checked(p) for p in chosen]
     rates = {sr for _, sr in ref_audio + est_audio}
     if len(rates) > 1:
         raise ParameterError(f"the files have different sample rates: {sorted(rates)}")
