@@ -123,5 +123,7 @@ def test_separate_file_names_its_bad_arguments(tmp_path, stereo_example):
         separate_file(source, [tmp_path / "a.wav"], n_sources=2)
     with pytest.raises(ParameterError, match="format"):
         separate_file(source, [tmp_path / "a.mp4", tmp_path / "b.wav"])
+    with pytest.raises(ParameterError, match="percussive_prior must be 0 or more"):
+        separate_file(source, [tmp_path / "a.wav", tmp_path / "b.wav"], percussive_prior=-1)
     with pytest.raises(nmfsep.AudioError):
         separate_file(tmp_path / "missing.wav", [tmp_path / "a.wav", tmp_path / "b.wav"])

@@ -288,6 +288,53 @@ def check_write_format(path: str | os.PathLike, channels: int, sr: int) -> tuple
     return container, subtype
 
 
+def audio_info(path: str | os.PathLike) -> tuple[int, int, int]:
+    """Sample rate, channels and frames of an audio file, from its header.
+
+    Raises
+    ------
+    AudioError
+        Naming the file and the problem, if libsndfile cannot open it.
+    """
+    try:
+        info = sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, OSError):
+        load(path)  # raises the library's own, specific AudioError
+        raise
+    return int(info.samplerate), int(info.channels), int(info.frames)
+
+
+def open_outputs(
+    stack: contextlib.ExitStack, paths: list[Path], sr: int, channels: int, *,
+    force: bool = False, subtype: str | None = None,
+) -> list[sf.SoundFile]:
+    """Open one output per path for writing block by block, atomically.
+
+    Each is a temporary file beside its path (:func:`atomic_path`), renamed into
+    place when ``stack`` closes without an error and removed otherwise.  Write
+    to them with :func:`write_block`.
+
+    Raises
+    ------
+    ParameterError, OutputError
+        As :func:`check_write_format` and :func:`atomic_path`.
+    """
+    sinks = []
+    for path in paths:
+        container, default_subtype = check_write_format(path, channels, sr)
+        tmp = stack.enter_context(atomic_path(path, force=force))
+        sinks.append(stack.enter_context(sf.SoundFile(
+            str(tmp), "w", samplerate=sr, channels=channels, format=container,
+            subtype=subtype or default_subtype)))
+    return sinks
+
+
+def write_block(sink: sf.SoundFile, samples: np.ndarray) -> None:
+    """Append ``samples`` (channels, n) to ``sink``; clipped to ±1 for FLAC (integer PCM)."""
+    data = samples.T
+    sink.write(np.clip(data, -1.0, 1.0) if sink.format == "FLAC" else data)
+
+
 def save(
     path: str | os.PathLike,
     y: np.ndarray,

@@ -56,6 +56,17 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
                         help="more detail, and tracebacks on errors")
 
 
+def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    """The factorization's options, the same for separate, components and learn."""
+    parser.add_argument("--beta", type=float, default=1.0,
+                        help="beta-divergence: 0 Itakura-Saito, 1 Kullback-Leibler, 2 Euclidean")
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument("--n-fft", type=int, default=None,
+                        help="STFT frame length (default ≈93 ms)")
+    parser.add_argument("--hop", type=int, default=None, help="STFT hop (default n_fft/4)")
+    parser.add_argument("--max-iter", type=int, default=200, help="NMF iterations at most")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -86,18 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="number of sources (default 2, or the number of --groups)")
     sep.add_argument("-k", "--components", dest="n_components", type=int, default=None,
                      help="NMF components (default 10 per source)")
-    sep.add_argument("--beta", type=float, default=1.0,
-                     help="beta-divergence: 0 Itakura-Saito, 1 Kullback-Leibler, 2 Euclidean")
     sep.add_argument("--grouping", default="auto", metavar="NAME",
                      help=f"how components become sources: {', '.join(sorted(STRATEGIES))}")
     sep.add_argument("--groups", default=None, metavar="\"0,3,5;1,2,4\"",
                      help="assign components by hand: ';' between sources, ',' within")
     sep.add_argument("--names", default=None, help="source names, e.g. drums,guitar")
     sep.add_argument("--format", choices=["wav", "flac"], default="wav", help="output format")
-    sep.add_argument("--seed", type=int, default=0, help="random seed")
-    sep.add_argument("--n-fft", type=int, default=None, help="STFT frame length (default ≈93 ms)")
-    sep.add_argument("--hop", type=int, default=None, help="STFT hop (default n_fft/4)")
-    sep.add_argument("--max-iter", type=int, default=200, help="NMF iterations at most")
+    _add_analysis_options(sep)
     sep.add_argument("--mask-power", type=float, default=1.0,
                      help="1 ratio masks, 2 Wiener masks")
     sep.add_argument("--percussive-prior", type=float, default=0.5, metavar="P",
@@ -135,11 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="number of components")
     comp.add_argument("-o", "--out", default=None,
                       help="output folder (default: <track>_components)")
-    comp.add_argument("--beta", type=float, default=1.0, help="beta-divergence")
-    comp.add_argument("--seed", type=int, default=0, help="random seed")
-    comp.add_argument("--n-fft", type=int, default=None, help="STFT frame length")
-    comp.add_argument("--hop", type=int, default=None, help="STFT hop")
-    comp.add_argument("--max-iter", type=int, default=200, help="NMF iterations at most")
+    _add_analysis_options(comp)
     comp.add_argument("--no-plots", action="store_true", help="skip the figures")
     comp.add_argument("--force", action="store_true", help="overwrite existing outputs")
     _add_common(comp)
@@ -159,11 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     learn.add_argument("-k", "--components", dest="n_components", type=int, default=None,
                        help="basis spectra (default 32, fewer for examples under 3 s)")
     learn.add_argument("-o", "--out", default=None, help="output file (default NAME.npz)")
-    learn.add_argument("--beta", type=float, default=1.0, help="beta-divergence")
-    learn.add_argument("--seed", type=int, default=0, help="random seed")
-    learn.add_argument("--n-fft", type=int, default=None, help="STFT frame length (≈93 ms)")
-    learn.add_argument("--hop", type=int, default=None, help="STFT hop (default n_fft/4)")
-    learn.add_argument("--max-iter", type=int, default=200, help="NMF iterations at most")
+    _add_analysis_options(learn)
     learn.add_argument("--force", action="store_true", help="overwrite the output")
     _add_common(learn)
 

@@ -58,7 +58,7 @@ from .features import (
     spikiness,
     tonalness,
 )
-from .masks import PercussivePrior
+from .masks import PercussivePrior, check_prior_strength
 
 __all__ = [
     "GroupingContext", "STRATEGIES", "DRUMS_SHARE", "group", "parse_groups", "labels_from_groups",
@@ -356,8 +356,13 @@ def percussive_prior(strategy: str, context: GroupingContext,
     Returns
     -------
     PercussivePrior or None
+
+    Raises
+    ------
+    ParameterError
+        If ``strength`` is negative or not a number.
     """
-    if strength <= 0:
+    if check_prior_strength(strength) == 0:
         return None
     source = percussive_source(strategy, context)
     if source is None:

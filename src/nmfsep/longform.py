@@ -40,7 +40,7 @@ import numpy as np
 from . import grouping as grouping_
 from .errors import AudioError, ParameterError
 from .features import percussive_mask
-from .masks import PercussivePrior, soft_masks, source_models
+from .masks import PercussivePrior, check_prior_strength, soft_masks, source_models
 from .nmf import ProgressCallback, factorize
 from .spectral import STFTConfig, default_n_fft, mixture_spectrogram
 
@@ -315,6 +315,7 @@ def separate_streamed(
             f"n_components ({n_components}) must be an integer >= n_sources ({n_sources})")
     if block_frames < 1:
         raise ParameterError(f"block_frames must be positive, got {block_frames}")
+    percussive_prior = check_prior_strength(percussive_prior)
     n_fft = default_n_fft(sr) if n_fft is None else int(n_fft)
     config = STFTConfig(n_fft=n_fft, hop=n_fft // 4 if hop is None else int(hop), window=window)
     if n_samples < config.n_fft:
@@ -356,7 +357,7 @@ def separate_streamed(
     parameters = dict(
         n_sources=n_sources, n_components=n_components, beta=beta, grouping=grouping,
         n_fft=config.n_fft, hop=config.hop, window=window, spectrogram_power=spectrogram_power,
-        mask_power=mask_power, percussive_prior=float(percussive_prior), init=init,
+        mask_power=mask_power, percussive_prior=percussive_prior, init=init,
         max_iter=max_iter, tol=tol, l1_H=l1_H,
         continuity=continuity, random_state=random_state, n_iter=result.n_iter,
         converged=result.converged, block_frames=block_frames, solver=solver, backend=backend,
@@ -409,7 +410,7 @@ def separate_file(
     """
     import soundfile as sf
 
-    from .audio import WRITE_FORMATS, atomic_path, load
+    from .audio import audio_info, check_write_format, open_outputs, write_block
 
     path_in = Path(path_in)
     out_paths = [Path(p) for p in out_paths]
@@ -419,16 +420,9 @@ def separate_file(
     if kwargs["n_sources"] != len(out_paths):
         raise ParameterError(f"{len(out_paths)} output paths for {kwargs['n_sources']} sources; "
                              "give one path per source")
+    sr, channels, n_samples = audio_info(path_in)
     for path in out_paths:
-        if path.suffix.lower().lstrip(".") not in WRITE_FORMATS:
-            raise ParameterError(f"{path}: cannot write format {path.suffix!r}; "
-                                 "use .wav or .flac")
-    try:
-        info = sf.info(str(path_in))
-    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, OSError):
-        load(path_in)  # raises the library's own, specific AudioError
-        raise
-    sr, channels, n_samples = int(info.samplerate), int(info.channels), int(info.frames)
+        check_write_format(path, channels, sr)
     if n_samples <= 0:
         raise AudioError(f"{path_in}: the audio has no samples")
     with contextlib.ExitStack() as stack:
@@ -442,19 +436,10 @@ def separate_file(
                                  f"in {start}:{stop}")
             return data.T
 
-        sinks = []
-        for path in out_paths:
-            container, default_subtype = WRITE_FORMATS[path.suffix.lower().lstrip(".")]
-            tmp = stack.enter_context(atomic_path(path, force=force))
-            sinks.append(stack.enter_context(sf.SoundFile(
-                str(tmp), "w", samplerate=sr, channels=channels, format=container,
-                subtype=subtype or default_subtype)))
+        sinks = open_outputs(stack, out_paths, sr, channels, force=force, subtype=subtype)
 
         def write(index: int, start: int, samples: np.ndarray) -> None:
-            data = samples.T
-            if sinks[index].format == "FLAC":
-                data = np.clip(data, -1.0, 1.0)
-            sinks[index].write(data)
+            write_block(sinks[index], samples)
 
         result = separate_streamed(read, n_samples, channels, sr, write, **kwargs)
         for sink in sinks:

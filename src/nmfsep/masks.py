@@ -13,7 +13,8 @@ import numpy as np
 
 from .errors import ParameterError
 
-__all__ = ["source_models", "soft_masks", "apply_masks", "PercussivePrior"]
+__all__ = ["source_models", "soft_masks", "apply_masks", "PercussivePrior",
+           "check_prior_strength"]
 
 
 def source_models(W: np.ndarray, H: np.ndarray, labels: np.ndarray, n_sources: int) -> np.ndarray:
@@ -67,6 +68,20 @@ def apply_masks(X: np.ndarray, masks: np.ndarray) -> np.ndarray:
     np.ndarray, shape=(n_sources, channels, bins, frames), complex
     """
     return masks[:, np.newaxis] * X[np.newaxis]
+
+
+def check_prior_strength(strength: float) -> float:
+    """``strength`` of a :class:`PercussivePrior` as a float, if it is 0 or more.
+
+    Raises
+    ------
+    ParameterError
+        If it is negative or not a number.
+    """
+    strength = float(strength)
+    if not np.isfinite(strength) or strength < 0:
+        raise ParameterError(f"percussive_prior must be 0 or more, got {strength}")
+    return strength
 
 
 @dataclass(frozen=True)

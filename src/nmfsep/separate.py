@@ -20,7 +20,7 @@ from .audio import validate_signal
 from .dictionary import Dictionary
 from .errors import ParameterError
 from .features import component_features
-from .masks import PercussivePrior, soft_masks, source_models
+from .masks import PercussivePrior, check_prior_strength, soft_masks, source_models
 from .nmf import ProgressCallback, factorize
 from .spectral import STFTConfig, default_n_fft, istft, mixture_spectrogram, stft
 
@@ -138,14 +138,12 @@ class Separation:
         if groups is not None:
             labels = grouping_.labels_from_groups(groups, self.n_components)
         elif grouping is not None:
+            if percussive_prior is None:
+                percussive_prior = self.parameters.get("percussive_prior", 0.5)
+            percussive_prior = check_prior_strength(percussive_prior)
             context = self._grouping_context()
             labels = grouping_.group(self.W, self.H, n_sources or self.n_sources, grouping,
                                      context=context)
-            if percussive_prior is None:
-                percussive_prior = self.parameters.get("percussive_prior", 0.5)
-            if not np.isfinite(percussive_prior) or percussive_prior < 0:
-                raise ParameterError(
-                    f"percussive_prior must be 0 or more, got {percussive_prior}")
             if self.spectrogram is not None:
                 prior = grouping_.percussive_prior(grouping, context, percussive_prior)
         labels = np.asarray(labels, dtype=int)
@@ -160,7 +158,7 @@ class Separation:
                                   self.mask_power, self.stft, self.n_samples, prior)
         parameters = {**self.parameters, "n_sources": count}
         if grouping is not None:
-            parameters.update(grouping=grouping, percussive_prior=float(percussive_prior))
+            parameters.update(grouping=grouping, percussive_prior=percussive_prior)
         return replace(self, sources=sources, labels=labels, names=None, prior=prior,
                        parameters=parameters)
 
@@ -373,8 +371,7 @@ def separate(
         raise ParameterError(
             f"n_components ({n_components}) must be an integer >= n_sources ({n_sources})"
         )
-    if not np.isfinite(percussive_prior) or percussive_prior < 0:
-        raise ParameterError(f"percussive_prior must be 0 or more, got {percussive_prior}")
+    percussive_prior = check_prior_strength(percussive_prior)
     n_fft = default_n_fft(sr) if n_fft is None else int(n_fft)
     config = STFTConfig(n_fft=n_fft, hop=n_fft // 4 if hop is None else int(hop), window=window)
     _check_memory(y, sr, n_sources, n_components, config)
@@ -398,7 +395,7 @@ def separate(
     parameters = dict(
         n_sources=n_sources, n_components=n_components, beta=beta, grouping=grouping,
         n_fft=config.n_fft, hop=config.hop, window=window, spectrogram_power=spectrogram_power,
-        mask_power=mask_power, percussive_prior=float(percussive_prior), init=init,
+        mask_power=mask_power, percussive_prior=percussive_prior, init=init,
         max_iter=max_iter, tol=tol, l1_H=l1_H,
         continuity=continuity, random_state=random_state, n_iter=result.n_iter,
         converged=result.converged,

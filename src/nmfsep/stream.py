@@ -313,38 +313,24 @@ def stream_file(
     ParameterError
         If the outputs do not match the dictionaries or a dictionary does not fit.
     """
-    import soundfile as sf
-
-    from .audio import WRITE_FORMATS, atomic_path, load
+    from .audio import audio_info, check_write_format, open_outputs, write_block
 
     path_in = Path(path_in)
     out_paths = [Path(p) for p in out_paths]
     if len(out_paths) != len(dictionaries):
         raise ParameterError(f"{len(out_paths)} output paths for {len(dictionaries)} "
                              f"dictionaries; give one path per source")
-    formats = [WRITE_FORMATS.get(p.suffix.lower().lstrip(".")) for p in out_paths]
-    for path, fmt in zip(out_paths, formats, strict=True):
-        if fmt is None:
-            raise ParameterError(f"{path}: cannot write format {path.suffix!r}; use .wav or .flac")
-    try:
-        info = sf.info(str(path_in))
-    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, OSError):
-        load(path_in)  # raises the library's own, specific AudioError
-        raise
-    sr, channels, total = int(info.samplerate), int(info.channels), int(info.frames)
+    sr, channels, total = audio_info(path_in)
+    for path in out_paths:
+        check_write_format(path, channels, sr)
     separated = stream(_file_blocks(path_in, block_size), sr, dictionaries,
                        block_size=block_size, **kwargs)
     done = 0
     with contextlib.ExitStack() as stack:
-        sinks = []
-        for path, (container, default_subtype) in zip(out_paths, formats, strict=True):
-            tmp = stack.enter_context(atomic_path(path, force=force))
-            sinks.append(stack.enter_context(sf.SoundFile(
-                str(tmp), "w", samplerate=sr, channels=channels, format=container,
-                subtype=subtype or default_subtype)))
+        sinks = open_outputs(stack, out_paths, sr, channels, force=force, subtype=subtype)
         for block in separated:
             for sink, samples in zip(sinks, block, strict=True):
-                sink.write(np.clip(samples.T, -1.0, 1.0) if sink.format == "FLAC" else samples.T)
+                write_block(sink, samples)
             done += block.shape[-1]
             if callback is not None:
                 callback(done, max(total, done))
