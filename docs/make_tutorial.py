@@ -146,7 +146,8 @@ part is playing (how much of the spectrogram a median-filter HPSS calls
 percussive); here it is, so it splits the components by how percussive each
 one is (its share of HPSS's percussive part, and how spiky its activation
 is); without drums it would cluster them by the shape of their spectra
-(MFCCs):
+(MFCCs) and by when they sound, keeping apart components heard at the same
+moments (`timbre+time`):
 
 ![grouped automatically](figures/tutorial_auto.png)
 

@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 
 from nmfsep import grouping
-from nmfsep.features import median_filter_lengths, percussive_mask, percussive_share, tonalness
+from nmfsep.features import (
+    basis_mfcc,
+    coactivation,
+    median_filter_lengths,
+    percussive_mask,
+    percussive_share,
+    tonalness,
+)
 from nmfsep.masks import PercussivePrior, soft_masks, source_models
 
 
@@ -65,7 +72,8 @@ def two_kinds_of_components(rng, V):
     return W, H
 
 
-@pytest.mark.parametrize("make_V, expected", [(clicks, "percussive"), (sustained_tones, "timbre")])
+@pytest.mark.parametrize("make_V, expected",
+                         [(clicks, "percussive"), (sustained_tones, "timbre+time")])
 def test_auto_groups_by_percussiveness_only_when_the_mixture_has_drums(rng, make_V, expected):
     V = make_V(rng)
     W, H = two_kinds_of_components(rng, V)
@@ -134,3 +142,57 @@ def test_only_a_strategy_that_makes_a_drum_source_gets_the_prior(rng, make_V, st
     if prior is not None:
         assert prior.source == 0 and prior.mask is context.percussive
     assert grouping.percussive_prior(strategy, context, 0.0) is None
+
+
+def test_coactivation_is_the_cosine_of_the_activations(rng):
+    H = rng.random((5, 40))
+    H[3] = 0.0  # a silent component
+    H[4, :20], H[2, 20:] = 0.0, 0.0  # two components never active together
+    C = coactivation(H)
+    unit = H / np.maximum(np.linalg.norm(H, axis=1, keepdims=True), 1e-12)
+    expected = unit @ unit.T
+    np.fill_diagonal(expected, 1.0)
+    np.testing.assert_allclose(C, expected, atol=1e-12)
+    assert C[2, 4] == 0.0 and np.all(C[3, [0, 1, 2, 4]] == 0.0)
+    np.testing.assert_array_equal(C, C.T)
+
+
+def test_spectral_clusters_find_the_blocks_of_an_affinity(rng):
+    blocks = np.repeat([0, 1, 2], [4, 3, 5])
+    A = np.where(blocks[:, None] == blocks[None], 1.0, 0.05) + 0.02 * rng.random((12, 12))
+    A = (A + A.T) / 2
+    labels = grouping.spectral_clusters(A, 3, random_state=0)
+    # the same partition, whatever the numbering
+    assert len(set(zip(labels.tolist(), blocks.tolist(), strict=True))) == 3
+    np.testing.assert_array_equal(grouping.spectral_clusters(A[:3, :3], 3), [0, 1, 2])
+
+
+def test_coactivity_affinity_discounts_components_that_sound_together(rng):
+    W, H = rng.random((200, 6)), rng.random((6, 50))
+    timbre_only = grouping.coactivity_affinity(W, H, 8000, weight=0.0)
+    features = basis_mfcc(W, 8000)
+    features = (features - features.mean(axis=0)) / features.std(axis=0)
+    d2 = ((features[:, None] - features[None]) ** 2).sum(axis=2)
+    np.testing.assert_allclose(timbre_only, np.exp(-d2 / np.median(d2[np.triu_indices(6, 1)])))
+    np.testing.assert_allclose(grouping.coactivity_affinity(W, H, 8000),
+                               timbre_only * np.exp(-grouping.COACTIVITY_WEIGHT * coactivation(H)))
+
+
+def test_timbre_time_keeps_apart_alike_components_heard_together(rng):
+    """Two pairs of alike spectra, each pair sounding at once, one pair after the other.
+
+    ``timbre`` puts each alike pair in one source; ``timbre+time`` takes two
+    components heard at the same moments for two instruments and splits each pair.
+    """
+    bins, frames = 200, 60
+    low, high = 1e-3 * rng.random(bins), 1e-3 * rng.random(bins)
+    low[[10, 20, 30]] = 1.0
+    high[[60, 120, 180]] = 1.0
+    W = np.column_stack([low, low * 1.1 + 1e-3, high, high * 0.9 + 1e-3])
+    H = np.zeros((4, frames))
+    H[[0, 1], :30] = 1.0
+    H[[2, 3], 30:] = 1.0
+    by_timbre = grouping.group(W, H, 2, "timbre", sr=8000, random_state=0)
+    assert by_timbre[0] == by_timbre[1] and by_timbre[2] == by_timbre[3]
+    by_time = grouping.group(W, H, 2, "timbre+time", sr=8000, random_state=0)
+    assert by_time[0] != by_time[1] and by_time[2] != by_time[3]

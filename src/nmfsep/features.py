@@ -28,6 +28,7 @@ __all__ = [
     "percussive_share",
     "spikiness",
     "tonalness",
+    "coactivation",
     "component_features",
 ]
 
@@ -269,6 +270,27 @@ def spikiness(H: np.ndarray, frames: int = 21) -> np.ndarray:
     floor = median_filter(H, size=(1, frames), mode="nearest")
     bursts = np.maximum(H - floor, 0.0)
     return (bursts**2).sum(axis=1) / np.maximum((H**2).sum(axis=1), _TINY)
+
+
+def coactivation(H: np.ndarray) -> np.ndarray:
+    """How much two components sound at the same time: cosine of their activations.
+
+    Parameters
+    ----------
+    H : np.ndarray, shape=(K, frames)
+
+    Returns
+    -------
+    np.ndarray, shape=(K, K), in [0, 1]
+        1 on the diagonal; 0 for components never active together.  A component
+        that is silent throughout has 0 with every other.
+    """
+    H = np.asarray(H, dtype=np.float64)
+    norms = np.linalg.norm(H, axis=1, keepdims=True)
+    unit = H / np.maximum(norms, _TINY)
+    overlap = np.clip(unit @ unit.T, 0.0, 1.0)
+    np.fill_diagonal(overlap, 1.0)
+    return overlap
 
 
 def component_features(
