@@ -14,9 +14,22 @@ def _variant(**kwargs):
     return run
 
 
+def _coactivity_variant(weight: float):
+    """The defaults with another :data:`nmfsep.grouping.COACTIVITY_WEIGHT`."""
+    def run(item):
+        default = nmfsep.grouping.COACTIVITY_WEIGHT
+        nmfsep.grouping.COACTIVITY_WEIGHT = weight
+        try:
+            return nmfsep.separate(item.mixture, item.sr, n_sources=len(item.names)).sources
+        finally:
+            nmfsep.grouping.COACTIVITY_WEIGHT = default
+    return run
+
+
 def variants() -> list[Method]:
     """The variants of the sweep, named by what they change."""
-    grid = [("defaults (K=10/source, beta=1, n_fft=2048: 93 ms, percussive_prior=0.5)", {})]
+    grid = [("defaults (K=10/source, beta=1, n_fft=2048: 93 ms, percussive_prior=0.5, "
+             "coactivity weight 8)", {})]
     grid += [(f"K={k}/source", {"n_components": None, "_k": k}) for k in (5, 20)]
     grid += [(f"beta={b}", {"beta": b}) for b in (0.5, 2.0)]
     grid += [(f"n_fft={n} ({1000 * n / 22050:.0f} ms)", {"n_fft": n}) for n in (1024, 4096)]
@@ -34,4 +47,6 @@ def variants() -> list[Method]:
                 return nmfsep.separate(item.mixture, item.sr, n_sources=len(item.names),
                                        n_components=k * len(item.names)).sources
             rows.append(Method(name, "blind", run))
+    rows[1:1] = [Method(f"coactivity weight {w:g} (timbre+time)", "blind", _coactivity_variant(w))
+                 for w in (0.0, 4.0, 16.0)]
     return rows

@@ -223,7 +223,7 @@ def spectral_clusters(
 
 
 def coactivity_affinity(W: np.ndarray, H: np.ndarray, sr: int,
-                        weight: float = COACTIVITY_WEIGHT) -> np.ndarray:
+                        weight: float | None = None) -> np.ndarray:
     """Affinity of components for ``timbre+time``: alike in timbre, seldom together.
 
     ``exp(-d2 / median(d2) - weight * c)``, with ``d2`` the squared distance of
@@ -235,8 +235,8 @@ def coactivity_affinity(W: np.ndarray, H: np.ndarray, sr: int,
     W : np.ndarray, shape=(bins, K)
     H : np.ndarray, shape=(K, frames)
     sr : int
-    weight : float
-        0 gives a timbre-only affinity.
+    weight : float, optional
+        :data:`COACTIVITY_WEIGHT` by default; 0 gives a timbre-only affinity.
 
     Returns
     -------
@@ -246,6 +246,8 @@ def coactivity_affinity(W: np.ndarray, H: np.ndarray, sr: int,
     d2 = ((features[:, None, :] - features[None, :, :]) ** 2).sum(axis=2)
     off_diagonal = d2[np.triu_indices(len(d2), 1)]
     scale = max(float(np.median(off_diagonal)), 1e-12) if off_diagonal.size else 1.0
+    if weight is None:
+        weight = COACTIVITY_WEIGHT
     return np.exp(-d2 / scale - weight * coactivation(H))
 
 
