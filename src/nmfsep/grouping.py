@@ -208,6 +208,12 @@ def spectral_clusters(
     -------
     labels : np.ndarray, shape=(n_points,)
         Every cluster keeps at least one point.
+
+    Notes
+    -----
+    The k-means on the embedding restarts 50 times (it is small: one point per
+    component, ``k`` dimensions): with 10 restarts the partition of the
+    benchmark's chorales still depended on the seed; with 50 it no longer did.
     """
     A = np.asarray(affinity, dtype=np.float64)
     n = A.shape[0]
@@ -219,7 +225,7 @@ def spectral_clusters(
     _, vectors = np.linalg.eigh(A * scale[:, None] * scale[None, :])
     embedding = vectors[:, -k:]
     embedding /= np.maximum(np.linalg.norm(embedding, axis=1, keepdims=True), 1e-12)
-    return kmeans(embedding, k, random_state=random_state)
+    return kmeans(embedding, k, n_init=50, random_state=random_state)
 
 
 def coactivity_affinity(W: np.ndarray, H: np.ndarray, sr: int,
