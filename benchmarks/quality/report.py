@@ -165,7 +165,10 @@ def _heldout_section(heldout: dict) -> str:
         f"{first + heldout['items_per_category'] - 1} of each category: other grooves, "
         "patches, songs and chorales), rendered with another soundfont (MuseScore "
         "General instead of FluidR3 GM: other recordings of every instrument). Median SDR "
-        "in dB.",
+        "in dB. One exception: the weight of `timbre+time` (`COACTIVITY_WEIGHT`, third "
+        "round) was compared on these items as well as on the benchmark's, so for that "
+        "choice they are a second benchmark rather than a held-out one (see *What was "
+        "tried*).",
         "",
         f"Command: `{heldout['command']}` ({heldout['started']}, "
         f"{heldout['seconds'] / 60:.0f} min).",
