@@ -82,9 +82,10 @@ DRUMS_SHARE = 0.22
 #: How strongly ``timbre+time`` keeps apart components that sound together: the
 #: affinity of two components is ``exp(-d2 / median(d2) - COACTIVITY_WEIGHT * c)``
 #: with ``d2`` their squared MFCC distance and ``c`` the cosine of their
-#: activations.  Chosen on the quality benchmark: every weight from 3 to 12 beat
-#: ``timbre`` on piano + voice and on the chorales, on the benchmark's items and
-#: on held-out ones; 8 was best on both.
+#: activations.  Chosen on the quality benchmark (``benchmarks/quality/notes.md``):
+#: in its sweep, weights 0 / 4 / 8 / 16 give 5.4 / 7.2 / 7.3 / 6.9 dB (mean of the
+#: category medians); in the exploration, weights 5 to 20 beat ``timbre`` on
+#: piano + voice and on the chorales, on the benchmark's items and on held-out ones.
 COACTIVITY_WEIGHT = 8.0
 
 
