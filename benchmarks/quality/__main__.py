@@ -1,6 +1,6 @@
 """Run the quality benchmark: every method on every item, one run, one table.
 
-    python -m benchmarks.quality            # full run: 4 items per category, writes docs
+    python -m benchmarks.quality            # full run: 8 items per category, writes docs
     python -m benchmarks.quality --quick    # 1 item per category, JSON only
     python -m benchmarks.quality --sweep    # nmfsep parameter variants (evidence for defaults)
     python -m benchmarks.quality --docs-only   # rewrite docs/benchmarks.md from the results
@@ -21,7 +21,7 @@ import numpy as np
 
 from nmfsep.metrics import evaluate
 
-from .generate import CATEGORIES, build
+from .generate import CATEGORIES, ITEMS_PER_CATEGORY, build
 from .methods import Method, methods
 from .report import machine, write_docs
 
@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
                         help="one item per category; write results/quick.json, not the docs")
-    parser.add_argument("--items", type=int, default=None, help="items per category (4)")
+    parser.add_argument("--items", type=int, default=None,
+                        help=f"items per category ({ITEMS_PER_CATEGORY})")
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per item")
     parser.add_argument("--categories", default=None,
                         help="comma-separated subset of " + ", ".join(CATEGORIES))
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="run nmfsep parameter variants instead (evidence for the defaults)")
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
     parser.add_argument("--first-item", type=int, default=0,
-                        help="index of the first item of each category (e.g. 4: items not "
+                        help="index of the first item of each category (e.g. 12: items not "
                              "used to choose the defaults)")
     parser.add_argument("--soundfont", default=None,
                         help="render with this soundfont instead of FluidR3 GM (held-out "
@@ -106,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {write_docs(RESULTS, ROOT / 'docs').relative_to(ROOT)}")
         return 0
 
-    n_items = args.items or (1 if args.quick else 4)
+    n_items = args.items or (1 if args.quick else ITEMS_PER_CATEGORY)
     categories = args.categories.split(",") if args.categories else list(CATEGORIES)
     held_out = args.soundfont is not None or args.first_item != 0
     if args.soundfont is not None:

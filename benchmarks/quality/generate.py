@@ -47,6 +47,9 @@ SOUNDFONTS = (
     "/usr/share/sounds/sf3/MuseScore_General.sf3",
 )
 CACHE = Path(__file__).resolve().parent / "results" / "cache"
+#: Items per category of the full benchmark: 8, so that the guitar patches (a cycle
+#: of 6), the bass patches and styles (4) and the voices and piano styles (3) all appear.
+ITEMS_PER_CATEGORY = 8
 
 # A note: (start s, duration s, MIDI pitch, velocity)
 Note = tuple[float, float, int, int]
@@ -595,7 +598,7 @@ def build(category: str, index: int, duration: float = 15.0, *, cache: Path = CA
 def main() -> None:
     """Render every item of the full benchmark into the cache and print a summary."""
     for category in CATEGORIES:
-        for index in range(4):
+        for index in range(ITEMS_PER_CATEGORY):
             item = build(category, index)
             levels = [20 * np.log10(rms(s)) for s in item.sources]
             print(item.name, item.info, "levels dB:", np.round(levels, 1))

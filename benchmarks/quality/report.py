@@ -165,10 +165,10 @@ def _heldout_section(heldout: dict) -> str:
         f"{first + heldout['items_per_category'] - 1} of each category: other grooves, "
         "patches, songs and chorales), rendered with another soundfont (MuseScore "
         "General instead of FluidR3 GM: other recordings of every instrument). Median SDR "
-        "in dB. One exception: the weight of `timbre+time` (`COACTIVITY_WEIGHT`, third "
-        "round) was compared on these items as well as on the benchmark's, so for that "
-        "choice they are a second benchmark rather than a held-out one (see *What was "
-        "tried*).",
+        "in dB. Until the fourth round the benchmark had four items (0-3) and the held-out "
+        "check used items 4-7 with MuseScore General; items 8-11 were run once with each "
+        "soundfont at the end of the third round (see *What was tried*), so this check "
+        "starts at item 12.",
         "",
         f"Command: `{heldout['command']}` ({heldout['started']}, "
         f"{heldout['seconds'] / 60:.0f} min).",
