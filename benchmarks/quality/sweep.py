@@ -33,7 +33,7 @@ def variants() -> list[Method]:
     grid += [(f"K={k}/source", {"n_components": None, "_k": k}) for k in (5, 20)]
     grid += [(f"beta={b}", {"beta": b}) for b in (0.5, 2.0)]
     grid += [(f"n_fft={n} ({1000 * n / 22050:.0f} ms)", {"n_fft": n}) for n in (1024, 4096)]
-    grid += [("continuity=0.1", {"continuity": 0.1})]
+    grid += [("continuity=100", {"continuity": 100.0})]
     grid += [("mask_power=2", {"mask_power": 2.0})]
     grid += [(f"percussive_prior={p}", {"percussive_prior": p}) for p in (0.0, 1.0)]
     rows = []
