@@ -38,8 +38,8 @@ name            what it uses
 
 The threshold and the choice of ``auto`` come from the quality benchmark
 (``benchmarks/quality``, ``docs/benchmarks.md``): with the default 93 ms
-frames, mixtures with drums put 0.31-0.43 of their spectrogram in the
-percussive mask, mixtures of pitched instruments only 0.08-0.14; grouping
+frames, its mixtures with drums put 0.31-0.48 of their spectrogram in the
+percussive mask, its mixtures of pitched instruments only 0.07-0.14; grouping
 pitched instruments by percussiveness splits notes by their attacks instead
 of by instrument.
 """
@@ -83,9 +83,9 @@ DRUMS_SHARE = 0.22
 #: affinity of two components is ``exp(-d2 / median(d2) - COACTIVITY_WEIGHT * c)``
 #: with ``d2`` their squared MFCC distance and ``c`` the cosine of their
 #: activations.  Chosen on the quality benchmark (``benchmarks/quality/notes.md``):
-#: in its sweep, weights 0 / 4 / 8 / 16 give 5.4 / 7.2 / 7.3 / 6.9 dB (mean of the
-#: category medians); in the exploration, weights 5 to 20 beat ``timbre`` on
-#: piano + voice and on the chorales, on the benchmark's items and on held-out ones.
+#: in its sweep (8 items per category), weights 0 / 4 / 8 / 16 give 5.3 / 6.0 / 6.1 /
+#: 5.5 dB (mean of the category medians); in the exploration, weights 5 to 20 beat
+#: ``timbre`` on piano + voice and on the chorales, on two sets of four items.
 COACTIVITY_WEIGHT = 8.0
 
 

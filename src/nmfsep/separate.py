@@ -320,7 +320,12 @@ def separate(
         (:class:`nmfsep.masks.PercussivePrior`); 0 turns it off.  Chosen with
         the quality benchmark (``docs/benchmarks.md``).  Blind separation only.
     init, max_iter, tol, l1_H, continuity
-        Passed to :func:`nmfsep.nmf.factorize`.
+        Passed to :func:`nmfsep.nmf.factorize`.  The spectrogram is scaled to
+        a mean of 1 before the factorization, and the penalties weigh against
+        the divergence at that scale: on the quality benchmark's 15 s items,
+        ``continuity=0.1`` changes nothing measurable, 100 moves the category
+        medians by up to 2 dB (+1.2 on drums + guitar, -1.8 on piano + voice)
+        and 10000 ruins the separation.
     random_state : int or None
         Seed for initialization and clustering; None draws fresh randomness.
     solver : {"mu", "amu", "hals"}
