@@ -165,10 +165,7 @@ def _heldout_section(heldout: dict) -> str:
         f"{first + heldout['items_per_category'] - 1} of each category: other grooves, "
         "patches, songs and chorales), rendered with another soundfont (MuseScore "
         "General instead of FluidR3 GM: other recordings of every instrument). Median SDR "
-        "in dB. Until the fourth round the benchmark had four items (0-3) and the held-out "
-        "check used items 4-7 with MuseScore General; items 8-11 were run once with each "
-        "soundfont at the end of the third round (see *What was tried*), so this check "
-        "starts at item 12.",
+        "in dB. *What was tried* says which items earlier rounds looked at.",
         "",
         f"Command: `{heldout['command']}` ({heldout['started']}, "
         f"{heldout['seconds'] / 60:.0f} min).",
