@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     sep.add_argument("--percussive-prior", type=float, default=0.5, metavar="P",
                      help="when the grouping makes a drum source, weigh its mask by HPSS to "
                           "this power; 0 turns it off")
+    sep.add_argument("--runs", type=int, default=1, metavar="R",
+                     help="factorize R times and combine the runs' masks (geometric mean): "
+                          "cleaner sources on average, R times the work (default 1)")
     sep.add_argument("--from", dest="from_dir", default=None, metavar="DIR",
                      help="reuse the factorization saved by 'nmfsep components' in DIR")
     sep.add_argument("--dict", dest="dicts", action="append", default=None, metavar="FILE",
@@ -263,6 +266,7 @@ def _separate_plan(args) -> tuple[int, list[str], list[list[int]] | None]:
     from .grouping import labels_from_groups
     from .separate import default_n_components
 
+    _check_runs(args)
     if args.dicts:
         return _supervised_plan(args)
     if args.free or args.stream:
@@ -289,6 +293,19 @@ def _separate_plan(args) -> tuple[int, list[str], list[list[int]] | None]:
         raise ParameterError(f"--beta must be in [0, 2], got {args.beta}")
     _check_stft_and_iterations(args)
     return n_sources, _names(args.names, n_sources), groups
+
+
+def _check_runs(args) -> None:
+    """``--runs``: a positive count, and more than one only where new factorizations are made."""
+    if args.runs < 1:
+        raise ParameterError(f"--runs must be at least 1, got {args.runs}")
+    if args.runs == 1:
+        return
+    for given, option in ((args.dicts, "--dict"), (args.from_dir, "--from"),
+                          (args.groups, "--groups"), (args.stream, "--stream")):
+        if given:
+            raise ParameterError(f"--runs {args.runs} cannot be combined with {option}: it "
+                                 "combines several blind factorizations grouped by a strategy")
 
 
 def _check_stft_and_iterations(args) -> None:
@@ -424,6 +441,10 @@ def _separate_long(path: Path, args, reporter, position: str, n_sources: int,
             f"{sr} Hz into {n_sources} sources needs about {size(in_memory)} of memory at "
             f"once, {size(streamed)} block by block, but {size(available)} is available; "
             f"{separation_advice(frames, streamed, sr)}")
+    if args.runs > 1:
+        raise ParameterError(f"{path}: {frames / sr / 60:.1f} min is too long to separate in "
+                             f"memory ({size(in_memory)}), and --runs works in memory only; "
+                             "leave out --runs")
     reporter.info(f"{position} {path}: {channels} channel(s), {sr} Hz, {frames / sr:.1f} s: "
                   f"too long to hold in memory ({size(in_memory)}); separating it block by "
                   f"block (about {size(streamed)})")
@@ -500,8 +521,9 @@ def _separate_one(path: Path, args, reporter, position: str) -> dict:
             y, sr, n_sources=n_sources, n_components=args.n_components, beta=args.beta,
             grouping=args.grouping, groups=groups, n_fft=args.n_fft, hop=args.hop,
             max_iter=args.max_iter, mask_power=args.mask_power,
-            percussive_prior=args.percussive_prior, random_state=args.seed,
-            callback=_progress_callback(reporter, f"{position} NMF", args.max_iter),
+            percussive_prior=args.percussive_prior, n_runs=args.runs, random_state=args.seed,
+            callback=_progress_callback(reporter, f"{position} NMF",
+                                        args.max_iter * args.runs),
         )
     reporter.finish_progress()
     elapsed = time.perf_counter() - started

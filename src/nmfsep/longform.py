@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from . import grouping as grouping_
+from .ensemble import Run, combine_runs
 from .errors import AudioError, ParameterError
 from .features import percussive_mask
 from .masks import PercussivePrior, check_prior_strength, soft_masks, source_models
@@ -199,8 +200,9 @@ class _BlockedContext(grouping_.GroupingContext):
 
 
 def _block_masks(W, H, labels, n_sources, mask_power, first, last,
-                 prior: PercussivePrior | None = None) -> np.ndarray:
-    models = source_models(W, H[:, first:last], labels, n_sources)
+                 prior: PercussivePrior | None = None, runs: tuple[Run, ...] = ()) -> np.ndarray:
+    models = combine_runs(source_models(W, H[:, first:last], labels, n_sources), runs,
+                          n_sources, first, last)
     if prior is not None:
         prior.weigh(models, mask_power, first, last)
     return soft_masks(models, mask_power)
@@ -209,13 +211,14 @@ def _block_masks(W, H, labels, n_sources, mask_power, first, last,
 def rebuild_blocked(
     X: np.ndarray, W: np.ndarray, H: np.ndarray, labels: np.ndarray, n_sources: int,
     mask_power: float, config: STFTConfig, n_samples: int, *, block: int = BLOCK_FRAMES,
-    prior: PercussivePrior | None = None,
+    prior: PercussivePrior | None = None, runs: tuple[Run, ...] = (),
 ) -> np.ndarray:
     """:func:`nmfsep.separate.rebuild_sources` by blocks of frames.
 
     Masks exist for one block at a time, so the memory beyond ``X`` and the
     output is bounded by the block size.  ``prior`` weighs the masks by HPSS
-    (:class:`nmfsep.masks.PercussivePrior`).
+    (:class:`nmfsep.masks.PercussivePrior`); ``runs`` are more factorizations
+    whose masks are combined with these (:mod:`nmfsep.ensemble`).
 
     Returns
     -------
@@ -227,12 +230,13 @@ def rebuild_blocked(
         out[source, :, start : start + samples.shape[-1]] = samples
 
     _rebuild_pass(lambda first, last: X[..., first:last], W, H, labels, n_sources, mask_power,
-                  config, n_samples, X.shape[-1], block, write, prior)
+                  config, n_samples, X.shape[-1], block, write, prior, runs)
     return out
 
 
 def _rebuild_pass(frames, W, H, labels, n_sources, mask_power, config, n_samples, n_frames,
-                  block, write, prior: PercussivePrior | None = None) -> None:
+                  block, write, prior: PercussivePrior | None = None,
+                  runs: tuple[Run, ...] = ()) -> None:
     """For each block of output samples: its frames, their masks, the sources' samples."""
     margin = _margin(config)
     hop = config.hop
@@ -243,7 +247,7 @@ def _rebuild_pass(frames, W, H, labels, n_sources, mask_power, config, n_samples
             continue
         lo, hi = max(0, first - margin), min(n_frames, last + margin)
         X = frames(lo, hi)
-        masks = _block_masks(W, H, labels, n_sources, mask_power, lo, hi, prior)
+        masks = _block_masks(W, H, labels, n_sources, mask_power, lo, hi, prior, runs)
         for source in range(n_sources):
             masked = X * masks[source]
             write(source, start, istft_samples(masked, config, lo, start, stop))

@@ -18,6 +18,7 @@ import numpy as np
 from . import grouping as grouping_
 from .audio import validate_signal
 from .dictionary import Dictionary
+from .ensemble import Run, align_labels, combine_runs, factorize_runs
 from .errors import ParameterError
 from .features import component_features
 from .masks import PercussivePrior, check_prior_strength, soft_masks, source_models
@@ -56,6 +57,11 @@ class Separation:
     prior : PercussivePrior or None
         HPSS weights of the masks when the grouping made a drum source
         (``percussive_prior`` of :func:`separate`), else None.
+    runs : tuple of Run
+        The factorizations beside ``W``, ``H`` whose masks are combined with
+        theirs (``n_runs`` of :func:`separate`, :mod:`nmfsep.ensemble`); empty
+        for one run.  Components, features and hand grouping are the first
+        run's.
     """
 
     sources: np.ndarray
@@ -73,6 +79,7 @@ class Separation:
     names: list[str] | None = None
     context: grouping_.GroupingContext | None = field(default=None, repr=False)
     prior: PercussivePrior | None = field(default=None, repr=False)
+    runs: tuple[Run, ...] = field(default=(), repr=False)
 
     @property
     def n_sources(self) -> int:
@@ -113,7 +120,8 @@ class Separation:
 
     def masks(self) -> np.ndarray:
         """The soft masks of the sources, shape=(n_sources, bins, frames)."""
-        models = source_models(self.W, self.H, self.labels, self.n_sources)
+        models = combine_runs(source_models(self.W, self.H, self.labels, self.n_sources),
+                              self.runs, self.n_sources)
         if self.prior is not None:
             self.prior.weigh(models, self.mask_power)
         return soft_masks(models, self.mask_power)
@@ -130,11 +138,14 @@ class Separation:
         ``grouping`` (a strategy name).  Only a strategy that makes a drum
         source weighs the masks by HPSS, with ``percussive_prior`` (by default
         the one this separation was made with, else 0.5); labels and groups
-        give the masks of the factorization alone.
+        give the masks of the factorization alone.  A strategy regroups every
+        run of an ensemble (:attr:`runs`); labels and groups choose among the
+        first run's components, and the other runs are dropped.
         """
         if sum(x is not None for x in (labels, groups, grouping)) != 1:
             raise ParameterError("give exactly one of labels, groups or grouping")
         prior = None
+        runs: tuple[Run, ...] = ()
         if groups is not None:
             labels = grouping_.labels_from_groups(groups, self.n_components)
         elif grouping is not None:
@@ -144,6 +155,8 @@ class Separation:
             context = self._grouping_context()
             labels = grouping_.group(self.W, self.H, n_sources or self.n_sources, grouping,
                                      context=context)
+            runs = _regroup_runs(self.runs, Run(self.W, self.H, labels),
+                                 n_sources or self.n_sources, grouping, context)
             if self.spectrogram is not None:
                 prior = grouping_.percussive_prior(grouping, context, percussive_prior)
         labels = np.asarray(labels, dtype=int)
@@ -155,12 +168,12 @@ class Separation:
         if missing:
             raise ParameterError(f"sources {missing} have no component")
         sources = rebuild_sources(self._mixture_stft(), self.W, self.H, labels, count,
-                                  self.mask_power, self.stft, self.n_samples, prior)
+                                  self.mask_power, self.stft, self.n_samples, prior, runs)
         parameters = {**self.parameters, "n_sources": count}
         if grouping is not None:
             parameters.update(grouping=grouping, percussive_prior=percussive_prior)
         return replace(self, sources=sources, labels=labels, names=None, prior=prior,
-                       parameters=parameters)
+                       parameters=parameters, runs=runs)
 
     def _grouping_context(self) -> grouping_.GroupingContext:
         """The grouping's context, kept so that its percussive mask is computed once."""
@@ -177,6 +190,26 @@ class Separation:
         context = self._grouping_context()
         return component_features(self.W, self.H, self.sr, context.percussive,
                                   context.filter_lengths.spike_frames)
+
+
+def _regroup_runs(runs: tuple[Run, ...], reference: Run, n_sources: int, grouping: str,
+                  context: grouping_.GroupingContext) -> tuple[Run, ...]:
+    """Every run grouped again by ``grouping``, its sources matched to ``reference``'s."""
+    regrouped = []
+    for run in runs:
+        labels = grouping_.group(run.W, run.H, n_sources, grouping, context=context)
+        regrouped.append(Run(run.W, run.H, align_labels(reference, Run(run.W, run.H, labels),
+                                                        n_sources)))
+    return tuple(regrouped)
+
+
+def _check_runs(n_runs: int, grouping: str) -> None:
+    """Refuse an ``n_runs`` that is not a positive integer, or runs with hand grouping."""
+    if isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer)) or n_runs < 1:
+        raise ParameterError(f"n_runs must be a positive integer, got {n_runs!r}")
+    if n_runs > 1 and grouping == "manual":
+        raise ParameterError("n_runs > 1 needs a blind grouping strategy: hand-chosen groups "
+                             "name the components of one factorization")
 
 
 def _check_memory(y: np.ndarray, sr: int, n_sources: int, n_components: int,
@@ -196,11 +229,13 @@ def _check_memory(y: np.ndarray, sr: int, n_sources: int, n_components: int,
 def rebuild_sources(
     X: np.ndarray, W: np.ndarray, H: np.ndarray, labels: np.ndarray, n_sources: int,
     mask_power: float, config: STFTConfig, n_samples: int,
-    prior: PercussivePrior | None = None,
+    prior: PercussivePrior | None = None, runs: tuple[Run, ...] = (),
 ) -> np.ndarray:
     """Mask the mixture STFT ``X`` (channels, bins, frames) per source and invert it.
 
-    ``prior`` weighs the masks by HPSS (:class:`nmfsep.masks.PercussivePrior`).
+    ``prior`` weighs the masks by HPSS (:class:`nmfsep.masks.PercussivePrior`);
+    the masks of ``runs`` are combined with those of ``W``, ``H``
+    (:mod:`nmfsep.ensemble`).
 
     Returns
     -------
@@ -209,7 +244,7 @@ def rebuild_sources(
     from .longform import rebuild_blocked  # masks by blocks of frames: bounded memory
 
     return rebuild_blocked(X, W, H, labels, n_sources, mask_power, config, n_samples,
-                           prior=prior)
+                           prior=prior, runs=runs)
 
 
 @dataclass
@@ -237,6 +272,7 @@ class Separator:
     spectrogram_power: float = 1.0
     mask_power: float = 1.0
     percussive_prior: float = 0.5
+    n_runs: int = 1
     init: str = "nndsvda"
     max_iter: int = 200
     tol: float = 1e-4
@@ -270,6 +306,7 @@ def separate(
     spectrogram_power: float = 1.0,
     mask_power: float = 1.0,
     percussive_prior: float = 0.5,
+    n_runs: int = 1,
     init: str = "nndsvda",
     max_iter: int = 200,
     tol: float = 1e-4,
@@ -319,6 +356,12 @@ def separate(
         percussive mask and the others' by its complement, to this power
         (:class:`nmfsep.masks.PercussivePrior`); 0 turns it off.  Chosen with
         the quality benchmark (``docs/benchmarks.md``).  Blind separation only.
+    n_runs : int
+        Factorizations to combine (:mod:`nmfsep.ensemble`): the first from
+        ``init``, the others from random starts, each grouped by ``grouping``;
+        the masks are the geometric mean of theirs.  Each run costs one more
+        factorization; on the quality benchmark 3 runs raise the category
+        medians by about 0.5 dB on average.  Blind grouping strategies only.
     init, max_iter, tol, l1_H, continuity
         Passed to :func:`nmfsep.nmf.factorize`.  The spectrogram is scaled to
         a mean of 1 before the factorization, and the penalties weigh against
@@ -336,7 +379,8 @@ def separate(
     device : str, optional
         The torch device.
     callback : callable(iteration, loss), optional
-        Progress of the factorization.
+        Progress of the factorization; with ``n_runs``, run ``r`` (from 0)
+        reports its iterations plus ``r * max_iter``.
 
     Returns
     -------
@@ -350,6 +394,8 @@ def separate(
         if n_components is not None or groups is not None:
             raise ParameterError("with dictionaries, give n_free_components instead of "
                                  "n_components or groups")
+        if n_runs != 1:
+            raise ParameterError("n_runs applies to blind separation only")
         from .supervised import separate_with_dictionaries
 
         return separate_with_dictionaries(
@@ -377,6 +423,7 @@ def separate(
             f"n_components ({n_components}) must be an integer >= n_sources ({n_sources})"
         )
     percussive_prior = check_prior_strength(percussive_prior)
+    _check_runs(n_runs, grouping)
     n_fft = default_n_fft(sr) if n_fft is None else int(n_fft)
     config = STFTConfig(n_fft=n_fft, hop=n_fft // 4 if hop is None else int(hop), window=window)
     _check_memory(y, sr, n_sources, n_components, config)
@@ -394,19 +441,35 @@ def separate(
     context = grouping_.GroupingContext(sr=sr, V=V_unit, groups=groups,
                                         random_state=random_state, hop=config.hop)
     labels = grouping_.group(W, result.H, n_sources, grouping, context=context)
+
+    def factorize_from(index: int, seed: int | None) -> tuple[np.ndarray, np.ndarray]:
+        offset = index * max_iter
+        extra = factorize(
+            V_unit, n_components, beta=beta, init="random", max_iter=max_iter, tol=tol,
+            l1_H=l1_H, continuity=continuity, random_state=seed, solver=solver,
+            backend=backend, device=device,
+            callback=None if callback is None else lambda i, loss: callback(offset + i, loss),
+        )
+        return extra.W * np.float32(scale if scale > 0 else 1.0), extra.H
+
+    runs = factorize_runs(
+        n_runs, Run(W, result.H, labels), n_sources, factorize=factorize_from,
+        group=lambda W_, H_: grouping_.group(W_, H_, n_sources, grouping, context=context),
+        random_state=random_state,
+    )
     prior = grouping_.percussive_prior(grouping, context, percussive_prior)
     sources = rebuild_sources(X, W, result.H, labels, n_sources, mask_power, config, y.shape[1],
-                              prior)
+                              prior, runs)
     parameters = dict(
         n_sources=n_sources, n_components=n_components, beta=beta, grouping=grouping,
         n_fft=config.n_fft, hop=config.hop, window=window, spectrogram_power=spectrogram_power,
         mask_power=mask_power, percussive_prior=percussive_prior, init=init,
         max_iter=max_iter, tol=tol, l1_H=l1_H,
         continuity=continuity, random_state=random_state, n_iter=result.n_iter,
-        converged=result.converged,
+        converged=result.converged, n_runs=n_runs,
     )
     return Separation(
         sources=sources, W=W, H=result.H, labels=labels, sr=sr, stft=config, beta=beta,
         mask_power=mask_power, loss_history=result.loss_history, parameters=parameters,
-        spectrogram=V_unit, mixture_stft=X, context=context, prior=prior,
+        spectrogram=V_unit, mixture_stft=X, context=context, prior=prior, runs=runs,
     )
