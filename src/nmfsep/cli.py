@@ -111,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "this power; 0 turns it off")
     sep.add_argument("--runs", type=int, default=1, metavar="R",
                      help="factorize R times and combine the runs' masks (geometric mean): "
-                          "cleaner sources on average, R times the work (default 1)")
+                          "cleaner sources on average; each run is one more factorization "
+                          "(default 1)")
     sep.add_argument("--from", dest="from_dir", default=None, metavar="DIR",
                      help="reuse the factorization saved by 'nmfsep components' in DIR")
     sep.add_argument("--dict", dest="dicts", action="append", default=None, metavar="FILE",

@@ -10,8 +10,9 @@ a mistake of one run is outvoted by the others.  The masks still add up to
 one, so the sources still add up to the mixture.
 
 On the quality benchmark (``docs/benchmarks.md``), three runs raise the mean
-of the category medians by about 0.5 dB on two sets of items; each run costs
-one more factorization.
+of the four category medians from 6.1 to 6.8 dB on its items and from 5.3 to
+6.5 dB on held-out items.  Each extra run is one more factorization and
+grouping: a 3-minute stereo song takes 28 s with three runs, 15 s with one.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from scipy.optimize import linear_sum_assignment
 
 from .masks import soft_masks, source_models
 
-__all__ = ["Run", "align_labels", "combine_runs", "factorize_runs", "FLOOR"]
+__all__ = ["Run", "align_labels", "combine_runs", "factorize_runs", "regroup_runs", "FLOOR"]
 
 #: Added to every run's ratio mask before the geometric mean, so that one run
 #: that gives a source nothing in a bin does not silence it for all.
@@ -134,6 +135,20 @@ def factorize_runs(
     for index in range(1, n_runs):
         seed = None if random_state is None else random_state + index
         W, H = factorize(index, seed)
-        run = Run(W, H, group(W, H))
-        runs.append(Run(W, H, align_labels(reference, run, n_sources)))
-    return tuple(runs)
+        runs.append(Run(W, H, np.zeros(W.shape[1], dtype=int)))
+    return regroup_runs(tuple(runs), reference, n_sources, group=group)
+
+
+def regroup_runs(runs: tuple[Run, ...], reference: Run, n_sources: int, *,
+                 group: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> tuple[Run, ...]:
+    """Every run grouped by ``group``, its sources matched to ``reference``'s.
+
+    Returns
+    -------
+    tuple of Run
+    """
+    regrouped = []
+    for run in runs:
+        grouped = Run(run.W, run.H, group(run.W, run.H))
+        regrouped.append(Run(run.W, run.H, align_labels(reference, grouped, n_sources)))
+    return tuple(regrouped)
