@@ -50,7 +50,7 @@ def test_other_categories_need_a_win_or_two_db():
                         "bass+drums+piano": "not met"}
 
 
-def test_the_runs_option_is_judged_on_its_own_medians():
+def test_another_nmfsep_row_is_judged_on_its_own_medians():
     category = "piano+voice"
     records = (_records("nmfsep (defaults)", category, [4.0])
                + _records(RUNS, category, [6.0])

@@ -151,3 +151,27 @@ def test_cli_refuses_runs_it_cannot_honour(short_song, tmp_path, capsys, extra, 
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not out.exists() or not any(out.rglob("*.wav"))
+
+
+def test_three_runs_by_default_up_to_a_minute_and_one_beyond():
+    from nmfsep.separate import default_n_runs
+
+    assert default_n_runs(60 * 22050, 22050) == 3
+    assert default_n_runs(60 * 22050 + 1, 22050) == 1
+
+
+def test_the_default_runs_and_hand_grouping_gets_one(example_for_runs):
+    y, sr = example_for_runs.mixture, example_for_runs.sr
+    blind = nmfsep.separate(y, sr, max_iter=20)
+    assert blind.parameters["n_runs"] == 3 and len(blind.runs) == 2
+    by_hand = nmfsep.separate(y, sr, groups=[[0, 1, 2], [3, 4, 5]], n_components=6, max_iter=20)
+    assert by_hand.parameters["n_runs"] == 1 and by_hand.runs == ()
+
+
+def test_cli_says_when_it_combines_runs_by_default(short_song, tmp_path, capsys):
+    out = tmp_path / "sep"
+    assert main(["separate", str(short_song), "-o", str(out), "--max-iter", "20",
+                 "-k", "8"]) == 0
+    assert "3 factorizations combined" in capsys.readouterr().err
+    record = json.loads((out / "song" / "separation.json").read_text())
+    assert record["parameters"]["n_runs"] == 3

@@ -9,7 +9,7 @@ from .methods import Method
 
 def _variant(**kwargs):
     def run(item):
-        return nmfsep.separate(item.mixture, item.sr, n_sources=len(item.names),
+        return nmfsep.separate(item.mixture, item.sr, n_sources=len(item.names), n_runs=1,
                                **kwargs).sources
     return run
 
@@ -20,7 +20,8 @@ def _coactivity_variant(weight: float):
         default = nmfsep.grouping.COACTIVITY_WEIGHT
         nmfsep.grouping.COACTIVITY_WEIGHT = weight
         try:
-            return nmfsep.separate(item.mixture, item.sr, n_sources=len(item.names)).sources
+            return nmfsep.separate(item.mixture, item.sr, n_sources=len(item.names),
+                                   n_runs=1).sources
         finally:
             nmfsep.grouping.COACTIVITY_WEIGHT = default
     return run
@@ -45,7 +46,7 @@ def variants() -> list[Method]:
         else:
             def run(item, k=k):
                 return nmfsep.separate(item.mixture, item.sr, n_sources=len(item.names),
-                                       n_components=k * len(item.names)).sources
+                                       n_components=k * len(item.names), n_runs=1).sources
             rows.append(Method(name, "blind", run))
     rows[1:1] = [Method(f"coactivity weight {w:g} (timbre+time)", "blind", _coactivity_variant(w))
                  for w in (0.0, 4.0, 16.0)]

@@ -109,10 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
     sep.add_argument("--percussive-prior", type=float, default=0.5, metavar="P",
                      help="when the grouping makes a drum source, weigh its mask by HPSS to "
                           "this power; 0 turns it off")
-    sep.add_argument("--runs", type=int, default=1, metavar="R",
+    sep.add_argument("--runs", type=int, default=None, metavar="R",
                      help="factorize R times and combine the runs' masks (geometric mean): "
                           "cleaner sources on average; each run is one more factorization "
-                          "(default 1)")
+                          "(default 3 up to 60 s of audio, else 1)")
     sep.add_argument("--from", dest="from_dir", default=None, metavar="DIR",
                      help="reuse the factorization saved by 'nmfsep components' in DIR")
     sep.add_argument("--dict", dest="dicts", action="append", default=None, metavar="FILE",
@@ -298,10 +298,10 @@ def _separate_plan(args) -> tuple[int, list[str], list[list[int]] | None]:
 
 def _check_runs(args) -> None:
     """``--runs``: a positive count, and more than one only where new factorizations are made."""
+    if args.runs is None or args.runs == 1:
+        return
     if args.runs < 1:
         raise ParameterError(f"--runs must be at least 1, got {args.runs}")
-    if args.runs == 1:
-        return
     for given, option in ((args.dicts, "--dict"), (args.from_dir, "--from"),
                           (args.groups, "--groups"), (args.stream, "--stream")):
         if given:
@@ -442,7 +442,7 @@ def _separate_long(path: Path, args, reporter, position: str, n_sources: int,
             f"{sr} Hz into {n_sources} sources needs about {size(in_memory)} of memory at "
             f"once, {size(streamed)} block by block, but {size(available)} is available; "
             f"{separation_advice(frames, streamed, sr)}")
-    if args.runs > 1:
+    if args.runs is not None and args.runs > 1:
         raise ParameterError(f"{path}: {frames / sr / 60:.1f} min is too long to separate in "
                              f"memory ({size(in_memory)}), and --runs works in memory only; "
                              "leave out --runs")
@@ -485,6 +485,7 @@ def _separate_long(path: Path, args, reporter, position: str, n_sources: int,
 def _separate_one(path: Path, args, reporter, position: str) -> dict:
     import nmfsep
 
+    from .separate import AUTO_RUNS_SECONDS, default_n_runs
     from .store import load_factorization, restore
 
     n_sources, names, groups = _separate_plan(args)
@@ -518,13 +519,16 @@ def _separate_one(path: Path, args, reporter, position: str) -> dict:
             callback=_progress_callback(reporter, f"{position} NMF", args.max_iter),
         )
     else:
+        runs = args.runs or (1 if groups else default_n_runs(y.shape[1], sr))
+        if args.runs is None and runs > 1:
+            reporter.info(f"{position} {runs} factorizations combined (the default up to "
+                          f"{AUTO_RUNS_SECONDS:.0f} s; --runs 1 is about twice as fast)")
         sep = nmfsep.separate(
             y, sr, n_sources=n_sources, n_components=args.n_components, beta=args.beta,
             grouping=args.grouping, groups=groups, n_fft=args.n_fft, hop=args.hop,
             max_iter=args.max_iter, mask_power=args.mask_power,
-            percussive_prior=args.percussive_prior, n_runs=args.runs, random_state=args.seed,
-            callback=_progress_callback(reporter, f"{position} NMF",
-                                        args.max_iter * args.runs),
+            percussive_prior=args.percussive_prior, n_runs=runs, random_state=args.seed,
+            callback=_progress_callback(reporter, f"{position} NMF", args.max_iter * runs),
         )
     reporter.finish_progress()
     elapsed = time.perf_counter() - started
