@@ -175,3 +175,10 @@ def test_cli_says_when_it_combines_runs_by_default(short_song, tmp_path, capsys)
     assert "3 factorizations combined" in capsys.readouterr().err
     record = json.loads((out / "song" / "separation.json").read_text())
     assert record["parameters"]["n_runs"] == 3
+
+
+def test_hand_grouping_gets_one_run_by_default():
+    from nmfsep.separate import default_n_runs
+
+    assert default_n_runs(22050, 22050, "manual") == 1
+    assert default_n_runs(22050, 22050, "timbre") == 3

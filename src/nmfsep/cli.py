@@ -519,7 +519,7 @@ def _separate_one(path: Path, args, reporter, position: str) -> dict:
             callback=_progress_callback(reporter, f"{position} NMF", args.max_iter),
         )
     else:
-        runs = args.runs or (1 if groups else default_n_runs(y.shape[1], sr))
+        runs = args.runs or default_n_runs(y.shape[1], sr, "manual" if groups else args.grouping)
         if args.runs is None and runs > 1:
             reporter.info(f"{position} {runs} factorizations combined (the default up to "
                           f"{AUTO_RUNS_SECONDS:.0f} s; --runs 1 is about twice as fast)")

@@ -42,8 +42,14 @@ def default_n_components(n_sources: int) -> int:
     return 10 * n_sources
 
 
-def default_n_runs(n_samples: int, sr: int) -> int:
-    """Runs when none are asked for: :data:`AUTO_RUNS` up to :data:`AUTO_RUNS_SECONDS`, else 1."""
+def default_n_runs(n_samples: int, sr: int, grouping: str = "auto") -> int:
+    """Runs when none are asked for: :data:`AUTO_RUNS` up to :data:`AUTO_RUNS_SECONDS`, else 1.
+
+    Hand grouping (``grouping="manual"``) names the components of one
+    factorization, so it always gets one run.
+    """
+    if grouping == "manual":
+        return 1
     return AUTO_RUNS if n_samples <= AUTO_RUNS_SECONDS * sr else 1
 
 
@@ -431,7 +437,7 @@ def separate(
         )
     percussive_prior = check_prior_strength(percussive_prior)
     if n_runs is None:
-        n_runs = 1 if grouping == "manual" else default_n_runs(y.shape[1], sr)
+        n_runs = default_n_runs(y.shape[1], sr, grouping)
     _check_runs(n_runs, grouping)
     n_fft = default_n_fft(sr) if n_fft is None else int(n_fft)
     config = STFTConfig(n_fft=n_fft, hop=n_fft // 4 if hop is None else int(hop), window=window)
