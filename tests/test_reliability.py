@@ -801,3 +801,17 @@ def test_a_bug_on_one_file_of_a_batch_does_not_stop_the_others(tmp_path, capsys,
     assert f"{inputs[1]}: unexpected ZeroDivisionError: simulated bug" in err
     assert (tmp_path / "out" / "in0" / "separation.json").exists()
     assert (tmp_path / "out" / "in2" / "separation.json").exists()
+
+
+def test_runs_on_a_file_too_long_for_memory_are_refused_naming_the_file(tmp_path, capsys,
+                                                                         monkeypatch):
+    path = write(tmp_path / "long.wav", tone(seconds=8.0, channels=2), subtype="PCM_16")
+    _, limit, _ = _limit_between_block_by_block_and_in_memory(path)
+    monkeypatch.setenv(resources.MEMORY_LIMIT_ENV, str(limit))
+    out = tmp_path / "out"
+    code, err = run(["separate", path, "-o", out, "--max-iter", "5", "-k", "4", "--runs", "2"],
+                    capsys)
+    assert code != 0
+    assert str(path) in err and "--runs works in memory only" in err
+    assert "Traceback" not in err
+    assert not out.exists() or not any(out.rglob("*.wav"))
