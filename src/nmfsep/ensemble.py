@@ -68,17 +68,30 @@ def align_labels(reference: Run, run: Run, n_sources: int) -> np.ndarray:
     -------
     np.ndarray of int, shape=(K,)
     """
-    overlap = np.zeros((n_sources, n_sources))
+    return _aligned(reference, (run,), n_sources)[0].labels
+
+
+def _aligned(reference: Run, runs: tuple[Run, ...], n_sources: int) -> tuple[Run, ...]:
+    """``runs`` with their labels renumbered to match ``reference`` (:func:`align_labels`).
+
+    The reference's masks are computed once per block of frames for all runs.
+    """
+    overlaps = [np.zeros((n_sources, n_sources)) for _ in runs]
     n_frames = reference.H.shape[1]
     for first in range(0, n_frames, _BLOCK):
         last = min(n_frames, first + _BLOCK)
         ours = _ratio_masks(reference, n_sources, first, last).reshape(n_sources, -1)
-        theirs = _ratio_masks(run, n_sources, first, last).reshape(n_sources, -1)
-        overlap += ours.astype(np.float64) @ theirs.T.astype(np.float64)
-    ours_index, theirs_index = linear_sum_assignment(-overlap)
-    renumber = np.empty(n_sources, dtype=int)
-    renumber[theirs_index] = ours_index
-    return renumber[np.asarray(run.labels, dtype=int)]
+        ours = ours.astype(np.float64)
+        for overlap, run in zip(overlaps, runs, strict=True):
+            theirs = _ratio_masks(run, n_sources, first, last).reshape(n_sources, -1)
+            overlap += ours @ theirs.T.astype(np.float64)
+    aligned = []
+    for overlap, run in zip(overlaps, runs, strict=True):
+        ours_index, theirs_index = linear_sum_assignment(-overlap)
+        renumber = np.empty(n_sources, dtype=int)
+        renumber[theirs_index] = ours_index
+        aligned.append(Run(run.W, run.H, renumber[np.asarray(run.labels, dtype=int)]))
+    return tuple(aligned)
 
 
 def combine_runs(models: np.ndarray, runs: tuple[Run, ...], n_sources: int, first: int = 0,
@@ -133,12 +146,12 @@ def factorize_runs(
     -------
     tuple of Run
     """
-    runs = []
+    grouped = []
     for index in range(1, n_runs):
         seed = None if random_state is None else random_state + index
         W, H = factorize(index, seed)
-        runs.append(Run(W, H, np.zeros(W.shape[1], dtype=int)))
-    return regroup_runs(tuple(runs), reference, n_sources, group=group)
+        grouped.append(Run(W, H, group(W, H)))
+    return _aligned(reference, tuple(grouped), n_sources)
 
 
 def regroup_runs(runs: tuple[Run, ...], reference: Run, n_sources: int, *,
@@ -149,8 +162,5 @@ def regroup_runs(runs: tuple[Run, ...], reference: Run, n_sources: int, *,
     -------
     tuple of Run
     """
-    regrouped = []
-    for run in runs:
-        grouped = Run(run.W, run.H, group(run.W, run.H))
-        regrouped.append(Run(run.W, run.H, align_labels(reference, grouped, n_sources)))
-    return tuple(regrouped)
+    grouped = tuple(Run(run.W, run.H, group(run.W, run.H)) for run in runs)
+    return _aligned(reference, grouped, n_sources)
