@@ -20,14 +20,17 @@ recordings up to a minute (:func:`nmfsep.separate.default_n_runs`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from .masks import soft_masks, source_models
+from .spectral import STFTConfig, grid_positions
 
-__all__ = ["Run", "align_labels", "combine_runs", "factorize_runs", "regroup_runs", "FLOOR"]
+__all__ = ["Run", "RunPlan", "RUN_PLANS", "run_plan", "align_labels", "combine_runs",
+           "factorize_runs", "regroup_runs", "FLOOR"]
 
 #: Added to every run's ratio mask before the geometric mean, so that one run
 #: that gives a source nothing in a bin does not silence it for all.
@@ -47,15 +50,52 @@ class Run:
     H : np.ndarray, shape=(K, frames)
     labels : np.ndarray of int, shape=(K,)
         The source of each component, numbered as in the first run.
+    stft : STFTConfig or None
+        The STFT of a run factorized at another frame length; its masks are
+        interpolated onto the first run's frames and bins.  None: the first
+        run's STFT.
+    context : GroupingContext or None
+        The grouping context of a run with its own STFT (its spectrogram), to
+        regroup it; None: the first run's.
     """
 
     W: np.ndarray
     H: np.ndarray
     labels: np.ndarray
+    stft: STFTConfig | None = None
+    context: Any = None
 
 
-def _ratio_masks(run: Run, n_sources: int, first: int, last: int) -> np.ndarray:
-    return soft_masks(source_models(run.W, run.H[:, first:last], run.labels, n_sources))
+def _ratio_masks(run: Run, n_sources: int, first: int, last: int,
+                 config: STFTConfig | None = None) -> np.ndarray:
+    """``run``'s ratio masks at frames ``first:last`` of ``config``'s grid."""
+    if run.stft is None or run.stft == config:
+        return soft_masks(source_models(run.W, run.H[:, first:last], run.labels, n_sources))
+    if config is None:
+        raise ValueError("a run with its own STFT needs the STFT of the grid to combine on")
+    return _interpolated_masks(run, n_sources, *grid_positions(run.stft, config, first, last))
+
+
+def _interpolated_masks(run: Run, n_sources: int, frames: np.ndarray,
+                        bins: np.ndarray) -> np.ndarray:
+    """Bilinear interpolation of ``run``'s ratio masks at fractional ``frames`` and ``bins``."""
+    frame_low, frame_weight = _cell(frames, run.H.shape[1])
+    start, stop = int(frame_low.min()), int(frame_low.max()) + 2
+    masks = soft_masks(source_models(run.W, run.H[:, start:stop], run.labels, n_sources))
+    frame_low -= start
+    frame_high = np.minimum(frame_low + 1, masks.shape[-1] - 1)
+    masks = masks[..., frame_low] * (1 - frame_weight) + masks[..., frame_high] * frame_weight
+    bin_low, bin_weight = _cell(bins, run.W.shape[0])
+    bin_high = np.minimum(bin_low + 1, run.W.shape[0] - 1)
+    bin_weight = bin_weight[:, None].astype(np.float32)
+    return masks[:, bin_low] * (1 - bin_weight) + masks[:, bin_high] * bin_weight
+
+
+def _cell(positions: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The grid cell of each fractional position (clipped to the grid) and the weight of its upper end."""
+    positions = np.clip(positions, 0, size - 1)
+    low = np.minimum(np.floor(positions).astype(int), max(size - 2, 0))
+    return low, (positions - low).astype(np.float32)
 
 
 def align_labels(reference: Run, run: Run, n_sources: int) -> np.ndarray:
@@ -71,10 +111,12 @@ def align_labels(reference: Run, run: Run, n_sources: int) -> np.ndarray:
     return _aligned(reference, (run,), n_sources)[0].labels
 
 
-def _aligned(reference: Run, runs: tuple[Run, ...], n_sources: int) -> tuple[Run, ...]:
+def _aligned(reference: Run, runs: tuple[Run, ...], n_sources: int,
+             config: STFTConfig | None = None) -> tuple[Run, ...]:
     """``runs`` with their labels renumbered to match ``reference`` (:func:`align_labels`).
 
-    The reference's masks are computed once per block of frames for all runs.
+    The reference's masks are computed once per block of frames for all runs;
+    ``config`` is the reference's STFT (needed for runs with their own).
     """
     overlaps = [np.zeros((n_sources, n_sources)) for _ in runs]
     n_frames = reference.H.shape[1]
@@ -83,19 +125,19 @@ def _aligned(reference: Run, runs: tuple[Run, ...], n_sources: int) -> tuple[Run
         ours = _ratio_masks(reference, n_sources, first, last).reshape(n_sources, -1)
         ours = ours.astype(np.float64)
         for overlap, run in zip(overlaps, runs, strict=True):
-            theirs = _ratio_masks(run, n_sources, first, last).reshape(n_sources, -1)
+            theirs = _ratio_masks(run, n_sources, first, last, config).reshape(n_sources, -1)
             overlap += ours @ theirs.T.astype(np.float64)
     aligned = []
     for overlap, run in zip(overlaps, runs, strict=True):
         ours_index, theirs_index = linear_sum_assignment(-overlap)
         renumber = np.empty(n_sources, dtype=int)
         renumber[theirs_index] = ours_index
-        aligned.append(Run(run.W, run.H, renumber[np.asarray(run.labels, dtype=int)]))
+        aligned.append(replace(run, labels=renumber[np.asarray(run.labels, dtype=int)]))
     return tuple(aligned)
 
 
 def combine_runs(models: np.ndarray, runs: tuple[Run, ...], n_sources: int, first: int = 0,
-                 last: int | None = None) -> np.ndarray:
+                 last: int | None = None, config: STFTConfig | None = None) -> np.ndarray:
     """The first run's source models combined with the ``runs``' for frames ``first:last``.
 
     Parameters
@@ -104,6 +146,11 @@ def combine_runs(models: np.ndarray, runs: tuple[Run, ...], n_sources: int, firs
         :func:`nmfsep.masks.source_models` of the first run.
     runs : tuple of Run
         The other runs; with none, ``models`` is returned as it is.
+    first, last : int
+        The frames of ``models``.
+    config : STFTConfig, optional
+        The first run's STFT, onto whose grid the masks of runs with their own
+        STFT are interpolated.
 
     Returns
     -------
@@ -116,15 +163,51 @@ def combine_runs(models: np.ndarray, runs: tuple[Run, ...], n_sources: int, firs
     last = models.shape[-1] + first if last is None else last
     log_sum = np.log(soft_masks(models).astype(np.float64) + FLOOR)
     for run in runs:
-        log_sum += np.log(_ratio_masks(run, n_sources, first, last) + FLOOR)
+        log_sum += np.log(_ratio_masks(run, n_sources, first, last, config) + FLOOR)
     return np.exp(log_sum / (len(runs) + 1)).astype(np.float32)
 
 
+@dataclass(frozen=True)
+class RunPlan:
+    """How one extra run differs from the first.
+
+    Attributes
+    ----------
+    init : str
+        "random" or the first run's initialization.
+    component_scale : float
+        Its number of components, relative to the first run's.
+    frame_scale : float
+        Its STFT frame length and hop, relative to the first run's.
+    """
+
+    init: str = "random"
+    component_scale: float = 1.0
+    frame_scale: float = 1.0
+
+
+#: Runs 1, 2, … of an ensemble; runs beyond these start from random factors.
+#: Runs 1 and 2 start from random factors; run 3 has half again as many
+#: components and run 4 frames half as long, both from the first run's
+#: initialization.  Chosen with the quality benchmark (``notes.md``).
+RUN_PLANS = (RunPlan(), RunPlan(), RunPlan(init="first", component_scale=1.5),
+             RunPlan(init="first", frame_scale=0.5))
+
+
+def run_plan(index: int) -> RunPlan:
+    """The plan of run ``index`` (1, 2, …): :data:`RUN_PLANS`, then random starts."""
+    if index < 1:
+        raise ValueError(f"run 0 is the first run, not an extra one; got {index}")
+    return RUN_PLANS[index - 1] if index <= len(RUN_PLANS) else RunPlan()
+
+
+Factorizer = Callable[[int, "int | None"], tuple[np.ndarray, np.ndarray, "STFTConfig | None", Any]]
+Grouper = Callable[[np.ndarray, np.ndarray, Any], np.ndarray]
+
+
 def factorize_runs(
-    n_runs: int, reference: Run, n_sources: int, *,
-    factorize: Callable[[int, int | None], tuple[np.ndarray, np.ndarray]],
-    group: Callable[[np.ndarray, np.ndarray], np.ndarray],
-    random_state: int | None,
+    n_runs: int, reference: Run, n_sources: int, *, factorize: Factorizer, group: Grouper,
+    random_state: int | None, config: STFTConfig | None = None,
 ) -> tuple[Run, ...]:
     """The ``n_runs - 1`` runs beside ``reference``, their sources matched to its.
 
@@ -134,13 +217,16 @@ def factorize_runs(
         Runs in all, counting the reference.
     reference : Run
     n_sources : int
-    factorize : callable(index, seed) -> (W, H)
-        Run ``index`` (1, 2, …): one factorization from a random start drawn
-        with ``seed``.
-    group : callable(W, H) -> labels
-        The grouping strategy of the reference.
+    factorize : callable(index, seed) -> (W, H, stft, context)
+        Run ``index`` (1, 2, …), made as :func:`run_plan` says, with ``seed``
+        for its random start; ``stft`` and ``context`` are None unless its STFT
+        is not the reference's.
+    group : callable(W, H, context) -> labels
+        The grouping strategy of the reference (``context`` None: the reference's).
     random_state : int or None
         Run ``r`` uses seed ``random_state + r`` (None: fresh randomness).
+    config : STFTConfig, optional
+        The reference's STFT; needed when a run has its own.
 
     Returns
     -------
@@ -149,18 +235,18 @@ def factorize_runs(
     grouped = []
     for index in range(1, n_runs):
         seed = None if random_state is None else random_state + index
-        W, H = factorize(index, seed)
-        grouped.append(Run(W, H, group(W, H)))
-    return _aligned(reference, tuple(grouped), n_sources)
+        W, H, stft, context = factorize(index, seed)
+        grouped.append(Run(W, H, group(W, H, context), stft, context))
+    return _aligned(reference, tuple(grouped), n_sources, config)
 
 
-def regroup_runs(runs: tuple[Run, ...], reference: Run, n_sources: int, *,
-                 group: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> tuple[Run, ...]:
-    """Every run grouped by ``group``, its sources matched to ``reference``'s.
+def regroup_runs(runs: tuple[Run, ...], reference: Run, n_sources: int, *, group: Grouper,
+                 config: STFTConfig | None = None) -> tuple[Run, ...]:
+    """Every run grouped by ``group`` (callable(W, H, context)), its sources matched to ``reference``'s.
 
     Returns
     -------
     tuple of Run
     """
-    grouped = tuple(Run(run.W, run.H, group(run.W, run.H)) for run in runs)
-    return _aligned(reference, grouped, n_sources)
+    grouped = tuple(replace(run, labels=group(run.W, run.H, run.context)) for run in runs)
+    return _aligned(reference, grouped, n_sources, config)

@@ -200,9 +200,10 @@ class _BlockedContext(grouping_.GroupingContext):
 
 
 def _block_masks(W, H, labels, n_sources, mask_power, first, last,
-                 prior: PercussivePrior | None = None, runs: tuple[Run, ...] = ()) -> np.ndarray:
+                 prior: PercussivePrior | None = None, runs: tuple[Run, ...] = (),
+                 config: STFTConfig | None = None) -> np.ndarray:
     models = combine_runs(source_models(W, H[:, first:last], labels, n_sources), runs,
-                          n_sources, first, last)
+                          n_sources, first, last, config)
     if prior is not None:
         prior.weigh(models, mask_power, first, last)
     return soft_masks(models, mask_power)
@@ -247,7 +248,7 @@ def _rebuild_pass(frames, W, H, labels, n_sources, mask_power, config, n_samples
             continue
         lo, hi = max(0, first - margin), min(n_frames, last + margin)
         X = frames(lo, hi)
-        masks = _block_masks(W, H, labels, n_sources, mask_power, lo, hi, prior, runs)
+        masks = _block_masks(W, H, labels, n_sources, mask_power, lo, hi, prior, runs, config)
         for source in range(n_sources):
             masked = X * masks[source]
             write(source, start, istft_samples(masked, config, lo, start, stop))

@@ -18,7 +18,7 @@ import numpy as np
 from . import grouping as grouping_
 from .audio import validate_signal
 from .dictionary import Dictionary
-from .ensemble import Run, combine_runs, factorize_runs, regroup_runs
+from .ensemble import Run, combine_runs, factorize_runs, regroup_runs, run_plan
 from .errors import ParameterError
 from .features import component_features
 from .masks import PercussivePrior, check_prior_strength, soft_masks, source_models
@@ -30,7 +30,7 @@ __all__ = ["Separation", "Separator", "separate", "default_n_components", "defau
 
 #: Runs combined by default (:mod:`nmfsep.ensemble`) for recordings up to
 #: :data:`AUTO_RUNS_SECONDS` long.
-AUTO_RUNS = 3
+AUTO_RUNS = 5
 
 #: Longer recordings are factorized once by default: three runs take a 3-minute
 #: stereo song from 15 s to 28 s.
@@ -141,7 +141,7 @@ class Separation:
     def masks(self) -> np.ndarray:
         """The soft masks of the sources, shape=(n_sources, bins, frames)."""
         models = combine_runs(source_models(self.W, self.H, self.labels, self.n_sources),
-                              self.runs, self.n_sources)
+                              self.runs, self.n_sources, config=self.stft)
         if self.prior is not None:
             self.prior.weigh(models, self.mask_power)
         return soft_masks(models, self.mask_power)
@@ -177,8 +177,10 @@ class Separation:
                                      context=context)
             runs = regroup_runs(
                 self.runs, Run(self.W, self.H, labels), n_sources or self.n_sources,
-                group=lambda W, H: grouping_.group(W, H, n_sources or self.n_sources, grouping,
-                                                   context=context))
+                group=lambda W, H, run_context: grouping_.group(
+                    W, H, n_sources or self.n_sources, grouping,
+                    context=context if run_context is None else run_context),
+                config=self.stft)
             if self.spectrogram is not None:
                 prior = grouping_.percussive_prior(grouping, context, percussive_prior)
         labels = np.asarray(labels, dtype=int)
@@ -221,6 +223,14 @@ def _check_runs(n_runs: int, grouping: str) -> None:
     if n_runs > 1 and grouping == "manual":
         raise ParameterError("n_runs > 1 needs a blind grouping strategy: hand-chosen groups "
                              "name the components of one factorization")
+
+
+def _scaled_config(config: STFTConfig, scale: float) -> STFTConfig:
+    """``config`` with frame and hop ``scale`` times as long (frames of at least 16 samples)."""
+    if scale == 1 or round(config.n_fft * scale) < 16:
+        return config
+    return STFTConfig(n_fft=round(config.n_fft * scale), hop=max(1, round(config.hop * scale)),
+                      window=config.window)
 
 
 def _check_memory(y: np.ndarray, sr: int, n_sources: int, n_components: int,
@@ -457,21 +467,35 @@ def separate(
                                         random_state=random_state, hop=config.hop)
     labels = grouping_.group(W, result.H, n_sources, grouping, context=context)
 
-    def factorize_from(index: int, seed: int | None) -> tuple[np.ndarray, np.ndarray]:
+    def group_run(W_: np.ndarray, H_: np.ndarray,
+                  run_context: grouping_.GroupingContext | None) -> np.ndarray:
+        return grouping_.group(W_, H_, n_sources, grouping,
+                               context=context if run_context is None else run_context)
+
+    def factorize_from(index: int, seed: int | None):
+        plan = run_plan(index)
+        run_config, run_context, V_run, run_scale = None, None, V_unit, scale
+        frames = _scaled_config(config, plan.frame_scale)
+        if frames != config:
+            run_config = frames
+            V_run = mixture_spectrogram(stft(y, run_config), spectrogram_power)
+            run_scale = float(V_run.mean(dtype=np.float64))
+            V_run = V_run / run_scale if run_scale > 0 else V_run
+            run_context = grouping_.GroupingContext(sr=sr, V=V_run, random_state=random_state,
+                                                    hop=run_config.hop)
         offset = index * max_iter
         extra = factorize(
-            V_unit, n_components, beta=beta, init="random", max_iter=max_iter, tol=tol,
+            V_run, max(n_sources, round(n_components * plan.component_scale)), beta=beta,
+            init=init if plan.init == "first" else plan.init, max_iter=max_iter, tol=tol,
             l1_H=l1_H, continuity=continuity, random_state=seed, solver=solver,
             backend=backend, device=device,
             callback=None if callback is None else lambda i, loss: callback(offset + i, loss),
         )
-        return extra.W * np.float32(scale if scale > 0 else 1.0), extra.H
+        W_run = extra.W * np.float32(run_scale if run_scale > 0 else 1.0)
+        return W_run, extra.H, run_config, run_context
 
-    runs = factorize_runs(
-        n_runs, Run(W, result.H, labels), n_sources, factorize=factorize_from,
-        group=lambda W_, H_: grouping_.group(W_, H_, n_sources, grouping, context=context),
-        random_state=random_state,
-    )
+    runs = factorize_runs(n_runs, Run(W, result.H, labels), n_sources, factorize=factorize_from,
+                          group=group_run, random_state=random_state, config=config)
     prior = grouping_.percussive_prior(grouping, context, percussive_prior)
     sources = rebuild_sources(X, W, result.H, labels, n_sources, mask_power, config, y.shape[1],
                               prior, runs)

@@ -134,3 +134,24 @@ def mixture_spectrogram(X: np.ndarray, power: float = 1.0) -> np.ndarray:
     for channel in X.reshape(-1, *X.shape[-2:]):
         energy += channel.real**2 + channel.imag**2
     return energy if power == 2 else energy ** (power / 2)
+
+
+def grid_positions(source: STFTConfig, target: STFTConfig, first: int,
+                   last: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where ``target``'s frames ``first:last`` and bins fall in ``source``'s grid.
+
+    Frames are matched by their centres in time and bins by frequency, so the
+    positions are fractional: ``source`` frame 2.5 lies halfway between its
+    frames 2 and 3.
+
+    Returns
+    -------
+    frames : np.ndarray, shape=(last - first,)
+        Fractional frame indices of ``source``.
+    bins : np.ndarray, shape=(target.n_bins,)
+        Fractional bin indices of ``source``.
+    """
+    centres = (np.arange(first, last) + target.transform.p_min) * target.hop
+    frames = centres / source.hop - source.transform.p_min
+    bins = np.arange(target.n_bins) * (source.n_fft / target.n_fft)
+    return frames, bins
