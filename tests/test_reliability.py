@@ -29,6 +29,7 @@ from nmfsep import audio, resources
 from nmfsep.audio import clipped_fraction, load, save, validate_signal
 from nmfsep.cli import main
 from nmfsep.errors import AudioError, AudioWarning, OutputError, ParameterError, ResourceError
+from nmfsep.separate import default_n_runs
 
 FAST = ["--max-iter", "5", "-k", "4", "-q"]
 SR = 8000
@@ -314,17 +315,20 @@ def test_a_recording_shorter_than_one_frame_round_trips_through_the_command_line
 # ------------------------------------------------------------------ memory
 
 
-@pytest.mark.parametrize("channels, n_sources", [(1, 1), (1, 3), (2, 2), (4, 2)])
-def test_the_memory_estimate_bounds_the_measured_peak(channels, n_sources):
+@pytest.mark.parametrize("channels, n_sources, n_runs",
+                         [(1, 1, 5), (1, 3, 5), (2, 2, 5), (4, 2, 5), (1, 3, 1), (4, 2, 1)])
+def test_the_memory_estimate_bounds_the_measured_peak(channels, n_sources, n_runs):
     y = tone(seconds=1.0, sr=16000, channels=channels)
     tracemalloc.start()
     try:
-        nmfsep.separate(y, 16000, n_sources=n_sources, n_components=4 * n_sources, max_iter=2)
+        nmfsep.separate(y, 16000, n_sources=n_sources, n_components=4 * n_sources, max_iter=2,
+                        n_runs=n_runs)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     estimate = resources.estimate_memory(y.shape[1], channels=channels, sr=16000,
-                                         n_sources=n_sources, n_components=4 * n_sources)
+                                         n_sources=n_sources, n_components=4 * n_sources,
+                                         n_runs=n_runs)
     work = estimate - resources._OVERHEAD
     assert peak <= work <= 3 * peak, (peak, work)
 
@@ -341,8 +345,9 @@ def test_available_memory_honours_the_environment_cap(monkeypatch):
 
 def test_a_separation_too_big_for_memory_is_refused_before_any_work(monkeypatch):
     y = tone(seconds=4.0)
-    needed = resources.estimate_memory(y.shape[1], sr=SR, n_components=4)
-    half = resources.estimate_memory(y.shape[1] // 2, sr=SR, n_components=4)
+    runs = default_n_runs(y.shape[1], SR)  # five for a short recording
+    needed = resources.estimate_memory(y.shape[1], sr=SR, n_components=4, n_runs=runs)
+    half = resources.estimate_memory(y.shape[1] // 2, sr=SR, n_components=4, n_runs=runs)
     monkeypatch.setattr(resources, "available_memory", lambda: half)
     with pytest.raises(ResourceError) as info:
         nmfsep.separate(y, SR, n_components=4, max_iter=5)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from nmfsep.separate import AUTO_RUNS
+
 TARGET_MARGIN_DB = {"drums+guitar": 2.0, "bass+drums+piano": 2.0}
 DEFAULT = "nmfsep (defaults)"
 RUNS = "nmfsep runs=1"
@@ -231,7 +233,7 @@ def write_docs(results: Path, docs: Path) -> Path:
     ]
     if any(r["method"] == RUNS for r in records):
         out += [
-            f"The same targets for `{RUNS}`: one factorization instead of the three whose "
+            f"The same targets for `{RUNS}`: one factorization instead of the {AUTO_RUNS} whose "
             "masks the defaults combine on recordings up to a minute (`nmfsep.ensemble`); "
             "it is what longer recordings get by default.",
             "",

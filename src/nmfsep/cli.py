@@ -110,9 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="when the grouping makes a drum source, weigh its mask by HPSS to "
                           "this power; 0 turns it off")
     sep.add_argument("--runs", type=int, default=None, metavar="R",
-                     help="factorize R times and combine the runs' masks (geometric mean): "
-                          "cleaner sources on average; each run is one more factorization "
-                          "(default 3 up to 60 s of audio, else 1)")
+                     help="factorize R times (other starts, more components, shorter "
+                          "frames) and combine the runs' masks (geometric mean): cleaner "
+                          "sources on average; each run is one more factorization "
+                          "(default 5 up to 60 s of audio, else 1)")
     sep.add_argument("--from", dest="from_dir", default=None, metavar="DIR",
                      help="reuse the factorization saved by 'nmfsep components' in DIR")
     sep.add_argument("--dict", dest="dicts", action="append", default=None, metavar="FILE",
@@ -522,7 +523,7 @@ def _separate_one(path: Path, args, reporter, position: str) -> dict:
         runs = args.runs or default_n_runs(y.shape[1], sr, "manual" if groups else args.grouping)
         if args.runs is None and runs > 1:
             reporter.info(f"{position} {runs} factorizations combined (the default up to "
-                          f"{AUTO_RUNS_SECONDS:.0f} s; --runs 1 is about twice as fast)")
+                          f"{AUTO_RUNS_SECONDS:.0f} s; --runs 1 is about 3.5 times as fast)")
         sep = nmfsep.separate(
             y, sr, n_sources=n_sources, n_components=args.n_components, beta=args.beta,
             grouping=args.grouping, groups=groups, n_fft=args.n_fft, hop=args.hop,

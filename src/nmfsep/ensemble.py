@@ -1,20 +1,25 @@
 """Several factorizations of one recording, combined into one set of masks.
 
-NMF from another starting point finds other components, and a blind grouping
-makes other mistakes with them.  Each extra run is factorized from a random
-start, grouped by the same strategy, and its sources are matched to those of
-the first run (the one whose components a :class:`~nmfsep.separate.Separation`
-shows).  The masks are then the normalized geometric mean of the runs' ratio
-masks, a product of experts: a bin goes to a source when the runs agree, and
-a mistake of one run is outvoted by the others.  The masks still add up to
-one, so the sources still add up to the mixture.
+NMF from another starting point, with another number of components or with
+other frames finds other components, and a blind grouping makes other mistakes
+with them.  Each extra run is factorized as its :class:`RunPlan` says (two
+random starts, then half again as many components, then frames half as long;
+:data:`RUN_PLANS`), grouped by the same strategy, and its sources are matched
+to those of the first run (the one whose components a
+:class:`~nmfsep.separate.Separation` shows).  The masks are then the
+normalized geometric mean of the runs' ratio masks, a product of experts: a
+bin goes to a source when the runs agree, and a mistake of one run is outvoted
+by the others.  The masks of a run with other frames are interpolated onto the
+first run's frames and bins.  The masks still add up to one, so the sources
+still add up to the mixture.
 
-On the quality benchmark (``docs/benchmarks.md``), three runs raise the mean
-of the four category medians from 6.1 to 6.8 dB on its items and from 5.3 to
-6.5 dB on held-out items.  Each extra run is one more factorization and
-grouping: a 3-minute stereo song takes 28 s with three runs, 15 s with one.
-:func:`nmfsep.separate` therefore combines three runs by default only for
-recordings up to a minute (:func:`nmfsep.separate.default_n_runs`).
+On the quality benchmark (``docs/benchmarks.md``), five runs raise the mean of
+the four category medians from 6.1 dB (one run) to 6.7 dB on its items and from
+5.3 to 6.9 dB on held-out items (three runs: 6.8 and 6.5).  Each extra run is
+one more factorization and grouping: a 60 s stereo clip takes 20 s with five
+runs, 12 s with three and 6 s with one.  :func:`nmfsep.separate` therefore
+combines five runs by default only for recordings up to a minute
+(:func:`nmfsep.separate.default_n_runs`).
 """
 
 from __future__ import annotations
@@ -92,7 +97,7 @@ def _interpolated_masks(run: Run, n_sources: int, frames: np.ndarray,
 
 
 def _cell(positions: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """The grid cell of each fractional position (clipped to the grid) and the weight of its upper end."""
+    """Each fractional position's grid cell (clipped to the grid) and its upper end's weight."""
     positions = np.clip(positions, 0, size - 1)
     low = np.minimum(np.floor(positions).astype(int), max(size - 2, 0))
     return low, (positions - low).astype(np.float32)
@@ -186,10 +191,10 @@ class RunPlan:
     frame_scale: float = 1.0
 
 
-#: Runs 1, 2, … of an ensemble; runs beyond these start from random factors.
-#: Runs 1 and 2 start from random factors; run 3 has half again as many
-#: components and run 4 frames half as long, both from the first run's
-#: initialization.  Chosen with the quality benchmark (``notes.md``).
+#: Runs 1, 2, … of an ensemble: runs 1 and 2 start from random factors, run 3
+#: has half again as many components and run 4 frames half as long, both from
+#: the first run's initialization; runs beyond start from random factors.
+#: Chosen with the quality benchmark (``benchmarks/quality/notes.md``).
 RUN_PLANS = (RunPlan(), RunPlan(), RunPlan(init="first", component_scale=1.5),
              RunPlan(init="first", frame_scale=0.5))
 
@@ -201,7 +206,10 @@ def run_plan(index: int) -> RunPlan:
     return RUN_PLANS[index - 1] if index <= len(RUN_PLANS) else RunPlan()
 
 
-Factorizer = Callable[[int, "int | None"], tuple[np.ndarray, np.ndarray, "STFTConfig | None", Any]]
+#: callable(index, seed) -> (W, H, stft, context): run ``index`` made as its plan says.
+Factorizer = Callable[[int, int | None], tuple[np.ndarray, np.ndarray, STFTConfig | None, Any]]
+#: callable(W, H, context) -> labels: the grouping strategy, on a run's own context
+#: (None: the first run's).
 Grouper = Callable[[np.ndarray, np.ndarray, Any], np.ndarray]
 
 
@@ -242,7 +250,7 @@ def factorize_runs(
 
 def regroup_runs(runs: tuple[Run, ...], reference: Run, n_sources: int, *, group: Grouper,
                  config: STFTConfig | None = None) -> tuple[Run, ...]:
-    """Every run grouped by ``group`` (callable(W, H, context)), its sources matched to ``reference``'s.
+    """Every run grouped by ``group`` (:data:`Grouper`), its sources matched to ``reference``'s.
 
     Returns
     -------

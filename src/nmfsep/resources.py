@@ -34,6 +34,12 @@ _STREAMED_PER_BIN = 20
 _STREAMED_PER_BLOCK_BIN = 8
 _STREAMED_PER_BLOCK_BIN_PER_SOURCE = 32
 _STREAMED_PER_BLOCK_BIN_PER_CHANNEL = 12
+#: More when several runs are combined (:mod:`nmfsep.ensemble`): the geometric mean
+#: of the masks in float64 per source, and the spectrogram and percussive mask of the
+#: run with shorter frames (its STFT for a moment, per channel).
+_RUNS_PER_BIN = 16
+_RUNS_PER_BIN_PER_SOURCE = 24
+_RUNS_PER_BIN_PER_CHANNEL = 8
 #: Interpreter, libraries and FFT plans.
 _OVERHEAD = 64 * 2**20
 
@@ -114,6 +120,7 @@ def available_memory() -> int | None:
 def estimate_memory(
     n_samples: int, *, channels: int = 1, sr: int = 44100, n_sources: int = 2,
     n_components: int | None = None, n_fft: int | None = None, hop: int | None = None,
+    n_runs: int = 1,
 ) -> int:
     """Peak bytes :func:`nmfsep.separate` needs for a signal of this size (the signal excluded).
 
@@ -121,15 +128,16 @@ def estimate_memory(
     ----------
     n_samples : int
         Samples per channel.
-    channels, sr, n_sources, n_components, n_fft, hop
-        As given to :func:`nmfsep.separate` (the same defaults).
+    channels, sr, n_sources, n_components, n_fft, hop, n_runs
+        As given to :func:`nmfsep.separate` (the same defaults, but one run).
 
     Returns
     -------
     int
         An upper estimate: the STFT of every channel, the spectrogram, the
         factorization, one soft mask per source in float64 and the rebuilt
-        sources, plus a fixed overhead.
+        sources, with several runs their factorizations and combined masks,
+        plus a fixed overhead.
     """
     n_fft = default_n_fft(sr) if n_fft is None else int(n_fft)
     config = STFTConfig(n_fft=n_fft, hop=n_fft // 4 if hop is None else int(hop))
@@ -138,6 +146,10 @@ def estimate_memory(
     bins = config.n_bins * frames
     per_bin = _PER_BIN + _PER_BIN_PER_SOURCE * n_sources + _PER_BIN_PER_CHANNEL * channels
     factors = 4 * 4 * n_components * (config.n_bins + frames)
+    if n_runs > 1:
+        per_bin += (_RUNS_PER_BIN + _RUNS_PER_BIN_PER_SOURCE * n_sources
+                    + _RUNS_PER_BIN_PER_CHANNEL * channels)
+        factors *= 1.5 * n_runs  # one run has half again as many components
     return int(bins * per_bin + factors + _OVERHEAD)
 
 

@@ -32,8 +32,8 @@ __all__ = ["Separation", "Separator", "separate", "default_n_components", "defau
 #: :data:`AUTO_RUNS_SECONDS` long.
 AUTO_RUNS = 5
 
-#: Longer recordings are factorized once by default: three runs take a 3-minute
-#: stereo song from 15 s to 28 s.
+#: Longer recordings are factorized once by default: five runs take a 60 s
+#: stereo clip from 6 s to 20 s (``docs/cli.md``).
 AUTO_RUNS_SECONDS = 60.0
 
 
@@ -234,13 +234,14 @@ def _scaled_config(config: STFTConfig, scale: float) -> STFTConfig:
 
 
 def _check_memory(y: np.ndarray, sr: int, n_sources: int, n_components: int,
-                  config: STFTConfig) -> None:
+                  config: STFTConfig, n_runs: int = 1) -> None:
     """Refuse, before any work, a separation that would not fit in memory (ResourceError)."""
     from .resources import check_memory, estimate_memory, separation_advice
 
     channels, n_samples = y.shape
     needed = estimate_memory(n_samples, channels=channels, sr=sr, n_sources=n_sources,
-                             n_components=n_components, n_fft=config.n_fft, hop=config.hop)
+                             n_components=n_components, n_fft=config.n_fft, hop=config.hop,
+                             n_runs=n_runs)
     minutes = n_samples / sr / 60
     check_memory(needed, what=f"separating {minutes:.1f} min of {channels}-channel audio at "
                               f"{sr} Hz into {n_sources} sources",
@@ -379,12 +380,15 @@ def separate(
         the quality benchmark (``docs/benchmarks.md``).  Blind separation only.
     n_runs : int, optional
         Factorizations to combine (:mod:`nmfsep.ensemble`): the first from
-        ``init``, the others from random starts, each grouped by ``grouping``;
-        the masks are the geometric mean of theirs.  By default
-        :func:`default_n_runs`: 3 for recordings up to a minute, 1 for longer
-        ones and for hand grouping.  On the quality benchmark 3 runs raise the
-        mean of the category medians by 0.7 dB (1.2 dB on held-out items) and
-        take about twice the time of one.  Blind grouping strategies only.
+        ``init``, then two from random starts, one with half again as many
+        components and one with frames half as long
+        (:data:`nmfsep.ensemble.RUN_PLANS`), each grouped by ``grouping``; the
+        masks are the geometric mean of theirs.  By default
+        :func:`default_n_runs`: 5 for recordings up to a minute, 1 for longer
+        ones and for hand grouping.  On the quality benchmark 5 runs raise the
+        mean of the category medians by 0.6 dB (1.6 dB on held-out items) and
+        take about 3.5 times as long as one on a 60 s stereo clip.  Blind
+        grouping strategies only.
     init, max_iter, tol, l1_H, continuity
         Passed to :func:`nmfsep.nmf.factorize`.  The spectrogram is scaled to
         a mean of 1 before the factorization, and the penalties weigh against
@@ -451,7 +455,7 @@ def separate(
     _check_runs(n_runs, grouping)
     n_fft = default_n_fft(sr) if n_fft is None else int(n_fft)
     config = STFTConfig(n_fft=n_fft, hop=n_fft // 4 if hop is None else int(hop), window=window)
-    _check_memory(y, sr, n_sources, n_components, config)
+    _check_memory(y, sr, n_sources, n_components, config, n_runs)
 
     X = stft(y, config)
     V = mixture_spectrogram(X, spectrogram_power)
@@ -472,7 +476,8 @@ def separate(
         return grouping_.group(W_, H_, n_sources, grouping,
                                context=context if run_context is None else run_context)
 
-    def factorize_from(index: int, seed: int | None):
+    def factorize_from(index: int, seed: int | None) -> tuple[
+            np.ndarray, np.ndarray, STFTConfig | None, grouping_.GroupingContext | None]:
         plan = run_plan(index)
         run_config, run_context, V_run, run_scale = None, None, V_unit, scale
         frames = _scaled_config(config, plan.frame_scale)
