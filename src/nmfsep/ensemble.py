@@ -26,13 +26,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from .masks import soft_masks, source_models
 from .spectral import STFTConfig, grid_positions
+
+if TYPE_CHECKING:  # grouping needs more than the masks; only its type is named here
+    from .grouping import GroupingContext
 
 __all__ = ["Run", "RunPlan", "RUN_PLANS", "run_plan", "align_labels", "combine_runs",
            "factorize_runs", "regroup_runs", "FLOOR"]
@@ -68,7 +71,7 @@ class Run:
     H: np.ndarray
     labels: np.ndarray
     stft: STFTConfig | None = None
-    context: Any = None
+    context: GroupingContext | None = None
 
 
 def _ratio_masks(run: Run, n_sources: int, first: int, last: int,
@@ -207,10 +210,11 @@ def run_plan(index: int) -> RunPlan:
 
 
 #: callable(index, seed) -> (W, H, stft, context): run ``index`` made as its plan says.
-Factorizer = Callable[[int, int | None], tuple[np.ndarray, np.ndarray, STFTConfig | None, Any]]
+Factorizer = Callable[[int, int | None],
+                      tuple[np.ndarray, np.ndarray, STFTConfig | None, "GroupingContext | None"]]
 #: callable(W, H, context) -> labels: the grouping strategy, on a run's own context
 #: (None: the first run's).
-Grouper = Callable[[np.ndarray, np.ndarray, Any], np.ndarray]
+Grouper = Callable[[np.ndarray, np.ndarray, "GroupingContext | None"], np.ndarray]
 
 
 def factorize_runs(
