@@ -523,7 +523,7 @@ def _separate_one(path: Path, args, reporter, position: str) -> dict:
         runs = args.runs or default_n_runs(y.shape[1], sr, "manual" if groups else args.grouping)
         if args.runs is None and runs > 1:
             reporter.info(f"{position} {runs} factorizations combined (the default up to "
-                          f"{AUTO_RUNS_SECONDS:.0f} s; --runs 1 is about 3.5 times as fast)")
+                          f"{AUTO_RUNS_SECONDS:.0f} s; --runs 1 is over 3 times as fast)")
         sep = nmfsep.separate(
             y, sr, n_sources=n_sources, n_components=args.n_components, beta=args.beta,
             grouping=args.grouping, groups=groups, n_fft=args.n_fft, hop=args.hop,

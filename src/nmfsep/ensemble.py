@@ -17,9 +17,9 @@ On the quality benchmark (``docs/benchmarks.md``), five runs raise the mean of
 the four category medians from 6.1 dB (one run) to 6.7 dB on its items and from
 5.3 to 6.9 dB on held-out items (three runs: 6.8 and 6.5).  Each extra run is
 one more factorization and grouping: a 60 s stereo clip takes 20 s with five
-runs, 12 s with three and 6 s with one.  :func:`nmfsep.separate` therefore
-combines five runs by default only for recordings up to a minute
-(:func:`nmfsep.separate.default_n_runs`).
+runs, 12 s with three and 6 s with one (``python -m benchmarks.speed.runs``).
+:func:`nmfsep.separate` therefore combines five runs by default only for
+recordings up to a minute (:func:`nmfsep.separate.default_n_runs`).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import numpy as np
 from . import grouping as grouping_
 from .audio import validate_signal
 from .dictionary import Dictionary
-from .ensemble import Run, combine_runs, factorize_runs, regroup_runs, run_plan
+from .ensemble import Grouper, Run, combine_runs, factorize_runs, regroup_runs, run_plan
 from .errors import ParameterError
 from .features import component_features
 from .masks import PercussivePrior, check_prior_strength, soft_masks, source_models
@@ -33,7 +33,7 @@ __all__ = ["Separation", "Separator", "separate", "default_n_components", "defau
 AUTO_RUNS = 5
 
 #: Longer recordings are factorized once by default: five runs take a 60 s
-#: stereo clip from 6 s to 20 s (``docs/cli.md``).
+#: stereo clip from 6 s to 20 s (``python -m benchmarks.speed.runs``).
 AUTO_RUNS_SECONDS = 60.0
 
 
@@ -177,9 +177,7 @@ class Separation:
                                      context=context)
             runs = regroup_runs(
                 self.runs, Run(self.W, self.H, labels), n_sources or self.n_sources,
-                group=lambda W, H, run_context: grouping_.group(
-                    W, H, n_sources or self.n_sources, grouping,
-                    context=context if run_context is None else run_context),
+                group=_grouper(n_sources or self.n_sources, grouping, context),
                 config=self.stft)
             if self.spectrogram is not None:
                 prior = grouping_.percussive_prior(grouping, context, percussive_prior)
@@ -231,6 +229,29 @@ def _scaled_config(config: STFTConfig, scale: float) -> STFTConfig:
         return config
     return STFTConfig(n_fft=round(config.n_fft * scale), hop=max(1, round(config.hop * scale)),
                       window=config.window)
+
+
+def _unit_spectrogram(y: np.ndarray, config: STFTConfig,
+                      power: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """The mixture STFT, its spectrogram scaled to a mean of 1 and that scale (1 for silence).
+
+    The penalties of :func:`nmfsep.nmf.factorize` weigh against the divergence
+    at this scale, so they mean the same for loud and quiet recordings.
+    """
+    X = stft(y, config)
+    V = mixture_spectrogram(X, power)
+    scale = float(V.mean(dtype=np.float64))
+    return X, (V / scale if scale > 0 else V), (scale if scale > 0 else 1.0)
+
+
+def _grouper(n_sources: int, grouping: str,
+             context: grouping_.GroupingContext) -> Grouper:
+    """``grouping`` for the runs of an ensemble: on a run's own context, else on ``context``."""
+    def group(W: np.ndarray, H: np.ndarray,
+              run_context: grouping_.GroupingContext | None) -> np.ndarray:
+        return grouping_.group(W, H, n_sources, grouping,
+                               context=context if run_context is None else run_context)
+    return group
 
 
 def _check_memory(y: np.ndarray, sr: int, n_sources: int, n_components: int,
@@ -387,7 +408,8 @@ def separate(
         :func:`default_n_runs`: 5 for recordings up to a minute, 1 for longer
         ones and for hand grouping.  On the quality benchmark 5 runs raise the
         mean of the category medians by 0.6 dB (1.6 dB on held-out items) and
-        take about 3.5 times as long as one on a 60 s stereo clip.  Blind
+        take 3.3 to 3.5 times as long as one on a 60 s stereo clip
+        (``python -m benchmarks.speed.runs``).  Blind
         grouping strategies only.
     init, max_iter, tol, l1_H, continuity
         Passed to :func:`nmfsep.nmf.factorize`.  The spectrogram is scaled to
@@ -457,24 +479,16 @@ def separate(
     config = STFTConfig(n_fft=n_fft, hop=n_fft // 4 if hop is None else int(hop), window=window)
     _check_memory(y, sr, n_sources, n_components, config, n_runs)
 
-    X = stft(y, config)
-    V = mixture_spectrogram(X, spectrogram_power)
-    scale = float(V.mean(dtype=np.float64))
-    V_unit = V / scale if scale > 0 else V
+    X, V_unit, scale = _unit_spectrogram(y, config, spectrogram_power)
     result = factorize(
         V_unit, n_components, beta=beta, init=init, max_iter=max_iter, tol=tol, l1_H=l1_H,
         continuity=continuity, random_state=random_state, callback=callback, solver=solver,
         backend=backend, device=device,
     )
-    W = result.W * np.float32(scale if scale > 0 else 1.0)
+    W = result.W * np.float32(scale)
     context = grouping_.GroupingContext(sr=sr, V=V_unit, groups=groups,
                                         random_state=random_state, hop=config.hop)
     labels = grouping_.group(W, result.H, n_sources, grouping, context=context)
-
-    def group_run(W_: np.ndarray, H_: np.ndarray,
-                  run_context: grouping_.GroupingContext | None) -> np.ndarray:
-        return grouping_.group(W_, H_, n_sources, grouping,
-                               context=context if run_context is None else run_context)
 
     def factorize_from(index: int, seed: int | None) -> tuple[
             np.ndarray, np.ndarray, STFTConfig | None, grouping_.GroupingContext | None]:
@@ -483,9 +497,7 @@ def separate(
         frames = _scaled_config(config, plan.frame_scale)
         if frames != config:
             run_config = frames
-            V_run = mixture_spectrogram(stft(y, run_config), spectrogram_power)
-            run_scale = float(V_run.mean(dtype=np.float64))
-            V_run = V_run / run_scale if run_scale > 0 else V_run
+            _, V_run, run_scale = _unit_spectrogram(y, run_config, spectrogram_power)
             run_context = grouping_.GroupingContext(sr=sr, V=V_run, random_state=random_state,
                                                     hop=run_config.hop)
         offset = index * max_iter
@@ -496,11 +508,11 @@ def separate(
             backend=backend, device=device,
             callback=None if callback is None else lambda i, loss: callback(offset + i, loss),
         )
-        W_run = extra.W * np.float32(run_scale if run_scale > 0 else 1.0)
-        return W_run, extra.H, run_config, run_context
+        return extra.W * np.float32(run_scale), extra.H, run_config, run_context
 
     runs = factorize_runs(n_runs, Run(W, result.H, labels), n_sources, factorize=factorize_from,
-                          group=group_run, random_state=random_state, config=config)
+                          group=_grouper(n_sources, grouping, context),
+                          random_state=random_state, config=config)
     prior = grouping_.percussive_prior(grouping, context, percussive_prior)
     sources = rebuild_sources(X, W, result.H, labels, n_sources, mask_power, config, y.shape[1],
                               prior, runs)
