@@ -26,7 +26,9 @@ name            what it uses
                 spikiness of its activation); with more than two sources,
                 the pitched components are split further by
                 ``timbre+time``; the drums come first, and their masks are
-                weighted by HPSS (:func:`percussive_prior`)
+                weighted by HPSS (:func:`percussive_prior`); a bass line
+                among two or more pitched sources is given the low
+                register (:func:`low_register_weights`)
 ``auto``        the default: when a drum part is heard (the share of the
                 spectrogram that HPSS calls percussive is at least
                 :data:`DRUMS_SHARE`), ``percussive``; otherwise
@@ -56,6 +58,7 @@ from .errors import ParameterError
 from .features import (
     MedianFilterLengths,
     basis_mfcc,
+    bin_frequencies,
     coactivation,
     median_filter_lengths,
     percussive_mask,
@@ -70,7 +73,8 @@ from .masks import PercussivePrior, check_prior_strength
 __all__ = [
     "GroupingContext", "STRATEGIES", "DRUMS_SHARE", "group", "parse_groups", "labels_from_groups",
     "kmeans", "spectral_clusters", "coactivity_affinity", "COACTIVITY_WEIGHT",
-    "percussive_source", "percussive_prior",
+    "percussive_source", "percussive_prior", "low_register_weights",
+    "REGISTER_CUTOFF_HZ", "REGISTER_STRENGTH", "BASS_BAND_HZ",
 ]
 
 #: Share of the spectrogram in the percussive mask from which ``auto`` treats the
@@ -87,6 +91,19 @@ DRUMS_SHARE = 0.22
 #: 5.5 dB (mean of the category medians); in the exploration, weights 5 to 20 beat
 #: ``timbre`` on piano + voice and on the chorales, on two sets of four items.
 COACTIVITY_WEIGHT = 8.0
+
+#: The low register that :func:`low_register_weights` gives to a bass line: the
+#: pitched part below this frequency (the HPSS anchor's split of the benchmark).
+REGISTER_CUTOFF_HZ = 250.0
+
+#: Exponent of the register weights in the masks, like ``percussive_prior``'s.
+#: Chosen on the quality benchmark (``benchmarks/quality/notes.md``, seventh
+#: round): 0.25 and 0.5 gain on bass + drums + piano, 1 loses on some item sets.
+REGISTER_STRENGTH = 0.5
+
+#: A pitched source is a bass line when at least half of its model's energy lies
+#: below this frequency.
+BASS_BAND_HZ = 300.0
 
 
 @dataclass
@@ -429,8 +446,9 @@ def percussive_source(strategy: str, context: GroupingContext) -> int | None:
     return None
 
 
-def percussive_prior(strategy: str, context: GroupingContext,
-                     strength: float) -> PercussivePrior | None:
+def percussive_prior(strategy: str, context: GroupingContext, strength: float, *,
+                     W: np.ndarray | None = None, H: np.ndarray | None = None,
+                     labels: np.ndarray | None = None) -> PercussivePrior | None:
     """HPSS weights for the masks when ``strategy`` makes a drum source, else None.
 
     Parameters
@@ -439,7 +457,10 @@ def percussive_prior(strategy: str, context: GroupingContext,
     context : GroupingContext
         With ``V``; its percussive mask is the prior's.
     strength : float
-        0 turns the prior off.
+        0 turns the prior off (with its register weights).
+    W, H, labels : np.ndarray, optional
+        The grouped factorization; with them, the prior also gives the low
+        register to a bass line (:func:`low_register_weights`).
 
     Returns
     -------
@@ -455,7 +476,61 @@ def percussive_prior(strategy: str, context: GroupingContext,
     source = percussive_source(strategy, context)
     if source is None:
         return None
-    return PercussivePrior(source=source, mask=context.percussive, strength=float(strength))
+    register = None
+    if W is not None and H is not None and labels is not None:
+        register = low_register_weights(W, H, labels, source, context.sr)
+    return PercussivePrior(source=source, mask=context.percussive, strength=float(strength),
+                           register=register)
+
+
+def low_register_weights(W: np.ndarray, H: np.ndarray, labels: np.ndarray, drum_source: int,
+                         sr: int) -> np.ndarray | None:
+    """Weights across frequency that give the low register to a bass line, or None.
+
+    With drums and two or more pitched sources, the pitched source whose model
+    has the lowest spectral centroid is a bass line when at least half of its
+    energy lies below :data:`BASS_BAND_HZ`.  Its masks are then weighted by a
+    low-pass ``L(f) = 1 / (1 + (f / REGISTER_CUTOFF_HZ)**8)`` and the other
+    pitched sources' by ``1 - L(f)``, each to the power
+    :data:`REGISTER_STRENGTH` (plus 1e-3, so that no bin is ruled out); the
+    drums keep weight 1.  A factorization often gives a bass line too few
+    components, or shares them with the kick drum; the register is the second
+    opinion that a bass line sits below the other pitched instruments.
+
+    Parameters
+    ----------
+    W : np.ndarray, shape=(bins, K)
+    H : np.ndarray, shape=(K, frames)
+    labels : np.ndarray, shape=(K,)
+        The source of each component; every source has at least one.
+    drum_source : int
+        The source of the drums.
+    sr : int
+        Sample rate.
+
+    Returns
+    -------
+    np.ndarray, shape=(n_sources, bins), float32, or None
+        None with fewer than two pitched sources or no bass line among them.
+    """
+    labels = np.asarray(labels)
+    n_sources = int(labels.max()) + 1
+    pitched = [j for j in range(n_sources) if j != drum_source]
+    if len(pitched) < 2:
+        return None
+    freqs = bin_frequencies(W.shape[0], sr)
+    activity = np.asarray(H, dtype=np.float64).sum(axis=1)
+    profiles = [W[:, labels == j].astype(np.float64) @ activity[labels == j] for j in pitched]
+    centroids = [np.sum(p * freqs) / max(p.sum(), 1e-30) for p in profiles]
+    lowest = int(np.argmin(centroids))
+    profile = profiles[lowest]
+    if profile[freqs < BASS_BAND_HZ].sum() < 0.5 * profile.sum():
+        return None
+    low = 1.0 / (1.0 + (freqs / REGISTER_CUTOFF_HZ) ** 8)
+    weights = np.ones((n_sources, freqs.size))
+    for j in pitched:
+        weights[j] = (low if j == pitched[lowest] else 1.0 - low) + 1e-3
+    return (weights**REGISTER_STRENGTH).astype(np.float32)
 
 
 def group(

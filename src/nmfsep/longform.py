@@ -350,7 +350,8 @@ def separate_streamed(
     context = _BlockedContext(sr=sr, V=V, groups=groups, random_state=random_state,
                               hop=config.hop)
     labels = grouping_.group(W, result.H, n_sources, grouping, context=context)
-    prior = grouping_.percussive_prior(grouping, context, percussive_prior)
+    prior = grouping_.percussive_prior(grouping, context, percussive_prior, W=W, H=result.H,
+                                       labels=labels)
     del V, context
     timings["grouping"] = time.perf_counter() - clock
 

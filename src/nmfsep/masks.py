@@ -101,11 +101,16 @@ class PercussivePrior:
         The percussive mask of the mixture (:func:`nmfsep.features.percussive_mask`).
     strength : float
         Exponent of the HPSS weights; 0 leaves the masks of the NMF alone.
+    register : np.ndarray or None, shape=(n_sources, bins)
+        Weights across frequency for each source, applied as they are (a
+        third expert; :func:`nmfsep.grouping.low_register_weights` gives the
+        low register to a bass line), or None.
     """
 
     source: int
     mask: np.ndarray
     strength: float = 0.5
+    register: np.ndarray | None = None
 
     def weigh(self, models: np.ndarray, mask_power: float = 1.0, first: int = 0,
               last: int | None = None) -> np.ndarray:
@@ -118,13 +123,17 @@ class PercussivePrior:
         mask_power : float
             The power :func:`soft_masks` will raise the models to; the weights
             are taken to ``strength / mask_power`` so that the masks carry
-            ``P ** strength`` whatever the power.
+            ``P ** strength`` whatever the power (and ``register`` as it is).
 
         Returns
         -------
         np.ndarray
             ``models``, weighed.
         """
+        if self.register is not None:
+            weights = np.asarray(self.register, dtype=np.float32) ** np.float32(1 / mask_power)
+            for index in range(models.shape[0]):
+                models[index] *= weights[index][:, None]
         if self.strength == 0:
             return models
         exponent = np.float32(self.strength / mask_power)

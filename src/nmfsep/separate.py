@@ -180,7 +180,8 @@ class Separation:
                 group=_grouper(n_sources or self.n_sources, grouping, context),
                 config=self.stft)
             if self.spectrogram is not None:
-                prior = grouping_.percussive_prior(grouping, context, percussive_prior)
+                prior = grouping_.percussive_prior(grouping, context, percussive_prior,
+                                                   W=self.W, H=self.H, labels=labels)
         labels = np.asarray(labels, dtype=int)
         if labels.shape != (self.n_components,) or labels.min() < 0:
             raise ParameterError(f"labels must give one source index >= 0 for each of the "
@@ -513,7 +514,8 @@ def separate(
     runs = factorize_runs(n_runs, Run(W, result.H, labels), n_sources, factorize=factorize_from,
                           group=_grouper(n_sources, grouping, context),
                           random_state=random_state, config=config)
-    prior = grouping_.percussive_prior(grouping, context, percussive_prior)
+    prior = grouping_.percussive_prior(grouping, context, percussive_prior, W=W, H=result.H,
+                                       labels=labels)
     sources = rebuild_sources(X, W, result.H, labels, n_sources, mask_power, config, y.shape[1],
                               prior, runs)
     parameters = dict(
