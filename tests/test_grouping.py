@@ -144,6 +144,73 @@ def test_only_a_strategy_that_makes_a_drum_source_gets_the_prior(rng, make_V, st
     assert grouping.percussive_prior(strategy, context, 0.0) is None
 
 
+def harmonic_basis(f0: float, freqs: np.ndarray, n_harmonics: int = 6) -> np.ndarray:
+    """A basis spectrum with unit peaks at the first harmonics of ``f0``."""
+    w = np.full(freqs.size, 1e-6)
+    for h in range(1, n_harmonics + 1):
+        if h * f0 < freqs[-1]:
+            w[np.argmin(np.abs(freqs - h * f0))] += 1.0 / h
+    return w
+
+
+def register_components(bass_f0: float, labels=(0, 1, 2)):
+    """Three sources at 8 kHz (bins every 31.25 Hz): drums (flat), a low line, a high one."""
+    freqs = np.linspace(0, 4000, 129)
+    W = np.column_stack([np.ones(129), harmonic_basis(bass_f0, freqs),
+                         harmonic_basis(440.0, freqs)])
+    H = np.ones((3, 50))
+    return freqs, W, H, np.asarray(labels)
+
+
+def test_low_register_goes_to_a_bass_line():
+    freqs, W, H, labels = register_components(62.5)
+    weights = grouping.low_register_weights(W, H, labels, drum_source=0, sr=8000)
+    assert weights.shape == (3, 129) and weights.dtype == np.float32
+    np.testing.assert_array_equal(weights[0], 1.0)  # the drums are left alone
+    at = {f: int(np.argmin(np.abs(freqs - f))) for f in (62.5, 250.0, 2000.0)}
+    # L(f) = 1 / (1 + (f / 250)**8), weights (L + 1e-3)**0.5 and (1 - L + 1e-3)**0.5
+    np.testing.assert_allclose(weights[1, at[250.0]], np.sqrt(0.501), rtol=1e-6)
+    np.testing.assert_allclose(weights[2, at[250.0]], np.sqrt(0.501), rtol=1e-6)
+    np.testing.assert_allclose(weights[1, at[62.5]], np.sqrt(1 / (1 + 0.25**8) + 1e-3), rtol=1e-6)
+    np.testing.assert_allclose(weights[2, at[62.5]], np.sqrt(0.25**8 / (1 + 0.25**8) + 1e-3),
+                               rtol=1e-5)
+    np.testing.assert_allclose(weights[1, at[2000.0]], np.sqrt(1 / (1 + 8.0**8) + 1e-3), rtol=1e-6)
+    # the bass is found by its register, whatever its index
+    swapped = grouping.low_register_weights(W, H, np.array([0, 2, 1]), drum_source=0, sr=8000)
+    np.testing.assert_array_equal(swapped[[0, 2, 1]], weights)
+
+
+@pytest.mark.parametrize("bass_f0, labels, drum_source", [
+    (330.0, (0, 1, 2), 0),  # the lowest line keeps most of its energy above 300 Hz
+    (62.5, (0, 1, 1), 0),  # one pitched source only
+    (62.5, (0, 1, 2), 1),  # the bass line is the drums' source: one pitched source left
+])
+def test_no_register_weights_without_a_bass_line_among_pitched_sources(bass_f0, labels,
+                                                                        drum_source):
+    _, W, H, labels = register_components(bass_f0, labels)
+    assert grouping.low_register_weights(W, H, labels, drum_source, sr=8000) is None
+
+
+@pytest.mark.parametrize("mask_power", [1.0, 2.0])
+def test_register_weights_reach_the_masks_as_they_are(rng, mask_power):
+    register = rng.uniform(0.1, 1.0, (3, 16)).astype(np.float32)
+    prior = PercussivePrior(source=0, mask=np.full((16, 5), 0.5, np.float32), strength=0.0,
+                            register=register)
+    models = np.ones((3, 16, 5), dtype=np.float32)
+    masks = soft_masks(prior.weigh(models, mask_power), mask_power)
+    expected = register / register.sum(axis=0)
+    np.testing.assert_allclose(masks, np.repeat(expected[:, :, None], 5, axis=2), rtol=1e-5)
+
+
+def test_the_prior_carries_register_weights_only_when_given_the_grouped_components(rng):
+    context = grouping.GroupingContext(sr=8000, V=clicks(rng, bins=129))
+    _, W, H, labels = register_components(62.5)
+    assert grouping.percussive_prior("auto", context, 0.5).register is None
+    prior = grouping.percussive_prior("auto", context, 0.5, W=W, H=H, labels=labels)
+    np.testing.assert_array_equal(
+        prior.register, grouping.low_register_weights(W, H, labels, 0, 8000))
+
+
 def test_coactivation_is_the_cosine_of_the_activations(rng):
     H = rng.random((5, 40))
     H[3] = 0.0  # a silent component

@@ -88,6 +88,9 @@ def check_prior_strength(strength: float) -> float:
 class PercussivePrior:
     """A median-filter HPSS as a second opinion in the masks of a drum source.
 
+    With ``register``, also a third opinion across frequency: in a mixture
+    with drums, a bass line holds the low register.
+
     The NMF model of the percussive source is weighted by the percussive mask
     ``P`` and every other source's model by ``1 - P``, each to the power
     ``strength`` (a product of two experts): a bin goes to the drums when both

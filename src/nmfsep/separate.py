@@ -75,8 +75,9 @@ class Separation:
     names : list of str or None
         The sources' names when they are known (from dictionaries), else None.
     prior : PercussivePrior or None
-        HPSS weights of the masks when the grouping made a drum source
-        (``percussive_prior`` of :func:`separate`), else None.
+        HPSS weights of the masks (and register weights for a bass line) when
+        the grouping made a drum source (``percussive_prior`` of
+        :func:`separate`), else None.
     runs : tuple of Run
         The factorizations beside ``W``, ``H`` whose masks are combined with
         theirs (``n_runs`` of :func:`separate`, :mod:`nmfsep.ensemble`); empty
@@ -398,8 +399,11 @@ def separate(
         When the grouping makes a drum source (``auto`` on a mixture with
         drums, ``percussive``), weigh the drums' mask by a median-filter HPSS
         percussive mask and the others' by its complement, to this power
-        (:class:`nmfsep.masks.PercussivePrior`); 0 turns it off.  Chosen with
-        the quality benchmark (``docs/benchmarks.md``).  Blind separation only.
+        (:class:`nmfsep.masks.PercussivePrior`); with two or more pitched
+        sources, a bass line among them is also given the low register
+        (:func:`nmfsep.grouping.low_register_weights`).  0 turns both off.
+        Chosen with the quality benchmark (``docs/benchmarks.md``).  Blind
+        separation only.
     n_runs : int, optional
         Factorizations to combine (:mod:`nmfsep.ensemble`): the first from
         ``init``, then two from random starts, one with half again as many
