@@ -191,6 +191,12 @@ def test_no_register_weights_without_a_bass_line_among_pitched_sources(bass_f0, 
     assert grouping.low_register_weights(W, H, labels, drum_source, sr=8000) is None
 
 
+def test_a_silent_pitched_source_is_not_taken_for_a_bass_line():
+    _, W, H, labels = register_components(62.5)
+    H[1] = 0.0  # the low line never sounds
+    assert grouping.low_register_weights(W, H, labels, drum_source=0, sr=8000) is None
+
+
 @pytest.mark.parametrize("mask_power", [1.0, 2.0])
 def test_register_weights_reach_the_masks_as_they_are(rng, mask_power):
     register = rng.uniform(0.1, 1.0, (3, 16)).astype(np.float32)

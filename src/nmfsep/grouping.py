@@ -524,8 +524,8 @@ def low_register_weights(W: np.ndarray, H: np.ndarray, labels: np.ndarray, drum_
     centroids = [np.sum(p * freqs) / max(p.sum(), 1e-30) for p in profiles]
     lowest = int(np.argmin(centroids))
     profile = profiles[lowest]
-    if profile[freqs < BASS_BAND_HZ].sum() < 0.5 * profile.sum():
-        return None
+    if profile.sum() <= 0 or profile[freqs < BASS_BAND_HZ].sum() < 0.5 * profile.sum():
+        return None  # a silent source, or no bass line
     low = 1.0 / (1.0 + (freqs / REGISTER_CUTOFF_HZ) ** 8)
     weights = np.ones((n_sources, freqs.size))
     for j in pitched:

@@ -1,0 +1,61 @@
+"""The low register for a bass line, on and off, on the same separations.
+
+``python -m benchmarks.quality.register --first-item 28 [--soundfont SF]`` renders
+eight bass + drums + piano items from ``--first-item`` on, separates each with
+``nmfsep.separate``'s defaults, rebuilds the same separation without the
+register weights (:func:`nmfsep.grouping.low_register_weights`) and prints the
+SDR of every source both ways, then their medians and means.  The check of
+``benchmarks/quality/notes.md`` (seventh round) on items rendered after the
+choice was made.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+
+import numpy as np
+
+from . import generate
+
+CATEGORY = "bass+drums+piano"
+
+
+def main(argv: list[str] | None = None) -> int:
+    import nmfsep
+    from nmfsep.metrics import evaluate
+    from nmfsep.separate import rebuild_sources
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.quality.register",
+                                     description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--first-item", type=int, default=28)
+    parser.add_argument("--items", type=int, default=8)
+    parser.add_argument("--soundfont", default=None, help="instead of FluidR3 GM")
+    args = parser.parse_args(argv)
+    generate.SOUNDFONT_OVERRIDE = args.soundfont
+    on, off = [], []
+    for index in range(args.first_item, args.first_item + args.items):
+        item = generate.build(CATEGORY, index)
+        sep = nmfsep.separate(item.mixture, item.sr, n_sources=len(item.names))
+        with_register = evaluate(item.sources, sep.sources).sdr
+        without_register = with_register
+        applied = sep.prior is not None and sep.prior.register is not None
+        if applied:
+            sources = rebuild_sources(sep._mixture_stft(), sep.W, sep.H, sep.labels,
+                                      sep.n_sources, sep.mask_power, sep.stft, sep.n_samples,
+                                      replace(sep.prior, register=None), sep.runs)
+            without_register = evaluate(item.sources, sources).sdr
+        on += with_register.tolist()
+        off += without_register.tolist()
+        print(f"{item.name}  SDR ({', '.join(item.names)})  register "
+              f"{np.array2string(with_register, precision=2)}  without "
+              f"{np.array2string(without_register, precision=2)}"
+              f"{'' if applied else '  (no bass line found: no register weights)'}", flush=True)
+    print(f"median {np.median(on):.2f} against {np.median(off):.2f} dB, "
+          f"mean {np.mean(on):.2f} against {np.mean(off):.2f} dB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
