@@ -125,12 +125,13 @@ def main(argv: list[str] | None = None) -> int:
         chosen = [m for m in chosen if any(w in m.name for w in words)]
     print(f"{len(items)} items x {len(chosen)} methods", file=sys.stderr)
     started = time.strftime("%Y-%m-%d %H:%M:%S")
+    where = machine()  # the commit that runs, not one made while it runs
     t0 = time.perf_counter()
     records = run(items, chosen, log=lambda s: print(s, file=sys.stderr, flush=True))
     result = dict(
         command=shlex.join(["python", "-m", "benchmarks.quality",
                             *(argv if argv is not None else sys.argv[1:])]),
-        started=started, seconds=time.perf_counter() - t0, machine=machine(),
+        started=started, seconds=time.perf_counter() - t0, machine=where,
         items_per_category=n_items,
         duration=args.duration, categories=categories,
         items={item.name: item.info for item in items},
