@@ -101,8 +101,8 @@ REGISTER_CUTOFF_HZ = 250.0
 #: round): 0.25 and 0.5 gain on bass + drums + piano, 1 loses on some item sets.
 REGISTER_STRENGTH = 0.5
 
-#: A pitched source is a bass line when at least half of its model's energy lies
-#: below this frequency.
+#: A pitched source is a bass line when at least half of its model's magnitude
+#: spectrum, summed over time, lies below this frequency.
 BASS_BAND_HZ = 300.0
 
 
@@ -489,9 +489,10 @@ def low_register_weights(W: np.ndarray, H: np.ndarray, labels: np.ndarray, drum_
 
     With drums and two or more pitched sources, the pitched source whose model
     has the lowest spectral centroid is a bass line when at least half of its
-    energy lies below :data:`BASS_BAND_HZ`.  Its masks are then weighted by a
-    low-pass ``L(f) = 1 / (1 + (f / REGISTER_CUTOFF_HZ)**8)`` and the other
-    pitched sources' by ``1 - L(f)``, each to the power
+    magnitude spectrum (summed over time) lies below :data:`BASS_BAND_HZ`.
+    Its masks are then weighted by a low-pass
+    ``L(f) = 1 / (1 + (f / REGISTER_CUTOFF_HZ)**8)`` and the other pitched
+    sources' by ``1 - L(f)``, each to the power
     :data:`REGISTER_STRENGTH` (plus 1e-3, so that no bin is ruled out); the
     drums keep weight 1.  A factorization often gives a bass line too few
     components, or shares them with the kick drum; the register is the second
@@ -520,10 +521,10 @@ def low_register_weights(W: np.ndarray, H: np.ndarray, labels: np.ndarray, drum_
         return None
     freqs = bin_frequencies(W.shape[0], sr)
     activity = np.asarray(H, dtype=np.float64).sum(axis=1)
-    profiles = [W[:, labels == j].astype(np.float64) @ activity[labels == j] for j in pitched]
-    centroids = [np.sum(p * freqs) / max(p.sum(), 1e-30) for p in profiles]
-    lowest = int(np.argmin(centroids))
-    profile = profiles[lowest]
+    profiles = np.column_stack([W[:, labels == j].astype(np.float64) @ activity[labels == j]
+                                for j in pitched])  # each source's spectrum summed over time
+    lowest = int(np.argmin(spectral_centroid(profiles, sr)))
+    profile = profiles[:, lowest]
     if profile.sum() <= 0 or profile[freqs < BASS_BAND_HZ].sum() < 0.5 * profile.sum():
         return None  # a silent source, or no bass line
     low = 1.0 / (1.0 + (freqs / REGISTER_CUTOFF_HZ) ** 8)
