@@ -32,11 +32,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-item", type=int, default=28)
     parser.add_argument("--items", type=int, default=8)
     parser.add_argument("--soundfont", default=None, help="instead of FluidR3 GM")
+    parser.add_argument("--category", default=CATEGORY, choices=list(generate.CATEGORIES),
+                        help=f"{CATEGORY} (the bass line's register, by default) or chorale "
+                             "(each voice's share of the spectrum)")
     args = parser.parse_args(argv)
     generate.SOUNDFONT_OVERRIDE = args.soundfont
     on, off = [], []
     for index in range(args.first_item, args.first_item + args.items):
-        item = generate.build(CATEGORY, index)
+        item = generate.build(args.category, index)
         sep = nmfsep.separate(item.mixture, item.sr, n_sources=len(item.names))
         with_register = evaluate(item.sources, sep.sources).sdr
         without_register = with_register

@@ -41,8 +41,9 @@ from . import grouping as grouping_
 from .ensemble import Run, combine_runs
 from .errors import AudioError, ParameterError
 from .features import percussive_mask
-from .masks import PercussivePrior, check_prior_strength, soft_masks, source_models
+from .masks import MaskPrior, check_prior_strength, soft_masks, source_models
 from .nmf import ProgressCallback, factorize
+from .priors import mask_prior
 from .spectral import STFTConfig, default_n_fft, mixture_spectrogram
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "istft_samples",
     "blocked_percussive_mask",
     "rebuild_blocked",
+    "block_masks",
 ]
 
 Reader = Callable[[int, int], np.ndarray]
@@ -199,9 +201,17 @@ class _BlockedContext(grouping_.GroupingContext):
         return blocked_percussive_mask(self.V, frames=lengths.frames, bins=lengths.bins)
 
 
-def _block_masks(W, H, labels, n_sources, mask_power, first, last,
-                 prior: PercussivePrior | None = None, runs: tuple[Run, ...] = (),
-                 config: STFTConfig | None = None) -> np.ndarray:
+def block_masks(W: np.ndarray, H: np.ndarray, labels: np.ndarray, n_sources: int,
+                mask_power: float, first: int, last: int, prior: MaskPrior | None = None,
+                runs: tuple[Run, ...] = (), config: STFTConfig | None = None) -> np.ndarray:
+    """The sources' soft masks for frames ``first:last``, as the rebuild makes them.
+
+    Returns
+    -------
+    np.ndarray, shape=(n_sources, bins, last - first), float32
+        The first run's models combined with ``runs``' (:mod:`nmfsep.ensemble`),
+        weighed by ``prior`` (:class:`nmfsep.masks.MaskPrior`), normalized.
+    """
     models = combine_runs(source_models(W, H[:, first:last], labels, n_sources), runs,
                           n_sources, first, last, config)
     if prior is not None:
@@ -212,13 +222,13 @@ def _block_masks(W, H, labels, n_sources, mask_power, first, last,
 def rebuild_blocked(
     X: np.ndarray, W: np.ndarray, H: np.ndarray, labels: np.ndarray, n_sources: int,
     mask_power: float, config: STFTConfig, n_samples: int, *, block: int = BLOCK_FRAMES,
-    prior: PercussivePrior | None = None, runs: tuple[Run, ...] = (),
+    prior: MaskPrior | None = None, runs: tuple[Run, ...] = (),
 ) -> np.ndarray:
     """:func:`nmfsep.separate.rebuild_sources` by blocks of frames.
 
     Masks exist for one block at a time, so the memory beyond ``X`` and the
     output is bounded by the block size.  ``prior`` weighs the masks by HPSS
-    (:class:`nmfsep.masks.PercussivePrior`); ``runs`` are more factorizations
+    (:class:`nmfsep.masks.MaskPrior`); ``runs`` are more factorizations
     whose masks are combined with these (:mod:`nmfsep.ensemble`).
 
     Returns
@@ -236,7 +246,7 @@ def rebuild_blocked(
 
 
 def _rebuild_pass(frames, W, H, labels, n_sources, mask_power, config, n_samples, n_frames,
-                  block, write, prior: PercussivePrior | None = None,
+                  block, write, prior: MaskPrior | None = None,
                   runs: tuple[Run, ...] = ()) -> None:
     """For each block of output samples: its frames, their masks, the sources' samples."""
     margin = _margin(config)
@@ -248,7 +258,7 @@ def _rebuild_pass(frames, W, H, labels, n_sources, mask_power, config, n_samples
             continue
         lo, hi = max(0, first - margin), min(n_frames, last + margin)
         X = frames(lo, hi)
-        masks = _block_masks(W, H, labels, n_sources, mask_power, lo, hi, prior, runs, config)
+        masks = block_masks(W, H, labels, n_sources, mask_power, lo, hi, prior, runs, config)
         for source in range(n_sources):
             masked = X * masks[source]
             write(source, start, istft_samples(masked, config, lo, start, stop))
@@ -350,8 +360,9 @@ def separate_streamed(
     context = _BlockedContext(sr=sr, V=V, groups=groups, random_state=random_state,
                               hop=config.hop)
     labels = grouping_.group(W, result.H, n_sources, grouping, context=context)
-    prior = grouping_.percussive_prior(grouping, context, percussive_prior, W=W, H=result.H,
-                                       labels=labels)
+    prior = mask_prior(grouping, context, percussive_prior, W=W, H=result.H, labels=labels,
+                       mask_power=mask_power, config=config,
+                       spectrogram_power=spectrogram_power)
     del V, context
     timings["grouping"] = time.perf_counter() - clock
 

@@ -13,8 +13,14 @@ import numpy as np
 
 from .errors import ParameterError
 
-__all__ = ["source_models", "soft_masks", "apply_masks", "PercussivePrior",
-           "check_prior_strength"]
+__all__ = ["source_models", "soft_masks", "apply_masks", "MaskPrior", "PercussivePrior",
+           "check_prior_strength", "share_weights", "SHARE_SMOOTH_BINS", "SHARE_STRENGTH"]
+
+#: Bins over which a source's share of the spectrum is smoothed (:func:`share_weights`).
+SHARE_SMOOTH_BINS = 9
+
+#: Exponent of the share weights (:func:`share_weights`).
+SHARE_STRENGTH = 0.5
 
 
 def source_models(W: np.ndarray, H: np.ndarray, labels: np.ndarray, n_sources: int) -> np.ndarray:
@@ -85,33 +91,34 @@ def check_prior_strength(strength: float) -> float:
 
 
 @dataclass(frozen=True)
-class PercussivePrior:
-    """A median-filter HPSS as a second opinion in the masks of a drum source.
+class MaskPrior:
+    """Experts beside the factorization in the masks: HPSS across time, registers across frequency.
 
-    With ``register``, also a third opinion across frequency: in a mixture
-    with drums, a bass line holds the low register.
-
-    The NMF model of the percussive source is weighted by the percussive mask
-    ``P`` and every other source's model by ``1 - P``, each to the power
-    ``strength`` (a product of two experts): a bin goes to the drums when both
-    the factorization and HPSS say so.  The masks still add up to one.
+    With a drum ``source`` and its percussive ``mask``, a median-filter HPSS
+    is a second opinion in the masks: the NMF model of the drum source is
+    weighted by the percussive mask ``P`` and every other source's model by
+    ``1 - P``, each to the power ``strength`` (a product of two experts), so
+    a bin goes to the drums when both the factorization and HPSS say so.
+    With ``register``, each source's model is also weighted across frequency:
+    a bass line holds the low register under drums
+    (:func:`nmfsep.grouping.low_register_weights`), and voices without drums
+    hold their share of the long-term spectrum (:func:`share_weights`).
+    The masks still add up to one.
 
     Attributes
     ----------
-    source : int
-        Index of the percussive source.
-    mask : np.ndarray, shape=(bins, frames), in [0, 1]
+    source : int or None
+        Index of the percussive source, or None for no HPSS weights.
+    mask : np.ndarray or None, shape=(bins, frames), in [0, 1]
         The percussive mask of the mixture (:func:`nmfsep.features.percussive_mask`).
     strength : float
         Exponent of the HPSS weights; 0 leaves the masks of the NMF alone.
     register : np.ndarray or None, shape=(n_sources, bins)
-        Weights across frequency for each source, applied as they are (a
-        third expert; :func:`nmfsep.grouping.low_register_weights` gives the
-        low register to a bass line), or None.
+        Weights across frequency for each source, applied as they are, or None.
     """
 
-    source: int
-    mask: np.ndarray
+    source: int | None = None
+    mask: np.ndarray | None = None
     strength: float = 0.5
     register: np.ndarray | None = None
 
@@ -137,7 +144,7 @@ class PercussivePrior:
             weights = np.asarray(self.register, dtype=np.float32) ** np.float32(1 / mask_power)
             for index in range(models.shape[0]):
                 models[index] *= weights[index][:, None]
-        if self.strength == 0:
+        if self.source is None or self.mask is None or self.strength == 0:
             return models
         exponent = np.float32(self.strength / mask_power)
         P = np.asarray(self.mask[:, first:last], dtype=np.float32)
@@ -146,3 +153,43 @@ class PercussivePrior:
         for index in range(models.shape[0]):
             models[index] *= percussive if index == self.source else harmonic
         return models
+
+
+#: The former name of :class:`MaskPrior`, from when it held HPSS weights alone.
+PercussivePrior = MaskPrior
+
+
+def share_weights(profiles: np.ndarray, smooth_bins: int = SHARE_SMOOTH_BINS,
+                  strength: float = SHARE_STRENGTH) -> np.ndarray:
+    """Register weights from each source's share of the long-term spectrum.
+
+    In a chorale, each voice keeps to its own range, but a factorization
+    often lends one voice's partials to another in a few frames.  Weighting
+    each source's mask by ``(share_j(f) + 1e-3) ** strength``, where
+    ``share_j(f)`` is the source's part of the mixture's long-term spectrum at
+    frequency ``f`` (smoothed over ``smooth_bins`` bins), asks each bin to go
+    to a source that holds that register over the whole recording as well.
+
+    Parameters
+    ----------
+    profiles : np.ndarray, shape=(n_sources, bins)
+        Each source's long-term magnitude spectrum (its masks times the
+        mixture's, summed over frames).
+    smooth_bins : int
+        Width of the moving average across frequency; 1 leaves the shares alone.
+    strength : float
+
+    Returns
+    -------
+    np.ndarray, shape=(n_sources, bins), float32
+        :attr:`MaskPrior.register` weights, in ``(0, 1]``.
+    """
+    from scipy.ndimage import uniform_filter1d
+
+    profiles = np.asarray(profiles, dtype=np.float64)
+    if smooth_bins > 1:
+        profiles = uniform_filter1d(profiles, smooth_bins, axis=1)
+    total = profiles.sum(axis=0, keepdims=True)
+    share = np.divide(profiles, total, out=np.full_like(profiles, 1 / len(profiles)),
+                      where=total > 0)
+    return ((share + 1e-3) ** strength).astype(np.float32)

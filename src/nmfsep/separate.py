@@ -21,8 +21,9 @@ from .dictionary import Dictionary
 from .ensemble import Grouper, Run, combine_runs, factorize_runs, regroup_runs, run_plan
 from .errors import ParameterError
 from .features import component_features
-from .masks import PercussivePrior, check_prior_strength, soft_masks, source_models
+from .masks import MaskPrior, check_prior_strength, soft_masks, source_models
 from .nmf import ProgressCallback, factorize
+from .priors import mask_prior
 from .spectral import STFTConfig, default_n_fft, istft, mixture_spectrogram, stft
 
 __all__ = ["Separation", "Separator", "separate", "default_n_components", "default_n_runs",
@@ -74,7 +75,7 @@ class Separation:
         Everything that produced this separation, for the record.
     names : list of str or None
         The sources' names when they are known (from dictionaries), else None.
-    prior : PercussivePrior or None
+    prior : MaskPrior or None
         HPSS weights of the masks (and register weights for a bass line) when
         the grouping made a drum source (``percussive_prior`` of
         :func:`separate`), else None.
@@ -99,7 +100,7 @@ class Separation:
     mixture_stft: np.ndarray | None = field(default=None, repr=False)
     names: list[str] | None = None
     context: grouping_.GroupingContext | None = field(default=None, repr=False)
-    prior: PercussivePrior | None = field(default=None, repr=False)
+    prior: MaskPrior | None = field(default=None, repr=False)
     runs: tuple[Run, ...] = field(default=(), repr=False)
 
     @property
@@ -181,8 +182,10 @@ class Separation:
                 group=_grouper(n_sources or self.n_sources, grouping, context),
                 config=self.stft)
             if self.spectrogram is not None:
-                prior = grouping_.percussive_prior(grouping, context, percussive_prior,
-                                                   W=self.W, H=self.H, labels=labels)
+                prior = mask_prior(
+                    grouping, context, percussive_prior, W=self.W, H=self.H, labels=labels,
+                    mask_power=self.mask_power, runs=runs, config=self.stft,
+                    spectrogram_power=self.parameters.get("spectrogram_power", 1.0))
         labels = np.asarray(labels, dtype=int)
         if labels.shape != (self.n_components,) or labels.min() < 0:
             raise ParameterError(f"labels must give one source index >= 0 for each of the "
@@ -274,11 +277,11 @@ def _check_memory(y: np.ndarray, sr: int, n_sources: int, n_components: int,
 def rebuild_sources(
     X: np.ndarray, W: np.ndarray, H: np.ndarray, labels: np.ndarray, n_sources: int,
     mask_power: float, config: STFTConfig, n_samples: int,
-    prior: PercussivePrior | None = None, runs: tuple[Run, ...] = (),
+    prior: MaskPrior | None = None, runs: tuple[Run, ...] = (),
 ) -> np.ndarray:
     """Mask the mixture STFT ``X`` (channels, bins, frames) per source and invert it.
 
-    ``prior`` weighs the masks by HPSS (:class:`nmfsep.masks.PercussivePrior`);
+    ``prior`` weighs the masks by HPSS (:class:`nmfsep.masks.MaskPrior`);
     the masks of ``runs`` are combined with those of ``W``, ``H``
     (:mod:`nmfsep.ensemble`).
 
@@ -399,7 +402,7 @@ def separate(
         When the grouping makes a drum source (``auto`` on a mixture with
         drums, ``percussive``), weigh the drums' mask by a median-filter HPSS
         percussive mask and the others' by its complement, to this power
-        (:class:`nmfsep.masks.PercussivePrior`); with two or more pitched
+        (:class:`nmfsep.masks.MaskPrior`); with two or more pitched
         sources, a bass line among them is also given the low register
         (:func:`nmfsep.grouping.low_register_weights`).  0 turns both off.
         Chosen with the quality benchmark (``docs/benchmarks.md``).  Blind
@@ -518,8 +521,9 @@ def separate(
     runs = factorize_runs(n_runs, Run(W, result.H, labels), n_sources, factorize=factorize_from,
                           group=_grouper(n_sources, grouping, context),
                           random_state=random_state, config=config)
-    prior = grouping_.percussive_prior(grouping, context, percussive_prior, W=W, H=result.H,
-                                       labels=labels)
+    prior = mask_prior(grouping, context, percussive_prior, W=W, H=result.H, labels=labels,
+                       mask_power=mask_power, runs=runs, config=config,
+                       spectrogram_power=spectrogram_power)
     sources = rebuild_sources(X, W, result.H, labels, n_sources, mask_power, config, y.shape[1],
                               prior, runs)
     parameters = dict(

@@ -1,0 +1,116 @@
+"""Which experts weigh the masks beside the factorization, and what they are built from.
+
+- When the grouping makes a drum source: HPSS across time, and the low
+  register for a bass line (:func:`nmfsep.grouping.percussive_prior`).
+- With :data:`MIN_SHARE_SOURCES` or more pitched sources and no drums (a
+  chorale, a quartet): each source's share of the long-term spectrum
+  (:func:`nmfsep.masks.share_weights`), measured on the masks of the
+  factorizations themselves.
+
+>>> import nmfsep
+>>> example = nmfsep.synth.drums_and_guitar(duration=2.0)
+>>> sep = nmfsep.separate(example.mixture, example.sr, n_sources=2, n_runs=1)
+>>> sep.prior.source  # the drums, weighed by HPSS
+0
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import grouping as grouping_
+from .ensemble import Run
+from .masks import MaskPrior, check_prior_strength, share_weights
+from .spectral import STFTConfig
+
+__all__ = ["mask_prior", "source_profiles", "MIN_SHARE_SOURCES"]
+
+#: Pitched sources, without drums, from which each source's share of the
+#: long-term spectrum weighs its masks.  With two (piano and voice in one
+#: range) the shares hold no register to go by, and they lose.
+MIN_SHARE_SOURCES = 3
+
+
+def source_profiles(V: np.ndarray, W: np.ndarray, H: np.ndarray, labels: np.ndarray,
+                    n_sources: int, mask_power: float = 1.0, *, runs: tuple[Run, ...] = (),
+                    config: STFTConfig | None = None,
+                    spectrogram_power: float = 1.0) -> np.ndarray:
+    """Each source's long-term magnitude spectrum: its masks times the mixture's, over frames.
+
+    The masks are computed by blocks of frames (:func:`nmfsep.longform.block_masks`),
+    combined over ``runs`` as in the rebuild, so memory stays bounded.
+
+    Parameters
+    ----------
+    V : np.ndarray, shape=(bins, frames)
+        The mixture's spectrogram, as factorized (any scale).
+    W : np.ndarray, shape=(bins, K)
+    H : np.ndarray, shape=(K, frames)
+    labels : np.ndarray, shape=(K,)
+    n_sources : int
+    mask_power : float
+    runs : tuple of Run
+        The other factorizations of an ensemble.
+    config : STFTConfig, optional
+        The first run's STFT (needed for runs with their own).
+    spectrogram_power : float
+        The power ``V`` was taken to; the profiles are of magnitudes.
+
+    Returns
+    -------
+    np.ndarray, shape=(n_sources, bins), float64
+    """
+    from .longform import BLOCK_FRAMES, block_masks
+
+    n_frames = V.shape[1]
+    profiles = np.zeros((n_sources, V.shape[0]))
+    for first in range(0, n_frames, BLOCK_FRAMES):
+        last = min(n_frames, first + BLOCK_FRAMES)
+        magnitude = V[:, first:last].astype(np.float64)
+        if spectrogram_power != 1:
+            magnitude **= 1 / spectrogram_power
+        masks = block_masks(W, H, labels, n_sources, mask_power, first, last, runs=runs,
+                            config=config)
+        profiles += np.einsum("sbt,bt->sb", masks, magnitude)
+    return profiles
+
+
+def mask_prior(strategy: str, context: grouping_.GroupingContext, strength: float, *,
+               W: np.ndarray, H: np.ndarray, labels: np.ndarray, mask_power: float = 1.0,
+               runs: tuple[Run, ...] = (), config: STFTConfig | None = None,
+               spectrogram_power: float = 1.0) -> MaskPrior | None:
+    """The experts that weigh the masks of this grouping, or None.
+
+    Parameters
+    ----------
+    strategy : str
+        The grouping strategy; the share weights are the default grouping's
+        (``"auto"``).
+    context : GroupingContext
+        With ``V``, the spectrogram that was factorized.
+    strength : float
+        ``percussive_prior``: the exponent of the HPSS weights; 0 turns every
+        expert off.
+    W, H, labels : np.ndarray
+        The grouped factorization (the first run of an ensemble).
+    mask_power : float
+    runs : tuple of Run
+        The other runs of an ensemble, whose masks the share weights measure too.
+    config : STFTConfig, optional
+        The first run's STFT.
+    spectrogram_power : float
+        The power of ``context.V``.
+
+    Returns
+    -------
+    MaskPrior or None
+    """
+    if check_prior_strength(strength) == 0 or context.V is None:
+        return None
+    prior = grouping_.percussive_prior(strategy, context, strength, W=W, H=H, labels=labels)
+    n_sources = int(np.max(labels)) + 1
+    if prior is not None or strategy != "auto" or n_sources < MIN_SHARE_SOURCES:
+        return prior
+    profiles = source_profiles(context.V, W, H, labels, n_sources, mask_power, runs=runs,
+                               config=config, spectrogram_power=spectrogram_power)
+    return MaskPrior(register=share_weights(profiles))
