@@ -1,12 +1,15 @@
-"""The low register for a bass line, on and off, on the same separations.
+"""Register weights on and off, on the same separations.
 
-``python -m benchmarks.quality.register --first-item 28 [--soundfont SF]`` renders
-eight bass + drums + piano items from ``--first-item`` on, separates each with
+``python -m benchmarks.quality.register --first-item 28 [--soundfont SF] [--category C]``
+renders eight items of a category from ``--first-item`` on, separates each with
 ``nmfsep.separate``'s defaults, rebuilds the same separation without the
-register weights (:func:`nmfsep.grouping.low_register_weights`) and prints the
-SDR of every source both ways, then their medians and means.  The check of
-``benchmarks/quality/notes.md`` (seventh round) on items rendered after the
-choice was made.
+register weights and prints the SDR of every source both ways, then their
+medians and means.  For bass + drums + piano (the default) the weights give a
+bass line the low register (:func:`nmfsep.grouping.low_register_weights`); for
+the chorales they weigh each voice by its share of the spectrum
+(:func:`nmfsep.masks.share_weights`).  The checks of
+``benchmarks/quality/notes.md`` (seventh and eighth rounds) on items rendered
+after the choice was made.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=8)
     parser.add_argument("--soundfont", default=None, help="instead of FluidR3 GM")
     parser.add_argument("--category", default=CATEGORY, choices=list(generate.CATEGORIES),
-                        help=f"{CATEGORY} (the bass line's register, by default) or chorale "
+                        help=f"{CATEGORY} (a bass line's register; the default) or chorale "
                              "(each voice's share of the spectrum)")
     args = parser.parse_args(argv)
     generate.SOUNDFONT_OVERRIDE = args.soundfont
@@ -54,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{item.name}  SDR ({', '.join(item.names)})  register "
               f"{np.array2string(with_register, precision=2)}  without "
               f"{np.array2string(without_register, precision=2)}"
-              f"{'' if applied else '  (no bass line found: no register weights)'}", flush=True)
+              f"{'' if applied else '  (no register weights)'}", flush=True)
     print(f"median {np.median(on):.2f} against {np.median(off):.2f} dB, "
           f"mean {np.mean(on):.2f} against {np.mean(off):.2f} dB")
     return 0

@@ -108,8 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="1 ratio masks, 2 Wiener masks")
     sep.add_argument("--percussive-prior", type=float, default=0.5, metavar="P",
                      help="when the grouping makes a drum source, weigh its mask by HPSS to "
-                          "this power (and give a bass line the low register); 0 turns "
-                          "both off")
+                          "this power (and give a bass line the low register); with three "
+                          "or more sources and no drums, weigh each by its share of the "
+                          "spectrum; 0 turns all of these off")
     sep.add_argument("--runs", type=int, default=None, metavar="R",
                      help="factorize R times (other starts, more components, shorter "
                           "frames) and combine the runs' masks (geometric mean): cleaner "

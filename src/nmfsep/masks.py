@@ -182,7 +182,7 @@ def share_weights(profiles: np.ndarray, smooth_bins: int = SHARE_SMOOTH_BINS,
     Returns
     -------
     np.ndarray, shape=(n_sources, bins), float32
-        :attr:`MaskPrior.register` weights, in ``(0, 1]``.
+        :attr:`MaskPrior.register` weights, ``(share + 1e-3) ** strength``.
     """
     from scipy.ndimage import uniform_filter1d
 

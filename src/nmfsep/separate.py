@@ -76,9 +76,11 @@ class Separation:
     names : list of str or None
         The sources' names when they are known (from dictionaries), else None.
     prior : MaskPrior or None
-        HPSS weights of the masks (and register weights for a bass line) when
-        the grouping made a drum source (``percussive_prior`` of
-        :func:`separate`), else None.
+        The experts that weigh the masks beside the factorization
+        (:func:`nmfsep.priors.mask_prior`): HPSS weights (and register
+        weights for a bass line) when the grouping made a drum source, each
+        source's share of the spectrum for three or more sources without
+        drums, else None.
     runs : tuple of Run
         The factorizations beside ``W``, ``H`` whose masks are combined with
         theirs (``n_runs`` of :func:`separate`, :mod:`nmfsep.ensemble`); empty
@@ -157,10 +159,11 @@ class Separation:
 
         Give exactly one of ``labels`` (one source index per component),
         ``groups`` (lists of component indices, one list per source) or
-        ``grouping`` (a strategy name).  Only a strategy that makes a drum
-        source weighs the masks by HPSS, with ``percussive_prior`` (by default
-        the one this separation was made with, else 0.5); labels and groups
-        give the masks of the factorization alone.  A strategy regroups every
+        ``grouping`` (a strategy name).  A strategy gets the experts of
+        :func:`nmfsep.priors.mask_prior` (HPSS when it makes a drum source),
+        with ``percussive_prior`` (by default the one this separation was made
+        with, else 0.5); labels and groups give the masks of the
+        factorization alone.  A strategy regroups every
         run of an ensemble (:attr:`runs`); labels and groups choose among the
         first run's components, and the other runs are dropped.
         """
@@ -281,7 +284,7 @@ def rebuild_sources(
 ) -> np.ndarray:
     """Mask the mixture STFT ``X`` (channels, bins, frames) per source and invert it.
 
-    ``prior`` weighs the masks by HPSS (:class:`nmfsep.masks.MaskPrior`);
+    ``prior`` weighs the masks (:class:`nmfsep.masks.MaskPrior`: HPSS, registers);
     the masks of ``runs`` are combined with those of ``W``, ``H``
     (:mod:`nmfsep.ensemble`).
 
@@ -404,7 +407,10 @@ def separate(
         percussive mask and the others' by its complement, to this power
         (:class:`nmfsep.masks.MaskPrior`); with two or more pitched
         sources, a bass line among them is also given the low register
-        (:func:`nmfsep.grouping.low_register_weights`).  0 turns both off.
+        (:func:`nmfsep.grouping.low_register_weights`).  With ``auto``,
+        three or more sources and no drums, each source's mask is weighted
+        instead by its share of the long-term spectrum
+        (:func:`nmfsep.priors.mask_prior`).  0 turns all of these off.
         Chosen with the quality benchmark (``docs/benchmarks.md``).  Blind
         separation only.
     n_runs : int, optional
