@@ -2,10 +2,11 @@
 
 - When the grouping makes a drum source: HPSS across time, and the low
   register for a bass line (:func:`nmfsep.grouping.percussive_prior`).
-- With :data:`MIN_SHARE_SOURCES` or more pitched sources and no drums (a
-  chorale, a quartet): each source's share of the long-term spectrum
+- With the default grouping, each source's share of the long-term spectrum
   (:func:`nmfsep.masks.share_weights`), measured on the masks of the
-  factorizations themselves.
+  factorizations themselves, when the sources keep to registers of their own:
+  drums and one other source, or :data:`MIN_SHARE_SOURCES` or more pitched
+  sources without drums (a chorale, a quartet).
 
 >>> import nmfsep
 >>> example = nmfsep.synth.drums_and_guitar(duration=2.0)
@@ -15,6 +16,8 @@
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -31,9 +34,16 @@ __all__ = ["mask_prior", "source_profiles", "MIN_SHARE_SOURCES"]
 MIN_SHARE_SOURCES = 3
 
 
+def _takes_shares(prior: MaskPrior | None, n_sources: int) -> bool:
+    """True when the sources keep to registers of their own (see the module)."""
+    if prior is None or prior.source is None:
+        return n_sources >= MIN_SHARE_SOURCES
+    return n_sources == 2 and prior.register is None
+
+
 def source_profiles(V: np.ndarray, W: np.ndarray, H: np.ndarray, labels: np.ndarray,
                     n_sources: int, mask_power: float = 1.0, *, runs: tuple[Run, ...] = (),
-                    config: STFTConfig | None = None,
+                    prior: MaskPrior | None = None, config: STFTConfig | None = None,
                     spectrogram_power: float = 1.0) -> np.ndarray:
     """Each source's long-term magnitude spectrum: its masks times the mixture's, over frames.
 
@@ -51,6 +61,8 @@ def source_profiles(V: np.ndarray, W: np.ndarray, H: np.ndarray, labels: np.ndar
     mask_power : float
     runs : tuple of Run
         The other factorizations of an ensemble.
+    prior : MaskPrior, optional
+        Experts that weigh the masks (the HPSS weights of a drum source).
     config : STFTConfig, optional
         The first run's STFT (needed for runs with their own).
     spectrogram_power : float
@@ -69,8 +81,8 @@ def source_profiles(V: np.ndarray, W: np.ndarray, H: np.ndarray, labels: np.ndar
         magnitude = V[:, first:last].astype(np.float64)
         if spectrogram_power != 1:
             magnitude **= 1 / spectrogram_power
-        masks = block_masks(W, H, labels, n_sources, mask_power, first, last, runs=runs,
-                            config=config)
+        masks = block_masks(W, H, labels, n_sources, mask_power, first, last, prior=prior,
+                            runs=runs, config=config)
         profiles += np.einsum("sbt,bt->sb", masks, magnitude)
     return profiles
 
@@ -109,8 +121,10 @@ def mask_prior(strategy: str, context: grouping_.GroupingContext, strength: floa
         return None
     prior = grouping_.percussive_prior(strategy, context, strength, W=W, H=H, labels=labels)
     n_sources = int(np.max(labels)) + 1
-    if prior is not None or strategy != "auto" or n_sources < MIN_SHARE_SOURCES:
+    if strategy != "auto" or not _takes_shares(prior, n_sources):
         return prior
     profiles = source_profiles(context.V, W, H, labels, n_sources, mask_power, runs=runs,
-                               config=config, spectrogram_power=spectrogram_power)
-    return MaskPrior(register=share_weights(profiles))
+                               prior=prior, config=config, spectrogram_power=spectrogram_power)
+    if prior is None:
+        return MaskPrior(register=share_weights(profiles))
+    return replace(prior, register=share_weights(profiles))
