@@ -1,4 +1,4 @@
-"""The experts beside the factorization: each voice's share of the spectrum, without drums."""
+"""The experts beside the factorization: each source's share of the spectrum."""
 
 from dataclasses import replace
 
@@ -98,11 +98,39 @@ def test_the_default_grouping_of_three_voices_without_drums_gets_the_share_weigh
     assert sep.regroup(grouping="auto", n_sources=2).prior is None  # two voices: no shares
 
 
-def test_a_mixture_with_drums_keeps_the_percussive_prior(example):
+def test_drums_and_one_other_source_get_hpss_and_the_share_weights(example):
+    sep = nmfsep.separate(example.mixture, example.sr, n_sources=2, n_runs=2, max_iter=40)
+    assert sep.prior is not None and sep.prior.source == 0
+    hpss = replace(sep.prior, register=None)
+    profiles = priors.source_profiles(sep.spectrogram, sep.W, sep.H, sep.labels, 2,
+                                      runs=sep.runs, prior=hpss, config=sep.stft)
+    np.testing.assert_allclose(sep.prior.register, share_weights(profiles), rtol=1e-5)
+    assert sep.regroup(grouping="percussive").prior.register is None  # auto's alone
+
+
+def test_drums_and_two_pitched_sources_get_no_share_weights(example):
     sep = nmfsep.separate(example.mixture, example.sr, n_sources=3, n_runs=1, max_iter=40)
     context = sep._grouping_context()
     assert grouping.percussive_source("auto", context) == 0
     assert sep.prior is not None and sep.prior.source == 0
+    bass_line = grouping.low_register_weights(sep.W, sep.H, sep.labels, 0, sep.sr)
+    if bass_line is None:
+        assert sep.prior.register is None
+    else:
+        np.testing.assert_array_equal(sep.prior.register, bass_line)
+
+
+def test_the_drums_and_the_guitar_gain_from_their_shares_of_the_spectrum():
+    example = synth.drums_and_guitar(duration=8.0, sr=SR, seed=1)
+    sep = nmfsep.separate(example.mixture, SR, n_sources=2)
+    without = rebuild_sources(sep._mixture_stft(), sep.W, sep.H, sep.labels, 2, sep.mask_power,
+                              sep.stft, sep.n_samples, replace(sep.prior, register=None),
+                              sep.runs)
+    with_shares = evaluate(example.sources, sep.sources).sdr
+    without_shares = evaluate(example.sources, without).sdr
+    # measured: 8.15 / 4.83 dB against 7.91 / 4.61 (drums / guitar)
+    assert np.all(with_shares > without_shares)
+    assert with_shares.mean() >= without_shares.mean() + 0.15
 
 
 def test_streamed_separation_of_three_voices_equals_the_in_memory_one():

@@ -108,9 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="1 ratio masks, 2 Wiener masks")
     sep.add_argument("--percussive-prior", type=float, default=0.5, metavar="P",
                      help="when the grouping makes a drum source, weigh its mask by HPSS to "
-                          "this power (and give a bass line the low register); with three "
-                          "or more sources and no drums, weigh each by its share of the "
-                          "spectrum; 0 turns all of these off")
+                          "this power (and give a bass line the low register); with drums "
+                          "and one other source, or three or more sources and no drums, "
+                          "also weigh each by its share of the spectrum; 0 turns all of "
+                          "these off")
     sep.add_argument("--runs", type=int, default=None, metavar="R",
                      help="factorize R times (other starts, more components, shorter "
                           "frames) and combine the runs' masks (geometric mean): cleaner "

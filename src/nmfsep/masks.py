@@ -101,8 +101,9 @@ class MaskPrior:
     a bin goes to the drums when both the factorization and HPSS say so.
     With ``register``, each source's model is also weighted across frequency:
     a bass line holds the low register under drums
-    (:func:`nmfsep.grouping.low_register_weights`), and voices without drums
-    hold their share of the long-term spectrum (:func:`share_weights`).
+    (:func:`nmfsep.grouping.low_register_weights`); drums beside one other
+    source, or the voices of a chorale, hold their shares of the long-term
+    spectrum (:func:`share_weights`).
     The masks still add up to one.
 
     Attributes
@@ -163,8 +164,9 @@ def share_weights(profiles: np.ndarray, smooth_bins: int = SHARE_SMOOTH_BINS,
                   strength: float = SHARE_STRENGTH) -> np.ndarray:
     """Register weights from each source's share of the long-term spectrum.
 
-    In a chorale, each voice keeps to its own range, but a factorization
-    often lends one voice's partials to another in a few frames.  Weighting
+    In a chorale each voice keeps to its own range, and drums spread over
+    other frequencies than the guitar they accompany; yet a factorization
+    often lends one source's partials to another in a few frames.  Weighting
     each source's mask by ``(share_j(f) + 1e-3) ** strength``, where
     ``share_j(f)`` is the source's part of the mixture's long-term spectrum at
     frequency ``f`` (smoothed over ``smooth_bins`` bins), asks each bin to go

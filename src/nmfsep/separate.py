@@ -77,10 +77,10 @@ class Separation:
         The sources' names when they are known (from dictionaries), else None.
     prior : MaskPrior or None
         The experts that weigh the masks beside the factorization
-        (:func:`nmfsep.priors.mask_prior`): HPSS weights (and register
-        weights for a bass line) when the grouping made a drum source, each
-        source's share of the spectrum for three or more sources without
-        drums, else None.
+        (:func:`nmfsep.priors.mask_prior`): HPSS weights when the grouping
+        made a drum source, with register weights for a bass line or, beside
+        one other source, each source's share of the spectrum; the shares
+        alone for three or more sources without drums; else None.
     runs : tuple of Run
         The factorizations beside ``W``, ``H`` whose masks are combined with
         theirs (``n_runs`` of :func:`separate`, :mod:`nmfsep.ensemble`); empty
@@ -408,9 +408,9 @@ def separate(
         (:class:`nmfsep.masks.MaskPrior`); with two or more pitched
         sources, a bass line among them is also given the low register
         (:func:`nmfsep.grouping.low_register_weights`).  With ``auto``,
-        three or more sources and no drums, each source's mask is weighted
-        instead by its share of the long-term spectrum
-        (:func:`nmfsep.priors.mask_prior`).  0 turns all of these off.
+        drums and one other source, or three or more sources and no drums,
+        each source's mask is also weighted by its share of the long-term
+        spectrum (:func:`nmfsep.priors.mask_prior`).  0 turns all of these off.
         Chosen with the quality benchmark (``docs/benchmarks.md``).  Blind
         separation only.
     n_runs : int, optional
