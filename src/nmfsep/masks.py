@@ -7,7 +7,7 @@ gets an equal share), so the rebuilt sources add up to the mixture.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -119,9 +119,9 @@ class MaskPrior:
     """
 
     source: int | None = None
-    mask: np.ndarray | None = None
+    mask: np.ndarray | None = field(default=None, repr=False)
     strength: float = 0.5
-    register: np.ndarray | None = None
+    register: np.ndarray | None = field(default=None, repr=False)
 
     def weigh(self, models: np.ndarray, mask_power: float = 1.0, first: int = 0,
               last: int | None = None) -> np.ndarray:
