@@ -71,14 +71,13 @@ def test_a_prior_without_a_drum_source_weighs_by_its_register_alone(rng):
     assert PercussivePrior is MaskPrior  # the former name still works
 
 
-def test_source_profiles_are_the_masks_times_the_spectrogram_over_frames(monkeypatch):
+def test_source_profiles_are_the_masks_times_the_spectrogram_over_frames():
     sources = three_voices(seed=0, seconds=3.0)
     sep = nmfsep.separate(sources.sum(axis=0), SR, n_sources=3, n_runs=3, max_iter=40)
     V = sep.spectrogram
     expected = (replace(sep, prior=None).masks() * V).sum(axis=-1)
-    monkeypatch.setattr(longform, "BLOCK_FRAMES", 7)  # many blocks
     profiles = priors.source_profiles(V, sep.W, sep.H, sep.labels, 3, runs=sep.runs,
-                                      config=sep.stft)
+                                      config=sep.stft, block=7)  # many blocks
     np.testing.assert_allclose(profiles, expected, rtol=1e-4)
     squared = priors.source_profiles(V**2, sep.W, sep.H, sep.labels, 3, runs=sep.runs,
                                      config=sep.stft, spectrogram_power=2.0)

@@ -227,9 +227,9 @@ def rebuild_blocked(
     """:func:`nmfsep.separate.rebuild_sources` by blocks of frames.
 
     Masks exist for one block at a time, so the memory beyond ``X`` and the
-    output is bounded by the block size.  ``prior`` weighs the masks (HPSS, registers)
-    (:class:`nmfsep.masks.MaskPrior`); ``runs`` are more factorizations
-    whose masks are combined with these (:mod:`nmfsep.ensemble`).
+    output is bounded by the block size.  ``prior`` weighs the masks
+    (:class:`nmfsep.masks.MaskPrior`: HPSS, registers); ``runs`` are more
+    factorizations whose masks are combined with these (:mod:`nmfsep.ensemble`).
 
     Returns
     -------

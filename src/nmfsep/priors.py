@@ -44,7 +44,7 @@ def _takes_shares(prior: MaskPrior | None, n_sources: int) -> bool:
 def source_profiles(V: np.ndarray, W: np.ndarray, H: np.ndarray, labels: np.ndarray,
                     n_sources: int, mask_power: float = 1.0, *, runs: tuple[Run, ...] = (),
                     prior: MaskPrior | None = None, config: STFTConfig | None = None,
-                    spectrogram_power: float = 1.0) -> np.ndarray:
+                    spectrogram_power: float = 1.0, block: int = 1024) -> np.ndarray:
     """Each source's long-term magnitude spectrum: its masks times the mixture's, over frames.
 
     The masks are computed by blocks of frames (:func:`nmfsep.longform.block_masks`),
@@ -67,23 +67,27 @@ def source_profiles(V: np.ndarray, W: np.ndarray, H: np.ndarray, labels: np.ndar
         The first run's STFT (needed for runs with their own).
     spectrogram_power : float
         The power ``V`` was taken to; the profiles are of magnitudes.
+    block : int
+        Frames per block: the temporaries are a few times ``n_sources × bins × block``
+        floats (small beside ``V`` and the percussive mask held with it).
 
     Returns
     -------
     np.ndarray, shape=(n_sources, bins), float64
     """
-    from .longform import BLOCK_FRAMES, block_masks
+    from .longform import block_masks
 
     n_frames = V.shape[1]
     profiles = np.zeros((n_sources, V.shape[0]))
-    for first in range(0, n_frames, BLOCK_FRAMES):
-        last = min(n_frames, first + BLOCK_FRAMES)
-        magnitude = V[:, first:last].astype(np.float64)
+    for first in range(0, n_frames, block):
+        last = min(n_frames, first + block)
+        magnitude = V[:, first:last]
         if spectrogram_power != 1:
-            magnitude **= 1 / spectrogram_power
+            magnitude = magnitude ** np.float32(1 / spectrogram_power)
         masks = block_masks(W, H, labels, n_sources, mask_power, first, last, prior=prior,
                             runs=runs, config=config)
-        profiles += np.einsum("sbt,bt->sb", masks, magnitude)
+        masks *= magnitude
+        profiles += masks.sum(axis=-1, dtype=np.float64)
     return profiles
 
 
