@@ -31,14 +31,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .masks import soft_masks, source_models
+from .masks import MaskPrior, soft_masks, source_models
 from .spectral import STFTConfig, grid_positions
 
 if TYPE_CHECKING:  # grouping needs more than the masks; only its type is named here
     from .grouping import GroupingContext
 
 __all__ = ["Run", "RunPlan", "RUN_PLANS", "run_plan", "align_labels", "combine_runs",
-           "factorize_runs", "regroup_runs", "FLOOR"]
+           "block_masks", "factorize_runs", "regroup_runs", "FLOOR"]
 
 #: Added to every run's ratio mask before the geometric mean, so that one run
 #: that gives a source nothing in a bin does not silence it for all.
@@ -173,6 +173,24 @@ def combine_runs(models: np.ndarray, runs: tuple[Run, ...], n_sources: int, firs
     for run in runs:
         log_sum += np.log(_ratio_masks(run, n_sources, first, last, config) + FLOOR)
     return np.exp(log_sum / (len(runs) + 1)).astype(np.float32)
+
+
+def block_masks(W: np.ndarray, H: np.ndarray, labels: np.ndarray, n_sources: int,
+                mask_power: float, first: int, last: int, prior: MaskPrior | None = None,
+                runs: tuple[Run, ...] = (), config: STFTConfig | None = None) -> np.ndarray:
+    """The sources' soft masks for frames ``first:last``, as the rebuild makes them.
+
+    Returns
+    -------
+    np.ndarray, shape=(n_sources, bins, last - first), float32
+        The first run's models combined with ``runs``' (:func:`combine_runs`),
+        weighed by ``prior`` (:class:`nmfsep.masks.MaskPrior`), normalized.
+    """
+    models = combine_runs(source_models(W, H[:, first:last], labels, n_sources), runs,
+                          n_sources, first, last, config)
+    if prior is not None:
+        prior.weigh(models, mask_power, first, last)
+    return soft_masks(models, mask_power)
 
 
 @dataclass(frozen=True)

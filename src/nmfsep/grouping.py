@@ -68,7 +68,7 @@ from .features import (
     spikiness,
     tonalness,
 )
-from .masks import PercussivePrior, check_prior_strength
+from .masks import MaskPrior, check_prior_strength
 
 __all__ = [
     "GroupingContext", "STRATEGIES", "DRUMS_SHARE", "group", "parse_groups", "labels_from_groups",
@@ -448,7 +448,7 @@ def percussive_source(strategy: str, context: GroupingContext) -> int | None:
 
 def percussive_prior(strategy: str, context: GroupingContext, strength: float, *,
                      W: np.ndarray | None = None, H: np.ndarray | None = None,
-                     labels: np.ndarray | None = None) -> PercussivePrior | None:
+                     labels: np.ndarray | None = None) -> MaskPrior | None:
     """HPSS weights for the masks when ``strategy`` makes a drum source, else None.
 
     Parameters
@@ -464,7 +464,7 @@ def percussive_prior(strategy: str, context: GroupingContext, strength: float, *
 
     Returns
     -------
-    PercussivePrior or None
+    MaskPrior or None
 
     Raises
     ------
@@ -479,8 +479,8 @@ def percussive_prior(strategy: str, context: GroupingContext, strength: float, *
     register = None
     if W is not None and H is not None and labels is not None:
         register = low_register_weights(W, H, labels, source, context.sr)
-    return PercussivePrior(source=source, mask=context.percussive, strength=float(strength),
-                           register=register)
+    return MaskPrior(source=source, mask=context.percussive, strength=float(strength),
+                     register=register)
 
 
 def low_register_weights(W: np.ndarray, H: np.ndarray, labels: np.ndarray, drum_source: int,

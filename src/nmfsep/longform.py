@@ -38,10 +38,10 @@ from typing import Any
 import numpy as np
 
 from . import grouping as grouping_
-from .ensemble import Run, combine_runs
+from .ensemble import Run, block_masks
 from .errors import AudioError, ParameterError
 from .features import percussive_mask
-from .masks import MaskPrior, check_prior_strength, soft_masks, source_models
+from .masks import MaskPrior, check_prior_strength
 from .nmf import ProgressCallback, factorize
 from .priors import mask_prior
 from .spectral import STFTConfig, default_n_fft, mixture_spectrogram
@@ -54,7 +54,6 @@ __all__ = [
     "istft_samples",
     "blocked_percussive_mask",
     "rebuild_blocked",
-    "block_masks",
 ]
 
 Reader = Callable[[int, int], np.ndarray]
@@ -199,24 +198,6 @@ class _BlockedContext(grouping_.GroupingContext):
             raise ParameterError("this grouping needs the spectrogram V")
         lengths = self.filter_lengths
         return blocked_percussive_mask(self.V, frames=lengths.frames, bins=lengths.bins)
-
-
-def block_masks(W: np.ndarray, H: np.ndarray, labels: np.ndarray, n_sources: int,
-                mask_power: float, first: int, last: int, prior: MaskPrior | None = None,
-                runs: tuple[Run, ...] = (), config: STFTConfig | None = None) -> np.ndarray:
-    """The sources' soft masks for frames ``first:last``, as the rebuild makes them.
-
-    Returns
-    -------
-    np.ndarray, shape=(n_sources, bins, last - first), float32
-        The first run's models combined with ``runs``' (:mod:`nmfsep.ensemble`),
-        weighed by ``prior`` (:class:`nmfsep.masks.MaskPrior`), normalized.
-    """
-    models = combine_runs(source_models(W, H[:, first:last], labels, n_sources), runs,
-                          n_sources, first, last, config)
-    if prior is not None:
-        prior.weigh(models, mask_power, first, last)
-    return soft_masks(models, mask_power)
 
 
 def rebuild_blocked(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
 
 from .errors import ParameterError
 
@@ -186,8 +187,6 @@ def share_weights(profiles: np.ndarray, smooth_bins: int = SHARE_SMOOTH_BINS,
     np.ndarray, shape=(n_sources, bins), float32
         :attr:`MaskPrior.register` weights, ``(share + 1e-3) ** strength``.
     """
-    from scipy.ndimage import uniform_filter1d
-
     profiles = np.asarray(profiles, dtype=np.float64)
     if smooth_bins > 1:
         profiles = uniform_filter1d(profiles, smooth_bins, axis=1)

@@ -22,7 +22,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import grouping as grouping_
-from .ensemble import Run
+from .ensemble import Run, block_masks
 from .masks import MaskPrior, check_prior_strength, share_weights
 from .spectral import STFTConfig
 
@@ -35,10 +35,14 @@ MIN_SHARE_SOURCES = 3
 
 
 def _takes_shares(prior: MaskPrior | None, n_sources: int) -> bool:
-    """True when the sources keep to registers of their own (see the module)."""
+    """True when the sources keep to registers of their own (see the module).
+
+    Beside drums only one other source takes them: with two or more, a bass
+    line's register may apply instead, and the shares lose beside it.
+    """
     if prior is None or prior.source is None:
         return n_sources >= MIN_SHARE_SOURCES
-    return n_sources == 2 and prior.register is None
+    return n_sources == 2
 
 
 def source_profiles(V: np.ndarray, W: np.ndarray, H: np.ndarray, labels: np.ndarray,
@@ -47,7 +51,7 @@ def source_profiles(V: np.ndarray, W: np.ndarray, H: np.ndarray, labels: np.ndar
                     spectrogram_power: float = 1.0, block: int = 1024) -> np.ndarray:
     """Each source's long-term magnitude spectrum: its masks times the mixture's, over frames.
 
-    The masks are computed by blocks of frames (:func:`nmfsep.longform.block_masks`),
+    The masks are computed by blocks of frames (:func:`nmfsep.ensemble.block_masks`),
     combined over ``runs`` as in the rebuild, so memory stays bounded.
 
     Parameters
@@ -75,8 +79,6 @@ def source_profiles(V: np.ndarray, W: np.ndarray, H: np.ndarray, labels: np.ndar
     -------
     np.ndarray, shape=(n_sources, bins), float64
     """
-    from .longform import block_masks
-
     n_frames = V.shape[1]
     profiles = np.zeros((n_sources, V.shape[0]))
     for first in range(0, n_frames, block):
@@ -129,6 +131,4 @@ def mask_prior(strategy: str, context: grouping_.GroupingContext, strength: floa
         return prior
     profiles = source_profiles(context.V, W, H, labels, n_sources, mask_power, runs=runs,
                                prior=prior, config=config, spectrogram_power=spectrogram_power)
-    if prior is None:
-        return MaskPrior(register=share_weights(profiles))
-    return replace(prior, register=share_weights(profiles))
+    return replace(prior or MaskPrior(), register=share_weights(profiles))

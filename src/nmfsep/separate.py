@@ -18,7 +18,7 @@ import numpy as np
 from . import grouping as grouping_
 from .audio import validate_signal
 from .dictionary import Dictionary
-from .ensemble import Grouper, Run, combine_runs, factorize_runs, regroup_runs, run_plan
+from .ensemble import Grouper, Run, block_masks, factorize_runs, regroup_runs, run_plan
 from .errors import ParameterError
 from .features import component_features
 from .masks import MaskPrior, check_prior_strength, soft_masks, source_models
@@ -144,11 +144,8 @@ class Separation:
 
     def masks(self) -> np.ndarray:
         """The soft masks of the sources, shape=(n_sources, bins, frames)."""
-        models = combine_runs(source_models(self.W, self.H, self.labels, self.n_sources),
-                              self.runs, self.n_sources, config=self.stft)
-        if self.prior is not None:
-            self.prior.weigh(models, self.mask_power)
-        return soft_masks(models, self.mask_power)
+        return block_masks(self.W, self.H, self.labels, self.n_sources, self.mask_power, 0,
+                           self.H.shape[1], self.prior, self.runs, self.stft)
 
     def regroup(
         self, labels: Sequence[int] | np.ndarray | None = None, *,
