@@ -41,10 +41,10 @@ from . import grouping as grouping_
 from .ensemble import Run, block_masks
 from .errors import AudioError, ParameterError
 from .features import percussive_mask
-from .masks import MaskPrior, check_prior_strength
+from .masks import MaskPrior, check_prior_strength, soft_masks
 from .nmf import ProgressCallback, factorize
 from .priors import mask_prior
-from .spectral import STFTConfig, default_n_fft, mixture_spectrogram
+from .spectral import STFTConfig, default_n_fft, mixture_spectrogram, stft
 
 __all__ = [
     "LongSeparation",
@@ -54,6 +54,7 @@ __all__ = [
     "istft_samples",
     "blocked_percussive_mask",
     "rebuild_blocked",
+    "rebuild_masks",
 ]
 
 Reader = Callable[[int, int], np.ndarray]
@@ -226,6 +227,67 @@ def rebuild_blocked(
     return out
 
 
+def _piece_reader(piece: np.ndarray, start: int) -> Reader:
+    """Read samples ``a:b`` of a signal from its ``piece`` that begins at sample ``start``."""
+    return lambda a, b: piece[..., a - start : b - start]
+
+
+def rebuild_masks(
+    frames: Callable[[int, int], np.ndarray], W: np.ndarray, H: np.ndarray,
+    labels: np.ndarray, n_sources: int, mask_power: float, config: STFTConfig,
+    n_samples: int, n_frames: int, first: int, last: int,
+    prior: MaskPrior | None = None, runs: tuple[Run, ...] = (),
+) -> tuple[np.ndarray, np.ndarray]:
+    """The masks that rebuild the sources in frames ``first:last``, with those frames.
+
+    They are the ensemble's masks (:func:`nmfsep.ensemble.block_masks`), unless
+    ``prior.consistent`` asks to estimate them again from the sources they
+    rebuild: then each source's samples around the frames are rebuilt from a
+    wider block, their STFT taken, and the new masks are the magnitudes
+    (summed over channels) to ``mask_power``, normalized.  Either way the
+    result equals that of the whole signal.
+
+    Parameters
+    ----------
+    frames : callable(first, last) -> np.ndarray, shape=(channels, bins, last - first)
+        Frames of the mixture's STFT.
+    W, H, labels, n_sources, mask_power, prior, runs
+        As in :func:`rebuild_blocked`.
+    config : STFTConfig
+    n_samples, n_frames : int
+        Length of the signal and of its STFT.
+    first, last : int
+        The frames wanted.
+
+    Returns
+    -------
+    X : np.ndarray, shape=(channels, bins, last - first), complex64
+    masks : np.ndarray, shape=(n_sources, bins, last - first), float32
+    """
+    if prior is None or not prior.consistent:
+        return frames(first, last), block_masks(W, H, labels, n_sources, mask_power, first,
+                                                last, prior, runs, config)
+    margin = _margin(config)
+    lo, hi = max(0, first - 2 * margin), min(n_frames, last + 2 * margin)
+    X = frames(lo, hi)
+    masks = block_masks(W, H, labels, n_sources, mask_power, lo, hi, prior, runs, config)
+    transform = config.transform
+    # The samples that the STFT of frames first:last reads (as stft_frames does).
+    start = max(0, first - margin) * config.hop
+    stop = min(n_samples, (transform.p_min + last - 1) * config.hop - transform.m_num_mid
+               + transform.m_num)
+    magnitudes = np.empty((n_sources, X.shape[1], last - first), dtype=np.float32)
+    for source in range(n_sources):
+        samples = istft_samples(X * masks[source], config, lo, start, stop)
+        if n_samples < config.n_fft:  # shorter than a frame: one piece, padded by stft
+            rebuilt = stft(samples, config)[..., first:last]
+        else:
+            rebuilt = stft_frames(_piece_reader(samples, start), n_samples, config, first,
+                                  last)
+        magnitudes[source] = np.abs(rebuilt).sum(axis=0)
+    return X[..., first - lo : last - lo], soft_masks(magnitudes, mask_power)
+
+
 def _rebuild_pass(frames, W, H, labels, n_sources, mask_power, config, n_samples, n_frames,
                   block, write, prior: MaskPrior | None = None,
                   runs: tuple[Run, ...] = ()) -> None:
@@ -238,8 +300,8 @@ def _rebuild_pass(frames, W, H, labels, n_sources, mask_power, config, n_samples
         if start >= stop:
             continue
         lo, hi = max(0, first - margin), min(n_frames, last + margin)
-        X = frames(lo, hi)
-        masks = block_masks(W, H, labels, n_sources, mask_power, lo, hi, prior, runs, config)
+        X, masks = rebuild_masks(frames, W, H, labels, n_sources, mask_power, config,
+                                 n_samples, n_frames, lo, hi, prior, runs)
         for source in range(n_sources):
             masked = X * masks[source]
             write(source, start, istft_samples(masked, config, lo, start, stop))

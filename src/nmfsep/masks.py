@@ -105,6 +105,9 @@ class MaskPrior:
     (:func:`nmfsep.grouping.low_register_weights`); drums beside one other
     source, or the voices of a chorale, hold their shares of the long-term
     spectrum (:func:`share_weights`).
+    With ``consistent``, the rebuilt sources are one more expert: the masks
+    are estimated again, once, from the magnitudes of the STFT of the sources
+    they rebuild (:func:`nmfsep.longform.rebuild_blocked`).
     The masks still add up to one.
 
     Attributes
@@ -117,12 +120,17 @@ class MaskPrior:
         Exponent of the HPSS weights; 0 leaves the masks of the NMF alone.
     register : np.ndarray or None, shape=(n_sources, bins)
         Weights across frequency for each source, applied as they are, or None.
+    consistent : bool
+        Estimate the masks again from the STFT of the sources they rebuild
+        (their magnitudes to the mask power, normalized): the rebuilt signals
+        smear what a mask cuts sharply across frames and bins.
     """
 
     source: int | None = None
     mask: np.ndarray | None = field(default=None, repr=False)
     strength: float = 0.5
     register: np.ndarray | None = field(default=None, repr=False)
+    consistent: bool = False
 
     def weigh(self, models: np.ndarray, mask_power: float = 1.0, first: int = 0,
               last: int | None = None) -> np.ndarray:

@@ -7,6 +7,9 @@
   factorizations themselves, when the sources keep to registers of their own:
   drums and one other source, or :data:`MIN_SHARE_SOURCES` or more pitched
   sources without drums (a chorale, a quartet).
+- With a drum source, the sources rebuilt from those masks: the masks are
+  estimated again from the STFT of the rebuilt sources
+  (:attr:`nmfsep.masks.MaskPrior.consistent`).
 
 >>> import nmfsep
 >>> example = nmfsep.synth.drums_and_guitar(duration=2.0)
@@ -126,6 +129,8 @@ def mask_prior(strategy: str, context: grouping_.GroupingContext, strength: floa
     if check_prior_strength(strength) == 0 or context.V is None:
         return None
     prior = grouping_.percussive_prior(strategy, context, strength, W=W, H=H, labels=labels)
+    if prior is not None and prior.source is not None:
+        prior = replace(prior, consistent=True)
     n_sources = int(np.max(labels)) + 1
     if strategy != "auto" or not _takes_shares(prior, n_sources):
         return prior

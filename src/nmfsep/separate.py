@@ -143,9 +143,17 @@ class Separation:
         return np.stack([self.component(k) for k in range(self.n_components)])
 
     def masks(self) -> np.ndarray:
-        """The soft masks of the sources, shape=(n_sources, bins, frames)."""
-        return block_masks(self.W, self.H, self.labels, self.n_sources, self.mask_power, 0,
-                           self.H.shape[1], self.prior, self.runs, self.stft)
+        """The soft masks that rebuilt the sources, shape=(n_sources, bins, frames)."""
+        n_frames = self.H.shape[1]
+        if self.prior is None or not self.prior.consistent:
+            return block_masks(self.W, self.H, self.labels, self.n_sources, self.mask_power,
+                               0, n_frames, self.prior, self.runs, self.stft)
+        from .longform import rebuild_masks  # the masks estimated again from the sources
+
+        X = self._mixture_stft()
+        return rebuild_masks(lambda first, last: X[..., first:last], self.W, self.H,
+                             self.labels, self.n_sources, self.mask_power, self.stft,
+                             self.n_samples, n_frames, 0, n_frames, self.prior, self.runs)[1]
 
     def regroup(
         self, labels: Sequence[int] | np.ndarray | None = None, *,

@@ -1,0 +1,71 @@
+"""Masks estimated again from the sources they rebuild, when a drum source is weighed by HPSS."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from mixtures import SR, bass_drums_keys, three_voices
+
+import nmfsep
+from nmfsep import synth
+from nmfsep.longform import rebuild_blocked
+from nmfsep.masks import soft_masks
+from nmfsep.metrics import evaluate
+from nmfsep.separate import rebuild_sources
+from nmfsep.spectral import istft, stft
+
+
+def _without_consistency(sep: nmfsep.Separation) -> np.ndarray:
+    return rebuild_sources(sep._mixture_stft(), sep.W, sep.H, sep.labels, sep.n_sources,
+                           sep.mask_power, sep.stft, sep.n_samples,
+                           replace(sep.prior, consistent=False), sep.runs)
+
+
+@pytest.mark.parametrize("mask_power", [1.0, 2.0])
+def test_consistent_masks_equal_the_whole_signal_computation(stereo_example, mask_power):
+    y, sr = stereo_example.mixture, stereo_example.sr
+    sep = nmfsep.separate(y, sr, n_runs=2, max_iter=40, mask_power=mask_power)
+    assert sep.prior is not None and sep.prior.consistent
+    X = sep.mixture_stft
+    first = replace(sep, prior=replace(sep.prior, consistent=False)).masks()
+    rebuilt = [istft(X * mask, sep.stft, sep.n_samples) for mask in first]
+    magnitudes = np.stack([np.abs(stft(source, sep.stft)).sum(axis=0) for source in rebuilt])
+    expected = soft_masks(magnitudes, mask_power)
+    np.testing.assert_allclose(sep.masks(), expected, atol=1e-5)
+    whole = np.stack([istft(X * mask, sep.stft, sep.n_samples) for mask in expected])
+    np.testing.assert_allclose(sep.sources, whole, atol=1e-5)
+    args = (X, sep.W, sep.H, sep.labels, sep.n_sources, mask_power, sep.stft, sep.n_samples)
+    for block in (3, 40):
+        blocked = rebuild_blocked(*args, block=block, prior=sep.prior, runs=sep.runs)
+        np.testing.assert_allclose(blocked, sep.sources, atol=1e-5)
+    np.testing.assert_allclose(sep.sources.sum(axis=0), y, atol=1e-5)
+
+
+def test_only_a_drum_source_makes_the_masks_consistent(example):
+    sep = nmfsep.separate(example.mixture, example.sr, n_sources=2, n_runs=1, max_iter=40)
+    assert sep.prior.source == 0 and sep.prior.consistent
+    assert sep.regroup(grouping="percussive").prior.consistent
+    assert sep.regroup(grouping="auto", percussive_prior=0).prior is None
+    voices = three_voices(seed=1, seconds=4.0)
+    chorale = nmfsep.separate(voices.sum(axis=0), SR, n_sources=3, n_runs=1, max_iter=40)
+    assert chorale.prior.source is None and not chorale.prior.consistent
+
+
+def test_the_drums_and_the_guitar_gain_from_consistent_masks():
+    example = synth.drums_and_guitar(duration=8.0, sr=SR, seed=1)
+    sep = nmfsep.separate(example.mixture, SR, n_sources=2)
+    consistent = evaluate(example.sources, sep.sources).sdr
+    first = evaluate(example.sources, _without_consistency(sep)).sdr
+    # measured: 8.49 / 5.12 dB against 8.15 / 4.83 (drums / guitar)
+    assert np.all(consistent > first)
+    assert consistent.mean() >= first.mean() + 0.2
+
+
+def test_bass_drums_and_keys_gain_from_consistent_masks():
+    sources = bass_drums_keys(seed=1)
+    sep = nmfsep.separate(sources.sum(axis=0), SR, n_sources=3)
+    consistent = evaluate(sources, sep.sources).sdr
+    first = evaluate(sources, _without_consistency(sep)).sdr
+    # measured: 2.46 / 6.11 / 11.27 dB against 2.41 / 5.64 / 10.96 (bass / drums / keys)
+    assert np.all(consistent > first)
+    assert consistent.mean() >= first.mean() + 0.15
