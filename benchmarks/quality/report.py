@@ -171,10 +171,10 @@ def _heldout_section(heldout: dict) -> str:
         "patches, songs and chorales), rendered with another soundfont (MuseScore "
         "General instead of FluidR3 GM: other recordings of every instrument). Median SDR "
         "in dB. *What was tried* says which items earlier rounds looked at: the seventh "
-        "round's low register for a bass line and the eighth round's share of the "
-        "spectrum for the chorales were chosen on these items too, each among six other "
-        "sets, so for bass + drums + piano and for the chorales this section is no longer "
-        "held out.",
+        "round's low register for a bass line, the eighth round's share of the spectrum "
+        "(the chorales, drums + guitar) and the ninth round's consistent masks (the "
+        "mixtures with drums) were chosen on these items too, each among six other sets, "
+        "so only the piano + voice column of this section is still held out.",
         "",
         f"Command: `{heldout['command']}` ({heldout['started']}, "
         f"{heldout['seconds'] / 60:.0f} min).",

@@ -12,7 +12,9 @@ about 1.3 GB for an hour at 44.1 kHz with hop 512) is held whole:
    blocks of frames with enough overlap to equal the whole computation;
 4. the audio is read again block by block; for each block of frames the
    STFT, the masks and the inverse STFT of every source are computed and the
-   samples are written to the outputs at once.
+   samples are written to the outputs at once (masks that are estimated again
+   from the sources they rebuild are computed on a wider block first:
+   :func:`rebuild_masks`).
 
 The frames and samples are exactly those of :func:`nmfsep.separate`: each
 block's STFT is taken on a window of the signal that holds all its frames'

@@ -77,10 +77,11 @@ class Separation:
         The sources' names when they are known (from dictionaries), else None.
     prior : MaskPrior or None
         The experts that weigh the masks beside the factorization
-        (:func:`nmfsep.priors.mask_prior`): HPSS weights when the grouping
-        made a drum source, with register weights for a bass line or, beside
-        one other source, each source's share of the spectrum; the shares
-        alone for three or more sources without drums; else None.
+        (:func:`nmfsep.priors.mask_prior`): when the grouping made a drum
+        source, HPSS weights, with register weights for a bass line or, beside
+        one other source, each source's share of the spectrum, and the masks
+        estimated again from the sources they rebuild; the shares alone for
+        three or more sources without drums; else None.
     runs : tuple of Run
         The factorizations beside ``W``, ``H`` whose masks are combined with
         theirs (``n_runs`` of :func:`separate`, :mod:`nmfsep.ensemble`); empty
@@ -415,7 +416,10 @@ def separate(
         (:func:`nmfsep.grouping.low_register_weights`).  With ``auto``,
         drums and one other source, or three or more sources and no drums,
         each source's mask is also weighted by its share of the long-term
-        spectrum (:func:`nmfsep.priors.mask_prior`).  0 turns all of these off.
+        spectrum (:func:`nmfsep.priors.mask_prior`).  With a drum source the
+        masks are then estimated again from the STFT of the sources they
+        rebuild (:attr:`nmfsep.masks.MaskPrior.consistent`).  0 turns all of
+        these off.
         Chosen with the quality benchmark (``docs/benchmarks.md``).  Blind
         separation only.
     n_runs : int, optional
