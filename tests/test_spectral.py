@@ -2,7 +2,15 @@ import numpy as np
 import pytest
 
 from nmfsep.errors import ParameterError
-from nmfsep.spectral import STFTConfig, default_n_fft, istft, mixture_spectrogram, stft
+from nmfsep.spectral import (
+    STFTConfig,
+    default_n_fft,
+    istft,
+    mixture_spectrogram,
+    overlap_add,
+    stft,
+    transform_frames,
+)
 
 
 @pytest.mark.parametrize("n_samples", [1, 100, 4097, 10_001, 22_050])
@@ -58,3 +66,24 @@ def test_stereo_spectrogram_sums_channel_power(rng):
     # opposite-phase channels do not cancel
     anti = stft(np.stack([y[0], -y[0]]), config)
     assert mixture_spectrogram(anti).sum() > 0
+
+
+@pytest.mark.parametrize("n_fft, hop, window", [(4096, 1024, "hann"), (512, 128, "hamming"),
+                                                (1024, 300, "hann"), (256, 64, "blackman")])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_frames_and_overlap_add_equal_scipys_short_time_fft(rng, n_fft, hop, window, dtype):
+    config = STFTConfig(n_fft, hop, window)
+    transform = config.transform
+    y = rng.standard_normal((2, 3 * n_fft + 17)).astype(dtype)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    p_max = transform.p_max(y.shape[-1])
+    for p0, p1 in [(transform.p_min, p_max), (transform.p_min + 3, p_max - 2), (0, 5)]:
+        expected = transform.stft(y, p0=p0, p1=p1, axis=-1)
+        got = transform_frames(y, config, p0, p1)
+        assert got.dtype == (np.complex64 if dtype == np.float32 else np.complex128)
+        np.testing.assert_allclose(got, expected, atol=tolerance * np.abs(expected).max())
+    X = transform.stft(y, axis=-1).astype(got.dtype)
+    k_max = (X.shape[-1] + transform.p_min - 1) * hop + transform.m_num - transform.m_num_mid
+    for k0, k1 in [(0, y.shape[-1]), (0, k_max), (3 * hop, 3 * hop + n_fft)]:
+        np.testing.assert_allclose(overlap_add(X, config, k0, k1),
+                                   transform.istft(X, k0=k0, k1=k1), atol=tolerance)

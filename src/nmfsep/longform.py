@@ -46,7 +46,14 @@ from .features import percussive_mask
 from .masks import MaskPrior, check_prior_strength, soft_masks
 from .nmf import ProgressCallback, factorize
 from .priors import mask_prior
-from .spectral import STFTConfig, default_n_fft, mixture_spectrogram, stft
+from .spectral import (
+    STFTConfig,
+    default_n_fft,
+    mixture_spectrogram,
+    overlap_add,
+    stft,
+    transform_frames,
+)
 
 __all__ = [
     "LongSeparation",
@@ -130,8 +137,7 @@ def stft_frames(read: Reader, n_samples: int, config: STFTConfig, first: int,
     start = shift * hop
     stop = min(n_samples, (p_min + last - 1) * hop - transform.m_num_mid + transform.m_num)
     piece = np.asarray(read(start, stop), dtype=np.float32)
-    X = transform.stft(piece, p0=p_min + first - shift, p1=p_min + last - shift, axis=-1)
-    return X.astype(np.complex64, copy=False)
+    return transform_frames(piece, config, p_min + first - shift, p_min + last - shift)
 
 
 def istft_samples(X: np.ndarray, config: STFTConfig, first: int, start: int,
@@ -160,7 +166,7 @@ def istft_samples(X: np.ndarray, config: STFTConfig, first: int, start: int,
     k_max = (X.shape[-1] + transform.p_min - 1) * config.hop + transform.m_num \
         - transform.m_num_mid
     k1 = min(k_max, max(stop - offset, k0 + config.n_fft, config.n_fft))
-    y = transform.istft(X, k0=k0, k1=k1)[..., start - offset - k0 : stop - offset - k0]
+    y = overlap_add(X, config, k0, k1)[..., start - offset - k0 : stop - offset - k0]
     return y.astype(np.float32, copy=False)
 
 

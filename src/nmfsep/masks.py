@@ -54,12 +54,15 @@ def soft_masks(models: np.ndarray, power: float = 1.0) -> np.ndarray:
     """
     if power <= 0:
         raise ParameterError(f"mask power must be positive, got {power}")
-    weighted = models.astype(np.float64) ** power if power != 1 else models.astype(np.float64)
+    real = np.float32 if models.dtype == np.float32 else np.float64
+    weighted = np.asarray(models, dtype=real)
+    if power != 1:
+        weighted = weighted ** real(power)
     total = weighted.sum(axis=0)
-    silent = total <= np.finfo(np.float64).tiny * 1e6
-    masks = weighted / np.where(silent, 1.0, total)
+    silent = total <= np.finfo(real).tiny * 1e6
+    masks = weighted / np.where(silent, real(1), total)
     masks[:, silent] = 1.0 / models.shape[0]
-    return masks.astype(np.float32)
+    return masks.astype(np.float32, copy=False)
 
 
 def apply_masks(X: np.ndarray, masks: np.ndarray) -> np.ndarray:

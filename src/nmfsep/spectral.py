@@ -1,7 +1,10 @@
 """Short-time Fourier transform with perfect reconstruction.
 
 Built on :class:`scipy.signal.ShortTimeFFT`, which computes the canonical dual
-window, so that ``istft(stft(y))`` gives back ``y`` for any length.
+window, so that ``istft(stft(y))`` gives back ``y`` for any length.  The
+transforms themselves are computed here, many frames to one FFT call
+(:func:`transform_frames`, :func:`overlap_add`), with ShortTimeFFT's frames,
+phases and sample ranges: its own methods make one FFT call per frame.
 """
 
 from __future__ import annotations
@@ -10,11 +13,18 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+import scipy.fft
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import ShortTimeFFT, get_window
 
 from .errors import ParameterError
 
-__all__ = ["STFTConfig", "stft", "istft", "default_n_fft", "mixture_spectrogram"]
+__all__ = ["STFTConfig", "stft", "istft", "default_n_fft", "mixture_spectrogram",
+           "transform_frames", "overlap_add"]
+
+#: Frames per FFT call of :func:`transform_frames` and :func:`overlap_add`
+#: (bounds their temporaries to a few times ``channels × n_fft × 8`` floats).
+CHUNK_FRAMES = 8
 
 
 def default_n_fft(sr: int) -> int:
@@ -93,8 +103,8 @@ def stft(y: np.ndarray, config: STFTConfig) -> np.ndarray:
     short = config.padded_length(y.shape[-1]) - y.shape[-1]
     if short:
         y = np.concatenate([y, np.zeros((*y.shape[:-1], short), dtype=y.dtype)], axis=-1)
-    X = config.transform.stft(y, axis=-1)
-    return X.astype(np.complex64 if y.dtype == np.float32 else np.complex128, copy=False)
+    transform = config.transform
+    return transform_frames(y, config, transform.p_min, transform.p_max(y.shape[-1]))
 
 
 def istft(X: np.ndarray, config: STFTConfig, n_samples: int) -> np.ndarray:
@@ -111,8 +121,107 @@ def istft(X: np.ndarray, config: STFTConfig, n_samples: int) -> np.ndarray:
     -------
     y : np.ndarray, shape=(..., n_samples), float32 for complex64 input
     """
-    y = config.transform.istft(X, k1=config.padded_length(n_samples))[..., :n_samples]
-    return y.astype(np.float32 if X.dtype == np.complex64 else np.float64, copy=False)
+    return overlap_add(X, config, 0, config.padded_length(n_samples))[..., :n_samples]
+
+
+def _real_dtype(dtype: np.dtype) -> type:
+    return np.float32 if dtype in (np.float32, np.complex64) else np.float64
+
+
+def transform_frames(x: np.ndarray, config: STFTConfig, p0: int, p1: int) -> np.ndarray:
+    """Frames ``p0:p1`` of the STFT of ``x``: ``config.transform.stft(x, p0=p0, p1=p1)``.
+
+    Frame ``p`` is centred on sample ``p * hop``; samples outside ``x`` are zeros.
+
+    Parameters
+    ----------
+    x : np.ndarray, shape=(..., samples), real
+    config : STFTConfig
+    p0, p1 : int
+        Frame range, in ShortTimeFFT's numbering (the first frame of a whole
+        signal is ``config.transform.p_min``).
+
+    Returns
+    -------
+    np.ndarray, shape=(..., n_bins, p1 - p0), complex64 for float32 input, else complex128
+    """
+    transform = config.transform
+    hop, width, middle = config.hop, transform.m_num, transform.m_num_mid
+    real = _real_dtype(np.asarray(x).dtype)
+    x = np.asarray(x, dtype=real)
+    count = max(0, p1 - p0)
+    out = np.empty((*x.shape[:-1], config.n_bins, count),
+                   dtype=np.complex64 if real is np.float32 else np.complex128)
+    if count == 0:
+        return out
+    begin, end = p0 * hop - middle, (p1 - 1) * hop - middle + width
+    piece = x[..., max(0, begin) : max(0, min(x.shape[-1], end))]
+    before = max(0, -begin)
+    after = end - begin - before - piece.shape[-1]
+    if before or after:
+        piece = np.pad(piece, [(0, 0)] * (x.ndim - 1) + [(before, after)])
+    window = transform.win.real.astype(real)
+    frames = sliding_window_view(piece, width, axis=-1)[..., ::hop, :]
+    for first in range(0, count, CHUNK_FRAMES):
+        last = min(count, first + CHUNK_FRAMES)
+        chunk = np.roll(frames[..., first:last, :], -middle, axis=-1)
+        chunk *= np.roll(window, -middle)
+        out[..., first:last] = np.swapaxes(scipy.fft.rfft(chunk, n=config.n_fft, axis=-1),
+                                           -1, -2)
+    return out
+
+
+def overlap_add(X: np.ndarray, config: STFTConfig, k0: int, k1: int) -> np.ndarray:
+    """Samples ``k0:k1`` of the inverse STFT: ``config.transform.istft(X, k0=k0, k1=k1)``.
+
+    Parameters
+    ----------
+    X : np.ndarray, shape=(..., n_bins, frames)
+        Column ``i`` is frame ``config.transform.p_min + i``.
+    config : STFTConfig
+    k0, k1 : int
+        Sample range (``k1 - k0`` at least half a window, as ShortTimeFFT asks).
+
+    Returns
+    -------
+    np.ndarray, shape=(..., k1 - k0), float32 for complex64 input, else float64
+    """
+    transform = config.transform
+    hop, width, middle, p_min = config.hop, transform.m_num, transform.m_num_mid, \
+        transform.p_min
+    real = _real_dtype(X.dtype)
+    q_max = X.shape[-1] + p_min
+    k_max = (q_max - 1) * hop + width - middle
+    if not transform.k_min <= k0 < k1 <= k_max or k1 - k0 < width - middle:
+        raise ValueError(f"samples {k0}:{k1} are not within {transform.k_min}:{k_max}, "
+                         f"or fewer than half a window")
+    q0 = max(p_min, k0 // hop + p_min if k0 >= 0 else k0 // hop)
+    q1 = min(transform.p_max(k1), q_max)
+    origin = q0 * hop - middle  # the sample where frame q0 begins
+    length = (q1 - q0 - 1) * hop + width
+    out = np.zeros((*X.shape[:-2], max(length, 0)), dtype=real)
+    window = transform.dual_win.real.astype(real)[:, np.newaxis]
+    for first in range(q0, q1, CHUNK_FRAMES):
+        last = min(q1, first + CHUNK_FRAMES)
+        frames = scipy.fft.irfft(X[..., first - p_min : last - p_min], n=config.n_fft, axis=-2)
+        frames = np.roll(frames, middle, axis=-2)[..., :width, :]
+        frames *= window
+        start = (first - q0) * hop
+        if width % hop == 0:  # each hop-long slice of the frames, laid end to end
+            count = last - first
+            for r in range(width // hop):
+                slices = np.swapaxes(frames[..., r * hop : (r + 1) * hop, :], -1, -2)
+                at = start + r * hop
+                out[..., at : at + count * hop] += slices.reshape(*slices.shape[:-2], -1)
+        else:
+            for j in range(last - first):
+                at = start + j * hop
+                out[..., at : at + width] += frames[..., :, j]
+    result = np.zeros((*X.shape[:-2], k1 - k0), dtype=real)
+    lo, hi = max(k0, origin), min(k1, origin + length)
+    if hi > lo:
+        result[..., lo - k0 : hi - k0] = out[..., lo - origin : hi - origin]
+    return result
 
 
 def mixture_spectrogram(X: np.ndarray, power: float = 1.0) -> np.ndarray:
