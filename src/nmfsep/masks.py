@@ -110,7 +110,7 @@ class MaskPrior:
     spectrum (:func:`share_weights`).
     With ``consistent``, the rebuilt sources are one more expert: the masks
     are estimated again, once, from the magnitudes of the STFT of the sources
-    they rebuild (:func:`nmfsep.longform.rebuild_blocked`).
+    they rebuild (:func:`nmfsep.longform.rebuild_masks`).
     The masks still add up to one.
 
     Attributes
