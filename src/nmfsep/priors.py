@@ -29,12 +29,17 @@ from .ensemble import Run, block_masks
 from .masks import MaskPrior, check_prior_strength, share_weights
 from .spectral import STFTConfig
 
-__all__ = ["mask_prior", "source_profiles", "MIN_SHARE_SOURCES"]
+__all__ = ["mask_prior", "source_profiles", "MIN_SHARE_SOURCES", "HPSS_SCALE_BESIDE_SHARES"]
 
 #: Pitched sources, without drums, from which each source's share of the
 #: long-term spectrum weighs its masks.  With two (piano and voice in one
 #: range) the shares hold no register to go by, and they lose.
 MIN_SHARE_SOURCES = 3
+
+#: Beside the shares, drums and one other source take the HPSS weights to this
+#: fraction of ``percussive_prior`` (0.35 by default): the shares already say
+#: where the drums sit, and full-strength HPSS weights on top cut into the other source.
+HPSS_SCALE_BESIDE_SHARES = 0.7
 
 
 def _takes_shares(prior: MaskPrior | None, n_sources: int) -> bool:
@@ -134,6 +139,8 @@ def mask_prior(strategy: str, context: grouping_.GroupingContext, strength: floa
     n_sources = int(np.max(labels)) + 1
     if strategy != "auto" or not _takes_shares(prior, n_sources):
         return prior
+    if prior is not None and prior.source is not None:
+        prior = replace(prior, strength=prior.strength * HPSS_SCALE_BESIDE_SHARES)
     profiles = source_profiles(context.V, W, H, labels, n_sources, mask_power, runs=runs,
                                prior=prior, config=config, spectrogram_power=spectrogram_power)
     return replace(prior or MaskPrior(), register=share_weights(profiles))
