@@ -110,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="when the grouping makes a drum source, weigh its mask by HPSS to "
                           "this power (and give a bass line the low register); with drums "
                           "and one other source, or three or more sources and no drums, "
-                          "also weigh each by its share of the spectrum; with drums, "
+                          "also weigh each by its share of the spectrum (HPSS then at "
+                          "0.7 P); with drums, "
                           "estimate the masks again from the sources they rebuild; 0 "
                           "turns all of these off")
     sep.add_argument("--runs", type=int, default=None, metavar="R",

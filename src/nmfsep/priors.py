@@ -5,8 +5,10 @@
 - With the default grouping, each source's share of the long-term spectrum
   (:func:`nmfsep.masks.share_weights`), measured on the masks of the
   factorizations themselves, when the sources keep to registers of their own:
-  drums and one other source, or :data:`MIN_SHARE_SOURCES` or more pitched
-  sources without drums (a chorale, a quartet).
+  drums and one other source (whose HPSS weights are then taken to
+  :data:`HPSS_SCALE_BESIDE_SHARES` of their strength), or
+  :data:`MIN_SHARE_SOURCES` or more pitched sources without drums (a chorale,
+  a quartet).
 - With a drum source, the sources rebuilt from those masks: the masks are
   estimated again from the STFT of the rebuilt sources
   (:attr:`nmfsep.masks.MaskPrior.consistent`).

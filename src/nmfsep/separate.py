@@ -416,7 +416,8 @@ def separate(
         (:func:`nmfsep.grouping.low_register_weights`).  With ``auto``,
         drums and one other source, or three or more sources and no drums,
         each source's mask is also weighted by its share of the long-term
-        spectrum (:func:`nmfsep.priors.mask_prior`).  With a drum source the
+        spectrum (:func:`nmfsep.priors.mask_prior`; drums and one other source
+        then take the HPSS weights at 0.7 times this power).  With a drum source the
         masks are then estimated again from the STFT of the sources they
         rebuild (:attr:`nmfsep.masks.MaskPrior.consistent`).  0 turns all of
         these off.
