@@ -72,6 +72,8 @@ def test_drums_and_one_other_source_get_hpss_and_the_share_weights(example):
     assert sep.prior is not None and sep.prior.source == 0
     assert sep.prior.strength == 0.5 * priors.HPSS_SCALE_BESIDE_SHARES  # weaker beside them
     assert sep.regroup(grouping="percussive").prior.strength == 0.5
+    one_run = nmfsep.separate(example.mixture, example.sr, n_sources=2, n_runs=1, max_iter=40)
+    assert one_run.prior.strength == 0.5  # one run's masks keep the full strength
     hpss = replace(sep.prior, register=None)
     profiles = priors.source_profiles(sep.spectrogram, sep.W, sep.H, sep.labels, 2,
                                       runs=sep.runs, prior=hpss, config=sep.stft)

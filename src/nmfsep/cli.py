@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "this power (and give a bass line the low register); with drums "
                           "and one other source, or three or more sources and no drums, "
                           "also weigh each by its share of the spectrum (HPSS then at "
-                          "0.7 P); with drums, "
+                          "0.7 P with several runs); with drums, "
                           "estimate the masks again from the sources they rebuild; 0 "
                           "turns all of these off")
     sep.add_argument("--runs", type=int, default=None, metavar="R",

@@ -6,7 +6,8 @@
   (:func:`nmfsep.masks.share_weights`), measured on the masks of the
   factorizations themselves, when the sources keep to registers of their own:
   drums and one other source (whose HPSS weights are then taken to
-  :data:`HPSS_SCALE_BESIDE_SHARES` of their strength), or
+  :data:`HPSS_SCALE_BESIDE_SHARES` of their strength when several runs are
+  combined), or
   :data:`MIN_SHARE_SOURCES` or more pitched sources without drums (a chorale,
   a quartet).
 - With a drum source, the sources rebuilt from those masks: the masks are
@@ -38,9 +39,11 @@ __all__ = ["mask_prior", "source_profiles", "MIN_SHARE_SOURCES", "HPSS_SCALE_BES
 #: range) the shares hold no register to go by, and they lose.
 MIN_SHARE_SOURCES = 3
 
-#: Beside the shares, drums and one other source take the HPSS weights to this
-#: fraction of ``percussive_prior`` (0.35 by default): the shares already say
-#: where the drums sit, and full-strength HPSS weights on top cut into the other source.
+#: Beside the shares, the drums and one other source of an ensemble (more than
+#: one run) take the HPSS weights to this fraction of ``percussive_prior`` (0.35
+#: by default): the shares and the combined runs already say where the drums
+#: sit, and full-strength HPSS weights on top cut into the other source.  One
+#: run's masks lose with it, so they keep the full strength.
 HPSS_SCALE_BESIDE_SHARES = 0.7
 
 
@@ -141,7 +144,7 @@ def mask_prior(strategy: str, context: grouping_.GroupingContext, strength: floa
     n_sources = int(np.max(labels)) + 1
     if strategy != "auto" or not _takes_shares(prior, n_sources):
         return prior
-    if prior is not None and prior.source is not None:
+    if prior is not None and prior.source is not None and runs:
         prior = replace(prior, strength=prior.strength * HPSS_SCALE_BESIDE_SHARES)
     profiles = source_profiles(context.V, W, H, labels, n_sources, mask_power, runs=runs,
                                prior=prior, config=config, spectrogram_power=spectrogram_power)

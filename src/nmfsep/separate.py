@@ -417,7 +417,7 @@ def separate(
         drums and one other source, or three or more sources and no drums,
         each source's mask is also weighted by its share of the long-term
         spectrum (:func:`nmfsep.priors.mask_prior`; drums and one other source
-        then take the HPSS weights at 0.7 times this power).  With a drum source the
+        then take the HPSS weights at 0.7 times this power when ``n_runs`` > 1).  With a drum source the
         masks are then estimated again from the STFT of the sources they
         rebuild (:attr:`nmfsep.masks.MaskPrior.consistent`).  0 turns all of
         these off.
