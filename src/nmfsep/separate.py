@@ -417,10 +417,10 @@ def separate(
         drums and one other source, or three or more sources and no drums,
         each source's mask is also weighted by its share of the long-term
         spectrum (:func:`nmfsep.priors.mask_prior`; drums and one other source
-        then take the HPSS weights at 0.7 times this power when ``n_runs`` > 1).  With a drum source the
-        masks are then estimated again from the STFT of the sources they
-        rebuild (:attr:`nmfsep.masks.MaskPrior.consistent`).  0 turns all of
-        these off.
+        then take the HPSS weights at 0.7 times this power when ``n_runs`` > 1).
+        With a drum source the masks are then estimated again from the STFT of
+        the sources they rebuild (:attr:`nmfsep.masks.MaskPrior.consistent`).
+        0 turns all of these off.
         Chosen with the quality benchmark (``docs/benchmarks.md``).  Blind
         separation only.
     n_runs : int, optional
