@@ -131,13 +131,20 @@ def stft_frames(read: Reader, n_samples: int, config: STFTConfig, first: int,
     np.ndarray, shape=(channels, bins, last - first), complex64
         Equal to ``stft(y, config)[..., first:last]``.
     """
-    transform = config.transform
-    hop, p_min = config.hop, transform.p_min
-    shift = max(0, first - _margin(config))  # the piece starts at sample shift * hop
-    start = shift * hop
-    stop = min(n_samples, (p_min + last - 1) * hop - transform.m_num_mid + transform.m_num)
+    start, stop = _frame_samples(config, n_samples, first, last)
+    shift = start // config.hop  # the piece starts at frame shift's hop
     piece = np.asarray(read(start, stop), dtype=np.float32)
+    p_min = config.transform.p_min
     return transform_frames(piece, config, p_min + first - shift, p_min + last - shift)
+
+
+def _frame_samples(config: STFTConfig, n_samples: int, first: int, last: int) -> tuple[int, int]:
+    """The samples :func:`stft_frames` reads for frames ``first:last``: start on a hop."""
+    transform = config.transform
+    start = max(0, first - _margin(config)) * config.hop
+    stop = min(n_samples, (transform.p_min + last - 1) * config.hop - transform.m_num_mid
+               + transform.m_num)
+    return start, stop
 
 
 def istft_samples(X: np.ndarray, config: STFTConfig, first: int, start: int,
@@ -279,11 +286,7 @@ def rebuild_masks(
     lo, hi = max(0, first - 2 * margin), min(n_frames, last + 2 * margin)
     X = frames(lo, hi)
     masks = block_masks(W, H, labels, n_sources, mask_power, lo, hi, prior, runs, config)
-    transform = config.transform
-    # The samples that the STFT of frames first:last reads (as stft_frames does).
-    start = max(0, first - margin) * config.hop
-    stop = min(n_samples, (transform.p_min + last - 1) * config.hop - transform.m_num_mid
-               + transform.m_num)
+    start, stop = _frame_samples(config, n_samples, first, last)
     magnitudes = np.empty((n_sources, X.shape[1], last - first), dtype=np.float32)
     for source in range(n_sources):
         samples = istft_samples(X * masks[source], config, lo, start, stop)
