@@ -225,8 +225,8 @@ def atomic_path(target: str | os.PathLike, *, force: bool = False):
         if exc.errno == errno.ENOSPC:
             raise OutputError(f"{folder}: no space left on the device") from None
         raise OutputError(f"{folder}: cannot write here ({exc.strerror or exc})") from None
-    os.close(fd)
-    try:
+    try:  # from here on, any exception (a signal too) removes the temporary file
+        os.close(fd)
         yield Path(tmp)
         os.replace(tmp, target)
     except OSError as exc:
