@@ -81,11 +81,19 @@ def test_components_then_separate_from_reuses_the_same_components(song, tmp_path
     assert record["labels"] == [0, 1, 1, 0, 1, 0]
 
 
-def test_demo_meets_the_core_floor_and_prints_a_table(tmp_path, capsys):
+def test_demo_meets_the_core_floor_and_prints_a_table(tmp_path, capsys, monkeypatch):
     from test_separate import AUTO_FLOOR_DB
 
+    from nmfsep.progress import Reporter
+
+    drawn = []
+    monkeypatch.setattr(Reporter, "progress",
+                        lambda self, label, done, total, detail="": drawn.append((done, total)))
     out = tmp_path / "demo"
     assert main(["demo", "-o", str(out), "--duration", "8"]) == 0
+    # the progress line counts the iterations of all five runs against their total
+    assert {total for _, total in drawn} == {5 * 200}
+    assert max(done for done, _ in drawn) > 4 * 200
     table = capsys.readouterr().out
     assert "SDR" in table and "drums" in table and "guitar" in table
     truth = np.stack([read(out / "truth" / f"{n}.wav")[0] for n in ("drums", "guitar")])

@@ -753,6 +753,7 @@ def _cmd_demo(args, reporter) -> int:
     import nmfsep
 
     from .metrics import evaluate
+    from .separate import default_n_runs
 
     out = Path(args.out)
     example = nmfsep.synth.drums_and_guitar(duration=args.duration, seed=args.seed)
@@ -763,8 +764,9 @@ def _cmd_demo(args, reporter) -> int:
     reporter.info(f"built-in example: {' + '.join(names)}, {args.duration:.0f} s at "
                   f"{example.sr} Hz")
     started = time.perf_counter()
-    sep = nmfsep.separate(example.mixture, example.sr, n_sources=len(names),
-                          callback=_progress_callback(reporter, "NMF", 200))
+    runs = default_n_runs(example.mixture.shape[1], example.sr)
+    sep = nmfsep.separate(example.mixture, example.sr, n_sources=len(names), n_runs=runs,
+                          callback=_progress_callback(reporter, "NMF", 200 * runs))
     reporter.finish_progress()
     elapsed = time.perf_counter() - started
     scores = evaluate(example.sources, sep.sources)
