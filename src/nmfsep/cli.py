@@ -701,9 +701,9 @@ def _cmd_components(args, reporter) -> int:
     _check_outputs(audio + figures + [out / "index.html", out / "factorization.npz"],
                    [path], args.force)
     reporter.info(f"{path}: {y.shape[0]} channel(s), {sr} Hz, {y.shape[1] / sr:.1f} s")
-    sep = nmfsep.separate(
+    sep = nmfsep.separate(  # one source: the components of one factorization are wanted
         y, sr, n_sources=1, n_components=k_total, beta=args.beta, n_fft=args.n_fft,
-        hop=args.hop, max_iter=args.max_iter, random_state=args.seed,
+        hop=args.hop, max_iter=args.max_iter, random_state=args.seed, n_runs=1,
         callback=_progress_callback(reporter, "NMF", args.max_iter),
     )
     reporter.finish_progress()
