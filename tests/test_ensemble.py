@@ -183,6 +183,8 @@ def test_hand_grouping_gets_one_run_by_default():
 
     assert default_n_runs(22050, 22050, "manual") == 1
     assert default_n_runs(22050, 22050, "timbre") == 5
+    assert default_n_runs(22050, 22050, n_sources=1) == 1  # its mask is 1 whatever the runs
+    assert default_n_runs(22050, 22050, n_sources=2) == 5
 
 
 def test_grid_positions_match_frame_centres_and_frequencies():

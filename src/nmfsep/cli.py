@@ -525,7 +525,8 @@ def _separate_one(path: Path, args, reporter, position: str) -> dict:
             callback=_progress_callback(reporter, f"{position} NMF", args.max_iter),
         )
     else:
-        runs = args.runs or default_n_runs(y.shape[1], sr, "manual" if groups else args.grouping)
+        runs = args.runs or default_n_runs(y.shape[1], sr, "manual" if groups else args.grouping,
+                                           n_sources=n_sources)
         if args.runs is None and runs > 1:
             reporter.info(f"{position} {runs} factorizations combined (the default up to "
                           f"{AUTO_RUNS_SECONDS:.0f} s; --runs 1 is over 3 times as fast)")
@@ -701,9 +702,9 @@ def _cmd_components(args, reporter) -> int:
     _check_outputs(audio + figures + [out / "index.html", out / "factorization.npz"],
                    [path], args.force)
     reporter.info(f"{path}: {y.shape[0]} channel(s), {sr} Hz, {y.shape[1] / sr:.1f} s")
-    sep = nmfsep.separate(  # one source: the components of one factorization are wanted
+    sep = nmfsep.separate(  # one source, so one run (default_n_runs)
         y, sr, n_sources=1, n_components=k_total, beta=args.beta, n_fft=args.n_fft,
-        hop=args.hop, max_iter=args.max_iter, random_state=args.seed, n_runs=1,
+        hop=args.hop, max_iter=args.max_iter, random_state=args.seed,
         callback=_progress_callback(reporter, "NMF", args.max_iter),
     )
     reporter.finish_progress()

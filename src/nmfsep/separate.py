@@ -43,13 +43,15 @@ def default_n_components(n_sources: int) -> int:
     return 10 * n_sources
 
 
-def default_n_runs(n_samples: int, sr: int, grouping: str = "auto") -> int:
+def default_n_runs(n_samples: int, sr: int, grouping: str = "auto", *,
+                   n_sources: int | None = None) -> int:
     """Runs when none are asked for: :data:`AUTO_RUNS` up to :data:`AUTO_RUNS_SECONDS`, else 1.
 
     Hand grouping (``grouping="manual"``) names the components of one
-    factorization, so it always gets one run.
+    factorization, so it always gets one run; so does a single source
+    (``n_sources=1``), whose mask is 1 whatever the runs say.
     """
-    if grouping == "manual":
+    if grouping == "manual" or n_sources == 1:
         return 1
     return AUTO_RUNS if n_samples <= AUTO_RUNS_SECONDS * sr else 1
 
@@ -497,7 +499,7 @@ def separate(
         )
     percussive_prior = check_prior_strength(percussive_prior)
     if n_runs is None:
-        n_runs = default_n_runs(y.shape[1], sr, grouping)
+        n_runs = default_n_runs(y.shape[1], sr, grouping, n_sources=n_sources)
     _check_runs(n_runs, grouping)
     n_fft = default_n_fft(sr) if n_fft is None else int(n_fft)
     config = STFTConfig(n_fft=n_fft, hop=n_fft // 4 if hop is None else int(hop), window=window)
