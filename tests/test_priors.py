@@ -61,6 +61,7 @@ def test_the_default_grouping_of_three_voices_without_drums_gets_the_share_weigh
     profiles = priors.source_profiles(sep.spectrogram, sep.W, sep.H, sep.labels, 3,
                                       runs=sep.runs, config=sep.stft)
     np.testing.assert_allclose(sep.prior.register, share_weights(profiles), rtol=1e-5)
+    assert sep.prior.describe() == {"hpss": None, "register": "shares", "consistent": False}
     assert sep.regroup(grouping="auto").prior.register is not None
     assert sep.regroup(grouping="timbre").prior is None
     assert sep.regroup(grouping="auto", percussive_prior=0).prior is None

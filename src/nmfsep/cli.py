@@ -480,6 +480,7 @@ def _separate_long(path: Path, args, reporter, position: str, n_sources: int,
             for s, (name, out) in enumerate(zip(names, outputs[:-1], strict=True))
         ],
         "labels": result.labels.tolist(),
+        "mask_experts": result.mask_experts,
         "loss_history": [{"iteration": i, "loss": loss} for i, loss in result.loss_history],
     }
     _write_json(outputs[-1], record, args.force)
@@ -569,6 +570,7 @@ def _separate_one(path: Path, args, reporter, position: str) -> dict:
             for s, (name, out) in enumerate(zip(names, written, strict=True))
         ],
         "labels": sep.labels.tolist(),
+        "mask_experts": None if sep.prior is None else sep.prior.describe(),
         "components": _component_table(sep),
         "loss_history": [{"iteration": i, "loss": loss} for i, loss in sep.loss_history],
     }

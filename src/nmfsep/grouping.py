@@ -480,7 +480,7 @@ def percussive_prior(strategy: str, context: GroupingContext, strength: float, *
     if W is not None and H is not None and labels is not None:
         register = low_register_weights(W, H, labels, source, context.sr)
     return MaskPrior(source=source, mask=context.percussive, strength=float(strength),
-                     register=register)
+                     register=register, register_kind=None if register is None else "bass line")
 
 
 def low_register_weights(W: np.ndarray, H: np.ndarray, labels: np.ndarray, drum_source: int,

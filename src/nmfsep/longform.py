@@ -92,6 +92,8 @@ class LongSeparation:
         The written files (:func:`separate_file` only).
     timings : dict of str to float
         Seconds spent in each stage.
+    mask_experts : dict or None
+        Which experts weighed the masks (:meth:`nmfsep.masks.MaskPrior.describe`).
     """
 
     W: np.ndarray
@@ -105,6 +107,7 @@ class LongSeparation:
     parameters: dict[str, Any] = field(default_factory=dict)
     paths: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    mask_experts: dict[str, Any] | None = None
 
 
 def _margin(config: STFTConfig) -> int:
@@ -436,7 +439,8 @@ def separate_streamed(
     return LongSeparation(W=W, H=result.H, labels=labels, sr=sr, stft=config,
                           n_samples=n_samples, channels=channels,
                           loss_history=result.loss_history, parameters=parameters,
-                          timings=timings)
+                          timings=timings,
+                          mask_experts=None if prior is None else prior.describe())
 
 
 def separate_file(

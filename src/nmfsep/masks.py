@@ -127,6 +127,9 @@ class MaskPrior:
         Estimate the masks again from the STFT of the sources they rebuild
         (their magnitudes to the mask power, normalized): the rebuilt signals
         smear what a mask cuts sharply across frames and bins.
+    register_kind : str or None
+        What ``register`` holds: ``"bass line"`` (the low register) or
+        ``"shares"`` (each source's share of the spectrum); None if unknown.
     """
 
     source: int | None = None
@@ -134,6 +137,24 @@ class MaskPrior:
     strength: float = 0.5
     register: np.ndarray | None = field(default=None, repr=False)
     consistent: bool = False
+    register_kind: str | None = None
+
+    def describe(self) -> dict:
+        """Which experts weigh the masks, for the record (``separation.json``).
+
+        Returns
+        -------
+        dict
+            ``hpss``: None, or the drum ``source`` and the ``strength`` applied;
+            ``register``: None, ``"bass line"`` or ``"shares"``;
+            ``consistent``: whether the masks are estimated again from the
+            rebuilt sources.
+        """
+        hpss = None
+        if self.source is not None and self.mask is not None and self.strength > 0:
+            hpss = {"source": int(self.source), "strength": round(float(self.strength), 6)}
+        register = None if self.register is None else (self.register_kind or "given")
+        return {"hpss": hpss, "register": register, "consistent": bool(self.consistent)}
 
     def weigh(self, models: np.ndarray, mask_power: float = 1.0, first: int = 0,
               last: int | None = None) -> np.ndarray:

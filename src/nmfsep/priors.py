@@ -148,4 +148,4 @@ def mask_prior(strategy: str, context: grouping_.GroupingContext, strength: floa
         prior = replace(prior, strength=prior.strength * HPSS_SCALE_BESIDE_SHARES)
     profiles = source_profiles(context.V, W, H, labels, n_sources, mask_power, runs=runs,
                                prior=prior, config=config, spectrogram_power=spectrogram_power)
-    return replace(prior or MaskPrior(), register=share_weights(profiles))
+    return replace(prior or MaskPrior(), register=share_weights(profiles), register_kind="shares")
