@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 import tracemalloc
@@ -526,10 +525,14 @@ def test_the_components_command_checks_its_parameters_before_reading(tmp_path, c
 
 def test_an_output_folder_that_cannot_be_written_gets_exit_code_4(song, tmp_path, capsys,
                                                                  monkeypatch):
-    def refuse(*args, **kwargs):
-        raise PermissionError(errno.EACCES, "Permission denied")
+    create = os.open
 
-    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    def refuse(path, *args, **kwargs):  # root writes anywhere: refuse the temporary files
+        if str(path).endswith(".part"):
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return create(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse)
     with pytest.raises(OutputError, match=r"cannot write here \(Permission denied\)"):
         save(tmp_path / "locked" / "x.wav", tone(), SR)
     assert not (tmp_path / "locked").exists()  # the folder it made is removed again
@@ -731,6 +734,35 @@ def test_a_signal_while_writing_block_by_block_leaves_no_partial_file(tmp_path, 
     assert "finished outputs are complete, no partial file was left" in run_.stderr
     assert not out.exists() or not list(out.rglob("*"))  # not even an empty folder
     assert no_partial_files(tmp_path)
+
+
+@pytest.mark.parametrize("collides", [False, True])
+def test_an_interrupt_as_the_temporary_file_is_created_leaves_nothing_behind(
+        tmp_path, monkeypatch, collides):
+    """A signal between the creation of the ``.part`` file and the cleanup block."""
+    out = tmp_path / "out"
+    create = os.open
+
+    def create_then_interrupt(path, flags, mode=0o777, *args, **kwargs):
+        if str(path).endswith(".part"):
+            if collides:  # another's file by that name: it must stay
+                Path(path).write_bytes(b"theirs")
+                return create(path, flags, mode, *args, **kwargs)
+            os.close(create(path, flags, mode, *args, **kwargs))
+            raise KeyboardInterrupt
+        return create(path, flags, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", create_then_interrupt)
+    if collides:
+        with pytest.raises(OutputError, match="a temporary file name was taken"):
+            with audio.atomic_path(out / "song.wav"):
+                pass
+        assert [p.read_bytes() for p in out.iterdir()] == [b"theirs"]
+    else:
+        with pytest.raises(KeyboardInterrupt):
+            with audio.atomic_path(out / "song.wav"):
+                pass
+        assert not out.exists()  # nor the folder it made
 
 
 def test_a_signal_from_outside_while_writing_keeps_every_written_file_whole(tmp_path):

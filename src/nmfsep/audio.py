@@ -11,7 +11,7 @@ import contextlib
 import errno
 import os
 import re
-import tempfile
+import secrets
 import warnings
 from pathlib import Path
 
@@ -219,15 +219,20 @@ def atomic_path(target: str | os.PathLike, *, force: bool = False):
     created = [p for p in (folder, *folder.parents) if not p.exists()]
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     except OSError as exc:
         _remove_empty_folders(created)
-        if exc.errno == errno.ENOSPC:
-            raise OutputError(f"{folder}: no space left on the device") from None
-        raise OutputError(f"{folder}: cannot write here ({exc.strerror or exc})") from None
+        raise _folder_error(folder, exc) from None
+    tmp: Path | None = folder / f".{target.name}.{secrets.token_hex(6)}.part"
     try:  # from here on, any exception (a signal too) removes the temporary file
-        os.close(fd)
-        yield Path(tmp)
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            tmp = None  # another's file by that name: not ours to remove
+            raise OutputError(f"{folder}: cannot write here (a temporary file name was "
+                              f"taken; try again)") from None
+        except OSError as exc:
+            raise _folder_error(folder, exc) from None
+        yield tmp
         os.replace(tmp, target)
     except OSError as exc:
         _remove_quietly(tmp)
@@ -241,7 +246,15 @@ def atomic_path(target: str | os.PathLike, *, force: bool = False):
         raise
 
 
-def _remove_quietly(path: str | os.PathLike) -> None:
+def _folder_error(folder: Path, exc: OSError) -> OutputError:
+    if exc.errno == errno.ENOSPC:
+        return OutputError(f"{folder}: no space left on the device")
+    return OutputError(f"{folder}: cannot write here ({exc.strerror or exc})")
+
+
+def _remove_quietly(path: str | os.PathLike | None) -> None:
+    if path is None:
+        return
     with contextlib.suppress(OSError):
         os.remove(path)
 
