@@ -44,6 +44,16 @@ def test_beta_divergence_matches_naive_reference(data, beta):
     )
 
 
+@pytest.mark.parametrize("limit, near", [(0.0, 5e-324), (0.0, 1e-12), (1.0, 1 + 1e-12),
+                                         (1.0, 1 - 1e-12)])
+def test_beta_divergence_next_to_its_limits_is_the_limit(limit, near):
+    rng = np.random.default_rng(0)
+    V, W, H = rng.random((20, 30)) + 0.1, rng.random((20, 4)) + 0.1, rng.random((4, 30)) + 0.1
+    expected = beta_divergence(V, W, H, limit)
+    assert np.isfinite(expected) and expected > 0
+    assert beta_divergence(V, W, H, near) == pytest.approx(expected, rel=1e-6)
+
+
 def test_beta_divergence_of_exact_fit_is_zero(data):
     _, W, H = data
     for beta in BETAS:

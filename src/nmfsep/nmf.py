@@ -114,7 +114,17 @@ def beta_divergence(
     return float(total)
 
 
+#: A β this close to 0 or 1 is computed by the formula of the limit: the
+#: general one divides by ``β (β - 1)`` and loses every digit there (β = 5e-324
+#: overflowed).
+_LIMIT_TOLERANCE = 1e-9
+
+
 def _divergence_block(X: np.ndarray, Y: np.ndarray, beta: float) -> float:
+    if abs(beta) < _LIMIT_TOLERANCE:
+        beta = 0
+    elif abs(beta - 1) < _LIMIT_TOLERANCE:
+        beta = 1
     exact = X.dtype == np.float64 or beta not in (0, 1, 2)
     work = np.float64 if exact else np.float32
     eps = _eps(np.dtype(work)) if exact else 1e-12
