@@ -8,6 +8,7 @@ gets an equal share), so the rebuilt sources add up to the mixture.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
@@ -139,14 +140,15 @@ class MaskPrior:
     consistent: bool = False
     register_kind: str | None = None
 
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, Any]:
         """Which experts weigh the masks, for the record (``separation.json``).
 
         Returns
         -------
         dict
             ``hpss``: None, or the drum ``source`` and the ``strength`` applied;
-            ``register``: None, ``"bass line"`` or ``"shares"``;
+            ``register``: None, ``"bass line"``, ``"shares"``, or ``"given"``
+            for weights whose kind was not said;
             ``consistent``: whether the masks are estimated again from the
             rebuilt sources.
         """
