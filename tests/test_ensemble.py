@@ -8,9 +8,18 @@ import soundfile as sf
 
 import nmfsep
 from nmfsep.cli import main
-from nmfsep.ensemble import FLOOR, Run, RunPlan, align_labels, combine_runs, run_plan
+from nmfsep.ensemble import (
+    FLOOR,
+    FLOOR_WITHOUT_DRUMS,
+    Run,
+    RunPlan,
+    align_labels,
+    block_masks,
+    combine_runs,
+    run_plan,
+)
 from nmfsep.errors import ParameterError
-from nmfsep.masks import soft_masks, source_models
+from nmfsep.masks import MaskPrior, soft_masks, source_models
 from nmfsep.metrics import evaluate
 from nmfsep.spectral import STFTConfig, grid_positions, stft
 
@@ -67,6 +76,27 @@ def ensemble(example_for_runs):
 @pytest.fixture(scope="module")
 def example_for_runs():
     return nmfsep.synth.drums_and_guitar(duration=8.0, sr=22050, seed=0)
+
+
+def test_block_masks_take_the_larger_floor_without_a_drum_source(rng):
+    runs = [random_run(rng) for _ in range(3)]
+    ratio = [source_models(r.W, r.H, r.labels, 3) for r in runs]
+    ratio = [m / m.sum(axis=0) for m in ratio]
+    first = runs[0]
+    n_frames = first.H.shape[1]
+
+    def expected(floor):
+        mean = np.exp(np.mean([np.log(m + floor) for m in ratio], axis=0))
+        return mean / mean.sum(axis=0)
+
+    pitched = block_masks(first.W, first.H, first.labels, 3, 1.0, 0, n_frames, None,
+                          tuple(runs[1:]))
+    np.testing.assert_allclose(pitched, expected(FLOOR_WITHOUT_DRUMS), rtol=1e-4, atol=1e-6)
+    drums = MaskPrior(source=0, mask=np.full((first.W.shape[0], n_frames), 0.5), strength=0.0)
+    with_drums = block_masks(first.W, first.H, first.labels, 3, 1.0, 0, n_frames, drums,
+                             tuple(runs[1:]))
+    np.testing.assert_allclose(with_drums, expected(FLOOR), rtol=1e-4, atol=1e-6)
+    assert np.abs(pitched - with_drums).max() > 1e-3  # the floors make a difference here
 
 
 def test_three_runs_add_up_to_the_mixture_and_meet_the_floor(ensemble, example_for_runs):
