@@ -9,7 +9,11 @@ to those of the first run (the one whose components a
 :class:`~nmfsep.separate.Separation` shows).  The masks are then the
 normalized geometric mean of the runs' ratio masks, a product of experts: a
 bin goes to a source when the runs agree, and a mistake of one run is outvoted
-by the others.  The masks of a run with other frames are interpolated onto the
+by the others.  A small floor added to every mask before the mean limits how
+far one run can veto a source: :data:`FLOOR`, and a larger
+:data:`FLOOR_WITHOUT_DRUMS` for pitched instruments alone, whose voices share
+partials that the runs give to one voice or another.
+The masks of a run with other frames are interpolated onto the
 first run's frames and bins.  The masks still add up to one, so the sources
 still add up to the mixture.
 
