@@ -195,7 +195,7 @@ def overlap_add(X: np.ndarray, config: STFTConfig, k0: int, k1: int) -> np.ndarr
     if not transform.k_min <= k0 < k1 <= k_max or k1 - k0 < width - middle:
         raise ValueError(f"samples {k0}:{k1} are not within {transform.k_min}:{k_max}, "
                          f"or fewer than half a window")
-    q0 = max(p_min, k0 // hop + p_min if k0 >= 0 else k0 // hop)
+    q0 = max(p_min, (k0 + middle - width) // hop + 1)  # the first frame reaching sample k0
     q1 = min(transform.p_max(k1), q_max)
     origin = q0 * hop - middle  # the sample where frame q0 begins
     length = (q1 - q0 - 1) * hop + width
