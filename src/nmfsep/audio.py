@@ -221,7 +221,7 @@ def atomic_path(target: str | os.PathLike, *, force: bool = False):
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         _remove_empty_folders(created)
-        raise _folder_error(folder, exc) from None
+        raise _write_error(folder, exc) from None
     tmp: Path | None = folder / f".{target.name}.{secrets.token_hex(6)}.part"
     try:  # from here on, any exception (a signal too) removes the temporary file
         try:
@@ -231,25 +231,24 @@ def atomic_path(target: str | os.PathLike, *, force: bool = False):
             raise OutputError(f"{folder}: cannot write here (a temporary file name was "
                               f"taken; try again)") from None
         except OSError as exc:
-            raise _folder_error(folder, exc) from None
+            raise _write_error(folder, exc) from None
         yield tmp
         os.replace(tmp, target)
     except OSError as exc:
         _remove_quietly(tmp)
         _remove_empty_folders(created)
-        if exc.errno == errno.ENOSPC:
-            raise OutputError(f"{target}: no space left on the device") from None
-        raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from None
+        raise _write_error(target, exc, "cannot write") from None
     except BaseException:
         _remove_quietly(tmp)
         _remove_empty_folders(created)
         raise
 
 
-def _folder_error(folder: Path, exc: OSError) -> OutputError:
+def _write_error(path: Path, exc: OSError, failed: str = "cannot write here") -> OutputError:
+    """The error naming ``path`` when writing there failed: a full disk, or ``failed``."""
     if exc.errno == errno.ENOSPC:
-        return OutputError(f"{folder}: no space left on the device")
-    return OutputError(f"{folder}: cannot write here ({exc.strerror or exc})")
+        return OutputError(f"{path}: no space left on the device")
+    return OutputError(f"{path}: {failed} ({exc.strerror or exc})")
 
 
 def _remove_quietly(path: str | os.PathLike | None) -> None:
