@@ -50,8 +50,8 @@ FLOOR = 1e-6
 
 #: The floor when no drum source is weighed by HPSS (pitched instruments
 #: alone): a run that gives a voice's partial to another voice then vetoes
-#: less.  Chorales gain in every item set of the quality benchmark, piano and
-#: voice in none loses; beside drums it loses (``benchmarks/quality/notes.md``,
+#: less.  Chorales gain in every item set of the quality benchmark and piano
+#: + voice loses in none; beside drums it loses (``benchmarks/quality/notes.md``,
 #: tenth round).
 FLOOR_WITHOUT_DRUMS = 1e-3
 
