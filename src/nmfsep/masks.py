@@ -195,8 +195,8 @@ class MaskPrior:
 PercussivePrior = MaskPrior
 
 
-def share_weights(profiles: np.ndarray, smooth_bins: int = SHARE_SMOOTH_BINS,
-                  strength: float = SHARE_STRENGTH) -> np.ndarray:
+def share_weights(profiles: np.ndarray, smooth_bins: int | None = None,
+                  strength: float | None = None) -> np.ndarray:
     """Register weights from each source's share of the long-term spectrum.
 
     In a chorale each voice keeps to its own range, and drums spread over
@@ -212,15 +212,19 @@ def share_weights(profiles: np.ndarray, smooth_bins: int = SHARE_SMOOTH_BINS,
     profiles : np.ndarray, shape=(n_sources, bins)
         Each source's long-term magnitude spectrum (its masks times the
         mixture's, summed over frames).
-    smooth_bins : int
-        Width of the moving average across frequency; 1 leaves the shares alone.
-    strength : float
+    smooth_bins : int, optional
+        Width of the moving average across frequency; 1 leaves the shares
+        alone.  By default :data:`SHARE_SMOOTH_BINS`.
+    strength : float, optional
+        By default :data:`SHARE_STRENGTH`.
 
     Returns
     -------
     np.ndarray, shape=(n_sources, bins), float32
         :attr:`MaskPrior.register` weights, ``(share + 1e-3) ** strength``.
     """
+    smooth_bins = SHARE_SMOOTH_BINS if smooth_bins is None else smooth_bins
+    strength = SHARE_STRENGTH if strength is None else strength
     profiles = np.asarray(profiles, dtype=np.float64)
     if smooth_bins > 1:
         profiles = uniform_filter1d(profiles, smooth_bins, axis=1)

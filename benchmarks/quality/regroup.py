@@ -1,0 +1,275 @@
+"""Variants of nmfsep's mask stage, measured on the same factorizations.
+
+Each item is separated once with nmfsep's defaults (every run of the
+ensemble) and the :class:`nmfsep.Separation` is cached; every variant then
+regroups it (``Separation.regroup(grouping="auto")``: grouping, experts,
+combined masks, rebuild) with some of nmfsep's constants set otherwise.  A
+variant costs a regrouping, not a factorization, so many can be compared on
+many item sets.  This is how the defaults of the mask stage were explored
+(``benchmarks/quality/notes.md``); the benchmark itself then measures the
+defaults chosen.
+
+    python -m benchmarks.quality.regroup --sets fl0-7,ms12-19 \\
+        --categories chorale,piano+voice \\
+        --variant "floor 1e-6: ensemble.FLOOR_WITHOUT_DRUMS=1e-6" \\
+        --variant "floor 1e-2: ensemble.FLOOR_WITHOUT_DRUMS=1e-2"
+
+An item set is ``fl`` (FluidR3 GM, the benchmark's soundfont) or ``ms``
+(MuseScore General, held-out instruments) and a range of item indices:
+``fl0-7`` is the benchmark's items, ``ms12-19`` its held-out check.  A
+variant is a name, a colon and ``module.CONSTANT=value`` assignments
+separated by commas, the module taken in the ``nmfsep`` package; the
+constant must be one that nmfsep reads when it runs (a warning says when a
+variant changed nothing).  The table gives each variant's median SDR per
+category and item set, then its mean over the columns, its mean change from
+the defaults and in how many columns it is better or worse by more than
+0.05 dB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import importlib
+import json
+import os
+import pickle
+import re
+import shlex
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+import nmfsep
+from nmfsep.metrics import evaluate
+
+from . import generate
+from .generate import CATEGORIES
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+SEPARATIONS = generate.CACHE / "separations"
+MUSESCORE = "/usr/share/sounds/sf3/MuseScore_General.sf3"
+SOUNDFONT_OF_PREFIX = {"fl": None, "ms": MUSESCORE}
+#: The modules whose code makes the factorizations; the cache is keyed on them.
+FACTORIZATION_MODULES = ("nmf.py", "spectral.py", "ensemble.py", "separate.py")
+#: A column counts as better or worse beyond this change of its median, in dB.
+CHANGE_DB = 0.05
+
+
+@dataclass(frozen=True)
+class ItemSet:
+    """Items ``indices`` of every category, rendered with ``soundfont`` (None: FluidR3 GM)."""
+
+    name: str
+    soundfont: str | None
+    indices: range
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A name and the nmfsep constants it sets, as ``(module, constant, value)``."""
+
+    name: str
+    assignments: tuple[tuple[str, str, object], ...] = ()
+
+
+DEFAULTS = Variant("defaults")
+
+
+def parse_item_set(text: str) -> ItemSet:
+    """``fl0-7`` or ``ms12-19``: a soundfont prefix and a range of indices, both ends kept."""
+    match = re.fullmatch(r"(fl|ms)(\d+)-(\d+)", text.strip())
+    if match is None or int(match[2]) > int(match[3]):
+        raise ValueError(f"item set {text!r} is not fl or ms and a range such as fl0-7")
+    return ItemSet(match[0], SOUNDFONT_OF_PREFIX[match[1]],
+                   range(int(match[2]), int(match[3]) + 1))
+
+
+def parse_variant(text: str) -> Variant:
+    """``name: module.CONSTANT=value, ...``; the value is a Python literal."""
+    name, sep, body = text.partition(":")
+    if not sep or not name.strip():
+        raise ValueError(f"variant {text!r} has no name: write 'name: module.CONSTANT=value'")
+    assignments = []
+    for part in filter(None, (p.strip() for p in body.split(","))):
+        target, eq, value = part.partition("=")
+        module, dot, constant = target.strip().rpartition(".")
+        if not eq or not dot:
+            raise ValueError(f"variant {name.strip()!r}: {part!r} is not module.CONSTANT=value")
+        try:
+            literal = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            raise ValueError(f"variant {name.strip()!r}: {value.strip()!r} is not a number "
+                             "or another Python literal") from None
+        getattr(importlib.import_module(f"nmfsep.{module}"), constant)  # fails if unknown
+        assignments.append((module, constant, literal))
+    if not assignments:
+        raise ValueError(f"variant {name.strip()!r} sets nothing")
+    return Variant(name.strip(), tuple(assignments))
+
+
+@contextmanager
+def applied(variant: Variant) -> Iterator[None]:
+    """nmfsep's constants set as ``variant`` says, and restored afterwards."""
+    saved = []
+    try:
+        for module, constant, value in variant.assignments:
+            target = importlib.import_module(f"nmfsep.{module}")
+            saved.append((target, constant, getattr(target, constant)))
+            setattr(target, constant, value)
+        yield
+    finally:
+        for target, constant, value in reversed(saved):
+            setattr(target, constant, value)
+
+
+def factorization_key() -> str:
+    """A digest of the code that makes the factorizations, so a stale cache is never read."""
+    digest = hashlib.sha256(nmfsep.__version__.encode())
+    source = Path(nmfsep.__file__).parent
+    for name in FACTORIZATION_MODULES:
+        digest.update((source / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def cached_separation(item, soundfont: str | None, cache: Path = SEPARATIONS):
+    """nmfsep's default separation of ``item``, from the cache or made and cached."""
+    tag = "fl" if soundfont is None else Path(soundfont).stem
+    path = cache / factorization_key() / f"{item.name}-{tag}-{item.mixture.shape[-1]}.pkl"
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    separation = nmfsep.separate(item.mixture, item.sr, n_sources=len(item.names))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+    partial.write_bytes(pickle.dumps(separation))
+    partial.replace(path)
+    return separation
+
+
+def measure(separation, references: np.ndarray, variants: Sequence[Variant]) -> dict:
+    """Every variant's SDR per source against ``references``, from one separation.
+
+    Returns
+    -------
+    dict
+        ``sdr`` and ``changed`` (whether the sources differ from the
+        defaults') per variant name, and ``reproduces``: whether the first
+        variant (the defaults) gave back the separation's own sources.
+    """
+    result: dict = {"sdr": {}, "changed": {}}
+    first = None
+    for variant in variants:
+        with applied(variant):
+            sources = separation.regroup(grouping="auto").sources
+        if first is None:
+            first = sources
+            result["reproduces"] = bool(np.allclose(sources, separation.sources, atol=1e-5))
+        result["sdr"][variant.name] = evaluate(references, sources).sdr.tolist()
+        result["changed"][variant.name] = not np.array_equal(sources, first)
+    return result
+
+
+def measure_item(category: str, index: int, soundfont: str | None, duration: float,
+                 variants: Sequence[Variant]) -> dict:
+    """:func:`measure` on item ``index`` of ``category``, rendered with ``soundfont``."""
+    generate.SOUNDFONT_OVERRIDE = soundfont
+    item = generate.build(category, index, duration)
+    return {"item": item.name,
+            **measure(cached_separation(item, soundfont), item.sources, variants)}
+
+
+def summary(records: list[dict], variants: Sequence[Variant]) -> tuple[list[str], list[str]]:
+    """The table's lines and the summary's, per variant; columns are category/set."""
+    columns = list(dict.fromkeys(r["column"] for r in records))
+    medians = {v.name: [float(np.median([s for r in records if r["column"] == c
+                                         for s in r["sdr"][v.name]])) for c in columns]
+               for v in variants}
+    width = max(len(c) for c in columns) + 2
+    name_width = max(len(v.name) for v in variants) + 2
+    table = [" " * name_width + "".join(f"{c:>{width}s}" for c in columns)]
+    table += [f"{name:{name_width}s}" + "".join(f"{m:{width}.2f}" for m in row)
+              for name, row in medians.items()]
+    base = np.array(medians[variants[0].name])
+    lines = []
+    for name, row in medians.items():
+        change = np.array(row) - base
+        lines.append(f"{name:{name_width}s} mean {np.mean(row):6.2f}  change {change.mean():+.2f}"
+                     f"  better {int((change > CHANGE_DB).sum())}"
+                     f"  worse {int((change < -CHANGE_DB).sum())}")
+    return table, lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.quality.regroup",
+                                     description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sets", default="fl0-7",
+                        help="comma-separated item sets such as fl0-7,ms12-19 (default fl0-7)")
+    parser.add_argument("--categories", default=",".join(CATEGORIES),
+                        help="comma-separated subset of " + ", ".join(CATEGORIES))
+    parser.add_argument("--variant", action="append", default=[], metavar="'NAME: M.C=V, ...'",
+                        help="a variant to compare with the defaults (repeatable)")
+    parser.add_argument("--duration", type=float, default=15.0, help="seconds per item")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="items measured in parallel")
+    parser.add_argument("--out", type=Path, default=RESULTS / "regroup.json",
+                        help="where the records go (default results/regroup.json)")
+    args = parser.parse_args(argv)
+    try:
+        item_sets = [parse_item_set(s) for s in args.sets.split(",")]
+        variants = [DEFAULTS, *(parse_variant(v) for v in args.variant)]
+        categories = [c.strip() for c in args.categories.split(",")]
+        unknown = sorted(set(categories) - set(CATEGORIES))
+        if unknown:
+            raise ValueError(f"unknown categories {unknown}; known: {', '.join(CATEGORIES)}")
+    except (ValueError, AttributeError, ModuleNotFoundError) as error:
+        parser.error(str(error))
+    jobs = [(c, i, s) for s in item_sets for c in categories for i in s.indices]
+    print(f"{len(jobs)} items x {len(variants)} variants", file=sys.stderr)
+    started, t0 = time.strftime("%Y-%m-%d %H:%M:%S"), time.perf_counter()
+    records = []
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = [pool.submit(measure_item, c, i, s.soundfont, args.duration, variants)
+                   for c, i, s in jobs]
+        for (category, _, item_set), future in zip(jobs, futures, strict=True):
+            record = future.result()
+            record.update(column=f"{category}/{item_set.name}", category=category,
+                          set=item_set.name)
+            records.append(record)
+            print(f"{record['item']:22s} {item_set.name:8s} " + "  ".join(
+                f"{np.median(sdr):6.2f}" for sdr in record["sdr"].values()),
+                file=sys.stderr, flush=True)
+    for record in records:
+        if not record["reproduces"]:
+            print(f"warning: regrouping {record['item']} ({record['set']}) with the defaults "
+                  "does not give the separation's own sources", file=sys.stderr)
+    for variant in variants[1:]:
+        if not any(r["changed"][variant.name] for r in records):
+            print(f"warning: variant {variant.name!r} changed no item's sources; is the "
+                  "constant read when nmfsep runs?", file=sys.stderr)
+    table, lines = summary(records, variants)
+    print("\nmedian SDR (dB), per category/item set")
+    print("\n".join(table + [""] + lines))
+    from .report import machine
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(dict(
+        command=shlex.join(["python", "-m", "benchmarks.quality.regroup",
+                            *(argv if argv is not None else sys.argv[1:])]),
+        started=started, seconds=time.perf_counter() - t0, machine=machine(),
+        variants=[dict(name=v.name, sets=[f"{m}.{c}={x!r}" for m, c, x in v.assignments])
+                  for v in variants],
+        records=records), indent=1))
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

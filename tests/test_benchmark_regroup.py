@@ -1,0 +1,91 @@
+"""The regrouping harness of the quality benchmark: item sets, variants, measurements."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nmfsep
+from benchmarks.quality.regroup import (
+    DEFAULTS,
+    MUSESCORE,
+    applied,
+    measure,
+    parse_item_set,
+    parse_variant,
+    summary,
+)
+from nmfsep import ensemble, masks
+from nmfsep.metrics import evaluate
+
+
+def test_item_sets_name_a_soundfont_and_both_ends_of_a_range():
+    benchmark = parse_item_set("fl0-7")
+    assert (benchmark.soundfont, list(benchmark.indices)) == (None, list(range(8)))
+    held_out = parse_item_set("ms12-19")
+    assert (held_out.soundfont, list(held_out.indices)) == (MUSESCORE, list(range(12, 20)))
+
+
+@pytest.mark.parametrize("text", ["fl7-0", "sf0-7", "fl0", "ms-1-3", ""])
+def test_a_malformed_item_set_is_refused(text):
+    with pytest.raises(ValueError, match="item set"):
+        parse_item_set(text)
+
+
+def test_a_variant_sets_constants_by_module_and_restores_them():
+    variant = parse_variant("two: ensemble.FLOOR=1e-3, masks.SHARE_STRENGTH=1")
+    assert variant.name == "two"
+    assert variant.assignments == (("ensemble", "FLOOR", 1e-3), ("masks", "SHARE_STRENGTH", 1))
+    before = (ensemble.FLOOR, masks.SHARE_STRENGTH)
+    with pytest.raises(RuntimeError), applied(variant):
+        assert (ensemble.FLOOR, masks.SHARE_STRENGTH) == (1e-3, 1)
+        raise RuntimeError("a failure inside the variant")
+    assert (ensemble.FLOOR, masks.SHARE_STRENGTH) == before
+
+
+@pytest.mark.parametrize(("text", "error", "message"), [
+    ("ensemble.FLOOR=1e-3", ValueError, "no name"),
+    ("name: FLOOR=1e-3", ValueError, "module.CONSTANT"),
+    ("name: ensemble.FLOOR=one", ValueError, "literal"),
+    ("name:", ValueError, "sets nothing"),
+    ("name: ensemble.NO_SUCH_CONSTANT=1", AttributeError, "NO_SUCH_CONSTANT"),
+])
+def test_a_malformed_variant_is_refused(text, error, message):
+    with pytest.raises(error, match=message):
+        parse_variant(text)
+
+
+def test_share_strength_is_read_when_the_weights_are_made(rng):
+    profiles = rng.random((3, 40))
+    default = masks.share_weights(profiles)
+    with applied(parse_variant("strong: masks.SHARE_STRENGTH=1.0")):
+        strong = masks.share_weights(profiles)
+    np.testing.assert_allclose(strong, default**2, rtol=1e-5)  # the default strength is 0.5
+
+
+@pytest.fixture(scope="module")
+def two_runs(example):
+    return nmfsep.separate(example.mixture, example.sr, n_sources=2, n_components=12,
+                           n_runs=2, max_iter=60, random_state=0)
+
+
+def test_measuring_the_defaults_gives_back_the_separation(example, two_runs):
+    floor = parse_variant("floor: ensemble.FLOOR=1e-2")
+    result = measure(two_runs, example.sources, [DEFAULTS, floor])
+    assert result["reproduces"]
+    np.testing.assert_allclose(result["sdr"]["defaults"],
+                               evaluate(example.sources, two_runs.sources).sdr)
+    assert result["changed"] == {"defaults": False, "floor": True}
+    assert result["sdr"]["floor"] != result["sdr"]["defaults"]
+
+
+def test_summary_gives_medians_per_column_and_changes_from_the_defaults():
+    other = parse_variant("other: ensemble.FLOOR=1e-3")
+    records = [dict(column="a/fl0-1", sdr={"defaults": [1.0, 3.0], "other": [2.0, 4.0]}),
+               dict(column="a/fl0-1", sdr={"defaults": [5.0, 7.0], "other": [6.0, 8.0]}),
+               dict(column="b/fl0-1", sdr={"defaults": [2.0], "other": [2.01]})]
+    table, lines = summary(records, [DEFAULTS, other])
+    assert table[1].split() == ["defaults", "4.00", "2.00"]
+    assert table[2].split() == ["other", "5.00", "2.01"]
+    assert lines[1].split() == ["other", "mean", "3.50", "change", "+0.50", "better", "1",
+                                "worse", "0"]
