@@ -87,3 +87,24 @@ def test_frames_and_overlap_add_equal_scipys_short_time_fft(rng, n_fft, hop, win
     for k0, k1 in [(0, y.shape[-1]), (0, k_max), (3 * hop, 3 * hop + n_fft)]:
         np.testing.assert_allclose(overlap_add(X, config, k0, k1),
                                    transform.istft(X, k0=k0, k1=k1), atol=tolerance)
+
+
+@pytest.mark.parametrize("n_fft, hop", [(512, 128), (1024, 300), (255, 64)])
+def test_frames_and_overlap_add_of_a_piece_equal_those_of_the_whole(rng, n_fft, hop):
+    """A stream's buffer (``origin``) and batch (``first_frame``) give the whole signal's."""
+    config = STFTConfig(n_fft, hop)
+    transform = config.transform
+    y = rng.standard_normal((2, 6 * n_fft + 5))
+    X = transform.stft(y, axis=-1)
+    for first, count in [(transform.p_min, 4), (7, 5), (11, 1)]:
+        origin = first * hop - transform.m_num_mid  # where frame `first` begins
+        piece = y[..., max(origin, 0) : origin + (count - 1) * hop + n_fft]
+        got = transform_frames(piece, config, first, first + count, origin=max(origin, 0))
+        columns = slice(first - transform.p_min, first - transform.p_min + count)
+        np.testing.assert_allclose(got, X[..., columns], atol=1e-10)
+        alone = np.zeros_like(X)
+        alone[..., columns] = X[..., columns]  # the batch's frames, all others zero
+        k0, k1 = origin, origin + (count - 1) * hop + n_fft
+        expected = transform.istft(alone, k0=transform.k_min, k1=k1)[..., k0 - transform.k_min:]
+        np.testing.assert_allclose(overlap_add(X[..., columns], config, k0, k1, first_frame=first),
+                                   expected, atol=1e-10)

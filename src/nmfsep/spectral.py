@@ -128,7 +128,8 @@ def _real_dtype(dtype: np.dtype) -> type:
     return np.float32 if dtype in (np.float32, np.complex64) else np.float64
 
 
-def transform_frames(x: np.ndarray, config: STFTConfig, p0: int, p1: int) -> np.ndarray:
+def transform_frames(x: np.ndarray, config: STFTConfig, p0: int, p1: int, *,
+                     origin: int = 0) -> np.ndarray:
     """Frames ``p0:p1`` of the STFT of ``x``: ``config.transform.stft(x, p0=p0, p1=p1)``.
 
     Frame ``p`` is centred on sample ``p * hop``; samples outside ``x`` are zeros.
@@ -140,6 +141,9 @@ def transform_frames(x: np.ndarray, config: STFTConfig, p0: int, p1: int) -> np.
     p0, p1 : int
         Frame range, in ShortTimeFFT's numbering (the first frame of a whole
         signal is ``config.transform.p_min``).
+    origin : int
+        The sample of the signal that ``x[..., 0]`` is, when ``x`` is a piece
+        of it (a stream's buffer).
 
     Returns
     -------
@@ -154,7 +158,7 @@ def transform_frames(x: np.ndarray, config: STFTConfig, p0: int, p1: int) -> np.
                    dtype=np.complex64 if real is np.float32 else np.complex128)
     if count == 0:
         return out
-    begin, end = p0 * hop - middle, (p1 - 1) * hop - middle + width
+    begin, end = p0 * hop - middle - origin, (p1 - 1) * hop - middle + width - origin
     piece = x[..., max(0, begin) : max(0, min(x.shape[-1], end))]
     before = max(0, -begin)
     after = end - begin - before - piece.shape[-1]
@@ -171,32 +175,40 @@ def transform_frames(x: np.ndarray, config: STFTConfig, p0: int, p1: int) -> np.
     return out
 
 
-def overlap_add(X: np.ndarray, config: STFTConfig, k0: int, k1: int) -> np.ndarray:
+def overlap_add(X: np.ndarray, config: STFTConfig, k0: int, k1: int, *,
+                first_frame: int | None = None) -> np.ndarray:
     """Samples ``k0:k1`` of the inverse STFT: ``config.transform.istft(X, k0=k0, k1=k1)``.
 
     Parameters
     ----------
     X : np.ndarray, shape=(..., n_bins, frames)
-        Column ``i`` is frame ``config.transform.p_min + i``.
+        Column ``i`` is frame ``first_frame + i``.
     config : STFTConfig
     k0, k1 : int
-        Sample range (``k1 - k0`` at least half a window, as ShortTimeFFT asks).
+        Sample range (``k1 - k0`` at least half a window, as ShortTimeFFT
+        asks), from the first sample of frame ``first_frame`` to the last of
+        ``X``'s last frame.
+    first_frame : int, optional
+        The frame of ``X``'s first column: ``config.transform.p_min``, the
+        first frame of a whole signal, unless ``X`` holds later frames alone
+        (a stream's batch); the frames before it count as zeros.
 
     Returns
     -------
     np.ndarray, shape=(..., k1 - k0), float32 for complex64 input, else float64
     """
     transform = config.transform
-    hop, width, middle, p_min = config.hop, transform.m_num, transform.m_num_mid, \
-        transform.p_min
+    hop, width, middle = config.hop, transform.m_num, transform.m_num_mid
+    p_min = transform.p_min if first_frame is None else first_frame
+    k_min = transform.k_min if first_frame is None else first_frame * hop - middle
     real = _real_dtype(X.dtype)
     q_max = X.shape[-1] + p_min
     k_max = (q_max - 1) * hop + width - middle
-    if not transform.k_min <= k0 < k1 <= k_max or k1 - k0 < width - middle:
-        raise ValueError(f"samples {k0}:{k1} are not within {transform.k_min}:{k_max}, "
+    if not k_min <= k0 < k1 <= k_max or k1 - k0 < width - middle:
+        raise ValueError(f"samples {k0}:{k1} are not within {k_min}:{k_max}, "
                          f"or fewer than half a window")
     q0 = max(p_min, (k0 + middle - width) // hop + 1)  # the first frame reaching sample k0
-    q1 = min(transform.p_max(k1), q_max)
+    q1 = min(-(-(k1 + middle) // hop), q_max)  # the first frame starting at or after k1
     origin = q0 * hop - middle  # the sample where frame q0 begins
     length = (q1 - q0 - 1) * hop + width
     out = np.zeros((*X.shape[:-2], max(length, 0)), dtype=real)

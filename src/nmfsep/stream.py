@@ -34,7 +34,7 @@ from .dictionary import Dictionary, dictionaries_stft, initial_activations, stac
 from .errors import AudioError, ParameterError
 from .masks import apply_masks, soft_masks, source_models
 from .nmf import factorize
-from .spectral import mixture_spectrogram
+from .spectral import mixture_spectrogram, overlap_add, transform_frames
 
 __all__ = ["SourceStream", "stream", "stream_file", "DEFAULT_BLOCK_SIZE"]
 
@@ -77,11 +77,8 @@ class SourceStream:
         self._mask_power = mask_power
         self._power = spectrogram_power
         self._batch = batch_frames
-        transform = config.transform
-        self._window = transform.win
-        self._dual = transform.dual_win
-        self._mid = transform.m_num_mid
-        self._next_frame = transform.p_min
+        self._mid = config.transform.m_num_mid
+        self._next_frame = config.transform.p_min
         start = self._frame_start(self._next_frame)
         self._channels: int | None = None
         self._buffer = np.zeros((0, -start))  # input samples from index self._buffer_start
@@ -157,13 +154,9 @@ class SourceStream:
         return self._emit(final_until)
 
     def _separate_frames(self, first: int, count: int) -> None:
-        n_fft, hop = self.stft.n_fft, self.stft.hop
-        offset = self._frame_start(first) - self._buffer_start
-        span = self._buffer[:, offset : offset + (count - 1) * hop + n_fft]
-        frames = np.lib.stride_tricks.sliding_window_view(span, n_fft, axis=1)[:, ::hop]
-        # ShortTimeFFT puts the window's centre at time zero of each frame
-        segments = np.roll(frames * self._window, -self._mid, axis=-1)
-        X = np.fft.rfft(segments, axis=-1).transpose(0, 2, 1).astype(np.complex64)
+        n_fft = self.stft.n_fft
+        X = transform_frames(self._buffer, self.stft, first, first + count,
+                             origin=self._buffer_start).astype(np.complex64)
         V = mixture_spectrogram(X, self._power)
         scale = float(V.mean(dtype=np.float64))
         if scale > 0:
@@ -174,16 +167,13 @@ class SourceStream:
         masks = soft_masks(source_models(self.W, result.H, self.labels, self.n_sources),
                            self._mask_power)
         Y = apply_masks(X, masks).astype(np.complex128)
-        pieces = np.fft.irfft(Y, n=n_fft, axis=-2)  # (sources, channels, n_fft, count)
-        pieces = np.roll(pieces, self._mid, axis=-2) * self._dual[:, None]
-        start = self._frame_start(first) - self._output_start
-        stop = self._frame_start(first + count - 1) + n_fft - self._output_start
-        if stop > self._output.shape[-1]:
-            grow = stop - self._output.shape[-1]
+        start = self._frame_start(first)
+        stop = self._frame_start(first + count - 1) + n_fft
+        if stop - self._output_start > self._output.shape[-1]:
+            grow = stop - self._output_start - self._output.shape[-1]
             self._output = np.pad(self._output, ((0, 0), (0, 0), (0, grow)))
-        for j in range(count):
-            at = start + j * hop
-            self._output[..., at : at + n_fft] += pieces[..., j]
+        self._output[..., start - self._output_start : stop - self._output_start] += \
+            overlap_add(Y, self.stft, start, stop, first_frame=first)
         drop = self._frame_start(first + count) - self._buffer_start
         self._buffer = self._buffer[:, drop:]
         self._buffer_start += drop
