@@ -89,3 +89,12 @@ def test_summary_gives_medians_per_column_and_changes_from_the_defaults():
     assert table[2].split() == ["other", "5.00", "2.01"]
     assert lines[1].split() == ["other", "mean", "3.50", "change", "+0.50", "better", "1",
                                 "worse", "0"]
+
+
+def test_a_variant_of_the_hpss_filters_makes_the_percussive_mask_again(example, two_runs):
+    two_runs.regroup(grouping="auto")  # the context's percussive mask is now cached
+    cached = two_runs.context.percussive
+    longer = parse_variant("longer: features.HARMONIC_FILTER_SECONDS=0.8")
+    result = measure(two_runs, example.sources, [DEFAULTS, longer])
+    assert result["changed"]["longer"]
+    assert two_runs.context.percussive is cached  # the separation itself is left alone

@@ -42,7 +42,7 @@ import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -157,6 +157,10 @@ def cached_separation(item, soundfont: str | None, cache: Path = SEPARATIONS):
 def measure(separation, references: np.ndarray, variants: Sequence[Variant]) -> dict:
     """Every variant's SDR per source against ``references``, from one separation.
 
+    A variant that sets a constant of :mod:`nmfsep.features` regroups a copy
+    of ``separation`` without its grouping context, so that the percussive
+    mask is made again with that variant's filter lengths.
+
     Returns
     -------
     dict
@@ -168,7 +172,11 @@ def measure(separation, references: np.ndarray, variants: Sequence[Variant]) -> 
     first = None
     for variant in variants:
         with applied(variant):
-            sources = separation.regroup(grouping="auto").sources
+            regrouped = separation
+            if any(module == "features" for module, _, _ in variant.assignments):
+                # the HPSS features' filter lengths: the percussive mask made again
+                regrouped = replace(separation, context=None)
+            sources = regrouped.regroup(grouping="auto").sources
         if first is None:
             first = sources
             result["reproduces"] = bool(np.allclose(sources, separation.sources, atol=1e-5))
