@@ -4,6 +4,7 @@
     python -m benchmarks.quality --quick    # 1 item per category, JSON only
     python -m benchmarks.quality --sweep    # nmfsep parameter variants (evidence for defaults)
     python -m benchmarks.quality --docs-only   # rewrite docs/benchmarks.md from the results
+    python -m benchmarks.quality.regroup --help  # variants of the mask stage, many item sets
 
 Set up a fresh machine first with ``bash benchmarks/quality/setup.sh``.
 """

@@ -43,6 +43,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -131,8 +132,13 @@ def applied(variant: Variant) -> Iterator[None]:
             setattr(target, constant, value)
 
 
+@cache
 def factorization_key() -> str:
-    """A digest of the code that makes the factorizations, so a stale cache is never read."""
+    """A digest of the code that makes the factorizations, so a stale cache is never read.
+
+    Taken once, when the harness starts: the code it runs, even if the files
+    change while it runs.
+    """
     digest = hashlib.sha256(nmfsep.__version__.encode())
     source = Path(nmfsep.__file__).parent
     for name in FACTORIZATION_MODULES:
@@ -241,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, AttributeError, ModuleNotFoundError) as error:
         parser.error(str(error))
     jobs = [(c, i, s) for s in item_sets for c in categories for i in s.indices]
+    factorization_key()  # before the workers start, which inherit it
     print(f"{len(jobs)} items x {len(variants)} variants", file=sys.stderr)
     started, t0 = time.strftime("%Y-%m-%d %H:%M:%S"), time.perf_counter()
     records = []
