@@ -79,16 +79,29 @@ def test_measuring_the_defaults_gives_back_the_separation(example, two_runs):
     assert result["sdr"]["floor"] != result["sdr"]["defaults"]
 
 
-def test_summary_gives_medians_per_column_and_changes_from_the_defaults():
-    other = parse_variant("other: ensemble.FLOOR=1e-3")
-    records = [dict(column="a/fl0-1", sdr={"defaults": [1.0, 3.0], "other": [2.0, 4.0]}),
-               dict(column="a/fl0-1", sdr={"defaults": [5.0, 7.0], "other": [6.0, 8.0]}),
-               dict(column="b/fl0-1", sdr={"defaults": [2.0], "other": [2.01]})]
-    table, lines = summary(records, [DEFAULTS, other])
-    assert table[1].split() == ["defaults", "4.00", "2.00"]
-    assert table[2].split() == ["other", "5.00", "2.01"]
-    assert lines[1].split() == ["other", "mean", "3.50", "change", "+0.50", "better", "1",
-                                "worse", "0"]
+def test_summary_gives_medians_per_set_and_changes_from_the_defaults():
+    records = [dict(category="a", set="fl0-1", sdr={"defaults": [1.0, 3.0], "other": [2.0, 4.0]}),
+               dict(category="a", set="fl0-1", sdr={"defaults": [5.0, 7.0], "other": [6.0, 8.0]}),
+               dict(category="a", set="ms2-3", sdr={"defaults": [2.0], "other": [2.01]}),
+               dict(category="b", set="ms2-3", sdr={"defaults": [0.0], "other": [-2.0]})]
+    lines = summary(records, ["defaults", "other"])
+    rows = {(block, line.split()[0]): line.split()[1:]
+            for block, line in zip(_blocks(lines), lines, strict=True) if line}
+    #                       fl0-1   ms2-3   mean   change  better worse
+    assert rows[("a", "defaults")] == ["4.00", "2.00", "3.00", "+0.00", "0", "0"]
+    assert rows[("a", "other")] == ["5.00", "2.01", "3.50", "+0.50", "1", "0"]
+    assert rows[("b", "other")] == ["-2.00", "-2.00", "-2.00", "0", "1"]
+    assert rows[("every", "other")] == ["-0.33", "1", "1"]  # (1 + 0.01 - 2) / 3
+
+
+def _blocks(lines: list[str]) -> list[str]:
+    """The block of each line: the first word of the block's title."""
+    block, out = "", []
+    for line in lines:
+        if line.endswith("per item set") or line.startswith("every category"):
+            block = line.split(":")[0].split()[0]
+        out.append(block)
+    return out
 
 
 def test_a_variant_of_the_hpss_filters_makes_the_percussive_mask_again(example, two_runs):

@@ -200,25 +200,47 @@ def measure_item(category: str, index: int, soundfont: str | None, duration: flo
             **measure(cached_separation(item, soundfont), item.sources, variants)}
 
 
-def summary(records: list[dict], variants: Sequence[Variant]) -> tuple[list[str], list[str]]:
-    """The table's lines and the summary's, per variant; columns are category/set."""
-    columns = list(dict.fromkeys(r["column"] for r in records))
-    medians = {v.name: [float(np.median([s for r in records if r["column"] == c
-                                         for s in r["sdr"][v.name]])) for c in columns]
-               for v in variants}
-    width = max(len(c) for c in columns) + 2
-    name_width = max(len(v.name) for v in variants) + 2
-    table = [" " * name_width + "".join(f"{c:>{width}s}" for c in columns)]
-    table += [f"{name:{name_width}s}" + "".join(f"{m:{width}.2f}" for m in row)
-              for name, row in medians.items()]
-    base = np.array(medians[variants[0].name])
-    lines = []
-    for name, row in medians.items():
-        change = np.array(row) - base
-        lines.append(f"{name:{name_width}s} mean {np.mean(row):6.2f}  change {change.mean():+.2f}"
-                     f"  better {int((change > CHANGE_DB).sum())}"
-                     f"  worse {int((change < -CHANGE_DB).sum())}")
-    return table, lines
+def _median(records: list[dict], variant: str) -> float:
+    return float(np.median([sdr for r in records for sdr in r["sdr"][variant]]))
+
+
+def summary(records: list[dict], variants: Sequence[str]) -> list[str]:
+    """The medians of each category, item sets as columns, and each variant's changes.
+
+    Each category's block has a row per variant: its median SDR over every
+    source of every item of each set, their mean, and how the variant changes
+    it from the first variant (the defaults): the mean change and in how many
+    sets it is better or worse by more than :data:`CHANGE_DB`.  The last block
+    counts every category's sets together.
+    """
+    sets = list(dict.fromkeys(r["set"] for r in records))
+    name_width = max(len(v) for v in variants) + 2
+    lines: list[str] = []
+    every: dict[str, list[float]] = {v: [] for v in variants}
+    for category in dict.fromkeys(r["category"] for r in records):
+        columns = [s for s in sets if any(r["category"] == category and r["set"] == s
+                                          for r in records)]
+        width = max(9, *(len(c) + 2 for c in columns))
+        lines += ["", f"{category}: median SDR (dB) per item set",
+                  " " * name_width + "".join(f"{c:>{width}s}" for c in columns)
+                  + "     mean  change  better  worse"]
+        base = None
+        for variant in variants:
+            row = np.array([_median([r for r in records if r["category"] == category
+                                     and r["set"] == c], variant) for c in columns])
+            base = row if base is None else base
+            every[variant] += (row - base).tolist()
+            change = row - base
+            lines.append(f"{variant:{name_width}s}" + "".join(f"{m:{width}.2f}" for m in row)
+                         + f"{row.mean():9.2f}{change.mean():+8.2f}"
+                         f"{int((change > CHANGE_DB).sum()):8d}"
+                         f"{int((change < -CHANGE_DB).sum()):7d}")
+    lines += ["", "every category and set: mean change, sets better, sets worse"]
+    for variant, change in every.items():
+        change = np.array(change)
+        lines.append(f"{variant:{name_width}s}{change.mean():+8.2f}"
+                     f"{int((change > CHANGE_DB).sum()):8d}{int((change < -CHANGE_DB).sum()):7d}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,7 +258,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="items measured in parallel")
     parser.add_argument("--out", type=Path, default=RESULTS / "regroup.json",
                         help="where the records go (default results/regroup.json)")
+    parser.add_argument("--table", type=Path, metavar="RESULTS_JSON",
+                        help="only print the tables of a former run's records")
     args = parser.parse_args(argv)
+    if args.table is not None:
+        try:
+            result = json.loads(args.table.read_text())
+        except (OSError, ValueError) as error:
+            parser.error(f"cannot read {args.table}: {error}")
+        print(f"{result['command']}  ({result['started']}, "
+              f"commit {result['machine'].get('commit', '?')})")
+        print("\n".join(summary(result["records"], [v["name"] for v in result["variants"]])))
+        return 0
     try:
         item_sets = [parse_item_set(s) for s in args.sets.split(",")]
         variants = [DEFAULTS, *(parse_variant(v) for v in args.variant)]
@@ -250,14 +283,15 @@ def main(argv: list[str] | None = None) -> int:
     factorization_key()  # before the workers start, which inherit it
     print(f"{len(jobs)} items x {len(variants)} variants", file=sys.stderr)
     started, t0 = time.strftime("%Y-%m-%d %H:%M:%S"), time.perf_counter()
+    from .report import machine
+    where = machine()  # the commit that runs, not one made while it runs
     records = []
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futures = [pool.submit(measure_item, c, i, s.soundfont, args.duration, variants)
                    for c, i, s in jobs]
         for (category, _, item_set), future in zip(jobs, futures, strict=True):
             record = future.result()
-            record.update(column=f"{category}/{item_set.name}", category=category,
-                          set=item_set.name)
+            record.update(category=category, set=item_set.name)
             records.append(record)
             print(f"{record['item']:22s} {item_set.name:8s} " + "  ".join(
                 f"{np.median(sdr):6.2f}" for sdr in record["sdr"].values()),
@@ -270,15 +304,12 @@ def main(argv: list[str] | None = None) -> int:
         if not any(r["changed"][variant.name] for r in records):
             print(f"warning: variant {variant.name!r} changed no item's sources; is the "
                   "constant read when nmfsep runs?", file=sys.stderr)
-    table, lines = summary(records, variants)
-    print("\nmedian SDR (dB), per category/item set")
-    print("\n".join(table + [""] + lines))
-    from .report import machine
+    print("\n".join(summary(records, [v.name for v in variants])))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(dict(
         command=shlex.join(["python", "-m", "benchmarks.quality.regroup",
                             *(argv if argv is not None else sys.argv[1:])]),
-        started=started, seconds=time.perf_counter() - t0, machine=machine(),
+        started=started, seconds=time.perf_counter() - t0, machine=where,
         variants=[dict(name=v.name, sets=[f"{m}.{c}={x!r}" for m, c, x in v.assignments])
                   for v in variants],
         records=records), indent=1))
