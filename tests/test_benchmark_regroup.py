@@ -14,6 +14,7 @@ from benchmarks.quality.regroup import (
     parse_item_set,
     parse_variant,
     summary,
+    without_features,
 )
 from nmfsep import ensemble, masks
 from nmfsep.metrics import evaluate
@@ -111,3 +112,18 @@ def test_a_variant_of_the_hpss_filters_makes_the_percussive_mask_again(example, 
     result = measure(two_runs, example.sources, [DEFAULTS, longer])
     assert result["changed"]["longer"]
     assert two_runs.context.percussive is cached  # the separation itself is left alone
+
+
+def test_the_runs_with_their_own_stft_get_fresh_contexts_too(example):
+    five = nmfsep.separate(example.mixture, example.sr, n_sources=2, n_components=12,
+                           n_runs=5, max_iter=30, random_state=0)
+    own = [i for i, run in enumerate(five.runs) if run.context is not None]
+    assert own  # the run with frames half as long
+    shares = [five.runs[i].context.percussive_share for i in own]  # cached now
+    fresh = without_features(five)
+    assert fresh.context is not five.context
+    assert all(fresh.runs[i].context.drums_from is fresh.context for i in own)
+    with applied(parse_variant("narrow: features.PERCUSSIVE_FILTER_HZ=60.0")):
+        again = [fresh.runs[i].context.percussive_share for i in own]
+    assert all(a != s for a, s in zip(again, shares, strict=True))
+    assert [five.runs[i].context.percussive_share for i in own] == shares

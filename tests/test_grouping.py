@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import nmfsep
 from nmfsep import grouping
 from nmfsep.features import (
     basis_mfcc,
@@ -44,10 +45,10 @@ def test_percussive_share_of_silence_is_zero():
 def test_median_filters_keep_their_length_in_seconds_and_hertz(sr, n_fft):
     lengths = median_filter_lengths(sr, n_fft // 4, n_fft // 2 + 1)
     frame_seconds, bin_hz = n_fft / 4 / sr, sr / n_fft
-    # odd lengths within one frame / bin of 0.2 s, 175 Hz and 0.25 s
+    # odd lengths within one frame / bin of 0.2 s, 350 Hz and 0.25 s
     assert all(n % 2 == 1 and n >= 3 for n in lengths)
     assert abs(lengths.frames * frame_seconds - 0.2) <= 1.01 * frame_seconds
-    assert abs(lengths.bins * bin_hz - 175.0) <= 1.01 * bin_hz
+    assert abs(lengths.bins * bin_hz - 350.0) <= 1.01 * bin_hz
     assert abs(lengths.spike_frames * frame_seconds - 0.25) <= 1.01 * frame_seconds
 
 
@@ -55,8 +56,8 @@ def test_grouping_context_filters_follow_the_stft(rng):
     V = clicks(rng, bins=1025)
     assert tuple(grouping.GroupingContext(sr=8000, V=V).filter_lengths) == (17, 17, 21)
     context = grouping.GroupingContext(sr=22050, V=V, hop=512)
-    assert tuple(context.filter_lengths) == (9, 17, 11)
-    np.testing.assert_array_equal(context.percussive, percussive_mask(V, 9, 17))
+    assert tuple(context.filter_lengths) == (9, 33, 11)
+    np.testing.assert_array_equal(context.percussive, percussive_mask(V, 9, 33))
 
 
 def two_kinds_of_components(rng, V):
@@ -269,3 +270,21 @@ def test_timbre_time_keeps_apart_alike_components_heard_together(rng):
     assert by_timbre[0] == by_timbre[1] and by_timbre[2] == by_timbre[3]
     by_time = grouping.group(W, H, 2, "timbre+time", sr=8000, random_state=0)
     assert by_time[0] != by_time[1] and by_time[2] != by_time[3]
+
+
+def test_a_context_takes_the_drum_decision_of_the_one_it_is_told_to(rng):
+    """Shorter frames look more percussive; the mixture's decision is the first run's."""
+    drums = grouping.GroupingContext(sr=8000, V=clicks(rng))
+    tones = grouping.GroupingContext(sr=8000, V=sustained_tones(rng))
+    assert drums.has_drums and not tones.has_drums
+    follower = grouping.GroupingContext(sr=8000, V=drums.V, drums_from=tones)
+    assert follower.percussive_share >= grouping.DRUMS_SHARE  # its own spectrogram has drums
+    assert not follower.has_drums
+    assert grouping.percussive_source("auto", follower) is None
+
+
+def test_the_runs_with_their_own_frames_take_the_first_runs_drum_decision(example):
+    sep = nmfsep.separate(example.mixture, example.sr, n_sources=2, n_runs=5, max_iter=20,
+                          random_state=0)
+    own = [run.context for run in sep.runs if run.context is not None]
+    assert own and all(context.drums_from is sep.context for context in own)

@@ -160,12 +160,27 @@ def cached_separation(item, soundfont: str | None, cache: Path = SEPARATIONS):
     return separation
 
 
+def without_features(separation):
+    """``separation`` with fresh grouping contexts, its own and its runs'.
+
+    A context keeps its percussive mask and share once computed, with the HPSS
+    filters of that moment; a fresh one computes them again with the filters
+    of :mod:`nmfsep.features` as they are now.
+    """
+    context = None if separation.context is None else replace(separation.context)
+    runs = tuple(run if run.context is None else
+                 replace(run, context=replace(run.context, drums_from=context))
+                 for run in separation.runs)
+    return replace(separation, context=context, runs=runs)
+
+
 def measure(separation, references: np.ndarray, variants: Sequence[Variant]) -> dict:
     """Every variant's SDR per source against ``references``, from one separation.
 
-    A variant that sets a constant of :mod:`nmfsep.features` regroups a copy
-    of ``separation`` without its grouping context, so that the percussive
-    mask is made again with that variant's filter lengths.
+    A variant that sets a constant of :mod:`nmfsep.features` regroups
+    :func:`without_features` of ``separation``, so that the percussive masks
+    (the first run's and those of runs with their own STFT) are made again
+    with that variant's filter lengths.
 
     Returns
     -------
@@ -180,8 +195,7 @@ def measure(separation, references: np.ndarray, variants: Sequence[Variant]) -> 
         with applied(variant):
             regrouped = separation
             if any(module == "features" for module, _, _ in variant.assignments):
-                # the HPSS features' filter lengths: the percussive mask made again
-                regrouped = replace(separation, context=None)
+                regrouped = without_features(separation)
             sources = regrouped.regroup(grouping="auto").sources
         if first is None:
             first = sources

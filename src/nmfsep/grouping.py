@@ -49,7 +49,7 @@ of by instrument.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -78,11 +78,10 @@ __all__ = [
 ]
 
 #: Share of the spectrogram in the percussive mask from which ``auto`` treats the
-#: mixture as holding drums: the geometric middle of the gap between the 0.177 of
-#: the most percussive pitched-only mixture and the 0.325 of the least percussive
-#: one with drums, over the 176 items of the benchmark's seven item sets (93 ms
-#: frames, :data:`nmfsep.features.PERCUSSIVE_FILTER_HZ` of 175 Hz).
-DRUMS_SHARE = 0.24
+#: mixture as holding drums: near the geometric middle of the gap between the 0.14
+#: of the most percussive pitched-only mixture and the 0.31 of the least
+#: percussive one with drums, in the benchmark (93 ms frames).
+DRUMS_SHARE = 0.22
 
 #: How strongly ``timbre+time`` keeps apart components that sound together: the
 #: affinity of two components is ``exp(-d2 / median(d2) - COACTIVITY_WEIGHT * c)``
@@ -125,6 +124,11 @@ class GroupingContext:
         features the same length in seconds and hertz at every STFT
         (:func:`nmfsep.features.median_filter_lengths`).  Without it (or
         without ``V``) they keep fixed lengths in frames and bins.
+    drums_from : GroupingContext, optional
+        The context whose :attr:`has_drums` this one takes: a run of an
+        ensemble with its own STFT takes the first run's, since whether the
+        mixture holds drums does not depend on the frames (the percussive
+        share does: shorter frames make every mixture look more percussive).
     """
 
     sr: int
@@ -132,6 +136,7 @@ class GroupingContext:
     groups: Sequence[Sequence[int]] | None = None
     random_state: int | None = None
     hop: int | None = None
+    drums_from: GroupingContext | None = field(default=None, repr=False)
 
     @property
     def filter_lengths(self) -> MedianFilterLengths:
@@ -152,6 +157,13 @@ class GroupingContext:
     def percussive_share(self) -> float:
         """Share of ``V`` that the percussive mask holds, in [0, 1]."""
         return percussive_share(self.V, self.percussive)
+
+    @property
+    def has_drums(self) -> bool:
+        """Whether ``auto`` treats the mixture as holding drums (:data:`DRUMS_SHARE`)."""
+        if self.drums_from is not None:
+            return self.drums_from.has_drums
+        return self.percussive_share >= DRUMS_SHARE
 
 
 Strategy = Callable[[np.ndarray, np.ndarray, int, GroupingContext], np.ndarray]
@@ -410,7 +422,7 @@ def _percussive(W, H, n_sources, context):
 
 
 def _auto(W, H, n_sources, context):
-    if context.percussive_share >= DRUMS_SHARE:
+    if context.has_drums:
         return _percussive(W, H, n_sources, context)
     return _timbre_time(W, H, n_sources, context)
 
@@ -443,7 +455,7 @@ def percussive_source(strategy: str, context: GroupingContext) -> int | None:
     if strategy == "percussive":
         return 0
     if strategy == "auto" and context.V is not None:
-        return 0 if context.percussive_share >= DRUMS_SHARE else None
+        return 0 if context.has_drums else None
     return None
 
 

@@ -526,7 +526,7 @@ def separate(
             run_config = frames
             _, V_run, run_scale = _unit_spectrogram(y, run_config, spectrogram_power)
             run_context = grouping_.GroupingContext(sr=sr, V=V_run, random_state=random_state,
-                                                    hop=run_config.hop)
+                                                    hop=run_config.hop, drums_from=context)
         offset = index * max_iter
         extra = factorize(
             V_run, max(n_sources, round(n_components * plan.component_scale)), beta=beta,
