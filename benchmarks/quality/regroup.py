@@ -49,6 +49,7 @@ from pathlib import Path
 import numpy as np
 
 import nmfsep
+from nmfsep.audio import atomic_path
 from nmfsep.metrics import evaluate
 
 from . import generate
@@ -153,10 +154,8 @@ def cached_separation(item, soundfont: str | None, cache: Path = SEPARATIONS):
     if path.exists():
         return pickle.loads(path.read_bytes())
     separation = nmfsep.separate(item.mixture, item.sr, n_sources=len(item.names))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.part")
-    partial.write_bytes(pickle.dumps(separation))
-    partial.replace(path)
+    with atomic_path(path, force=True) as partial:
+        partial.write_bytes(pickle.dumps(separation))
     return separation
 
 

@@ -200,7 +200,7 @@ def overlap_add(X: np.ndarray, config: STFTConfig, k0: int, k1: int, *,
     transform = config.transform
     hop, width, middle = config.hop, transform.m_num, transform.m_num_mid
     p_min = transform.p_min if first_frame is None else first_frame
-    k_min = transform.k_min if first_frame is None else first_frame * hop - middle
+    k_min = p_min * hop - middle  # where frame p_min begins: transform.k_min for a whole signal
     real = _real_dtype(X.dtype)
     q_max = X.shape[-1] + p_min
     k_max = (q_max - 1) * hop + width - middle
