@@ -37,7 +37,12 @@ _TINY = 1e-12
 #: Length in seconds of the median filter across time that keeps sustained sounds.
 HARMONIC_FILTER_SECONDS = 0.2
 #: Length in Hz of the median filter across frequency that keeps broadband hits.
-PERCUSSIVE_FILTER_HZ = 350.0
+#: Chosen on the quality benchmark (``benchmarks/quality/notes.md``, eleventh
+#: round, ``python -m benchmarks.quality.regroup``): against 350 Hz, 250 / 175 /
+#: 125 Hz gain 0.21 / 0.39 / 0.52 dB on drums + guitar and 0.17 / 0.21 / 0.18 on
+#: bass + drums + piano (means over seven item sets); 125 Hz takes a piano and a
+#: voice for drums, so the middle step is kept.
+PERCUSSIVE_FILTER_HZ = 175.0
 #: Length in seconds of the running median under an activation, for :func:`spikiness`.
 SPIKINESS_SECONDS = 0.25
 
