@@ -114,6 +114,19 @@ def test_a_variant_of_the_hpss_filters_makes_the_percussive_mask_again(example, 
     assert two_runs.context.percussive is cached  # the separation itself is left alone
 
 
+def test_a_separation_cached_under_other_hpss_filters_is_measured_with_todays(example,
+                                                                              two_runs):
+    # the factorization does not depend on the filters; the cached percussive masks do
+    with applied(parse_variant("narrow: features.PERCUSSIVE_FILTER_HZ=60.0")):
+        cached_then = nmfsep.separate(example.mixture, example.sr, n_sources=2,
+                                      n_components=12, n_runs=2, max_iter=60, random_state=0)
+    assert not np.allclose(cached_then.sources, two_runs.sources, atol=1e-5)
+    result = measure(cached_then, example.sources, [DEFAULTS])
+    assert not result["reproduces"]
+    np.testing.assert_allclose(result["sdr"]["defaults"],
+                               evaluate(example.sources, two_runs.sources).sdr, rtol=1e-6)
+
+
 def test_the_runs_with_their_own_stft_get_fresh_contexts_too(example):
     five = nmfsep.separate(example.mixture, example.sr, n_sources=2, n_components=12,
                            n_runs=5, max_iter=30, random_state=0)

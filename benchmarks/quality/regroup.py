@@ -176,10 +176,10 @@ def without_features(separation):
 def measure(separation, references: np.ndarray, variants: Sequence[Variant]) -> dict:
     """Every variant's SDR per source against ``references``, from one separation.
 
-    A variant that sets a constant of :mod:`nmfsep.features` regroups
-    :func:`without_features` of ``separation``, so that the percussive masks
-    (the first run's and those of runs with their own STFT) are made again
-    with that variant's filter lengths.
+    Every variant regroups :func:`without_features` of ``separation``, so that
+    the percussive masks (the first run's and those of runs with their own
+    STFT) are made again with the filter lengths of :mod:`nmfsep.features` as
+    the variant has them, not as they were when the separation was cached.
 
     Returns
     -------
@@ -192,10 +192,7 @@ def measure(separation, references: np.ndarray, variants: Sequence[Variant]) -> 
     first = None
     for variant in variants:
         with applied(variant):
-            regrouped = separation
-            if any(module == "features" for module, _, _ in variant.assignments):
-                regrouped = without_features(separation)
-            sources = regrouped.regroup(grouping="auto").sources
+            sources = without_features(separation).regroup(grouping="auto").sources
         if first is None:
             first = sources
             result["reproduces"] = bool(np.allclose(sources, separation.sources, atol=1e-5))
@@ -309,10 +306,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{record['item']:22s} {item_set.name:8s} " + "  ".join(
                 f"{np.median(sdr):6.2f}" for sdr in record["sdr"].values()),
                 file=sys.stderr, flush=True)
-    for record in records:
-        if not record["reproduces"]:
-            print(f"warning: regrouping {record['item']} ({record['set']}) with the defaults "
-                  "does not give the separation's own sources", file=sys.stderr)
+    differ = [f"{r['item']} ({r['set']})" for r in records if not r["reproduces"]]
+    if differ:
+        print(f"warning: regrouping {len(differ)} of {len(records)} items with the defaults "
+              "does not give their cached separation's sources (grouping defaults changed "
+              "since they were cached?): " + ", ".join(differ), file=sys.stderr)
     for variant in variants[1:]:
         if not any(r["changed"][variant.name] for r in records):
             print(f"warning: variant {variant.name!r} changed no item's sources; is the "
