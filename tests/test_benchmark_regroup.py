@@ -10,6 +10,7 @@ from benchmarks.quality.regroup import (
     DEFAULTS,
     MUSESCORE,
     applied,
+    code_without_docs,
     measure,
     parse_item_set,
     parse_variant,
@@ -140,3 +141,13 @@ def test_the_runs_with_their_own_stft_get_fresh_contexts_too(example):
         again = [fresh.runs[i].context.percussive_share for i in own]
     assert all(a != s for a, s in zip(again, shares, strict=True))
     assert [five.runs[i].context.percussive_share for i in own] == shares
+
+
+def test_the_cache_key_ignores_docs_but_not_code():
+    code = 'def f(x):\n    """Twice x."""\n    return 2 * x  # doubled\n'
+    edited_docs = 'def f(x):\n    """Two times x, in other words."""\n\n    return 2 * x\n'
+    edited_code = 'def f(x):\n    """Twice x."""\n    return 3 * x  # doubled\n'
+    only_docs = 'def f(x):\n    """Twice x."""\n'
+    assert code_without_docs(code) == code_without_docs(edited_docs)
+    assert code_without_docs(code) != code_without_docs(edited_code)
+    assert code_without_docs(only_docs) == code_without_docs("def f(x):\n    pass\n")

@@ -133,17 +133,32 @@ def applied(variant: Variant) -> Iterator[None]:
             setattr(target, constant, value)
 
 
+def code_without_docs(source: str) -> str:
+    """``source`` as its syntax tree, without comments, docstrings or layout."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef,
+                                 ast.AsyncFunctionDef)):
+            continue
+        first = node.body[0] if node.body else None
+        if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)):
+            node.body = node.body[1:] or [ast.Pass()]
+    return ast.dump(tree)
+
+
 @cache
 def factorization_key() -> str:
     """A digest of the code that makes the factorizations, so a stale cache is never read.
 
-    Taken once, when the harness starts: the code it runs, even if the files
-    change while it runs.
+    Docstrings and comments are left out: editing them keeps the cache.  Taken
+    once, when the harness starts: the code it runs, even if the files change
+    while it runs.
     """
     digest = hashlib.sha256(nmfsep.__version__.encode())
     source = Path(nmfsep.__file__).parent
     for name in FACTORIZATION_MODULES:
-        digest.update((source / name).read_bytes())
+        digest.update(code_without_docs((source / name).read_text()).encode())
     return digest.hexdigest()[:12]
 
 
