@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -79,6 +81,18 @@ def test_measuring_the_defaults_gives_back_the_separation(example, two_runs):
                                evaluate(example.sources, two_runs.sources).sdr)
     assert result["changed"] == {"defaults": False, "floor": True}
     assert result["sdr"]["floor"] != result["sdr"]["defaults"]
+
+
+def test_a_variant_sets_what_the_separation_holds(example, two_runs):
+    variant = parse_variant("strong: separation.percussive_prior=1.5, separation.mask_power=2.0")
+    result = measure(two_runs, example.sources, [DEFAULTS, variant])
+    expected = replace(two_runs, mask_power=2.0).regroup(grouping="auto", percussive_prior=1.5)
+    np.testing.assert_allclose(result["sdr"]["strong"],
+                               evaluate(example.sources, expected.sources).sdr, rtol=1e-6)
+    assert result["changed"]["strong"]
+    assert (two_runs.mask_power, two_runs.parameters.get("percussive_prior", 0.5)) == (1.0, 0.5)
+    with pytest.raises(ValueError, match="separation setting"):
+        parse_variant("bad: separation.n_fft=4096")
 
 
 def test_summary_gives_medians_per_set_and_changes_from_the_defaults():

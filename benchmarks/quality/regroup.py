@@ -20,7 +20,9 @@ An item set is ``fl`` (FluidR3 GM, the benchmark's soundfont) or ``ms``
 variant is a name, a colon and ``module.CONSTANT=value`` assignments
 separated by commas, the module taken in the ``nmfsep`` package; the
 constant must be one that nmfsep reads when it runs (a warning says when a
-variant changed nothing).  The table gives each variant's median SDR per
+variant changed nothing).  ``separation.percussive_prior=value`` and
+``separation.mask_power=value`` set what the separation itself holds and
+regrouping reads.  The table gives each variant's median SDR per
 category and item set, then its mean over the columns, its mean change from
 the defaults and in how many columns it is better or worse by more than
 0.05 dB.
@@ -84,6 +86,11 @@ class Variant:
 
 
 DEFAULTS = Variant("defaults")
+#: The pseudo-module of a variant's settings of the separation itself, which
+#: :meth:`nmfsep.Separation.regroup` reads: ``separation.percussive_prior=0.75``.
+SEPARATION = "separation"
+#: Those settings: a field of the separation, or an entry of its parameters.
+SEPARATION_SETTINGS = ("percussive_prior", "mask_power")
 
 
 def parse_item_set(text: str) -> ItemSet:
@@ -111,7 +118,12 @@ def parse_variant(text: str) -> Variant:
         except (ValueError, SyntaxError):
             raise ValueError(f"variant {name.strip()!r}: {value.strip()!r} is not a number "
                              "or another Python literal") from None
-        getattr(importlib.import_module(f"nmfsep.{module}"), constant)  # fails if unknown
+        if module == SEPARATION:
+            if constant not in SEPARATION_SETTINGS:
+                raise ValueError(f"variant {name.strip()!r}: a separation setting is one of "
+                                 f"{', '.join(SEPARATION_SETTINGS)}, not {constant!r}")
+        else:
+            getattr(importlib.import_module(f"nmfsep.{module}"), constant)  # fails if unknown
         assignments.append((module, constant, literal))
     if not assignments:
         raise ValueError(f"variant {name.strip()!r} sets nothing")
@@ -124,6 +136,8 @@ def applied(variant: Variant) -> Iterator[None]:
     saved = []
     try:
         for module, constant, value in variant.assignments:
+            if module == SEPARATION:
+                continue  # set on the separation itself, by with_settings
             target = importlib.import_module(f"nmfsep.{module}")
             saved.append((target, constant, getattr(target, constant)))
             setattr(target, constant, value)
@@ -188,6 +202,18 @@ def without_features(separation):
     return replace(separation, context=context, runs=runs)
 
 
+def with_settings(separation, variant: Variant):
+    """``separation`` with the variant's ``separation.`` settings, which regrouping reads."""
+    for module, name, value in variant.assignments:
+        if module != SEPARATION:
+            continue
+        if name == "percussive_prior":
+            separation = replace(separation, parameters={**separation.parameters, name: value})
+        else:
+            separation = replace(separation, **{name: value})
+    return separation
+
+
 def measure(separation, references: np.ndarray, variants: Sequence[Variant]) -> dict:
     """Every variant's SDR per source against ``references``, from one separation.
 
@@ -207,7 +233,8 @@ def measure(separation, references: np.ndarray, variants: Sequence[Variant]) -> 
     first = None
     for variant in variants:
         with applied(variant):
-            sources = without_features(separation).regroup(grouping="auto").sources
+            regrouped = with_settings(without_features(separation), variant)
+            sources = regrouped.regroup(grouping="auto").sources
         if first is None:
             first = sources
             result["reproduces"] = bool(np.allclose(sources, separation.sources, atol=1e-5))
