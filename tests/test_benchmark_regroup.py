@@ -90,7 +90,7 @@ def test_a_variant_sets_what_the_separation_holds(example, two_runs):
     np.testing.assert_allclose(result["sdr"]["strong"],
                                evaluate(example.sources, expected.sources).sdr, rtol=1e-6)
     assert result["changed"]["strong"]
-    assert (two_runs.mask_power, two_runs.parameters.get("percussive_prior", 0.5)) == (1.0, 0.5)
+    assert (two_runs.mask_power, two_runs.parameters["percussive_prior"]) == (1.0, 0.75)
     with pytest.raises(ValueError, match="separation setting"):
         parse_variant("bad: separation.n_fft=4096")
 

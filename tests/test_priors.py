@@ -71,10 +71,11 @@ def test_the_default_grouping_of_three_voices_without_drums_gets_the_share_weigh
 def test_drums_and_one_other_source_get_hpss_and_the_share_weights(example):
     sep = nmfsep.separate(example.mixture, example.sr, n_sources=2, n_runs=2, max_iter=40)
     assert sep.prior is not None and sep.prior.source == 0
-    assert sep.prior.strength == 0.5 * priors.HPSS_SCALE_BESIDE_SHARES  # weaker beside them
-    assert sep.regroup(grouping="percussive").prior.strength == 0.5
+    assert sep.prior.strength == priors.PERCUSSIVE_PRIOR * priors.HPSS_SCALE_BESIDE_SHARES
+    assert priors.HPSS_SCALE_BESIDE_SHARES < 1  # weaker beside the shares
+    assert sep.regroup(grouping="percussive").prior.strength == priors.PERCUSSIVE_PRIOR
     one_run = nmfsep.separate(example.mixture, example.sr, n_sources=2, n_runs=1, max_iter=40)
-    assert one_run.prior.strength == 0.5  # one run's masks keep the full strength
+    assert one_run.prior.strength == priors.PERCUSSIVE_PRIOR  # one run keeps the full strength
     hpss = replace(sep.prior, register=None)
     profiles = priors.source_profiles(sep.spectrogram, sep.W, sep.H, sep.labels, 2,
                                       runs=sep.runs, prior=hpss, config=sep.stft)

@@ -15,7 +15,7 @@ def test_the_bass_line_gets_the_low_register_and_the_keys_gain():
     mixture = sources.sum(axis=0)
     sep = nmfsep.separate(mixture, SR, n_sources=3)
     assert sep.prior is not None and sep.prior.register is not None
-    assert sep.prior.describe() == {"hpss": {"source": 0, "strength": 0.5},
+    assert sep.prior.describe() == {"hpss": {"source": 0, "strength": 0.75},
                                     "register": "bass line", "consistent": True}
     np.testing.assert_allclose(sep.sources.sum(axis=0), mixture, atol=1e-4)
     without = rebuild_sources(sep._mixture_stft(), sep.W, sep.H, sep.labels, 3, sep.mask_power,

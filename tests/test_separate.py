@@ -208,7 +208,7 @@ def test_torch_backend_separates_like_numpy(example):
 def test_the_percussive_prior_applies_only_where_the_grouping_made_drums(example):
     sep = nmfsep.separate(example.mixture, example.sr, max_iter=50, n_runs=1)
     assert sep.prior is not None and sep.prior.source == 0
-    assert sep.parameters["percussive_prior"] == 0.5
+    assert sep.parameters["percussive_prior"] == 0.75
     assert relative_error(sep.sources.sum(axis=0), example.mixture) < 1e-5
     np.testing.assert_allclose(sep.masks().sum(axis=0), 1.0, atol=1e-5)
     off = nmfsep.separate(example.mixture, example.sr, max_iter=50, percussive_prior=0,

@@ -27,6 +27,7 @@ from . import __version__
 from .audio import atomic_path, check_write_format, clipped_fraction, load, save, validate_signal
 from .errors import NmfsepError, OutputError, ParameterError
 from .grouping import STRATEGIES, parse_groups
+from .priors import PERCUSSIVE_PRIOR
 
 __all__ = ["main", "build_parser"]
 
@@ -106,12 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analysis_options(sep)
     sep.add_argument("--mask-power", type=float, default=1.0,
                      help="1 ratio masks, 2 Wiener masks")
-    sep.add_argument("--percussive-prior", type=float, default=0.5, metavar="P",
+    sep.add_argument("--percussive-prior", type=float, default=PERCUSSIVE_PRIOR, metavar="P",
                      help="when the grouping makes a drum source, weigh its mask by HPSS to "
                           "this power (and give a bass line the low register); with drums "
                           "and one other source, or three or more sources and no drums, "
                           "also weigh each by its share of the spectrum (HPSS then at "
-                          "0.7 P with several runs); with drums, "
+                          "0.5 P with several runs); with drums, "
                           "estimate the masks again from the sources they rebuild; 0 "
                           "turns all of these off")
     sep.add_argument("--runs", type=int, default=None, metavar="R",
@@ -328,7 +329,7 @@ def _check_stft_and_iterations(args) -> None:
         raise ParameterError(f"--max-iter must be >= 0, got {args.max_iter}")
     if getattr(args, "mask_power", 1.0) <= 0:
         raise ParameterError(f"--mask-power must be positive, got {args.mask_power}")
-    prior = getattr(args, "percussive_prior", 0.5)
+    prior = getattr(args, "percussive_prior", PERCUSSIVE_PRIOR)
     if not math.isfinite(prior) or prior < 0:
         raise ParameterError(f"--percussive-prior must be 0 or more, got {prior}")
 

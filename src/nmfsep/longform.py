@@ -45,7 +45,7 @@ from .errors import AudioError, ParameterError
 from .features import percussive_mask
 from .masks import MaskPrior, check_prior_strength, soft_masks
 from .nmf import ProgressCallback, factorize
-from .priors import mask_prior
+from .priors import PERCUSSIVE_PRIOR, mask_prior
 from .spectral import (
     STFTConfig,
     default_n_fft,
@@ -338,7 +338,7 @@ def separate_streamed(
     window: str = "hann",
     spectrogram_power: float = 1.0,
     mask_power: float = 1.0,
-    percussive_prior: float = 0.5,
+    percussive_prior: float = PERCUSSIVE_PRIOR,
     init: str = "nndsvda",
     max_iter: int = 200,
     tol: float = 1e-4,

@@ -32,19 +32,27 @@ from .ensemble import Run, block_masks
 from .masks import MaskPrior, check_prior_strength, share_weights
 from .spectral import STFTConfig
 
-__all__ = ["mask_prior", "source_profiles", "MIN_SHARE_SOURCES", "HPSS_SCALE_BESIDE_SHARES"]
+__all__ = ["mask_prior", "source_profiles", "MIN_SHARE_SOURCES", "HPSS_SCALE_BESIDE_SHARES",
+           "PERCUSSIVE_PRIOR"]
 
 #: Pitched sources, without drums, from which each source's share of the
 #: long-term spectrum weighs its masks.  With two (piano and voice in one
 #: range) the shares hold no register to go by, and they lose.
 MIN_SHARE_SOURCES = 3
 
+#: Default strength of the HPSS weights (``percussive_prior`` of
+#: :func:`nmfsep.separate`): chosen on the quality benchmark
+#: (``benchmarks/quality/notes.md``, twelfth round): against 0.5, 0.75 gains
+#: 0.27 dB on bass + drums + piano over seven item sets (five better, none
+#: worse), and 0.3-0.7 dB on one run's masks in both drum categories.
+PERCUSSIVE_PRIOR = 0.75
+
 #: Beside the shares, the drums and one other source of an ensemble (more than
-#: one run) take the HPSS weights to this fraction of ``percussive_prior`` (0.35
-#: by default): the shares and the combined runs already say where the drums
-#: sit, and full-strength HPSS weights on top cut into the other source.  One
-#: run's masks lose with it, so they keep the full strength.
-HPSS_SCALE_BESIDE_SHARES = 0.7
+#: one run) take the HPSS weights to this fraction of ``percussive_prior``
+#: (0.375 by default): the shares and the combined runs already say where the
+#: drums sit, and full-strength HPSS weights on top cut into the other source.
+#: One run's masks lose with it, so they keep the full strength.
+HPSS_SCALE_BESIDE_SHARES = 0.5
 
 
 def _takes_shares(prior: MaskPrior | None, n_sources: int) -> bool:

@@ -23,7 +23,7 @@ from .errors import ParameterError
 from .features import component_features
 from .masks import MaskPrior, check_prior_strength, soft_masks, source_models
 from .nmf import ProgressCallback, factorize
-from .priors import mask_prior
+from .priors import PERCUSSIVE_PRIOR, mask_prior
 from .spectral import STFTConfig, default_n_fft, istft, mixture_spectrogram, stft
 
 __all__ = ["Separation", "Separator", "separate", "default_n_components", "default_n_runs",
@@ -170,7 +170,7 @@ class Separation:
         ``grouping`` (a strategy name).  A strategy gets the experts of
         :func:`nmfsep.priors.mask_prior` (HPSS when it makes a drum source),
         with ``percussive_prior`` (by default the one this separation was made
-        with, else 0.5); labels and groups give the masks of the
+        with, else :data:`nmfsep.priors.PERCUSSIVE_PRIOR`); labels and groups give the masks of the
         factorization alone.  A strategy regroups every
         run of an ensemble (:attr:`runs`); labels and groups choose among the
         first run's components, and the other runs are dropped.
@@ -183,7 +183,7 @@ class Separation:
             labels = grouping_.labels_from_groups(groups, self.n_components)
         elif grouping is not None:
             if percussive_prior is None:
-                percussive_prior = self.parameters.get("percussive_prior", 0.5)
+                percussive_prior = self.parameters.get("percussive_prior", PERCUSSIVE_PRIOR)
             percussive_prior = check_prior_strength(percussive_prior)
             context = self._grouping_context()
             labels = grouping_.group(self.W, self.H, n_sources or self.n_sources, grouping,
@@ -330,7 +330,7 @@ class Separator:
     window: str = "hann"
     spectrogram_power: float = 1.0
     mask_power: float = 1.0
-    percussive_prior: float = 0.5
+    percussive_prior: float = PERCUSSIVE_PRIOR
     n_runs: int | None = None
     init: str = "nndsvda"
     max_iter: int = 200
@@ -364,7 +364,7 @@ def separate(
     window: str = "hann",
     spectrogram_power: float = 1.0,
     mask_power: float = 1.0,
-    percussive_prior: float = 0.5,
+    percussive_prior: float = PERCUSSIVE_PRIOR,
     n_runs: int | None = None,
     init: str = "nndsvda",
     max_iter: int = 200,
@@ -419,7 +419,7 @@ def separate(
         drums and one other source, or three or more sources and no drums,
         each source's mask is also weighted by its share of the long-term
         spectrum (:func:`nmfsep.priors.mask_prior`; drums and one other source
-        then take the HPSS weights at 0.7 times this power when ``n_runs`` > 1).
+        then take the HPSS weights at 0.5 times this power when ``n_runs`` > 1).
         With a drum source the masks are then estimated again from the STFT of
         the sources they rebuild (:attr:`nmfsep.masks.MaskPrior.consistent`).
         0 turns all of these off.
