@@ -95,6 +95,16 @@ def test_a_variant_sets_what_the_separation_holds(example, two_runs):
         parse_variant("bad: separation.n_fft=4096")
 
 
+def test_a_variant_keeps_the_first_run_alone(example, two_runs):
+    one = nmfsep.separate(example.mixture, example.sr, n_sources=2, n_components=12,
+                          n_runs=1, max_iter=60, random_state=0)
+    one_run = parse_variant("one: separation.n_runs=1")
+    result = measure(two_runs, example.sources, [DEFAULTS, one_run])
+    np.testing.assert_allclose(result["sdr"]["one"], evaluate(example.sources, one.sources).sdr,
+                               rtol=1e-6)
+    assert result["changed"]["one"]
+
+
 def test_summary_gives_medians_per_set_and_changes_from_the_defaults():
     records = [dict(category="a", set="fl0-1", sdr={"defaults": [1.0, 3.0], "other": [2.0, 4.0]}),
                dict(category="a", set="fl0-1", sdr={"defaults": [5.0, 7.0], "other": [6.0, 8.0]}),

@@ -22,10 +22,10 @@ separated by commas, the module taken in the ``nmfsep`` package; the
 constant must be one that nmfsep reads when it runs (a warning says when a
 variant changed nothing).  ``separation.percussive_prior=value`` and
 ``separation.mask_power=value`` set what the separation itself holds and
-regrouping reads.  The table gives each variant's median SDR per
-category and item set, then its mean over the columns, its mean change from
-the defaults and in how many columns it is better or worse by more than
-0.05 dB.
+regrouping reads; ``separation.n_runs=1`` keeps the first run alone.  The
+table gives each variant's median SDR per category and item set, then its
+mean over the columns, its mean change from the defaults and in how many
+columns it is better or worse by more than 0.05 dB.
 """
 
 from __future__ import annotations
@@ -89,8 +89,10 @@ DEFAULTS = Variant("defaults")
 #: The pseudo-module of a variant's settings of the separation itself, which
 #: :meth:`nmfsep.Separation.regroup` reads: ``separation.percussive_prior=0.75``.
 SEPARATION = "separation"
-#: Those settings: a field of the separation, or an entry of its parameters.
-SEPARATION_SETTINGS = ("percussive_prior", "mask_power")
+#: Those settings: an entry of its parameters, a field, and ``n_runs``: the
+#: first ``n_runs`` runs of the cached ensemble (1: the first run alone, as
+#: ``nmfsep.separate(..., n_runs=1)`` makes it).
+SEPARATION_SETTINGS = ("percussive_prior", "mask_power", "n_runs")
 
 
 def parse_item_set(text: str) -> ItemSet:
@@ -209,6 +211,8 @@ def with_settings(separation, variant: Variant):
             continue
         if name == "percussive_prior":
             separation = replace(separation, parameters={**separation.parameters, name: value})
+        elif name == "n_runs":
+            separation = replace(separation, runs=separation.runs[:max(0, value - 1)])
         else:
             separation = replace(separation, **{name: value})
     return separation
