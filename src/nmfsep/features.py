@@ -38,10 +38,10 @@ _TINY = 1e-12
 HARMONIC_FILTER_SECONDS = 0.2
 #: Length in Hz of the median filter across frequency that keeps broadband hits.
 #: Chosen on the quality benchmark (``benchmarks/quality/notes.md``, eleventh
-#: round, ``python -m benchmarks.quality.regroup``): against 350 Hz, 250 / 175 /
-#: 125 Hz gain 0.21 / 0.39 / 0.52 dB on drums + guitar and 0.17 / 0.21 / 0.18 on
-#: bass + drums + piano (means over seven item sets); 125 Hz takes a piano and a
-#: voice for drums, so the middle step is kept.
+#: and twelfth rounds, ``python -m benchmarks.quality.regroup``): against 350 Hz,
+#: 175 Hz gains 0.51 dB on drums + guitar (better in all seven item sets) and
+#: 0.21 on bass + drums + piano (means over the sets); 125 Hz takes a piano and
+#: a voice for drums, so the middle step is kept.
 PERCUSSIVE_FILTER_HZ = 175.0
 #: Length in seconds of the running median under an activation, for :func:`spikiness`.
 SPIKINESS_SECONDS = 0.25

@@ -170,8 +170,8 @@ class Separation:
         ``grouping`` (a strategy name).  A strategy gets the experts of
         :func:`nmfsep.priors.mask_prior` (HPSS when it makes a drum source),
         with ``percussive_prior`` (by default the one this separation was made
-        with, else :data:`nmfsep.priors.PERCUSSIVE_PRIOR`); labels and groups give the masks of the
-        factorization alone.  A strategy regroups every
+        with, else :data:`nmfsep.priors.PERCUSSIVE_PRIOR`); labels and groups
+        give the masks of the factorization alone.  A strategy regroups every
         run of an ensemble (:attr:`runs`); labels and groups choose among the
         first run's components, and the other runs are dropped.
         """
