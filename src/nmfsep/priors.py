@@ -44,7 +44,8 @@ MIN_SHARE_SOURCES = 3
 #: :func:`nmfsep.separate`): chosen on the quality benchmark
 #: (``benchmarks/quality/notes.md``, twelfth round): against 0.5, 0.75 gains
 #: 0.27 dB on bass + drums + piano over seven item sets (five better, none
-#: worse), and 0.3-0.7 dB on one run's masks in both drum categories.
+#: worse) and leaves drums + guitar as it was; one run's masks gain 0.26 and
+#: 0.36 dB (drums + guitar, bass + drums + piano).
 PERCUSSIVE_PRIOR = 0.75
 
 #: Beside the shares, the drums and one other source of an ensemble (more than
