@@ -93,6 +93,8 @@ def test_a_variant_sets_what_the_separation_holds(example, two_runs):
     assert (two_runs.mask_power, two_runs.parameters["percussive_prior"]) == (1.0, 0.75)
     with pytest.raises(ValueError, match="separation setting"):
         parse_variant("bad: separation.n_fft=4096")
+    with pytest.raises(ValueError, match="positive integer"):
+        parse_variant("none: separation.n_runs=0")
 
 
 def test_a_variant_keeps_the_first_run_alone(example, two_runs):

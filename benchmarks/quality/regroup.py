@@ -124,6 +124,9 @@ def parse_variant(text: str) -> Variant:
             if constant not in SEPARATION_SETTINGS:
                 raise ValueError(f"variant {name.strip()!r}: a separation setting is one of "
                                  f"{', '.join(SEPARATION_SETTINGS)}, not {constant!r}")
+            if constant == "n_runs" and (not isinstance(literal, int) or literal < 1):
+                raise ValueError(f"variant {name.strip()!r}: n_runs must be a positive "
+                                 f"integer, got {literal!r}")
         else:
             getattr(importlib.import_module(f"nmfsep.{module}"), constant)  # fails if unknown
         assignments.append((module, constant, literal))
