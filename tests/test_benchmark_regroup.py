@@ -19,7 +19,7 @@ from benchmarks.quality.regroup import (
     summary,
     without_features,
 )
-from nmfsep import ensemble, masks
+from nmfsep import ensemble, grouping, masks
 from nmfsep.metrics import evaluate
 
 
@@ -152,6 +152,18 @@ def test_a_separation_cached_under_other_hpss_filters_is_measured_with_todays(ex
     assert not result["reproduces"]
     np.testing.assert_allclose(result["sdr"]["defaults"],
                                evaluate(example.sources, two_runs.sources).sdr, rtol=1e-6)
+
+
+def test_variants_with_the_same_hpss_filters_make_the_percussive_mask_once(example, two_runs,
+                                                                         monkeypatch):
+    calls = []
+    real = grouping.percussive_mask
+    monkeypatch.setattr(grouping, "percussive_mask", lambda *a: calls.append(1) or real(*a))
+    floor = parse_variant("floor: ensemble.FLOOR=1e-2")
+    prior = parse_variant("prior: separation.percussive_prior=1.0")
+    longer = parse_variant("longer: features.HARMONIC_FILTER_SECONDS=0.8")
+    measure(two_runs, example.sources, [DEFAULTS, floor, prior, longer])
+    assert len(calls) == 2  # the defaults' filters, then the longer one
 
 
 def test_the_runs_with_their_own_stft_get_fresh_contexts_too(example):

@@ -227,7 +227,9 @@ def measure(separation, references: np.ndarray, variants: Sequence[Variant]) -> 
     Every variant regroups :func:`without_features` of ``separation``, so that
     the percussive masks (the first run's and those of runs with their own
     STFT) are made again with the filter lengths of :mod:`nmfsep.features` as
-    the variant has them, not as they were when the separation was cached.
+    the variant has them, not as they were when the separation was cached;
+    variants that set the same constants of :mod:`nmfsep.features` (most set
+    none) share those masks, made once.
 
     Returns
     -------
@@ -238,10 +240,13 @@ def measure(separation, references: np.ndarray, variants: Sequence[Variant]) -> 
     """
     result: dict = {"sdr": {}, "changed": {}}
     first = None
+    fresh: dict = {}  # the fresh separation of each setting of nmfsep.features, masks and all
     for variant in variants:
+        features = tuple(a for a in variant.assignments if a[0] == "features")
         with applied(variant):
-            regrouped = with_settings(without_features(separation), variant)
-            sources = regrouped.regroup(grouping="auto").sources
+            if features not in fresh:
+                fresh[features] = without_features(separation)
+            sources = with_settings(fresh[features], variant).regroup(grouping="auto").sources
         if first is None:
             first = sources
             result["reproduces"] = bool(np.allclose(sources, separation.sources, atol=1e-5))
