@@ -14,6 +14,7 @@ from nmfsep.features import (
     tonalness,
 )
 from nmfsep.masks import PercussivePrior, soft_masks, source_models
+from nmfsep.metrics import evaluate
 
 
 def sustained_tones(rng, bins=64, frames=80):
@@ -288,3 +289,56 @@ def test_the_runs_with_their_own_frames_take_the_first_runs_drum_decision(exampl
                           random_state=0)
     own = [run.context for run in sep.runs if run.context is not None]
     assert own and all(context.drums_from is sep.context for context in own)
+
+
+def _split(broadband, hits, kick=None):
+    """Boolean arrays of the drum split's two tests (and the kicks) from 0/1 lists."""
+    as_bool = [np.array(flags, dtype=bool) for flags in (broadband, hits)]
+    return (*as_bool, np.zeros(len(broadband), bool) if kick is None else np.array(kick, bool))
+
+
+def test_an_unsure_component_goes_to_the_side_whose_sure_components_it_sounds_like():
+    """Components 0-2 surely drums, 3-5 surely pitched; 6 and 7 are called drums by one test."""
+    timbre = np.array([[0.0, 0.1], [0.2, 0.0], [0.1, 0.3],  # sure drums
+                       [5.0, 5.1], [5.2, 4.9], [4.8, 5.0],  # sure pitched
+                       [5.1, 5.2],  # hits only, a muted chord that sounds like the guitar
+                       [0.3, 0.2]])  # broadband only, a ride that sounds like the drums
+    broadband, hits, kick = _split([1, 1, 1, 0, 0, 0, 0, 1], [1, 1, 1, 0, 0, 0, 1, 0])
+    drums = grouping.settle_by_timbre(timbre, broadband, hits, kick)
+    np.testing.assert_array_equal(drums, [1, 1, 1, 0, 0, 0, 0, 1])
+    # the former rule, and the one for two or more pitched sources: either test makes a drum
+    np.testing.assert_array_equal(grouping.settle_by_timbre(timbre, broadband, hits, kick, 0),
+                                  broadband | hits)
+
+
+def test_a_kick_stays_a_drum_whatever_its_timbre():
+    timbre = np.array([[0.0, 0.0], [0.1, 0.1], [5.0, 5.0], [5.1, 5.1], [5.0, 5.2]])
+    broadband, hits, kick = _split([1, 1, 0, 0, 0], [1, 1, 0, 0, 1], [0, 0, 0, 0, 1])
+    assert grouping.settle_by_timbre(timbre, broadband, hits, kick)[4]
+    assert not grouping.settle_by_timbre(timbre, broadband, hits, ~kick)[4]
+
+
+@pytest.mark.parametrize("broadband, hits", [
+    ([1, 1, 0], [1, 0, 1]),  # no sure pitched component
+    ([0, 1, 0], [0, 0, 1]),  # no sure drum
+])
+def test_without_sure_components_on_a_side_the_unsure_ones_are_drums(broadband, hits):
+    timbre = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    broadband, hits, kick = _split(broadband, hits)
+    np.testing.assert_array_equal(grouping.settle_by_timbre(timbre, broadband, hits, kick),
+                                  broadband | hits)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_settling_the_unsure_components_by_timbre_helps_both_sources(monkeypatch, seed):
+    """The built-in drums + guitar example: five runs, against the union of the two tests."""
+    example = nmfsep.synth.drums_and_guitar(duration=8.0, sr=22050, seed=seed)
+    settled = evaluate(example.sources, nmfsep.separate(example.mixture, 22050,
+                                                        n_sources=2).sources).sdr
+    monkeypatch.setattr(grouping, "TIMBRE_NEIGHBOURS", 0)
+    union = evaluate(example.sources, nmfsep.separate(example.mixture, 22050,
+                                                      n_sources=2).sources).sdr
+    # measured (drums / guitar): seed 0 10.35 / 5.97 against 9.51 / 5.77,
+    # seed 1 9.15 / 5.72 against 8.49 / 5.41
+    assert np.all(settled > union)
+    assert settled.mean() >= union.mean() + 0.3
