@@ -342,3 +342,21 @@ def test_settling_the_unsure_components_by_timbre_helps_both_sources(monkeypatch
     # seed 1 9.15 / 5.72 against 8.49 / 5.41
     assert np.all(settled > union)
     assert settled.mean() >= union.mean() + 0.3
+
+
+
+@pytest.mark.parametrize("n_sources, neighbours", [(2, None), (3, 0)])
+def test_the_drum_split_is_settled_by_timbre_beside_one_pitched_source_only(
+        rng, monkeypatch, n_sources, neighbours):
+    settle = grouping.settle_by_timbre
+    calls = []
+
+    def recording(timbre, broadband, hits, kick, given=None):
+        calls.append(given)
+        return settle(timbre, broadband, hits, kick, given)
+
+    monkeypatch.setattr(grouping, "settle_by_timbre", recording)
+    W, H = rng.random((64, 8)), rng.random((8, 80))
+    context = grouping.GroupingContext(sr=8000, V=clicks(rng))
+    grouping.group(W, H, n_sources, "percussive", context=context)
+    assert calls == [neighbours]

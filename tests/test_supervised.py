@@ -15,7 +15,7 @@ from nmfsep.spectral import default_n_fft
 # different material (seed 7, 120 bpm, Em-D-G-C, 4 s), see
 # test_supervised_separation_beats_blind_grouping, default 93 ms frames:
 # supervised SDR drums 12.0 dB, guitar 14.5 dB (13.4 and 14.5 with the former
-# 46 ms frames); blind "auto" grouping 9.5 and 5.8 dB (mean +5.6 dB; with 46 ms
+# 46 ms frames); blind "auto" grouping 10.3 and 6.0 dB (mean +5.0 dB; with 46 ms
 # frames blind was 7.4 and 4.7).
 SUPERVISED_FLOOR_DB = 11.0
 SUPERVISED_MARGIN_DB = 4.5

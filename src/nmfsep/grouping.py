@@ -79,7 +79,7 @@ __all__ = [
     "kmeans", "spectral_clusters", "coactivity_affinity", "COACTIVITY_WEIGHT",
     "percussive_source", "percussive_prior", "low_register_weights",
     "REGISTER_CUTOFF_HZ", "REGISTER_STRENGTH", "BASS_BAND_HZ",
-    "settle_by_timbre", "TIMBRE_NEIGHBOURS",
+    "settle_by_timbre", "TIMBRE_NEIGHBOURS", "SETTLE_BESIDE_PITCHED",
 ]
 
 #: Share of the spectrogram in the percussive mask from which ``auto`` treats the
@@ -116,6 +116,12 @@ BASS_BAND_HZ = 300.0
 #: (:func:`settle_by_timbre`); 0 calls every such component a drum, the rule
 #: before the thirteenth round (``benchmarks/quality/notes.md``).
 TIMBRE_NEIGHBOURS = 3
+
+#: The most pitched sources beside the drums for which :func:`settle_by_timbre`
+#: settles the drum split; beside more, a component that either test calls a
+#: drum is one (the components settled as pitched would join the clustering of
+#: the pitched part and can unsettle it).
+SETTLE_BESIDE_PITCHED = 1
 
 
 @dataclass
@@ -401,18 +407,16 @@ def _drum_features(W, H, context) -> np.ndarray:
                             spikiness(H, context.filter_lengths.spike_frames)])
 
 
-def _drum_components(W, H, context, one_pitched_source: bool) -> np.ndarray:
+def _drum_components(W, H, context, settle: bool) -> np.ndarray:
     """True for the components that sound like drums: broadband and percussive bursts.
 
     Two two-means splits, each catching what the other misses: on tonalness
     (cymbals, hi-hats and snares have no line spectrum) and on percussiveness
     with spikiness (a kick's tonal body still comes in short HPSS-percussive
     hits).  A component is surely a drum when both say so and surely pitched
-    when neither does.  Beside one pitched source, :func:`settle_by_timbre`
-    decides the others; beside two or more, every such component is a drum:
-    the ones it would settle as pitched also join the clustering of the
-    pitched part, and can unsettle it (``benchmarks/quality/notes.md``,
-    thirteenth round).
+    when neither does.  With ``settle`` (beside one pitched source:
+    :data:`SETTLE_BESIDE_PITCHED`), :func:`settle_by_timbre` decides the
+    others; without, every such component is a drum.
     """
     tonal = tonalness(W, context.sr)
     by_tone = kmeans(tonal[:, None], 2, random_state=context.random_state)
@@ -422,7 +426,7 @@ def _drum_components(W, H, context, one_pitched_source: bool) -> np.ndarray:
     hits = by_hits == by_hits[np.argmax(features.mean(axis=1))]
     kick = hits & ~broadband & (low_frequency_ratio(W, context.sr, BASS_BAND_HZ) >= 0.5)
     return settle_by_timbre(basis_mfcc(W, context.sr), broadband, hits, kick,
-                            None if one_pitched_source else 0)
+                            None if settle else 0)
 
 
 def settle_by_timbre(timbre: np.ndarray, broadband: np.ndarray, hits: np.ndarray,
@@ -473,7 +477,7 @@ def settle_by_timbre(timbre: np.ndarray, broadband: np.ndarray, hits: np.ndarray
 
 
 def _percussive(W, H, n_sources, context):
-    drums = _drum_components(W, H, context, one_pitched_source=n_sources == 2)
+    drums = _drum_components(W, H, context, settle=n_sources - 1 <= SETTLE_BESIDE_PITCHED)
     labels = np.zeros(W.shape[1], dtype=int)
     pitched = np.flatnonzero(~drums)
     if pitched.size < n_sources - 1:  # keep a component for every pitched source
