@@ -18,8 +18,8 @@ first run's frames and bins.  The masks still add up to one, so the sources
 still add up to the mixture.
 
 On the quality benchmark (``docs/benchmarks.md``), five runs raise the mean of
-the four category medians from 6.5 dB (one run) to 7.1 dB on its items and from
-6.1 to 7.7 dB on held-out items (three runs: 7.2 and 7.1).  Each extra run is
+the four category medians from 6.7 dB (one run) to 7.2 dB on its items and from
+6.1 to 7.6 dB on held-out items (three runs: 7.2 and 7.1).  Each extra run is
 one more factorization and grouping: a 60 s stereo clip takes 20 s with five
 runs, 12 s with three and 6 s with one (``python -m benchmarks.speed.runs``).
 :func:`nmfsep.separate` therefore combines five runs by default only for

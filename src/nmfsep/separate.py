@@ -433,7 +433,7 @@ def separate(
         masks are the geometric mean of theirs.  By default
         :func:`default_n_runs`: 5 for recordings up to a minute, 1 for longer
         ones, for hand grouping and for one source.  On the quality benchmark
-        5 runs raise the mean of the category medians by 0.6 dB (1.6 dB on
+        5 runs raise the mean of the category medians by 0.6 dB (1.5 dB on
         held-out items) and take 3.3 to 3.5 times as long as one on a 60 s
         stereo clip
         (``python -m benchmarks.speed.runs``).  Blind
