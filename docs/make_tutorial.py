@@ -150,9 +150,12 @@ each component goes to the source whose energy it captures most of.
 
 **Automatically.** `grouping="auto"` (the default) first asks whether a drum
 part is playing (how much of the spectrogram a median-filter HPSS calls
-percussive); here it is, so it splits the components by how percussive each
-one is (its share of HPSS's percussive part, and how spiky its activation
-is); without drums it would cluster them by the shape of their spectra
+percussive); here it is, so it splits the components into drums and the
+rest: a component is a drum when its spectrum is broadband (no line spectrum)
+and it comes in percussive bursts (its share of HPSS's percussive part, and
+how spiky its activation is); one that has only one of the two goes to the
+side whose sure members it sounds like (MFCCs); without drums it would
+cluster them by the shape of their spectra
 (MFCCs) and by when they sound, keeping apart components heard at the same
 moments (`timbre+time`):
 
