@@ -25,7 +25,7 @@ from benchmarks.quality.generate import Item  # noqa: E402
 from benchmarks.quality.methods import band_edges, filterbank, oracle_labels  # noqa: E402
 from nmfsep.metrics import evaluate  # noqa: E402
 from nmfsep.plot import plot_component, plot_overview, plot_spectrogram  # noqa: E402
-from nmfsep.separate import AUTO_RUNS  # noqa: E402
+from nmfsep.policy import DEFAULT_POLICY  # noqa: E402
 
 DOCS = ROOT / "docs"
 FIGURES = DOCS / "figures"
@@ -79,7 +79,7 @@ def main() -> None:
         groups=";".join(",".join(str(k) for k in np.flatnonzero(truth == s)) for s in range(2)),
         today=date.today().isoformat(), python=platform.python_version(),
         version=nmfsep.__version__,
-        runs=("one", "two", "three", "four", "five", "six")[AUTO_RUNS - 1],
+        runs=("one", "two", "three", "four", "five", "six")[DEFAULT_POLICY.auto_runs - 1],
     )
     (DOCS / "tutorial.md").write_text(page)
     print(table)

@@ -11,16 +11,15 @@ import nmfsep
 from benchmarks.quality.regroup import (
     DEFAULTS,
     MUSESCORE,
-    applied,
     code_without_docs,
     measure,
     parse_item_set,
     parse_variant,
     summary,
-    without_features,
 )
-from nmfsep import ensemble, grouping, masks
+from nmfsep import masks
 from nmfsep.metrics import evaluate
+from nmfsep.policy import DEFAULT_POLICY
 
 
 def test_item_sets_name_a_soundfont_and_both_ends_of_a_range():
@@ -36,34 +35,32 @@ def test_a_malformed_item_set_is_refused(text):
         parse_item_set(text)
 
 
-def test_a_variant_sets_constants_by_module_and_restores_them():
-    variant = parse_variant("two: ensemble.FLOOR=1e-3, masks.SHARE_STRENGTH=1")
+def test_a_variant_sets_fields_of_the_policy_and_leaves_the_default_alone():
+    variant = parse_variant("two: policy.floor=1e-3, policy.share_strength=1")
     assert variant.name == "two"
-    assert variant.assignments == (("ensemble", "FLOOR", 1e-3), ("masks", "SHARE_STRENGTH", 1))
-    before = (ensemble.FLOOR, masks.SHARE_STRENGTH)
-    with pytest.raises(RuntimeError), applied(variant):
-        assert (ensemble.FLOOR, masks.SHARE_STRENGTH) == (1e-3, 1)
-        raise RuntimeError("a failure inside the variant")
-    assert (ensemble.FLOOR, masks.SHARE_STRENGTH) == before
+    assert variant.assignments == (("policy", "floor", 1e-3), ("policy", "share_strength", 1))
+    assert (variant.policy.floor, variant.policy.share_strength) == (1e-3, 1)
+    assert (DEFAULT_POLICY.floor, DEFAULT_POLICY.share_strength) == (1e-6, 0.5)
+    assert DEFAULTS.policy is DEFAULT_POLICY
 
 
 @pytest.mark.parametrize(("text", "error", "message"), [
-    ("ensemble.FLOOR=1e-3", ValueError, "no name"),
-    ("name: FLOOR=1e-3", ValueError, "module.CONSTANT"),
-    ("name: ensemble.FLOOR=one", ValueError, "literal"),
+    ("policy.floor=1e-3", ValueError, "no name"),
+    ("name: floor=1e-3", ValueError, "policy.FIELD"),
+    ("name: policy.floor=one", ValueError, "literal"),
     ("name:", ValueError, "sets nothing"),
-    ("name: ensemble.NO_SUCH_CONSTANT=1", AttributeError, "NO_SUCH_CONSTANT"),
+    ("name: policy.no_such_field=1", ValueError, "no field 'no_such_field'"),
+    ("name: grouping.FLOOR=1", ValueError, "neither the policy nor the separation"),
 ])
 def test_a_malformed_variant_is_refused(text, error, message):
     with pytest.raises(error, match=message):
         parse_variant(text)
 
 
-def test_share_strength_is_read_when_the_weights_are_made(rng):
+def test_share_strength_is_an_argument_of_the_share_weights(rng):
     profiles = rng.random((3, 40))
     default = masks.share_weights(profiles)
-    with applied(parse_variant("strong: masks.SHARE_STRENGTH=1.0")):
-        strong = masks.share_weights(profiles)
+    strong = masks.share_weights(profiles, strength=1.0)
     np.testing.assert_allclose(strong, default**2, rtol=1e-5)  # the default strength is 0.5
 
 
@@ -74,7 +71,7 @@ def two_runs(example):
 
 
 def test_measuring_the_defaults_gives_back_the_separation(example, two_runs):
-    floor = parse_variant("floor: ensemble.FLOOR=1e-2")
+    floor = parse_variant("floor: policy.floor=1e-2")
     result = measure(two_runs, example.sources, [DEFAULTS, floor])
     assert result["reproduces"]
     np.testing.assert_allclose(result["sdr"]["defaults"],
@@ -86,7 +83,9 @@ def test_measuring_the_defaults_gives_back_the_separation(example, two_runs):
 def test_a_variant_sets_what_the_separation_holds(example, two_runs):
     variant = parse_variant("strong: separation.percussive_prior=1.5, separation.mask_power=2.0")
     result = measure(two_runs, example.sources, [DEFAULTS, variant])
-    expected = replace(two_runs, mask_power=2.0).regroup(grouping="auto", percussive_prior=1.5)
+    stronger = replace(two_runs, config=replace(two_runs.config, mask_power=2.0),
+                       model=replace(two_runs.model, mask_power=2.0))
+    expected = stronger.regroup(grouping="auto", percussive_prior=1.5)
     np.testing.assert_allclose(result["sdr"]["strong"],
                                evaluate(example.sources, expected.sources).sdr, rtol=1e-6)
     assert result["changed"]["strong"]
@@ -135,7 +134,7 @@ def _blocks(lines: list[str]) -> list[str]:
 def test_a_variant_of_the_hpss_filters_makes_the_percussive_mask_again(example, two_runs):
     two_runs.regroup(grouping="auto")  # the context's percussive mask is now cached
     cached = two_runs.context.percussive
-    longer = parse_variant("longer: features.HARMONIC_FILTER_SECONDS=0.8")
+    longer = parse_variant("longer: policy.harmonic_filter_seconds=0.8")
     result = measure(two_runs, example.sources, [DEFAULTS, longer])
     assert result["changed"]["longer"]
     assert two_runs.context.percussive is cached  # the separation itself is left alone
@@ -144,9 +143,9 @@ def test_a_variant_of_the_hpss_filters_makes_the_percussive_mask_again(example, 
 def test_a_separation_cached_under_other_hpss_filters_is_measured_with_todays(example,
                                                                               two_runs):
     # the factorization does not depend on the filters; the cached percussive masks do
-    with applied(parse_variant("narrow: features.PERCUSSIVE_FILTER_HZ=60.0")):
-        cached_then = nmfsep.separate(example.mixture, example.sr, n_sources=2,
-                                      n_components=12, n_runs=2, max_iter=60, random_state=0)
+    narrow = replace(DEFAULT_POLICY, percussive_filter_hz=60.0)
+    cached_then = nmfsep.separate(example.mixture, example.sr, n_sources=2, n_components=12,
+                                  n_runs=2, max_iter=60, random_state=0, policy=narrow)
     assert not np.allclose(cached_then.sources, two_runs.sources, atol=1e-5)
     result = measure(cached_then, example.sources, [DEFAULTS])
     assert not result["reproduces"]
@@ -154,16 +153,14 @@ def test_a_separation_cached_under_other_hpss_filters_is_measured_with_todays(ex
                                evaluate(example.sources, two_runs.sources).sdr, rtol=1e-6)
 
 
-def test_variants_with_the_same_hpss_filters_make_the_percussive_mask_once(example, two_runs,
-                                                                         monkeypatch):
-    calls = []
-    real = grouping.percussive_mask
-    monkeypatch.setattr(grouping, "percussive_mask", lambda *a: calls.append(1) or real(*a))
-    floor = parse_variant("floor: ensemble.FLOOR=1e-2")
-    prior = parse_variant("prior: separation.percussive_prior=1.0")
-    longer = parse_variant("longer: features.HARMONIC_FILTER_SECONDS=0.8")
-    measure(two_runs, example.sources, [DEFAULTS, floor, prior, longer])
-    assert len(calls) == 2  # the defaults' filters, then the longer one
+def test_policies_with_the_same_hpss_filters_share_the_percussive_mask(two_runs):
+    cached = two_runs.context.percussive
+    for variant in ("floor: policy.floor=1e-2", "prior: separation.percussive_prior=1.0",
+                    "neighbours: policy.timbre_neighbours=0"):
+        regrouped = two_runs.regroup(grouping="auto", policy=parse_variant(variant).policy)
+        assert regrouped.context.percussive is cached
+    longer = parse_variant("longer: policy.harmonic_filter_seconds=0.8").policy
+    assert two_runs.regroup(grouping="auto", policy=longer).context.percussive is not cached
 
 
 def test_the_runs_with_their_own_stft_get_fresh_contexts_too(example):
@@ -172,11 +169,10 @@ def test_the_runs_with_their_own_stft_get_fresh_contexts_too(example):
     own = [i for i, run in enumerate(five.runs) if run.context is not None]
     assert own  # the run with frames half as long
     shares = [five.runs[i].context.percussive_share for i in own]  # cached now
-    fresh = without_features(five)
+    narrow = parse_variant("narrow: policy.percussive_filter_hz=60.0").policy
+    fresh = five.regroup(grouping="auto", policy=narrow)
     assert fresh.context is not five.context
-    assert all(fresh.runs[i].context.drums_from is fresh.context for i in own)
-    with applied(parse_variant("narrow: features.PERCUSSIVE_FILTER_HZ=60.0")):
-        again = [fresh.runs[i].context.percussive_share for i in own]
+    again = [fresh.runs[i].context.percussive_share for i in own]
     assert all(a != s for a, s in zip(again, shares, strict=True))
     assert [five.runs[i].context.percussive_share for i in own] == shares
 

@@ -61,15 +61,14 @@ def test_existing_outputs_are_not_overwritten_without_force(song, tmp_path, caps
 
 
 def test_components_factorizes_once(song, tmp_path, monkeypatch):
-    import nmfsep
+    from nmfsep.progress import Reporter
 
-    made = []
-    separate = nmfsep.separate
-    monkeypatch.setattr(nmfsep, "separate", lambda *a, **k: made.append(separate(*a, **k))
-                        or made[-1])
+    totals = []
+    monkeypatch.setattr(Reporter, "progress",
+                        lambda self, label, done, total, detail="": totals.append((label, total)))
     assert main(["components", str(song), "-k", "6", "-o", str(tmp_path / "comps"),
                  "--max-iter", "30", "-q"]) == 0
-    assert [sep.parameters["n_runs"] for sep in made] == [1]  # the default would be 5
+    assert {total for label, total in totals if label == "NMF"} == {30}  # one run, not five
 
 
 def test_components_then_separate_from_reuses_the_same_components(song, tmp_path):

@@ -1,6 +1,7 @@
 """Several factorizations combined (``n_runs``): masks, matching of sources, the pipeline."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -8,20 +9,16 @@ import soundfile as sf
 
 import nmfsep
 from nmfsep.cli import main
-from nmfsep.ensemble import (
-    FLOOR,
-    FLOOR_WITHOUT_DRUMS,
-    Run,
-    RunPlan,
-    align_labels,
-    block_masks,
-    combine_runs,
-    run_plan,
-)
+from nmfsep.config import SeparationConfig
+from nmfsep.ensemble import Run, align_labels, combine_runs
 from nmfsep.errors import ParameterError
 from nmfsep.masks import MaskPrior, soft_masks, source_models
 from nmfsep.metrics import evaluate
+from nmfsep.model import Model
+from nmfsep.policy import DEFAULT_POLICY, RunPlan, decide
 from nmfsep.spectral import STFTConfig, grid_positions, stft
+
+FLOOR, FLOOR_WITHOUT_DRUMS = DEFAULT_POLICY.floor, DEFAULT_POLICY.floor_without_drums
 
 
 def random_run(rng, n_bins=30, n_frames=40, n_components=6, n_sources=3):
@@ -78,7 +75,7 @@ def example_for_runs():
     return nmfsep.synth.drums_and_guitar(duration=8.0, sr=22050, seed=0)
 
 
-def test_block_masks_take_the_larger_floor_without_a_drum_source(rng):
+def test_the_masks_take_the_larger_floor_without_a_drum_source(rng):
     runs = [random_run(rng) for _ in range(3)]
     ratio = [source_models(r.W, r.H, r.labels, 3) for r in runs]
     ratio = [m / m.sum(axis=0) for m in ratio]
@@ -89,12 +86,14 @@ def test_block_masks_take_the_larger_floor_without_a_drum_source(rng):
         mean = np.exp(np.mean([np.log(m + floor) for m in ratio], axis=0))
         return mean / mean.sum(axis=0)
 
-    pitched = block_masks(first.W, first.H, first.labels, 3, 1.0, 0, n_frames, None,
-                          tuple(runs[1:]))
+    pitched_floor = decide("auto", n_sources=3, percussive_share=0.0, n_runs=3).floor
+    drums_floor = decide("auto", n_sources=3, percussive_share=0.9, n_runs=3).floor
+    assert (pitched_floor, drums_floor) == (FLOOR_WITHOUT_DRUMS, FLOOR)
+    model = Model(first.W, first.H, first.labels, STFTConfig(64, 16), runs=tuple(runs[1:]))
+    pitched = replace(model, floor=pitched_floor).factor_masks(0, n_frames)
     np.testing.assert_allclose(pitched, expected(FLOOR_WITHOUT_DRUMS), rtol=1e-4, atol=1e-6)
     drums = MaskPrior(source=0, mask=np.full((first.W.shape[0], n_frames), 0.5), strength=0.0)
-    with_drums = block_masks(first.W, first.H, first.labels, 3, 1.0, 0, n_frames, drums,
-                             tuple(runs[1:]))
+    with_drums = replace(model, floor=drums_floor, prior=drums).factor_masks(0, n_frames)
     np.testing.assert_allclose(with_drums, expected(FLOOR), rtol=1e-4, atol=1e-6)
     assert np.abs(pitched - with_drums).max() > 1e-3  # the floors make a difference here
 
@@ -104,7 +103,6 @@ def test_three_runs_add_up_to_the_mixture_and_meet_the_floor(ensemble, example_f
     assert ensemble.parameters["n_runs"] == 3
     np.testing.assert_allclose(ensemble.sources.sum(axis=0), example_for_runs.mixture, atol=1e-5)
     np.testing.assert_allclose(ensemble.masks().sum(axis=0), 1.0, atol=1e-5)
-    # measured 10.54 / 6.11 dB (drums / guitar); one run gives 10.08 / 5.66
     sdr = evaluate(example_for_runs.sources, ensemble.sources).sdr
     assert sdr[0] > 8.5 and sdr[1] > 4.5
 
@@ -175,7 +173,7 @@ def test_cli_runs_writes_sources_that_add_up_and_records_the_runs(short_song, tm
 
 
 @pytest.mark.parametrize("extra, message", [
-    (["--runs", "0"], "--runs must be at least 1"),
+    (["--runs", "0"], "--runs must be a positive integer, got 0"),
     (["--runs", "2", "--groups", "0,1,2,3;4,5,6,7"], "cannot be combined with --groups"),
     (["--runs", "2", "--from", "somewhere"], "cannot be combined with --from"),
 ])
@@ -189,10 +187,9 @@ def test_cli_refuses_runs_it_cannot_honour(short_song, tmp_path, capsys, extra, 
 
 
 def test_five_runs_by_default_up_to_a_minute_and_one_beyond():
-    from nmfsep.separate import default_n_runs
-
-    assert default_n_runs(60 * 22050, 22050) == 5
-    assert default_n_runs(60 * 22050 + 1, 22050) == 1
+    config = SeparationConfig()
+    assert config.resolve(sr=22050, n_samples=60 * 22050).n_runs == 5
+    assert config.resolve(sr=22050, n_samples=60 * 22050 + 1).n_runs == 1
 
 
 def test_the_default_runs_and_hand_grouping_gets_one(example_for_runs):
@@ -213,12 +210,13 @@ def test_cli_says_when_it_combines_runs_by_default(short_song, tmp_path, capsys)
 
 
 def test_hand_grouping_gets_one_run_by_default():
-    from nmfsep.separate import default_n_runs
+    def runs(**options):
+        return SeparationConfig(**options).resolve(sr=22050, n_samples=22050).n_runs
 
-    assert default_n_runs(22050, 22050, "manual") == 1
-    assert default_n_runs(22050, 22050, "timbre") == 5
-    assert default_n_runs(22050, 22050, n_sources=1) == 1  # its mask is 1 whatever the runs
-    assert default_n_runs(22050, 22050, n_sources=2) == 5
+    assert runs(groups=[[0], [1]], n_components=2) == 1
+    assert runs(grouping="timbre") == 5
+    assert runs(n_sources=1) == 1  # its mask is 1 whatever the runs
+    assert runs(n_sources=2) == 5
 
 
 def test_grid_positions_match_frame_centres_and_frequencies():
@@ -272,6 +270,7 @@ def test_a_run_with_its_own_stft_needs_the_grid_to_combine_on():
 
 
 def test_run_plans_two_random_starts_more_components_shorter_frames_then_random():
+    run_plan = DEFAULT_POLICY.run_plan
     assert run_plan(1) == run_plan(2) == RunPlan(init="random")
     assert run_plan(3).component_scale == 1.5 and run_plan(3).init == "first"
     assert run_plan(4).frame_scale == 0.5 and run_plan(4).init == "first"
@@ -294,7 +293,6 @@ def test_five_runs_follow_their_plans_add_up_and_meet_the_floor(five_runs, examp
     np.testing.assert_allclose(five_runs.sources.sum(axis=0), example_for_runs.mixture,
                                atol=1e-5)
     np.testing.assert_allclose(five_runs.masks().sum(axis=0), 1.0, atol=1e-5)
-    # measured 10.35 / 5.97 dB (drums / guitar) on this synthetic example; three runs 10.54 / 6.11
     sdr = evaluate(example_for_runs.sources, five_runs.sources).sdr
     assert sdr[0] > 8.0 and sdr[1] > 4.3
 

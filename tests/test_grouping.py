@@ -1,5 +1,7 @@
 """The grouping strategies' features and the choice ``auto`` makes."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -13,8 +15,12 @@ from nmfsep.features import (
     percussive_share,
     tonalness,
 )
-from nmfsep.masks import PercussivePrior, soft_masks, source_models
+from nmfsep.masks import MaskPrior, soft_masks, source_models
 from nmfsep.metrics import evaluate
+from nmfsep.model import Model
+from nmfsep.policy import DEFAULT_POLICY, auto_grouping, decide
+from nmfsep.priors import build_prior
+from nmfsep.spectral import STFTConfig
 
 
 def sustained_tones(rng, bins=64, frames=80):
@@ -83,7 +89,7 @@ def test_auto_groups_by_percussiveness_only_when_the_mixture_has_drums(rng, make
     chosen = grouping.group(W, H, 2, expected, sr=8000, V=V, random_state=0)
     np.testing.assert_array_equal(auto, chosen)
     context = grouping.GroupingContext(sr=8000, V=V)
-    assert (context.percussive_share >= grouping.DRUMS_SHARE) == (expected == "percussive")
+    assert auto_grouping(context.percussive_share) == expected
 
 
 def test_percussive_grouping_puts_the_spiky_flat_components_first(rng):
@@ -119,15 +125,15 @@ def test_percussive_prior_weighs_the_drums_by_the_mask_and_keeps_the_sum(rng):
     models = source_models(W, H, labels, 3)
     plain = soft_masks(models.copy())
     for power in (1.0, 2.0):
-        prior = PercussivePrior(source=0, mask=P, strength=0.5)
+        prior = MaskPrior(source=0, mask=P, strength=0.5)
         weighted = soft_masks(prior.weigh(models.copy(), power), power)
         np.testing.assert_allclose(weighted.sum(axis=0), 1.0, atol=1e-5)
         expected = models ** power * np.stack([P**0.5, (1 - P) ** 0.5, (1 - P) ** 0.5])
         np.testing.assert_allclose(weighted, expected / expected.sum(axis=0), rtol=1e-4)
-    off = PercussivePrior(source=0, mask=P, strength=0.0)
+    off = MaskPrior(source=0, mask=P, strength=0.0)
     np.testing.assert_array_equal(soft_masks(off.weigh(models.copy())), plain)
     # frames first:last of the mask go with a block of models
-    block = PercussivePrior(source=0, mask=P, strength=1.0).weigh(models[:, :, 10:20].copy(),
+    block = MaskPrior(source=0, mask=P, strength=1.0).weigh(models[:, :, 10:20].copy(),
                                                                   1.0, 10, 20)
     np.testing.assert_allclose(block[0], models[0, :, 10:20] * P[:, 10:20], rtol=1e-6)
 
@@ -138,12 +144,20 @@ def test_percussive_prior_weighs_the_drums_by_the_mask_and_keeps_the_sum(rng):
 ])
 def test_only_a_strategy_that_makes_a_drum_source_gets_the_prior(rng, make_V, strategy, source):
     context = grouping.GroupingContext(sr=8000, V=make_V(rng))
-    assert grouping.percussive_source(strategy, context) == source
-    prior = grouping.percussive_prior(strategy, context, 0.5)
-    assert (prior is None) == (source is None)
-    if prior is not None:
-        assert prior.source == 0 and prior.mask is context.percussive
-    assert grouping.percussive_prior(strategy, context, 0.0) is None
+    model = Model(rng.random((64, 4)), rng.random((4, 80)), np.array([0, 1, 0, 1]),
+                  STFTConfig(126, 16))
+
+    def prior(strength):
+        decision = decide(strategy, n_sources=2, percussive_share=context.percussive_share,
+                          n_runs=1, strength=strength)
+        assert decision.drum_source == (source if strength else None)
+        return build_prior(decision, context, model)
+
+    with_drums = prior(0.5)
+    assert (with_drums is None or with_drums.source is None) == (source is None)
+    if source is not None:
+        assert with_drums.source == 0 and with_drums.mask is context.percussive
+    assert prior(0.0) is None
 
 
 def harmonic_basis(f0: float, freqs: np.ndarray, n_harmonics: int = 6) -> np.ndarray:
@@ -202,7 +216,7 @@ def test_a_silent_pitched_source_is_not_taken_for_a_bass_line():
 @pytest.mark.parametrize("mask_power", [1.0, 2.0])
 def test_register_weights_reach_the_masks_as_they_are(rng, mask_power):
     register = rng.uniform(0.1, 1.0, (3, 16)).astype(np.float32)
-    prior = PercussivePrior(source=0, mask=np.full((16, 5), 0.5, np.float32), strength=0.0,
+    prior = MaskPrior(source=0, mask=np.full((16, 5), 0.5, np.float32), strength=0.0,
                             register=register)
     models = np.ones((3, 16, 5), dtype=np.float32)
     masks = soft_masks(prior.weigh(models, mask_power), mask_power)
@@ -210,11 +224,13 @@ def test_register_weights_reach_the_masks_as_they_are(rng, mask_power):
     np.testing.assert_allclose(masks, np.repeat(expected[:, :, None], 5, axis=2), rtol=1e-5)
 
 
-def test_the_prior_carries_register_weights_only_when_given_the_grouped_components(rng):
-    context = grouping.GroupingContext(sr=8000, V=clicks(rng, bins=129))
+def test_the_prior_gives_a_bass_line_among_the_pitched_sources_its_register(rng):
+    context = grouping.GroupingContext(sr=8000, V=clicks(rng, bins=129, frames=50))
     _, W, H, labels = register_components(62.5)
-    assert grouping.percussive_prior("auto", context, 0.5).register is None
-    prior = grouping.percussive_prior("auto", context, 0.5, W=W, H=H, labels=labels)
+    decision = decide("auto", n_sources=3, percussive_share=context.percussive_share, n_runs=1)
+    assert decision.register == "bass line"
+    prior = build_prior(decision, context, Model(W, H, labels, STFTConfig(256, 64)))
+    assert prior.register_kind == "bass line"
     np.testing.assert_array_equal(
         prior.register, grouping.low_register_weights(W, H, labels, 0, 8000))
 
@@ -250,7 +266,8 @@ def test_coactivity_affinity_discounts_components_that_sound_together(rng):
     d2 = ((features[:, None] - features[None]) ** 2).sum(axis=2)
     np.testing.assert_allclose(timbre_only, np.exp(-d2 / np.median(d2[np.triu_indices(6, 1)])))
     np.testing.assert_allclose(grouping.coactivity_affinity(W, H, 8000),
-                               timbre_only * np.exp(-grouping.COACTIVITY_WEIGHT * coactivation(H)))
+                               timbre_only * np.exp(-DEFAULT_POLICY.coactivity_weight
+                                                    * coactivation(H)))
 
 
 def test_timbre_time_keeps_apart_alike_components_heard_together(rng):
@@ -273,22 +290,16 @@ def test_timbre_time_keeps_apart_alike_components_heard_together(rng):
     assert by_time[0] != by_time[1] and by_time[2] != by_time[3]
 
 
-def test_a_context_takes_the_drum_decision_of_the_one_it_is_told_to(rng):
-    """Shorter frames look more percussive; the mixture's decision is the first run's."""
-    drums = grouping.GroupingContext(sr=8000, V=clicks(rng))
-    tones = grouping.GroupingContext(sr=8000, V=sustained_tones(rng))
-    assert drums.has_drums and not tones.has_drums
-    follower = grouping.GroupingContext(sr=8000, V=drums.V, drums_from=tones)
-    assert follower.percussive_share >= grouping.DRUMS_SHARE  # its own spectrogram has drums
-    assert not follower.has_drums
-    assert grouping.percussive_source("auto", follower) is None
-
-
 def test_the_runs_with_their_own_frames_take_the_first_runs_drum_decision(example):
+    """Shorter frames look more percussive; the mixture's decision is the first run's."""
     sep = nmfsep.separate(example.mixture, example.sr, n_sources=2, n_runs=5, max_iter=20,
                           random_state=0)
-    own = [run.context for run in sep.runs if run.context is not None]
-    assert own and all(context.drums_from is sep.context for context in own)
+    assert sep.decision.grouping == "percussive"
+    for run in sep.runs:
+        context = sep.context if run.context is None else run.context
+        own = grouping.group(run.W, run.H, 2, sep.decision.grouping, context=context)
+        # the same partition of the run's components, whatever the numbering
+        assert len(set(zip(own.tolist(), run.labels.tolist(), strict=True))) == 2
 
 
 def _split(broadband, hits, kick=None):
@@ -330,33 +341,30 @@ def test_without_sure_components_on_a_side_the_unsure_ones_are_drums(broadband, 
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_settling_the_unsure_components_by_timbre_helps_both_sources(monkeypatch, seed):
+def test_settling_the_unsure_components_by_timbre_helps_both_sources(seed):
     """The built-in drums + guitar example: five runs, against the union of the two tests."""
     example = nmfsep.synth.drums_and_guitar(duration=8.0, sr=22050, seed=seed)
-    settled = evaluate(example.sources, nmfsep.separate(example.mixture, 22050,
-                                                        n_sources=2).sources).sdr
-    monkeypatch.setattr(grouping, "TIMBRE_NEIGHBOURS", 0)
-    union = evaluate(example.sources, nmfsep.separate(example.mixture, 22050,
-                                                      n_sources=2).sources).sdr
-    # measured (drums / guitar): seed 0 10.35 / 5.97 against 9.51 / 5.77,
-    # seed 1 9.15 / 5.72 against 8.49 / 5.41
+    sep = nmfsep.separate(example.mixture, 22050, n_sources=2)
+    settled = evaluate(example.sources, sep.sources).sdr
+    union_policy = replace(DEFAULT_POLICY, timbre_neighbours=0)
+    union = evaluate(example.sources,
+                     sep.regroup(grouping="auto", policy=union_policy).sources).sdr
     assert np.all(settled > union)
     assert settled.mean() >= union.mean() + 0.3
 
 
 
-@pytest.mark.parametrize("n_sources, neighbours", [(2, None), (3, 0)])
-def test_the_drum_split_is_settled_by_timbre_beside_one_pitched_source_only(
-        rng, monkeypatch, n_sources, neighbours):
-    settle = grouping.settle_by_timbre
-    calls = []
+@pytest.fixture(scope="module")
+def five_runs(example):
+    return nmfsep.separate(example.mixture, example.sr, n_sources=2, max_iter=60)
 
-    def recording(timbre, broadband, hits, kick, given=None):
-        calls.append(given)
-        return settle(timbre, broadband, hits, kick, given)
 
-    monkeypatch.setattr(grouping, "settle_by_timbre", recording)
-    W, H = rng.random((64, 8)), rng.random((8, 80))
-    context = grouping.GroupingContext(sr=8000, V=clicks(rng))
-    grouping.group(W, H, n_sources, "percussive", context=context)
-    assert calls == [neighbours]
+def test_the_drum_split_is_settled_by_timbre_beside_one_pitched_source_only(five_runs):
+    union = replace(DEFAULT_POLICY, timbre_neighbours=0)  # every unsure component a drum
+
+    def labels(n_sources, policy):
+        regrouped = five_runs.regroup(grouping="percussive", n_sources=n_sources, policy=policy)
+        return np.concatenate([regrouped.labels, *(run.labels for run in regrouped.runs)])
+
+    assert not np.array_equal(labels(2, DEFAULT_POLICY), labels(2, union))
+    np.testing.assert_array_equal(labels(3, DEFAULT_POLICY), labels(3, union))

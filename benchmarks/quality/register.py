@@ -27,7 +27,6 @@ CATEGORY = "bass+drums+piano"
 def main(argv: list[str] | None = None) -> int:
     import nmfsep
     from nmfsep.metrics import evaluate
-    from nmfsep.separate import rebuild_sources
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.quality.register",
                                      description=__doc__,
@@ -48,9 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         without_register = with_register
         applied = sep.prior is not None and sep.prior.register is not None
         if applied:
-            sources = rebuild_sources(sep._mixture_stft(), sep.W, sep.H, sep.labels,
-                                      sep.n_sources, sep.mask_power, sep.stft, sep.n_samples,
-                                      replace(sep.prior, register=None), sep.runs)
+            model = replace(sep.model, prior=replace(sep.prior, register=None))
+            sources = model.sources(sep.frames)
             without_register = evaluate(item.sources, sources).sdr
         on += with_register.tolist()
         off += without_register.tolist()

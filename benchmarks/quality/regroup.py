@@ -1,31 +1,32 @@
-"""Variants of nmfsep's mask stage, measured on the same factorizations.
+"""Variants of nmfsep's automatic policy, measured on the same factorizations.
 
 Each item is separated once with nmfsep's defaults (every run of the
 ensemble) and the :class:`nmfsep.Separation` is cached; every variant then
-regroups it (``Separation.regroup(grouping="auto")``: grouping, experts,
-combined masks, rebuild) with some of nmfsep's constants set otherwise.  A
+regroups it (``Separation.regroup(grouping="auto", policy=...)``: the policy's
+decisions, grouping, experts, combined masks, rebuild) with a
+:class:`nmfsep.policy.Policy` whose constants the variant sets otherwise.  A
 variant costs a regrouping, not a factorization, so many can be compared on
-many item sets.  This is how the defaults of the mask stage were explored
+many item sets.  This is how the defaults of the policy were explored
 (``benchmarks/quality/notes.md``); the benchmark itself then measures the
 defaults chosen.
 
     python -m benchmarks.quality.regroup --sets fl0-7,ms12-19 \\
         --categories chorale,piano+voice \\
-        --variant "floor 1e-6: ensemble.FLOOR_WITHOUT_DRUMS=1e-6" \\
-        --variant "floor 1e-2: ensemble.FLOOR_WITHOUT_DRUMS=1e-2"
+        --variant "floor 1e-6: policy.floor_without_drums=1e-6" \\
+        --variant "floor 1e-2: policy.floor_without_drums=1e-2"
 
 An item set is ``fl`` (FluidR3 GM, the benchmark's soundfont) or ``ms``
 (MuseScore General, held-out instruments) and a range of item indices:
 ``fl0-7`` is the benchmark's items, ``ms12-19`` its held-out check.  A
-variant is a name, a colon and ``module.CONSTANT=value`` assignments
-separated by commas, the module taken in the ``nmfsep`` package; the
-constant must be one that nmfsep reads when it runs (a warning says when a
-variant changed nothing).  ``separation.percussive_prior=value`` and
-``separation.mask_power=value`` set what the separation itself holds and
-regrouping reads; ``separation.n_runs=1`` keeps the first run alone.  The
-table gives each variant's median SDR per category and item set, then its
-mean over the columns, its mean change from the defaults and in how many
-columns it is better or worse by more than 0.05 dB.
+variant is a name, a colon and assignments separated by commas:
+``policy.FIELD=value`` sets a field of the policy (``python -c "import nmfsep;
+print(nmfsep.policy.policy_field_names())"`` lists them; a warning says when
+a variant changed nothing); ``separation.percussive_prior=value`` and
+``separation.mask_power=value`` set what the regrouping is asked for, and
+``separation.n_runs=1`` keeps the first run alone.  The table gives each
+variant's median SDR per category and item set, then its mean over the
+columns, its mean change from the defaults and in how many columns it is
+better or worse by more than 0.05 dB.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from __future__ import annotations
 import argparse
 import ast
 import hashlib
-import importlib
 import json
 import os
 import pickle
@@ -41,9 +41,8 @@ import re
 import shlex
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -53,6 +52,7 @@ import numpy as np
 import nmfsep
 from nmfsep.audio import atomic_path
 from nmfsep.metrics import evaluate
+from nmfsep.policy import DEFAULT_POLICY, Policy, policy_field_names
 
 from . import generate
 from .generate import CATEGORIES
@@ -63,7 +63,8 @@ SEPARATIONS = generate.CACHE / "separations"
 MUSESCORE = "/usr/share/sounds/sf3/MuseScore_General.sf3"
 SOUNDFONT_OF_PREFIX = {"fl": None, "ms": MUSESCORE}
 #: The modules whose code makes the factorizations; the cache is keyed on them.
-FACTORIZATION_MODULES = ("nmf.py", "spectral.py", "ensemble.py", "separate.py")
+FACTORIZATION_MODULES = ("nmf.py", "sweeps.py", "spectral.py", "recording.py", "config.py",
+                         "pipeline.py")
 #: A column counts as better or worse beyond this change of its median, in dB.
 CHANGE_DB = 0.05
 
@@ -79,14 +80,22 @@ class ItemSet:
 
 @dataclass(frozen=True)
 class Variant:
-    """A name and the nmfsep constants it sets, as ``(module, constant, value)``."""
+    """A name and what it sets, as ``(target, name, value)``: ``policy`` or ``separation``."""
 
     name: str
     assignments: tuple[tuple[str, str, object], ...] = ()
 
+    @property
+    def policy(self) -> Policy:
+        """The default policy with this variant's ``policy.`` fields."""
+        changes = {name: value for target, name, value in self.assignments if target == POLICY}
+        return replace(DEFAULT_POLICY, **changes) if changes else DEFAULT_POLICY
+
 
 DEFAULTS = Variant("defaults")
-#: The pseudo-module of a variant's settings of the separation itself, which
+#: The target of a variant's policy constants: ``policy.drums_share=0.3``.
+POLICY = "policy"
+#: The target of a variant's settings of the regrouping itself, which
 #: :meth:`nmfsep.Separation.regroup` reads: ``separation.percussive_prior=0.75``.
 SEPARATION = "separation"
 #: Those settings: an entry of its parameters, a field, and ``n_runs``: the
@@ -105,16 +114,17 @@ def parse_item_set(text: str) -> ItemSet:
 
 
 def parse_variant(text: str) -> Variant:
-    """``name: module.CONSTANT=value, ...``; the value is a Python literal."""
+    """``name: policy.FIELD=value, separation.SETTING=value, ...``; values are Python literals."""
     name, sep, body = text.partition(":")
     if not sep or not name.strip():
-        raise ValueError(f"variant {text!r} has no name: write 'name: module.CONSTANT=value'")
+        raise ValueError(f"variant {text!r} has no name: write 'name: policy.FIELD=value'")
     assignments = []
     for part in filter(None, (p.strip() for p in body.split(","))):
         target, eq, value = part.partition("=")
         module, dot, constant = target.strip().rpartition(".")
         if not eq or not dot:
-            raise ValueError(f"variant {name.strip()!r}: {part!r} is not module.CONSTANT=value")
+            raise ValueError(f"variant {name.strip()!r}: {part!r} is not policy.FIELD=value "
+                             "or separation.SETTING=value")
         try:
             literal = ast.literal_eval(value.strip())
         except (ValueError, SyntaxError):
@@ -127,29 +137,16 @@ def parse_variant(text: str) -> Variant:
             if constant == "n_runs" and (not isinstance(literal, int) or literal < 1):
                 raise ValueError(f"variant {name.strip()!r}: n_runs must be a positive "
                                  f"integer, got {literal!r}")
-        else:
-            getattr(importlib.import_module(f"nmfsep.{module}"), constant)  # fails if unknown
+        elif module != POLICY:
+            raise ValueError(f"variant {name.strip()!r}: {target.strip()!r} sets neither the "
+                             "policy nor the separation")
+        elif constant not in policy_field_names():
+            raise ValueError(f"variant {name.strip()!r}: the policy has no field {constant!r}; "
+                             f"it has {', '.join(policy_field_names())}")
         assignments.append((module, constant, literal))
     if not assignments:
         raise ValueError(f"variant {name.strip()!r} sets nothing")
     return Variant(name.strip(), tuple(assignments))
-
-
-@contextmanager
-def applied(variant: Variant) -> Iterator[None]:
-    """nmfsep's constants set as ``variant`` says, and restored afterwards."""
-    saved = []
-    try:
-        for module, constant, value in variant.assignments:
-            if module == SEPARATION:
-                continue  # set on the separation itself, by with_settings
-            target = importlib.import_module(f"nmfsep.{module}")
-            saved.append((target, constant, getattr(target, constant)))
-            setattr(target, constant, value)
-        yield
-    finally:
-        for target, constant, value in reversed(saved):
-            setattr(target, constant, value)
 
 
 def code_without_docs(source: str) -> str:
@@ -193,43 +190,29 @@ def cached_separation(item, soundfont: str | None, cache: Path = SEPARATIONS):
     return separation
 
 
-def without_features(separation):
-    """``separation`` with fresh grouping contexts, its own and its runs'.
-
-    A context keeps its percussive mask and share once computed, with the HPSS
-    filters of that moment; a fresh one computes them again with the filters
-    of :mod:`nmfsep.features` as they are now.
-    """
-    context = None if separation.context is None else replace(separation.context)
-    runs = tuple(run if run.context is None else
-                 replace(run, context=replace(run.context, drums_from=context))
-                 for run in separation.runs)
-    return replace(separation, context=context, runs=runs)
-
-
-def with_settings(separation, variant: Variant):
-    """``separation`` with the variant's ``separation.`` settings, which regrouping reads."""
-    for module, name, value in variant.assignments:
-        if module != SEPARATION:
+def with_settings(separation, variant: Variant) -> tuple:
+    """``separation`` with the variant's ``separation.`` settings, and the regrouping's keywords."""
+    keywords: dict = {"grouping": "auto", "policy": variant.policy}
+    for target, name, value in variant.assignments:
+        if target != SEPARATION:
             continue
         if name == "percussive_prior":
-            separation = replace(separation, parameters={**separation.parameters, name: value})
+            keywords[name] = value
         elif name == "n_runs":
-            separation = replace(separation, runs=separation.runs[:max(0, value - 1)])
+            model = replace(separation.model, runs=separation.runs[:max(0, value - 1)])
+            separation = replace(separation, model=model)
         else:
-            separation = replace(separation, **{name: value})
-    return separation
+            separation = replace(separation, config=replace(separation.config, **{name: value}),
+                                 model=replace(separation.model, **{name: value}))
+    return separation, keywords
 
 
 def measure(separation, references: np.ndarray, variants: Sequence[Variant]) -> dict:
     """Every variant's SDR per source against ``references``, from one separation.
 
-    Every variant regroups :func:`without_features` of ``separation``, so that
-    the percussive masks (the first run's and those of runs with their own
-    STFT) are made again with the filter lengths of :mod:`nmfsep.features` as
-    the variant has them, not as they were when the separation was cached;
-    variants that set the same constants of :mod:`nmfsep.features` (most set
-    none) share those masks, made once.
+    A variant whose policy sets other HPSS filters than the separation's gets
+    fresh percussive masks (:meth:`nmfsep.grouping.GroupingContext.with_policy`);
+    the others share the cached ones.
 
     Returns
     -------
@@ -240,13 +223,9 @@ def measure(separation, references: np.ndarray, variants: Sequence[Variant]) -> 
     """
     result: dict = {"sdr": {}, "changed": {}}
     first = None
-    fresh: dict = {}  # the fresh separation of each setting of nmfsep.features, masks and all
     for variant in variants:
-        features = tuple(a for a in variant.assignments if a[0] == "features")
-        with applied(variant):
-            if features not in fresh:
-                fresh[features] = without_features(separation)
-            sources = with_settings(fresh[features], variant).regroup(grouping="auto").sources
+        adjusted, keywords = with_settings(separation, variant)
+        sources = adjusted.regroup(**keywords).sources
         if first is None:
             first = sources
             result["reproduces"] = bool(np.allclose(sources, separation.sources, atol=1e-5))
@@ -315,7 +294,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated item sets such as fl0-7,ms12-19 (default fl0-7)")
     parser.add_argument("--categories", default=",".join(CATEGORIES),
                         help="comma-separated subset of " + ", ".join(CATEGORIES))
-    parser.add_argument("--variant", action="append", default=[], metavar="'NAME: M.C=V, ...'",
+    parser.add_argument("--variant", action="append", default=[],
+                        metavar="'NAME: policy.FIELD=V, ...'",
                         help="a variant to compare with the defaults (repeatable)")
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per item")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
@@ -341,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         unknown = sorted(set(categories) - set(CATEGORIES))
         if unknown:
             raise ValueError(f"unknown categories {unknown}; known: {', '.join(CATEGORIES)}")
-    except (ValueError, AttributeError, ModuleNotFoundError) as error:
+    except ValueError as error:
         parser.error(str(error))
     jobs = [(c, i, s) for s in item_sets for c in categories for i in s.indices]
     factorization_key()  # before the workers start, which inherit it
@@ -368,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     for variant in variants[1:]:
         if not any(r["changed"][variant.name] for r in records):
             print(f"warning: variant {variant.name!r} changed no item's sources; is the "
-                  "constant read when nmfsep runs?", file=sys.stderr)
+                  "policy field read by the decisions it varies?", file=sys.stderr)
     print("\n".join(summary(records, [v.name for v in variants])))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(dict(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nmfsep.separate import AUTO_RUNS
+from nmfsep.policy import DEFAULT_POLICY
 
 TARGET_MARGIN_DB = {"drums+guitar": 2.0, "bass+drums+piano": 2.0}
 DEFAULT = "nmfsep (defaults)"
@@ -237,7 +237,8 @@ def write_docs(results: Path, docs: Path) -> Path:
     ]
     if any(r["method"] == RUNS for r in records):
         out += [
-            f"The same targets for `{RUNS}`: one factorization instead of the {AUTO_RUNS} whose "
+            f"The same targets for `{RUNS}`: one factorization instead of the "
+            f"{DEFAULT_POLICY.auto_runs} whose "
             "masks the defaults combine on recordings up to a minute (`nmfsep.ensemble`); "
             "it is what longer recordings get by default.",
             "",

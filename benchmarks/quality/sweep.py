@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import nmfsep
+from nmfsep.policy import DEFAULT_POLICY
 
 from .methods import Method
 
@@ -15,16 +18,8 @@ def _variant(**kwargs):
 
 
 def _coactivity_variant(weight: float):
-    """The defaults with another :data:`nmfsep.grouping.COACTIVITY_WEIGHT`."""
-    def run(item):
-        default = nmfsep.grouping.COACTIVITY_WEIGHT
-        nmfsep.grouping.COACTIVITY_WEIGHT = weight
-        try:
-            return nmfsep.separate(item.mixture, item.sr, n_sources=len(item.names),
-                                   n_runs=1).sources
-        finally:
-            nmfsep.grouping.COACTIVITY_WEIGHT = default
-    return run
+    """The defaults with another ``coactivity_weight`` of the policy."""
+    return _variant(policy=replace(DEFAULT_POLICY, coactivity_weight=weight))
 
 
 def variants() -> list[Method]:

@@ -2,7 +2,7 @@
 
 ``python -m benchmarks.speed.e2e song``  — ``nmfsep.separate`` with the defaults
 on the 3-minute stereo 44.1 kHz song (in memory).
-``python -m benchmarks.speed.e2e long PATH OUTDIR`` — :func:`nmfsep.longform.separate_file`
+``python -m benchmarks.speed.e2e long PATH OUTDIR`` — :func:`nmfsep.separate_file`
 on a long stereo file, streamed.
 """
 
@@ -60,7 +60,7 @@ def main(argv=None) -> int:
         out["n_iter"] = sep.parameters.get("n_iter")
         out["residual"] = float(np.abs(sep.sources.sum(axis=0) - y).max())
     else:
-        from nmfsep.longform import separate_file
+        from nmfsep import separate_file
 
         path, folder = Path(argv[1]), Path(argv[2])
         info = sf.info(str(path))

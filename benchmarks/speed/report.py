@@ -95,7 +95,7 @@ def _end_to_end(report: dict) -> list[str]:
             lines.append(f"| {r.get('mode', '?')} | failed: `{r['error'][:120]}` | | | | |")
             continue
         name = {"song": "`nmfsep.separate(y, sr)` in memory, defaults",
-                "long": "`nmfsep.longform.separate_file(path, outs)` streamed, defaults"}[r["mode"]]
+                "long": "`nmfsep.separate_file(path, outs)` block by block, defaults"}[r["mode"]]
         if r.get("run_by"):
             name += (f" (run separately: `{r.get('command', '')}`, merged by `{r['run_by']}`; "
                      f"load after {r['load_after'][0]:.1f})")
@@ -162,7 +162,7 @@ HOW = """## How nmfsep gets there
   `solver="hals"` (beta = 2) with `inner` repeated row updates (Gillis & Glineur 2012).
   The plain `solver="mu"` (the default) keeps its per-step guarantee and is what the
   side-by-side table runs.
-* **Long files** (`nmfsep/longform.py`): `separate_file(path, out_paths, ...)` reads the
+* **Long files** (`nmfsep.separate_file`): `separate_file(path, out_paths, ...)` reads the
   audio block by block to build V, factorizes it with the blocked engine, computes the
   percussive mask by blocks, then reads the audio again block by block, masks, inverts and
   writes every source block by block. Only V (4 bytes × bins × frames) is held whole.

@@ -8,21 +8,28 @@
 
 from __future__ import annotations
 
-from . import grouping, nmf, spectral, synth
+from . import grouping, nmf, policy, spectral, synth
+from ._version import __version__
 from .audio import load, save
+from .config import SeparationConfig
 from .dictionary import Dictionary, learn_dictionary, load_dictionary
 from .errors import AudioError, NmfsepError, OutputError, ParameterError, ResourceError
-from .separate import Separation, Separator, separate
+from .model import Model
+from .policy import DEFAULT_POLICY, Policy
+from .separate import Separation, Separator, separate, separate_file
 from .stream import stream
-
-__version__ = "0.1.0"
 
 __all__ = [
     "load",
     "save",
     "separate",
+    "separate_file",
     "Separation",
     "Separator",
+    "SeparationConfig",
+    "Model",
+    "Policy",
+    "DEFAULT_POLICY",
     "Dictionary",
     "learn_dictionary",
     "load_dictionary",
@@ -34,6 +41,7 @@ __all__ = [
     "ResourceError",
     "grouping",
     "nmf",
+    "policy",
     "spectral",
     "synth",
     "__version__",

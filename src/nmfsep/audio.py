@@ -19,9 +19,11 @@ import numpy as np
 import soundfile as sf
 
 from .errors import AudioError, AudioWarning, OutputError, ParameterError, ResourceError
+from .resources import available_memory, format_bytes
 
 __all__ = ["load", "save", "as_channels", "validate_signal", "clipped_fraction", "atomic_path",
-           "check_write_format", "WRITE_FORMATS", "MAX_ABS_SAMPLE"]
+           "check_outputs", "check_write_format", "audio_info", "open_outputs", "OutputSink",
+           "WRITE_FORMATS", "MAX_ABS_SAMPLE", "CLIPPED_WARNING"]
 
 WRITE_FORMATS = {"wav": ("WAV", "FLOAT"), "flac": ("FLAC", "PCM_24")}
 
@@ -35,6 +37,10 @@ MAX_ABS_SAMPLE = 1e12
 #: that a corrupt header cannot make nmfsep allocate memory for audio that is not there.
 _BLOCK_READ_ABOVE = 64 * 2**20
 _BLOCK_FRAMES = 2**18
+
+
+#: Fraction of full-scale samples above which :func:`load` warns of clipping.
+CLIPPED_WARNING = 1e-3
 
 
 def load(path: str | os.PathLike) -> tuple[np.ndarray, int]:
@@ -62,17 +68,10 @@ def load(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     -----
     AudioWarning
         If the file is shorter than its header says (a truncated WAV): the
-        samples that are there are returned.
+        samples that are there are returned; or if more than
+        :data:`CLIPPED_WARNING` of the samples are clipped.
     """
-    path = Path(path)
-    if not path.exists():
-        raise AudioError(f"{path}: no such file")
-    if path.is_dir():
-        raise AudioError(f"{path}: is a folder, not an audio file")
-    if not os.access(path, os.R_OK):
-        raise AudioError(f"{path}: permission denied")
-    if path.stat().st_size == 0:
-        raise AudioError(f"{path}: the file is empty")
+    path = _readable(path)
     try:
         handle = sf.SoundFile(str(path))
     except PermissionError:
@@ -85,12 +84,31 @@ def load(path: str | os.PathLike) -> tuple[np.ndarray, int]:
             raise AudioError(f"{path}: the header gives a sample rate of {sr} Hz")
         _warn_if_truncated(handle, path)
         try:
-            y = _read_samples(handle, path)
+            y = read_samples(handle, path)
         except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, OSError) as exc:
             raise AudioError(f"{path}: corrupt or truncated audio data ({_reason(exc)})") from None
     if y.shape[1] == 0:
         raise AudioError(f"{path}: the audio has no samples")
+    fraction = clipped_fraction(y)
+    if fraction > CLIPPED_WARNING:
+        warnings.warn(f"{path}: {100 * fraction:.2g} % of the samples are clipped (at full "
+                      "scale); the distortion will be spread over every source", AudioWarning,
+                      stacklevel=2)
     return y, sr
+
+
+def _readable(path: str | os.PathLike) -> Path:
+    """``path`` as a Path, if it names a readable, non-empty file; else AudioError."""
+    path = Path(path)
+    if not path.exists():
+        raise AudioError(f"{path}: no such file")
+    if path.is_dir():
+        raise AudioError(f"{path}: is a folder, not an audio file")
+    if not os.access(path, os.R_OK):
+        raise AudioError(f"{path}: permission denied")
+    if path.stat().st_size == 0:
+        raise AudioError(f"{path}: the file is empty")
+    return path
 
 
 def _reason(exc: BaseException) -> str:
@@ -115,18 +133,22 @@ def _warn_if_truncated(handle: sf.SoundFile, path: Path) -> None:
         )
 
 
-def _read_samples(handle: sf.SoundFile, path: Path) -> np.ndarray:
-    """All samples as ``(channels, samples)``; block by block when the header claims a lot."""
+def read_samples(handle: sf.SoundFile, path: Path, *, block_above: int = _BLOCK_READ_ABOVE,
+                 block_frames: int = _BLOCK_FRAMES) -> np.ndarray:
+    """All samples of an open file as ``(channels, samples)``, float32.
+
+    When the header claims more than ``block_above`` bytes, the file is
+    decoded ``block_frames`` at a time and refused (:class:`ResourceError`)
+    as soon as it outgrows the available memory: a header can lie.
+    """
     channels = handle.channels
     claimed = max(handle.frames, 0) * channels * 4
-    if claimed <= _BLOCK_READ_ABOVE:
+    if claimed <= block_above:
         return np.ascontiguousarray(handle.read(dtype="float32", always_2d=True).T)
-    from .resources import available_memory, format_bytes
-
     available = available_memory()
     blocks, total = [], 0
     while True:
-        block = handle.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)
+        block = handle.read(block_frames, dtype="float32", always_2d=True)
         if block.shape[0] == 0:
             break
         blocks.append(block.T.copy())
@@ -182,8 +204,8 @@ def clipped_fraction(y: np.ndarray, *, level: float = 0.999) -> float:
     """The fraction of samples at or beyond ``level`` of full scale (±1).
 
     Clipped audio separates (the sources still add up to it), but the distortion
-    of the clipped peaks is spread over every source; the command line warns
-    when more than 0.1 % of the samples are clipped.
+    of the clipped peaks is spread over every source; :func:`load` warns when
+    more than :data:`CLIPPED_WARNING` of the samples are clipped.
 
     Parameters
     ----------
@@ -274,6 +296,22 @@ def _disk_full(folder: Path, needed: int) -> bool:
     return stats.f_bavail * stats.f_frsize < needed
 
 
+def check_outputs(paths: list[Path], inputs: list[Path], force: bool = False) -> None:
+    """Refuse, before any work, outputs that would overwrite an input or exist already.
+
+    Raises
+    ------
+    OutputError
+        Naming the output (an existing one only without ``force``).
+    """
+    resolved_inputs = {Path(p).resolve() for p in inputs}
+    for path in paths:
+        if Path(path).resolve() in resolved_inputs:
+            raise OutputError(f"{path}: the output would overwrite the input")
+        if Path(path).exists() and not force:
+            raise OutputError(f"{path}: exists already (use --force to overwrite)")
+
+
 def check_write_format(path: str | os.PathLike, channels: int, sr: int) -> tuple[str, str]:
     """The (container, subtype) ``path`` is written in, if it can hold this audio.
 
@@ -303,28 +341,80 @@ def check_write_format(path: str | os.PathLike, channels: int, sr: int) -> tuple
 def audio_info(path: str | os.PathLike) -> tuple[int, int, int]:
     """Sample rate, channels and frames of an audio file, from its header.
 
+    Warns (:class:`~nmfsep.errors.AudioWarning`) when the file is shorter than
+    its header says, like :func:`load`.
+
     Raises
     ------
     AudioError
-        Naming the file and the problem, if libsndfile cannot open it.
+        Naming the file and the problem, if it is missing, unreadable or
+        empty, or libsndfile cannot open it.
     """
+    path = _readable(path)
     try:
-        info = sf.info(str(path))
+        with sf.SoundFile(str(path)) as handle:
+            info = (int(handle.samplerate), int(handle.channels), int(handle.frames))
+            _warn_if_truncated(handle, path)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, OSError):
         load(path)  # raises the library's own, specific AudioError
         raise
-    return int(info.samplerate), int(info.channels), int(info.frames)
+    if info[0] <= 0:
+        raise AudioError(f"{path}: the header gives a sample rate of {info[0]} Hz")
+    return info
+
+
+class OutputSink:
+    """An output file written block by block (:func:`open_outputs`).
+
+    Attributes
+    ----------
+    target : Path
+        Where the file goes once whole; errors name it.
+    """
+
+    def __init__(self, target: Path, handle: sf.SoundFile) -> None:
+        self.target = target
+        self._handle = handle
+
+    def write(self, samples: np.ndarray) -> None:
+        """Append ``samples`` (channels, n); clipped to ±1 for FLAC (integer PCM).
+
+        Raises
+        ------
+        OutputError
+            Naming :attr:`target`, when the disk is full or the file cannot be written.
+        """
+        data = samples.T
+        if self._handle.format == "FLAC":
+            data = np.clip(data, -1.0, 1.0)
+        try:
+            self._handle.write(data)
+        except sf.LibsndfileError as exc:
+            raise self._failure(exc, data.nbytes) from None
+
+    def close(self) -> None:
+        """Finish the file (its header); the rename happens when the stack closes."""
+        try:
+            self._handle.close()
+        except sf.LibsndfileError as exc:
+            raise self._failure(exc, 0) from None
+
+    def _failure(self, exc: sf.LibsndfileError, needed: int) -> OutputError:
+        # libsndfile says only "System error."; a full disk is the usual cause.
+        if _disk_full(self.target.parent, max(needed, 1)):
+            return OutputError(f"{self.target}: no space left on the device")
+        return OutputError(f"{self.target}: cannot write ({_reason(exc)})")
 
 
 def open_outputs(
     stack: contextlib.ExitStack, paths: list[Path], sr: int, channels: int, *,
     force: bool = False, subtype: str | None = None,
-) -> list[sf.SoundFile]:
+) -> list[OutputSink]:
     """Open one output per path for writing block by block, atomically.
 
     Each is a temporary file beside its path (:func:`atomic_path`), renamed into
     place when ``stack`` closes without an error and removed otherwise.  Write
-    to them with :func:`write_block`.
+    to them with :meth:`OutputSink.write`.
 
     Raises
     ------
@@ -335,16 +425,11 @@ def open_outputs(
     for path in paths:
         container, default_subtype = check_write_format(path, channels, sr)
         tmp = stack.enter_context(atomic_path(path, force=force))
-        sinks.append(stack.enter_context(sf.SoundFile(
+        handle = stack.enter_context(sf.SoundFile(
             str(tmp), "w", samplerate=sr, channels=channels, format=container,
-            subtype=subtype or default_subtype)))
+            subtype=subtype or default_subtype))
+        sinks.append(OutputSink(Path(path), handle))
     return sinks
-
-
-def write_block(sink: sf.SoundFile, samples: np.ndarray) -> None:
-    """Append ``samples`` (channels, n) to ``sink``; clipped to ±1 for FLAC (integer PCM)."""
-    data = samples.T
-    sink.write(np.clip(data, -1.0, 1.0) if sink.format == "FLAC" else data)
 
 
 def save(

@@ -42,6 +42,7 @@ __all__ = [
     "default_dictionary_size",
     "check_name",
     "stack_dictionaries",
+    "dictionary_names",
     "dictionaries_stft",
     "initial_activations",
     "FORMAT_VERSION",
@@ -360,6 +361,22 @@ def dictionaries_stft(
     return config
 
 
+def dictionary_names(dictionaries: Sequence[Dictionary]) -> list[str]:
+    """The dictionaries' names, in order.
+
+    Raises
+    ------
+    ParameterError
+        If two dictionaries have the same name (the sources are named after them).
+    """
+    names = [item.name for item in dictionaries]
+    for name in names:
+        if names.count(name) > 1:
+            raise ParameterError(f"two dictionaries are named {name!r}; the sources are named "
+                                 f"after their dictionaries, so give each its own name")
+    return names
+
+
 def stack_dictionaries(
     dictionaries: Sequence[Dictionary],
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -377,11 +394,7 @@ def stack_dictionaries(
     ParameterError
         If two dictionaries have the same name.
     """
-    names = [item.name for item in dictionaries]
-    for name in names:
-        if names.count(name) > 1:
-            raise ParameterError(f"two dictionaries are named {name!r}; the sources are named "
-                                 f"after their dictionaries, so give each its own name")
+    names = dictionary_names(dictionaries)
     W = np.concatenate([item.W for item in dictionaries], axis=1)
     labels = np.repeat(np.arange(len(dictionaries)), [item.n_components for item in dictionaries])
     return W, labels, names

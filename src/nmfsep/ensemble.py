@@ -2,58 +2,39 @@
 
 NMF from another starting point, with another number of components or with
 other frames finds other components, and a blind grouping makes other mistakes
-with them.  Each extra run is factorized as its :class:`RunPlan` says (two
-random starts, then half again as many components, then frames half as long;
-:data:`RUN_PLANS`), grouped by the same strategy, and its sources are matched
-to those of the first run (the one whose components a
+with them.  Each extra run is factorized as its
+:class:`~nmfsep.policy.RunPlan` says (two random starts, then half again as
+many components, then frames half as long), grouped by the same strategy,
+and its sources are matched to those of the first run (the one whose components a
 :class:`~nmfsep.separate.Separation` shows).  The masks are then the
 normalized geometric mean of the runs' ratio masks, a product of experts: a
 bin goes to a source when the runs agree, and a mistake of one run is outvoted
 by the others.  A small floor added to every mask before the mean limits how
-far one run can veto a source: :data:`FLOOR`, and a larger
-:data:`FLOOR_WITHOUT_DRUMS` for pitched instruments alone, whose voices share
-partials that the runs give to one voice or another.
+far one run can veto a source (the policy's ``floor``, larger for pitched
+instruments alone, whose voices share partials that the runs give to one voice
+or another).
 The masks of a run with other frames are interpolated onto the
 first run's frames and bins.  The masks still add up to one, so the sources
 still add up to the mixture.
 
-On the quality benchmark (``docs/benchmarks.md``), five runs raise the mean of
-the four category medians from 6.7 dB (one run) to 7.2 dB on its items and from
-6.1 to 7.6 dB on held-out items (three runs: 7.2 and 7.1).  Each extra run is
-one more factorization and grouping: a 60 s stereo clip takes 20 s with five
-runs, 12 s with three and 6 s with one (``python -m benchmarks.speed.runs``).
-:func:`nmfsep.separate` therefore combines five runs by default only for
-recordings up to a minute (:func:`nmfsep.separate.default_n_runs`).
+How many runs are combined, and how they differ, is the policy's
+(:attr:`nmfsep.policy.Policy.run_plans`, ``auto_runs``); their cost and gain
+are measured in ``docs/performance.md`` and ``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .masks import MaskPrior, soft_masks, source_models
+from .grouping import GroupingContext
+from .masks import soft_masks, source_models
 from .spectral import STFTConfig, grid_positions
 
-if TYPE_CHECKING:  # grouping needs more than the masks; only its type is named here
-    from .grouping import GroupingContext
-
-__all__ = ["Run", "RunPlan", "RUN_PLANS", "run_plan", "align_labels", "combine_runs",
-           "block_masks", "factorize_runs", "regroup_runs", "FLOOR", "FLOOR_WITHOUT_DRUMS"]
-
-#: Added to every run's ratio mask before the geometric mean, so that one run
-#: that gives a source nothing in a bin does not silence it for all.
-FLOOR = 1e-6
-
-#: The floor when no drum source is weighed by HPSS (pitched instruments
-#: alone): a run that gives a voice's partial to another voice then vetoes
-#: less.  Chorales gain in every item set of the quality benchmark and piano
-#: + voice loses in none; beside drums it loses (``benchmarks/quality/notes.md``,
-#: tenth round).
-FLOOR_WITHOUT_DRUMS = 1e-3
+__all__ = ["Run", "Grouper", "align_labels", "combine_runs", "regroup_runs"]
 
 #: Frames per block when whole-recording sums are taken (bounded memory).
 _BLOCK = 2048
@@ -131,7 +112,7 @@ def align_labels(reference: Run, run: Run, n_sources: int) -> np.ndarray:
 
 
 def _aligned(reference: Run, runs: tuple[Run, ...], n_sources: int,
-             config: STFTConfig | None = None) -> tuple[Run, ...]:
+             config: STFTConfig | None = None, block: int = _BLOCK) -> tuple[Run, ...]:
     """``runs`` with their labels renumbered to match ``reference`` (:func:`align_labels`).
 
     The reference's masks are computed once per block of frames for all runs;
@@ -139,8 +120,8 @@ def _aligned(reference: Run, runs: tuple[Run, ...], n_sources: int,
     """
     overlaps = [np.zeros((n_sources, n_sources)) for _ in runs]
     n_frames = reference.H.shape[1]
-    for first in range(0, n_frames, _BLOCK):
-        last = min(n_frames, first + _BLOCK)
+    for first in range(0, n_frames, block):
+        last = min(n_frames, first + block)
         ours = _ratio_masks(reference, n_sources, first, last).reshape(n_sources, -1)
         ours = ours.astype(np.float64)
         for overlap, run in zip(overlaps, runs, strict=True):
@@ -157,7 +138,7 @@ def _aligned(reference: Run, runs: tuple[Run, ...], n_sources: int,
 
 def combine_runs(models: np.ndarray, runs: tuple[Run, ...], n_sources: int, first: int = 0,
                  last: int | None = None, config: STFTConfig | None = None,
-                 floor: float = FLOOR) -> np.ndarray:
+                 floor: float = 1e-6) -> np.ndarray:
     """The first run's source models combined with the ``runs``' for frames ``first:last``.
 
     Parameters
@@ -172,8 +153,8 @@ def combine_runs(models: np.ndarray, runs: tuple[Run, ...], n_sources: int, firs
         The first run's STFT, onto whose grid the masks of runs with their own
         STFT are interpolated.
     floor : float
-        Added to every run's ratio masks before their logarithm
-        (:data:`FLOOR`, or :data:`FLOOR_WITHOUT_DRUMS`).
+        Added to every run's ratio masks before their logarithm (the policy's
+        ``floor`` or ``floor_without_drums``).
 
     Returns
     -------
@@ -190,112 +171,21 @@ def combine_runs(models: np.ndarray, runs: tuple[Run, ...], n_sources: int, firs
     return np.exp(log_sum / (len(runs) + 1)).astype(np.float32)
 
 
-def block_masks(W: np.ndarray, H: np.ndarray, labels: np.ndarray, n_sources: int,
-                mask_power: float, first: int, last: int, prior: MaskPrior | None = None,
-                runs: tuple[Run, ...] = (), config: STFTConfig | None = None) -> np.ndarray:
-    """The sources' soft masks for frames ``first:last``, as the rebuild makes them.
-
-    Returns
-    -------
-    np.ndarray, shape=(n_sources, bins, last - first), float32
-        The first run's models combined with ``runs``' (:func:`combine_runs`;
-        the floor is :data:`FLOOR` when ``prior`` weighs a drum source, else
-        :data:`FLOOR_WITHOUT_DRUMS`), weighed by ``prior``
-        (:class:`nmfsep.masks.MaskPrior`), normalized.
-    """
-    drums = prior is not None and prior.source is not None
-    models = combine_runs(source_models(W, H[:, first:last], labels, n_sources), runs,
-                          n_sources, first, last, config,
-                          floor=FLOOR if drums else FLOOR_WITHOUT_DRUMS)
-    if prior is not None:
-        prior.weigh(models, mask_power, first, last)
-    return soft_masks(models, mask_power)
-
-
-@dataclass(frozen=True)
-class RunPlan:
-    """How one extra run differs from the first.
-
-    Attributes
-    ----------
-    init : str
-        "random" or the first run's initialization.
-    component_scale : float
-        Its number of components, relative to the first run's.
-    frame_scale : float
-        Its STFT frame length and hop, relative to the first run's.
-    """
-
-    init: str = "random"
-    component_scale: float = 1.0
-    frame_scale: float = 1.0
-
-
-#: Runs 1, 2, … of an ensemble: runs 1 and 2 start from random factors, run 3
-#: has half again as many components and run 4 frames half as long, both from
-#: the first run's initialization; runs beyond start from random factors.
-#: Chosen with the quality benchmark (``benchmarks/quality/notes.md``).
-RUN_PLANS = (RunPlan(), RunPlan(), RunPlan(init="first", component_scale=1.5),
-             RunPlan(init="first", frame_scale=0.5))
-
-
-def run_plan(index: int) -> RunPlan:
-    """The plan of run ``index`` (1, 2, …): :data:`RUN_PLANS`, then random starts."""
-    if index < 1:
-        raise ValueError(f"run 0 is the first run, not an extra one; got {index}")
-    return RUN_PLANS[index - 1] if index <= len(RUN_PLANS) else RunPlan()
-
-
-#: callable(index, seed) -> (W, H, stft, context): run ``index`` made as its plan says.
-Factorizer = Callable[[int, int | None],
-                      tuple[np.ndarray, np.ndarray, STFTConfig | None, "GroupingContext | None"]]
 #: callable(W, H, context) -> labels: the grouping strategy, on a run's own context
 #: (None: the first run's).
-Grouper = Callable[[np.ndarray, np.ndarray, "GroupingContext | None"], np.ndarray]
-
-
-def factorize_runs(
-    n_runs: int, reference: Run, n_sources: int, *, factorize: Factorizer, group: Grouper,
-    random_state: int | None, config: STFTConfig | None = None,
-) -> tuple[Run, ...]:
-    """The ``n_runs - 1`` runs beside ``reference``, their sources matched to its.
-
-    Parameters
-    ----------
-    n_runs : int
-        Runs in all, counting the reference.
-    reference : Run
-    n_sources : int
-    factorize : callable(index, seed) -> (W, H, stft, context)
-        Run ``index`` (1, 2, …), made as :func:`run_plan` says, with ``seed``
-        for its random start; ``stft`` and ``context`` are None unless its STFT
-        is not the reference's.
-    group : callable(W, H, context) -> labels
-        The grouping strategy of the reference (``context`` None: the reference's).
-    random_state : int or None
-        Run ``r`` uses seed ``random_state + r`` (None: fresh randomness).
-    config : STFTConfig, optional
-        The reference's STFT; needed when a run has its own.
-
-    Returns
-    -------
-    tuple of Run
-    """
-    grouped = []
-    for index in range(1, n_runs):
-        seed = None if random_state is None else random_state + index
-        W, H, stft, context = factorize(index, seed)
-        grouped.append(Run(W, H, group(W, H, context), stft, context))
-    return _aligned(reference, tuple(grouped), n_sources, config)
+Grouper = Callable[[np.ndarray, np.ndarray, GroupingContext | None], np.ndarray]
 
 
 def regroup_runs(runs: tuple[Run, ...], reference: Run, n_sources: int, *, group: Grouper,
-                 config: STFTConfig | None = None) -> tuple[Run, ...]:
+                 config: STFTConfig | None = None, block: int = _BLOCK) -> tuple[Run, ...]:
     """Every run grouped by ``group`` (:data:`Grouper`), its sources matched to ``reference``'s.
+
+    ``config`` is the reference's STFT; ``block`` the frames per block of the
+    matching's sums (bounded memory).
 
     Returns
     -------
     tuple of Run
     """
     grouped = tuple(replace(run, labels=group(run.W, run.H, run.context)) for run in runs)
-    return _aligned(reference, grouped, n_sources, config)
+    return _aligned(reference, grouped, n_sources, config, block)

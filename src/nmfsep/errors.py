@@ -7,7 +7,7 @@ anything else is a bug and is reported with a traceback.
 from __future__ import annotations
 
 __all__ = ["NmfsepError", "AudioError", "ParameterError", "OutputError", "ResourceError",
-           "AudioWarning"]
+           "AudioWarning", "MemoryWarning"]
 
 
 class NmfsepError(Exception):
@@ -42,3 +42,7 @@ class ResourceError(NmfsepError):
 
 class AudioWarning(UserWarning):
     """The audio can be used, but something about it deserves a look (truncated, clipped)."""
+
+
+class MemoryWarning(UserWarning):
+    """The separation goes on, but needs more memory than it was allowed (``max_memory``)."""

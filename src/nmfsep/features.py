@@ -14,6 +14,8 @@ import numpy as np
 from scipy.fft import dct
 from scipy.ndimage import median_filter
 
+from .policy import DEFAULT_POLICY, Policy
+
 __all__ = [
     "bin_frequencies",
     "spectral_centroid",
@@ -24,6 +26,7 @@ __all__ = [
     "MedianFilterLengths",
     "median_filter_lengths",
     "percussive_mask",
+    "blocked_percussive_mask",
     "percussiveness",
     "percussive_share",
     "spikiness",
@@ -33,19 +36,6 @@ __all__ = [
 ]
 
 _TINY = 1e-12
-
-#: Length in seconds of the median filter across time that keeps sustained sounds.
-HARMONIC_FILTER_SECONDS = 0.2
-#: Length in Hz of the median filter across frequency that keeps broadband hits.
-#: Chosen on the quality benchmark (``benchmarks/quality/notes.md``, eleventh
-#: and twelfth rounds, ``python -m benchmarks.quality.regroup``): against 350 Hz,
-#: 175 Hz gains 0.51 dB on drums + guitar (better in all seven item sets) and
-#: 0.21 on bass + drums + piano (means over the sets); 125 Hz takes a piano and
-#: a voice for drums, so the middle step is kept.
-PERCUSSIVE_FILTER_HZ = 175.0
-#: Length in seconds of the running median under an activation, for :func:`spikiness`.
-SPIKINESS_SECONDS = 0.25
-
 
 class MedianFilterLengths(NamedTuple):
     """Median-filter lengths, in frames and bins, for one STFT."""
@@ -60,12 +50,14 @@ def _odd_at_least_3(x: float) -> int:
     return max(3, 2 * int(round((x - 1) / 2)) + 1)
 
 
-def median_filter_lengths(sr: int, hop: int, n_bins: int) -> MedianFilterLengths:
+def median_filter_lengths(sr: int, hop: int, n_bins: int,
+                          policy: Policy = DEFAULT_POLICY) -> MedianFilterLengths:
     """Filter lengths of the HPSS features in frames and bins, for an STFT.
 
-    The features are defined in seconds and hertz (:data:`HARMONIC_FILTER_SECONDS`,
-    :data:`PERCUSSIVE_FILTER_HZ`, :data:`SPIKINESS_SECONDS`), so that they mean
-    the same at every frame length and sample rate.
+    The features are defined in seconds and hertz (the policy's
+    ``harmonic_filter_seconds``, ``percussive_filter_hz`` and
+    ``spikiness_seconds``), so that they mean the same at every frame length
+    and sample rate.
 
     Parameters
     ----------
@@ -75,6 +67,8 @@ def median_filter_lengths(sr: int, hop: int, n_bins: int) -> MedianFilterLengths
         STFT hop in samples.
     n_bins : int
         Frequency bins of the spectrogram (``n_fft // 2 + 1``).
+    policy : Policy
+        Where the lengths in seconds and hertz come from.
 
     Returns
     -------
@@ -84,9 +78,9 @@ def median_filter_lengths(sr: int, hop: int, n_bins: int) -> MedianFilterLengths
     frame_seconds = hop / sr
     bin_hz = sr / 2 / max(n_bins - 1, 1)
     return MedianFilterLengths(
-        frames=_odd_at_least_3(HARMONIC_FILTER_SECONDS / frame_seconds),
-        bins=_odd_at_least_3(PERCUSSIVE_FILTER_HZ / bin_hz),
-        spike_frames=_odd_at_least_3(SPIKINESS_SECONDS / frame_seconds),
+        frames=_odd_at_least_3(policy.harmonic_filter_seconds / frame_seconds),
+        bins=_odd_at_least_3(policy.percussive_filter_hz / bin_hz),
+        spike_frames=_odd_at_least_3(policy.spikiness_seconds / frame_seconds),
     )
 
 
@@ -165,6 +159,29 @@ def percussive_mask(V: np.ndarray, frames: int = 17, bins: int = 17) -> np.ndarr
     return (p2 / np.maximum(p2 + h2, _TINY)).astype(np.float32)
 
 
+def blocked_percussive_mask(V: np.ndarray, block: int = 4096, halo: int = 32,
+                            frames: int = 17, bins: int = 17) -> np.ndarray:
+    """:func:`percussive_mask` of ``V``, computed by blocks of frames.
+
+    Each block is filtered with at least ``halo`` frames of context on both
+    sides (always more than half the median filter's length ``frames`` across
+    time), so the result equals the whole computation; the float64
+    temporaries stay block-sized.
+
+    Returns
+    -------
+    np.ndarray, shape=V.shape, float32
+    """
+    n_frames = V.shape[1]
+    halo = max(halo, frames // 2 + 1)
+    out = np.empty(V.shape, dtype=np.float32)
+    for first in range(0, n_frames, block):
+        last = min(n_frames, first + block)
+        lo, hi = max(0, first - halo), min(n_frames, last + halo)
+        out[:, first:last] = percussive_mask(V[:, lo:hi], frames, bins)[:, first - lo : last - lo]
+    return out
+
+
 _PARALLEL_MIN_SIZE = 1 << 20
 
 
@@ -226,22 +243,20 @@ def percussive_share(V: np.ndarray, mask: np.ndarray) -> float:
     return float(np.dot(V, np.ravel(mask).astype(V.dtype, copy=False))) / total
 
 
-#: Width in Hz of the running median under a basis spectrum, for :func:`tonalness`.
-TONALNESS_MEDIAN_HZ = 150.0
-
-
-def tonalness(W: np.ndarray, sr: int) -> np.ndarray:
+def tonalness(W: np.ndarray, sr: int,
+              median_hz: float = DEFAULT_POLICY.tonalness_median_hz) -> np.ndarray:
     """Share of each basis spectrum that stands above its running median across frequency.
 
     Pitched instruments have line spectra: most of their energy lies in
     harmonic peaks well above the local median.  Drums, cymbals and noise are
-    broadband: their spectrum stays near its median.  In the quality benchmark
-    drum components score 0.2-0.6 and pitched ones 0.55-0.95.
+    broadband: their spectrum stays near its median.
 
     Parameters
     ----------
     W : np.ndarray, shape=(bins, K)
     sr : int
+    median_hz : float
+        Width of the running median across frequency, in Hz.
 
     Returns
     -------
@@ -249,7 +264,7 @@ def tonalness(W: np.ndarray, sr: int) -> np.ndarray:
     """
     unit = _unit_columns(W)
     bin_hz = sr / 2 / max(W.shape[0] - 1, 1)
-    width = _odd_at_least_3(TONALNESS_MEDIAN_HZ / bin_hz)
+    width = _odd_at_least_3(median_hz / bin_hz)
     floor = median_filter(unit, size=(width, 1), mode="nearest")
     return np.maximum(unit - floor, 0.0).sum(axis=0)
 

@@ -32,28 +32,20 @@ name            what it uses
                 weighted by HPSS (:func:`percussive_prior`); a bass line
                 among two or more pitched sources is given the low
                 register (:func:`low_register_weights`)
-``auto``        the default: when a drum part is heard (the share of the
-                spectrogram that HPSS calls percussive is at least
-                :data:`DRUMS_SHARE`), ``percussive``; otherwise
-                ``timbre+time``
-``mfcc+drums``  k-means on MFCCs of the bases together with the
-                percussiveness and spikiness of each component (the
-                default of nmfsep 0.1.0); the most percussive source first
+``auto``        the default: ``percussive`` when a drum part is heard,
+                otherwise ``timbre+time`` (:func:`nmfsep.policy.auto_grouping`;
+                the whole automatic policy is :mod:`nmfsep.policy`)
 ==============  ===========================================================
 
-The threshold and the choice of ``auto`` come from the quality benchmark
-(``benchmarks/quality``, ``docs/benchmarks.md``): with the default 93 ms
-frames, its mixtures with drums put at least 0.325 of their spectrogram in the
-percussive mask, its mixtures of pitched instruments at most 0.177 (176 items,
-:data:`DRUMS_SHARE`); grouping
-pitched instruments by percussiveness splits notes by their attacks instead
-of by instrument.
+Every tuned constant a strategy reads (how strongly ``timbre+time`` keeps
+co-active components apart, how the drum split settles its unsure components,
+what makes a bass line) comes from the context's :class:`nmfsep.policy.Policy`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -63,6 +55,7 @@ from .features import (
     MedianFilterLengths,
     basis_mfcc,
     bin_frequencies,
+    blocked_percussive_mask,
     coactivation,
     low_frequency_ratio,
     median_filter_lengths,
@@ -73,57 +66,13 @@ from .features import (
     spikiness,
     tonalness,
 )
-from .masks import MaskPrior, check_prior_strength
+from .policy import DEFAULT_POLICY, Policy, auto_grouping
 
 __all__ = [
-    "GroupingContext", "STRATEGIES", "DRUMS_SHARE", "group", "parse_groups", "labels_from_groups",
-    "kmeans", "spectral_clusters", "coactivity_affinity", "COACTIVITY_WEIGHT",
-    "percussive_source", "percussive_prior", "low_register_weights",
-    "REGISTER_CUTOFF_HZ", "REGISTER_STRENGTH", "BASS_BAND_HZ",
-    "settle_by_timbre", "TIMBRE_NEIGHBOURS", "SETTLE_BESIDE_PITCHED",
+    "GroupingContext", "STRATEGIES", "group", "parse_groups", "labels_from_groups",
+    "kmeans", "spectral_clusters", "coactivity_affinity", "low_register_weights",
+    "settle_by_timbre",
 ]
-
-#: Share of the spectrogram in the percussive mask from which ``auto`` treats the
-#: mixture as holding drums: the geometric middle of the gap between the 0.177 of
-#: the most percussive pitched-only mixture and the 0.325 of the least percussive
-#: one with drums, over the 176 items of the benchmark's seven item sets (93 ms
-#: frames, :data:`nmfsep.features.PERCUSSIVE_FILTER_HZ` of 175 Hz).
-DRUMS_SHARE = 0.24
-
-#: How strongly ``timbre+time`` keeps apart components that sound together: the
-#: affinity of two components is ``exp(-d2 / median(d2) - COACTIVITY_WEIGHT * c)``
-#: with ``d2`` their squared MFCC distance and ``c`` the cosine of their
-#: activations.  Chosen on the quality benchmark (``benchmarks/quality/notes.md``):
-#: in its sweep (8 items per category), weights 0 / 4 / 8 / 16 give 5.3 / 6.0 / 6.1 /
-#: 5.5 dB (mean of the category medians); in the exploration, weights 5 to 20 beat
-#: ``timbre`` on piano + voice and on the chorales, on two sets of four items.
-COACTIVITY_WEIGHT = 8.0
-
-#: The low register that :func:`low_register_weights` gives to a bass line: the
-#: pitched part below this frequency (the HPSS anchor's split of the benchmark).
-REGISTER_CUTOFF_HZ = 250.0
-
-#: Exponent of the register weights in the masks, like ``percussive_prior``'s.
-#: Chosen on the quality benchmark (``benchmarks/quality/notes.md``, seventh
-#: round): 0.25 and 0.5 gain on bass + drums + piano, 1 loses on some item sets.
-REGISTER_STRENGTH = 0.5
-
-#: A pitched source is a bass line when at least half of its model's magnitude
-#: spectrum, summed over time, lies below this frequency.
-BASS_BAND_HZ = 300.0
-
-#: How many of its nearest sure drum and sure pitched components (in MFCCs)
-#: settle a component that only one of the drum split's two tests calls a drum
-#: (:func:`settle_by_timbre`); 0 calls every such component a drum, the rule
-#: before the thirteenth round (``benchmarks/quality/notes.md``).
-TIMBRE_NEIGHBOURS = 3
-
-#: The most pitched sources beside the drums for which :func:`settle_by_timbre`
-#: settles the drum split; beside more, a component that either test calls a
-#: drum is one (the components settled as pitched would join the clustering of
-#: the pitched part and can unsettle it).
-SETTLE_BESIDE_PITCHED = 1
-
 
 @dataclass
 class GroupingContext:
@@ -143,11 +92,11 @@ class GroupingContext:
         features the same length in seconds and hertz at every STFT
         (:func:`nmfsep.features.median_filter_lengths`).  Without it (or
         without ``V``) they keep fixed lengths in frames and bins.
-    drums_from : GroupingContext, optional
-        The context whose :attr:`has_drums` this one takes: a run of an
-        ensemble with its own STFT takes the first run's, since whether the
-        mixture holds drums does not depend on the frames (the percussive
-        share does: shorter frames make every mixture look more percussive).
+    policy : Policy
+        The tuned constants the strategies read.
+    block : int, optional
+        Compute the percussive mask by blocks of this many frames (the same
+        result in bounded temporary memory); None filters ``V`` whole.
     """
 
     sr: int
@@ -155,14 +104,15 @@ class GroupingContext:
     groups: Sequence[Sequence[int]] | None = None
     random_state: int | None = None
     hop: int | None = None
-    drums_from: GroupingContext | None = field(default=None, repr=False)
+    policy: Policy = DEFAULT_POLICY
+    block: int | None = None
 
     @property
     def filter_lengths(self) -> MedianFilterLengths:
         """Median-filter lengths of the HPSS features for this STFT."""
         if self.hop is None or self.V is None:
             return MedianFilterLengths(frames=17, bins=17, spike_frames=21)
-        return median_filter_lengths(self.sr, self.hop, self.V.shape[0])
+        return median_filter_lengths(self.sr, self.hop, self.V.shape[0], self.policy)
 
     @cached_property
     def percussive(self) -> np.ndarray:
@@ -170,19 +120,35 @@ class GroupingContext:
         if self.V is None:
             raise ParameterError("this grouping needs the spectrogram V")
         lengths = self.filter_lengths
-        return percussive_mask(self.V, lengths.frames, lengths.bins)
+        if self.block is None:
+            return percussive_mask(self.V, lengths.frames, lengths.bins)
+        return blocked_percussive_mask(self.V, block=self.block, frames=lengths.frames,
+                                       bins=lengths.bins)
 
     @cached_property
     def percussive_share(self) -> float:
         """Share of ``V`` that the percussive mask holds, in [0, 1]."""
         return percussive_share(self.V, self.percussive)
 
-    @property
-    def has_drums(self) -> bool:
-        """Whether ``auto`` treats the mixture as holding drums (:data:`DRUMS_SHARE`)."""
-        if self.drums_from is not None:
-            return self.drums_from.has_drums
-        return self.percussive_share >= DRUMS_SHARE
+    def with_policy(self, policy: Policy) -> GroupingContext:
+        """This context under another policy.
+
+        Its percussive mask and share, once computed, are kept when the
+        policy's HPSS filters are the same, and made again otherwise.
+        """
+        if policy == self.policy:
+            return self
+        fresh = replace(self, policy=policy)
+        if _hpss_filters(policy) == _hpss_filters(self.policy):
+            for cached in ("percussive", "percussive_share"):
+                if cached in self.__dict__:
+                    fresh.__dict__[cached] = self.__dict__[cached]
+        return fresh
+
+
+def _hpss_filters(policy: Policy) -> tuple[float, float]:
+    """The policy's fields that make a percussive mask."""
+    return policy.harmonic_filter_seconds, policy.percussive_filter_hz
 
 
 Strategy = Callable[[np.ndarray, np.ndarray, int, GroupingContext], np.ndarray]
@@ -279,7 +245,7 @@ def spectral_clusters(
 
 
 def coactivity_affinity(W: np.ndarray, H: np.ndarray, sr: int,
-                        weight: float | None = None) -> np.ndarray:
+                        weight: float = DEFAULT_POLICY.coactivity_weight) -> np.ndarray:
     """Affinity of components for ``timbre+time``: alike in timbre, seldom together.
 
     ``exp(-d2 / median(d2) - weight * c)``, with ``d2`` the squared distance of
@@ -291,8 +257,10 @@ def coactivity_affinity(W: np.ndarray, H: np.ndarray, sr: int,
     W : np.ndarray, shape=(bins, K)
     H : np.ndarray, shape=(K, frames)
     sr : int
-    weight : float, optional
-        :data:`COACTIVITY_WEIGHT` by default; 0 gives a timbre-only affinity.
+    weight : float
+        How strongly co-activity keeps components apart
+        (:attr:`nmfsep.policy.Policy.coactivity_weight`); 0 gives a
+        timbre-only affinity.
 
     Returns
     -------
@@ -302,8 +270,6 @@ def coactivity_affinity(W: np.ndarray, H: np.ndarray, sr: int,
     d2 = ((features[:, None, :] - features[None, :, :]) ** 2).sum(axis=2)
     off_diagonal = d2[np.triu_indices(len(d2), 1)]
     scale = max(float(np.median(off_diagonal)), 1e-12) if off_diagonal.size else 1.0
-    if weight is None:
-        weight = COACTIVITY_WEIGHT
     return np.exp(-d2 / scale - weight * coactivation(H))
 
 
@@ -398,8 +364,8 @@ def _timbre(W, H, n_sources, context):
 
 
 def _timbre_time(W, H, n_sources, context):
-    labels = spectral_clusters(coactivity_affinity(W, H, context.sr), n_sources,
-                               random_state=context.random_state)
+    affinity = coactivity_affinity(W, H, context.sr, context.policy.coactivity_weight)
+    labels = spectral_clusters(affinity, n_sources, random_state=context.random_state)
     return _order_by(labels, _log_centroid(W, context), n_sources)
 
 
@@ -415,23 +381,25 @@ def _drum_components(W, H, context, settle: bool) -> np.ndarray:
     (cymbals, hi-hats and snares have no line spectrum) and on percussiveness
     with spikiness (a kick's tonal body still comes in short HPSS-percussive
     hits).  A component is surely a drum when both say so and surely pitched
-    when neither does.  With ``settle`` (beside one pitched source:
-    :data:`SETTLE_BESIDE_PITCHED`), :func:`settle_by_timbre` decides the
-    others; without, every such component is a drum.
+    when neither does.  With ``settle`` (beside at most the policy's
+    ``settle_beside_pitched`` pitched sources), :func:`settle_by_timbre`
+    decides the others; without, every such component is a drum.
     """
-    tonal = tonalness(W, context.sr)
+    policy = context.policy
+    tonal = tonalness(W, context.sr, policy.tonalness_median_hz)
     by_tone = kmeans(tonal[:, None], 2, random_state=context.random_state)
     broadband = by_tone == int(np.argmin([tonal[by_tone == j].mean() for j in range(2)]))
     features = _drum_features(W, H, context)
     by_hits = kmeans(features, 2, random_state=context.random_state)
     hits = by_hits == by_hits[np.argmax(features.mean(axis=1))]
-    kick = hits & ~broadband & (low_frequency_ratio(W, context.sr, BASS_BAND_HZ) >= 0.5)
+    kick = hits & ~broadband & (low_frequency_ratio(W, context.sr, policy.bass_band_hz) >= 0.5)
     return settle_by_timbre(basis_mfcc(W, context.sr), broadband, hits, kick,
-                            None if settle else 0)
+                            policy.timbre_neighbours if settle else 0)
 
 
 def settle_by_timbre(timbre: np.ndarray, broadband: np.ndarray, hits: np.ndarray,
-                     kick: np.ndarray, neighbours: int | None = None) -> np.ndarray:
+                     kick: np.ndarray,
+                     neighbours: int = DEFAULT_POLICY.timbre_neighbours) -> np.ndarray:
     """The drum components, the unsure ones settled by the sure ones they sound like.
 
     A component that both tests of the drum split call a drum (``broadband``
@@ -444,10 +412,9 @@ def settle_by_timbre(timbre: np.ndarray, broadband: np.ndarray, hits: np.ndarray
     ``kick`` stays a drum: a tonal hit with most of its energy in the bass
     register sounds as much like a bass line's plucks as like the other drums.
 
-    On the drums + guitar of the quality benchmark's seven item sets, this
-    raises the mean of the set medians by 0.74 dB (better in five sets, worse
-    in two) over calling every unsure component a drum, and one run's by 0.48
-    (``benchmarks/quality/notes.md``, thirteenth round).
+    Chosen on drums + guitar of the quality benchmark's item sets against
+    calling every unsure component a drum (``benchmarks/quality/notes.md``,
+    thirteenth round).
 
     Parameters
     ----------
@@ -455,15 +422,16 @@ def settle_by_timbre(timbre: np.ndarray, broadband: np.ndarray, hits: np.ndarray
         Typically :func:`~nmfsep.features.basis_mfcc` of the bases.
     broadband, hits, kick : np.ndarray of bool, shape=(K,)
         The two tests, and the components that stay drums whatever their timbre.
-    neighbours : int, optional
-        Default :data:`TIMBRE_NEIGHBOURS`; 0 calls every unsure component a drum.
+    neighbours : int
+        How many sure components on each side decide
+        (:attr:`nmfsep.policy.Policy.timbre_neighbours`); 0 calls every unsure
+        component a drum.
 
     Returns
     -------
     np.ndarray of bool, shape=(K,)
         The union of the two tests when a side has no sure component.
     """
-    neighbours = TIMBRE_NEIGHBOURS if neighbours is None else neighbours
     drums = broadband | hits
     sure_drums, sure_pitched = broadband & hits, ~drums
     unsure = (broadband ^ hits) & ~kick
@@ -478,7 +446,8 @@ def settle_by_timbre(timbre: np.ndarray, broadband: np.ndarray, hits: np.ndarray
 
 
 def _percussive(W, H, n_sources, context):
-    drums = _drum_components(W, H, context, settle=n_sources - 1 <= SETTLE_BESIDE_PITCHED)
+    drums = _drum_components(W, H, context,
+                             settle=n_sources - 1 <= context.policy.settle_beside_pitched)
     labels = np.zeros(W.shape[1], dtype=int)
     pitched = np.flatnonzero(~drums)
     if pitched.size < n_sources - 1:  # keep a component for every pitched source
@@ -493,9 +462,8 @@ def _percussive(W, H, n_sources, context):
 
 
 def _auto(W, H, n_sources, context):
-    if context.has_drums:
-        return _percussive(W, H, n_sources, context)
-    return _timbre_time(W, H, n_sources, context)
+    strategy = auto_grouping(context.percussive_share, context.policy)
+    return STRATEGIES[strategy](W, H, n_sources, context)
 
 
 def _mfcc_drums(W, H, n_sources, context):
@@ -516,68 +484,17 @@ STRATEGIES: dict[str, Strategy] = {
 }
 
 
-def percussive_source(strategy: str, context: GroupingContext) -> int | None:
-    """The source that ``strategy`` makes of the drums (0), or None if it makes none.
-
-    ``percussive`` always puts the drums first; ``auto`` does when the mixture
-    has drums (:data:`DRUMS_SHARE`); the other strategies do not single out a
-    drum source.
-    """
-    if strategy == "percussive":
-        return 0
-    if strategy == "auto" and context.V is not None:
-        return 0 if context.has_drums else None
-    return None
-
-
-def percussive_prior(strategy: str, context: GroupingContext, strength: float, *,
-                     W: np.ndarray | None = None, H: np.ndarray | None = None,
-                     labels: np.ndarray | None = None) -> MaskPrior | None:
-    """HPSS weights for the masks when ``strategy`` makes a drum source, else None.
-
-    Parameters
-    ----------
-    strategy : str
-    context : GroupingContext
-        With ``V``; its percussive mask is the prior's.
-    strength : float
-        0 turns the prior off (with its register weights).
-    W, H, labels : np.ndarray, optional
-        The grouped factorization; with them, the prior also gives the low
-        register to a bass line (:func:`low_register_weights`).
-
-    Returns
-    -------
-    MaskPrior or None
-
-    Raises
-    ------
-    ParameterError
-        If ``strength`` is negative or not a number.
-    """
-    if check_prior_strength(strength) == 0:
-        return None
-    source = percussive_source(strategy, context)
-    if source is None:
-        return None
-    register = None
-    if W is not None and H is not None and labels is not None:
-        register = low_register_weights(W, H, labels, source, context.sr)
-    return MaskPrior(source=source, mask=context.percussive, strength=float(strength),
-                     register=register, register_kind=None if register is None else "bass line")
-
-
 def low_register_weights(W: np.ndarray, H: np.ndarray, labels: np.ndarray, drum_source: int,
-                         sr: int) -> np.ndarray | None:
+                         sr: int, policy: Policy = DEFAULT_POLICY) -> np.ndarray | None:
     """Weights across frequency that give the low register to a bass line, or None.
 
     With drums and two or more pitched sources, the pitched source whose model
     has the lowest spectral centroid is a bass line when at least half of its
-    magnitude spectrum (summed over time) lies below :data:`BASS_BAND_HZ`.
-    Its masks are then weighted by a low-pass
-    ``L(f) = 1 / (1 + (f / REGISTER_CUTOFF_HZ)**8)`` and the other pitched
-    sources' by ``1 - L(f)``, each to the power
-    :data:`REGISTER_STRENGTH` (plus 1e-3, so that no bin is ruled out); the
+    magnitude spectrum (summed over time) lies below the policy's
+    ``bass_band_hz``.  Its masks are then weighted by a low-pass
+    ``L(f) = 1 / (1 + (f / register_cutoff_hz)**8)`` and the other pitched
+    sources' by ``1 - L(f)``, each to the power ``register_strength``
+    (plus 1e-3, so that no bin is ruled out); the
     drums keep weight 1.  A factorization often gives a bass line too few
     components, or shares them with the kick drum; the register is the second
     opinion that a bass line sits below the other pitched instruments.
@@ -592,6 +509,8 @@ def low_register_weights(W: np.ndarray, H: np.ndarray, labels: np.ndarray, drum_
         The source of the drums.
     sr : int
         Sample rate.
+    policy : Policy
+        ``bass_band_hz``, ``register_cutoff_hz`` and ``register_strength``.
 
     Returns
     -------
@@ -609,13 +528,13 @@ def low_register_weights(W: np.ndarray, H: np.ndarray, labels: np.ndarray, drum_
                                 for j in pitched])  # each source's spectrum summed over time
     lowest = int(np.argmin(spectral_centroid(profiles, sr)))
     profile = profiles[:, lowest]
-    if profile.sum() <= 0 or profile[freqs < BASS_BAND_HZ].sum() < 0.5 * profile.sum():
+    if profile.sum() <= 0 or profile[freqs < policy.bass_band_hz].sum() < 0.5 * profile.sum():
         return None  # a silent source, or no bass line
-    low = 1.0 / (1.0 + (freqs / REGISTER_CUTOFF_HZ) ** 8)
+    low = 1.0 / (1.0 + (freqs / policy.register_cutoff_hz) ** 8)
     weights = np.ones((n_sources, freqs.size))
     for j in pitched:
         weights[j] = (low if j == pitched[lowest] else 1.0 - low) + 1e-3
-    return (weights**REGISTER_STRENGTH).astype(np.float32)
+    return (weights**policy.register_strength).astype(np.float32)
 
 
 def group(

@@ -14,15 +14,10 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 
 from .errors import ParameterError
+from .policy import DEFAULT_POLICY
 
-__all__ = ["source_models", "soft_masks", "apply_masks", "MaskPrior", "PercussivePrior",
-           "check_prior_strength", "share_weights", "SHARE_SMOOTH_BINS", "SHARE_STRENGTH"]
-
-#: Bins over which a source's share of the spectrum is smoothed (:func:`share_weights`).
-SHARE_SMOOTH_BINS = 9
-
-#: Exponent of the share weights (:func:`share_weights`).
-SHARE_STRENGTH = 0.5
+__all__ = ["source_models", "soft_masks", "apply_masks", "MaskPrior", "check_prior_strength",
+           "check_mask_power", "share_weights"]
 
 
 def source_models(W: np.ndarray, H: np.ndarray, labels: np.ndarray, n_sources: int) -> np.ndarray:
@@ -53,8 +48,7 @@ def soft_masks(models: np.ndarray, power: float = 1.0) -> np.ndarray:
     -------
     np.ndarray, shape=models.shape, in [0, 1], summing to 1 over axis 0
     """
-    if power <= 0:
-        raise ParameterError(f"mask power must be positive, got {power}")
+    check_mask_power(power)
     real = np.float32 if models.dtype == np.float32 else np.float64
     weighted = np.asarray(models, dtype=real)
     if power != 1:
@@ -81,8 +75,16 @@ def apply_masks(X: np.ndarray, masks: np.ndarray) -> np.ndarray:
     return masks[:, np.newaxis] * X[np.newaxis]
 
 
+def check_mask_power(power: float) -> float:
+    """``power`` of :func:`soft_masks` as a float, if it is positive; else ParameterError."""
+    power = float(power)
+    if not power > 0 or not np.isfinite(power):
+        raise ParameterError(f"mask power must be positive, got {power}")
+    return power
+
+
 def check_prior_strength(strength: float) -> float:
-    """``strength`` of a :class:`PercussivePrior` as a float, if it is 0 or more.
+    """``strength`` of the HPSS weights (``percussive_prior``) as a float, if it is 0 or more.
 
     Raises
     ------
@@ -111,7 +113,7 @@ class MaskPrior:
     spectrum (:func:`share_weights`).
     With ``consistent``, the rebuilt sources are one more expert: the masks
     are estimated again, once, from the magnitudes of the STFT of the sources
-    they rebuild (:func:`nmfsep.longform.rebuild_masks`).
+    they rebuild (:meth:`nmfsep.model.Model.masks`).
     The masks still add up to one.
 
     Attributes
@@ -191,12 +193,8 @@ class MaskPrior:
         return models
 
 
-#: The former name of :class:`MaskPrior`, from when it held HPSS weights alone.
-PercussivePrior = MaskPrior
-
-
-def share_weights(profiles: np.ndarray, smooth_bins: int | None = None,
-                  strength: float | None = None) -> np.ndarray:
+def share_weights(profiles: np.ndarray, smooth_bins: int = DEFAULT_POLICY.share_smooth_bins,
+                  strength: float = DEFAULT_POLICY.share_strength) -> np.ndarray:
     """Register weights from each source's share of the long-term spectrum.
 
     In a chorale each voice keeps to its own range, and drums spread over
@@ -212,19 +210,17 @@ def share_weights(profiles: np.ndarray, smooth_bins: int | None = None,
     profiles : np.ndarray, shape=(n_sources, bins)
         Each source's long-term magnitude spectrum (its masks times the
         mixture's, summed over frames).
-    smooth_bins : int, optional
+    smooth_bins : int
         Width of the moving average across frequency; 1 leaves the shares
-        alone.  By default :data:`SHARE_SMOOTH_BINS`.
-    strength : float, optional
-        By default :data:`SHARE_STRENGTH`.
+        alone (:attr:`nmfsep.policy.Policy.share_smooth_bins`).
+    strength : float
+        The exponent (:attr:`nmfsep.policy.Policy.share_strength`).
 
     Returns
     -------
     np.ndarray, shape=(n_sources, bins), float32
         :attr:`MaskPrior.register` weights, ``(share + 1e-3) ** strength``.
     """
-    smooth_bins = SHARE_SMOOTH_BINS if smooth_bins is None else smooth_bins
-    strength = SHARE_STRENGTH if strength is None else strength
     profiles = np.asarray(profiles, dtype=np.float64)
     if smooth_bins > 1:
         profiles = uniform_filter1d(profiles, smooth_bins, axis=1)

@@ -18,9 +18,10 @@ import numpy as np
 from scipy.linalg import LinAlgError, solve
 from scipy.optimize import linear_sum_assignment
 
+from .audio import load, validate_signal
 from .errors import ParameterError
 
-__all__ = ["Scores", "evaluate", "si_sdr", "sdr_improvement"]
+__all__ = ["Scores", "evaluate", "evaluate_files", "si_sdr", "sdr_improvement"]
 
 _SILENT = 1e-10
 
@@ -200,3 +201,53 @@ def sdr_improvement(references: np.ndarray, estimates: np.ndarray,
     mix = np.broadcast_to(_flatten(np.asarray(mixture)[np.newaxis]), refs.shape)
     base = evaluate(refs, np.array(mix), permute=False).sdr
     return evaluate(refs, estimates).sdr - base
+
+
+def evaluate_files(references: list, estimates: list) -> tuple[list[dict], str]:
+    """Score estimate files against reference files, matched by name or by permutation.
+
+    Parameters
+    ----------
+    references, estimates : lists of paths
+        Audio files; an estimate matches the reference of the same file stem,
+        or, when the names differ, the permutation with the best mean SI-SDR
+        decides.  Files are cut to the shortest and mono ones broadcast.
+
+    Returns
+    -------
+    rows : list of dict
+        :meth:`Scores.as_rows` by reference name, with the ``estimate`` file.
+    how : str
+        ``"by name"`` or ``"by best permutation"``.
+
+    Raises
+    ------
+    ParameterError
+        With fewer estimates than references or different sample rates.
+    """
+    by_name = {path.stem: path for path in estimates}
+    matched = all(path.stem in by_name for path in references)
+    chosen = [by_name[path.stem] for path in references] if matched else list(estimates)
+    if len(chosen) < len(references):
+        raise ParameterError(f"{len(chosen)} estimates for {len(references)} references")
+
+    def checked(path) -> tuple[np.ndarray, int]:
+        y, sr = load(path)
+        return validate_signal(y, sr, name=str(path)), sr
+
+    ref_audio = [checked(p) for p in references]
+    est_audio = [checked(p) for p in chosen]
+    rates = {sr for _, sr in ref_audio + est_audio}
+    if len(rates) > 1:
+        raise ParameterError(f"the files have different sample rates: {sorted(rates)}")
+    length = min(y.shape[1] for y, _ in ref_audio + est_audio)
+    channels = max(y.shape[0] for y, _ in ref_audio + est_audio)
+
+    def stack(items) -> np.ndarray:
+        return np.stack([np.broadcast_to(y[:, :length], (channels, length)) for y, _ in items])
+
+    scores = evaluate(stack(ref_audio), stack(est_audio), permute=not matched)
+    rows = scores.as_rows([path.stem for path in references])
+    for row, index in zip(rows, scores.permutation, strict=True):
+        row["estimate"] = chosen[index].name
+    return rows, "by name" if matched else "by best permutation"

@@ -27,10 +27,12 @@ import numpy as np
 
 from . import sweeps
 from .errors import ParameterError
+from .torch_backend import TorchIterator
 
 __all__ = [
     "NMFResult",
     "beta_divergence",
+    "check_options",
     "factorize",
     "initialize",
     "update_H",
@@ -98,14 +100,14 @@ def beta_divergence(
     beta : float
         0 Itakura-Saito, 1 Kullback-Leibler, 2 half squared Euclidean.
     block : int, optional
-        Columns per block; about 4 million elements by default.
+        Columns per block; about a million elements by default.
 
     Returns
     -------
     float
     """
     n_cols = V.shape[1]
-    step = block or max(1, (1 << 22) // max(1, V.shape[0]))
+    step = block or max(1, (1 << 20) // max(1, V.shape[0]))
     total = 0.0
     for start in range(0, n_cols, step):
         cols = slice(start, min(n_cols, start + step))
@@ -393,7 +395,7 @@ def _continuity_step(H, numerator, denominator, beta, weight, eps, n_newton: int
     return (Hd * r).astype(dtype)
 
 
-def _validate(V, n_components, beta, max_iter, tol, l1_H, continuity):
+def _validate_data(V: np.ndarray, n_components: int) -> None:
     if V.ndim != 2:
         raise ParameterError(f"V must be 2-D (rows, columns), got shape {V.shape}")
     if V.size == 0:
@@ -404,6 +406,17 @@ def _validate(V, n_components, beta, max_iter, tol, l1_H, continuity):
         raise ParameterError(f"V must be non-negative, its minimum is {V.min()}")
     if not isinstance(n_components, (int, np.integer)) or n_components < 1:
         raise ParameterError(f"n_components must be a positive integer, got {n_components!r}")
+
+
+def check_options(*, beta: float = 1.0, max_iter: int = 200, tol: float = 1e-4,
+                  l1_H: float = 0.0, continuity: float = 0.0, solver: str = "mu",
+                  inner: int = 1, backend: str = "numpy") -> None:
+    """Raise :class:`~nmfsep.errors.ParameterError` for options :func:`factorize` refuses.
+
+    The one check of the factorization's options: :func:`factorize` calls it,
+    and so does :class:`nmfsep.config.SeparationConfig`, before any work.
+    The message names the option and its value.
+    """
     if not 0 <= beta <= 2:
         raise ParameterError(f"beta must be in [0, 2], got {beta}")
     if max_iter < 0:
@@ -412,6 +425,7 @@ def _validate(V, n_components, beta, max_iter, tol, l1_H, continuity):
         raise ParameterError(f"tol must be >= 0, got {tol}")
     if l1_H < 0 or continuity < 0:
         raise ParameterError("penalty weights l1_H and continuity must be >= 0")
+    _validate_solver(solver, beta, continuity, inner, backend)
 
 
 def factorize(
@@ -499,8 +513,9 @@ def factorize(
     NMFResult
     """
     V = np.asarray(V)
-    _validate(V, n_components, beta, max_iter, tol, l1_H, continuity)
-    _validate_solver(solver, beta, continuity, inner, backend)
+    _validate_data(V, n_components)
+    check_options(beta=beta, max_iter=max_iter, tol=tol, l1_H=l1_H, continuity=continuity,
+                  solver=solver, inner=inner, backend=backend)
     V = V.astype(dtype, copy=False)
     if W is None or H is None:
         W0, H0 = initialize(V, n_components, method=init, random_state=random_state, dtype=dtype,
@@ -519,8 +534,6 @@ def factorize(
     if beta == 0:
         V = np.maximum(V, _eps(dtype))
     if backend == "torch":
-        from .torch_backend import TorchIterator
-
         step = TorchIterator(V, W, H, beta, eps=_eps(dtype), device=device,
                              fixed_columns=mask, l1_H=l1_H)
     else:

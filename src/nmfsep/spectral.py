@@ -9,6 +9,7 @@ phases and sample ranges: its own methods make one FFT call per frame.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -20,7 +21,15 @@ from scipy.signal import ShortTimeFFT, get_window
 from .errors import ParameterError
 
 __all__ = ["STFTConfig", "stft", "istft", "default_n_fft", "mixture_spectrogram",
-           "transform_frames", "overlap_add"]
+           "transform_frames", "overlap_add", "stft_frames", "istft_samples", "frame_margin",
+           "frame_samples", "frame_blocks", "grid_positions", "BLOCK_FRAMES", "Reader"]
+
+#: callable(start, stop) -> samples ``start:stop`` of a signal, shape=(channels, stop - start).
+Reader = Callable[[int, int], np.ndarray]
+
+#: Frames per block of the passes that hold one block at a time (about 95 s at
+#: 44.1 kHz with the default 93 ms frames).
+BLOCK_FRAMES = 4096
 
 #: Frames per FFT call of :func:`transform_frames` and :func:`overlap_add`
 #: (bounds their temporaries to a few times ``channels × n_fft × 8`` floats).
@@ -276,3 +285,79 @@ def grid_positions(source: STFTConfig, target: STFTConfig, first: int,
     frames = centres / source.hop - source.transform.p_min
     bins = np.arange(target.n_bins) * (source.n_fft / target.n_fft)
     return frames, bins
+
+
+def frame_blocks(n_frames: int, block: int) -> Iterator[tuple[int, int]]:
+    """``(first, last)`` of consecutive blocks of ``block`` frames covering ``n_frames``."""
+    for first in range(0, n_frames, block):
+        yield first, min(n_frames, first + block)
+
+
+def frame_margin(config: STFTConfig) -> int:
+    """Frames on each side of a block whose windows can reach into it."""
+    return -(-config.n_fft // config.hop) + 1
+
+
+def frame_samples(config: STFTConfig, n_samples: int, first: int, last: int) -> tuple[int, int]:
+    """The samples :func:`stft_frames` reads for frames ``first:last``; ``start`` on a hop."""
+    transform = config.transform
+    start = max(0, first - frame_margin(config)) * config.hop
+    stop = min(n_samples, (transform.p_min + last - 1) * config.hop - transform.m_num_mid
+               + transform.m_num)
+    return start, stop
+
+
+def stft_frames(read: Reader, n_samples: int, config: STFTConfig, first: int,
+                last: int) -> np.ndarray:
+    """Frames ``first:last`` of the STFT of a signal that is read in pieces.
+
+    Parameters
+    ----------
+    read : callable(start, stop) -> np.ndarray, shape=(channels, stop - start)
+        Samples ``start:stop`` of the signal (``0 <= start < stop <= n_samples``).
+    n_samples : int
+        Length of the whole signal (at least ``config.n_fft``).
+    config : STFTConfig
+    first, last : int
+        Frame range, as columns of :func:`stft` of the whole signal.
+
+    Returns
+    -------
+    np.ndarray, shape=(channels, bins, last - first), complex64
+        Equal to ``stft(y, config)[..., first:last]``.
+    """
+    start, stop = frame_samples(config, n_samples, first, last)
+    shift = start // config.hop  # the piece starts at frame shift's hop
+    piece = np.asarray(read(start, stop), dtype=np.float32)
+    p_min = config.transform.p_min
+    return transform_frames(piece, config, p_min + first - shift, p_min + last - shift)
+
+
+def istft_samples(X: np.ndarray, config: STFTConfig, first: int, start: int,
+                  stop: int) -> np.ndarray:
+    """Samples ``start:stop`` of the inverse STFT, from the frames that reach them.
+
+    Parameters
+    ----------
+    X : np.ndarray, shape=(..., bins, n)
+        Frames ``first:first + n`` of a whole STFT; they must include every
+        frame that reaches a sample in ``start:stop``.
+    config : STFTConfig
+    first : int
+        Column of ``X[..., 0]`` in the whole STFT.
+    start, stop : int
+        Sample range; ``start`` a multiple of the hop at or after ``first * hop``.
+
+    Returns
+    -------
+    np.ndarray, shape=(..., stop - start), float32
+    """
+    transform = config.transform
+    offset = first * config.hop
+    # scipy wants at least half a window of samples: start earlier and cut.
+    k0 = max(transform.k_min, start - offset - config.n_fft)
+    k_max = (X.shape[-1] + transform.p_min - 1) * config.hop + transform.m_num \
+        - transform.m_num_mid
+    k1 = min(k_max, max(stop - offset, k0 + config.n_fft, config.n_fft))
+    y = overlap_add(X, config, k0, k1)[..., start - offset - k0 : stop - offset - k0]
+    return y.astype(np.float32, copy=False)

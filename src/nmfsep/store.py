@@ -12,10 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import atomic_path, validate_signal
+from .audio import atomic_path
+from .config import SeparationConfig
 from .errors import ParameterError
-from .separate import Separation, rebuild_sources
-from .spectral import STFTConfig, mixture_spectrogram, stft
+from .grouping import GroupingContext
+from .model import Model
+from .pipeline import Separation
+from .recording import ArrayRecording, Frames, unit_spectrogram
+from .spectral import STFTConfig
 
 __all__ = ["save_factorization", "load_factorization", "restore"]
 
@@ -32,7 +36,7 @@ def save_factorization(separation: Separation, path: str | os.PathLike, *,
             labels=separation.labels, sr=separation.sr, n_fft=separation.stft.n_fft,
             hop=separation.stft.hop, window=separation.stft.window, beta=separation.beta,
             mask_power=separation.mask_power, n_samples=separation.n_samples,
-            spectrogram_power=separation.parameters.get("spectrogram_power", 1.0),
+            spectrogram_power=separation.config.spectrogram_power,
         )
     return path
 
@@ -64,34 +68,34 @@ def load_factorization(path: str | os.PathLike) -> dict:
 
 
 def restore(y: np.ndarray, sr: int, saved: dict) -> Separation:
-    """Rebuild a :class:`Separation` of ``y`` from a saved factorization of the same recording.
+    """Rebuild a :class:`~nmfsep.pipeline.Separation` of ``y`` from its saved factorization.
 
     Raises
     ------
     ParameterError
         If ``y`` is not the recording that was factorized (sample rate, length).
     """
-    y = validate_signal(y, sr)
+    recording = ArrayRecording(y, sr)
     where = saved.get("path", "the saved factorization")
     if int(saved["sr"]) != sr:
         raise ParameterError(f"{where}: made at {int(saved['sr'])} Hz, the input is {sr} Hz")
-    if "n_samples" in saved and int(saved["n_samples"]) != y.shape[1]:
+    if "n_samples" in saved and int(saved["n_samples"]) != recording.n_samples:
         raise ParameterError(f"{where}: made from {int(saved['n_samples'])} samples, the input "
-                             f"has {y.shape[1]}; is it the same recording?")
-    config = STFTConfig(int(saved["n_fft"]), int(saved["hop"]), str(saved["window"]))
-    X = stft(y, config)
+                             f"has {recording.n_samples}; is it the same recording?")
+    stft = STFTConfig(int(saved["n_fft"]), int(saved["hop"]), str(saved["window"]))
+    frames = Frames(recording, stft, hold=True)
     W, H = saved["W"], saved["H"]
-    if H.shape[1] != X.shape[-1] or W.shape[0] != X.shape[-2]:
+    if H.shape[1] != frames.n_frames or W.shape[0] != stft.n_bins:
         raise ParameterError(f"{where}: its factors do not fit this recording's spectrogram")
     labels = np.asarray(saved["labels"], dtype=int)
-    mask_power = float(saved.get("mask_power", 1.0))
-    n_sources = int(labels.max()) + 1
     power = float(saved.get("spectrogram_power", 1.0))
-    V = mixture_spectrogram(X, power)
-    scale = float(V.mean(dtype=np.float64))
-    return Separation(
-        sources=rebuild_sources(X, W, H, labels, n_sources, mask_power, config, y.shape[1]),
-        W=W, H=H, labels=labels, sr=sr, stft=config, beta=float(saved.get("beta", 1.0)),
-        mask_power=mask_power, parameters={"n_sources": n_sources, "spectrogram_power": power},
-        spectrogram=V / scale if scale > 0 else V, mixture_stft=X,
-    )
+    config = SeparationConfig(n_sources=int(labels.max()) + 1, n_components=W.shape[1],
+                              beta=float(saved.get("beta", 1.0)), n_fft=stft.n_fft,
+                              hop=stft.hop, window=stft.window, spectrogram_power=power,
+                              mask_power=float(saved.get("mask_power", 1.0)), n_runs=1)
+    plan = config.resolve(sr=sr, n_samples=recording.n_samples)
+    V, _ = unit_spectrogram(frames, power)
+    model = Model(W, H, labels, stft, config.mask_power)
+    context = GroupingContext(sr=sr, V=V, random_state=config.random_state, hop=stft.hop)
+    return Separation(model=model, frames=frames, config=config, plan=plan,
+                      sources=model.sources(frames), context=context)

@@ -26,15 +26,18 @@ import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import soundfile as sf
 
-from .audio import as_channels
-from .dictionary import Dictionary, dictionaries_stft, initial_activations, stack_dictionaries
+from .audio import as_channels, audio_info, check_write_format, open_outputs
+from .config import SeparationConfig, make_config
+from .dictionary import Dictionary, initial_activations, stack_dictionaries
 from .errors import AudioError, ParameterError
 from .masks import apply_masks, soft_masks, source_models
 from .nmf import factorize
-from .spectral import mixture_spectrogram, overlap_add, transform_frames
+from .spectral import STFTConfig, mixture_spectrogram, overlap_add, transform_frames
 
 __all__ = ["SourceStream", "stream", "stream_file", "DEFAULT_BLOCK_SIZE"]
 
@@ -64,21 +67,19 @@ class SourceStream:
         ``n_fft``; add the input block size for the delay of a live stream.
     """
 
-    def __init__(self, blocks: Iterable[np.ndarray], sr: int,
-                 dictionaries: Sequence[Dictionary], *, beta: float, mask_power: float,
-                 spectrogram_power: float, max_iter: int, tol: float, batch_frames: int,
-                 config) -> None:
-        self.W, self.labels, self.names = stack_dictionaries(dictionaries)
+    def __init__(self, blocks: Iterable[np.ndarray], sr: int, config: SeparationConfig,
+                 stft: STFTConfig, batch_frames: int) -> None:
+        self.W, self.labels, self.names = stack_dictionaries(config.dictionaries)
         self.sr = sr
-        self.stft = config
-        self.latency = config.n_fft
+        self.stft = stft
+        self.latency = stft.n_fft
         self._blocks = iter(blocks)
-        self._options = dict(beta=beta, max_iter=max_iter, tol=tol)
-        self._mask_power = mask_power
-        self._power = spectrogram_power
+        self._options = dict(beta=config.beta, max_iter=config.max_iter, tol=config.tol)
+        self._mask_power = config.mask_power
+        self._power = config.spectrogram_power
         self._batch = batch_frames
-        self._mid = config.transform.m_num_mid
-        self._next_frame = config.transform.p_min
+        self._mid = stft.transform.m_num_mid
+        self._next_frame = stft.transform.p_min
         start = self._frame_start(self._next_frame)
         self._channels: int | None = None
         self._buffer = np.zeros((0, -start))  # input samples from index self._buffer_start
@@ -194,17 +195,11 @@ class SourceStream:
 def stream(
     y: np.ndarray | Iterable[np.ndarray],
     sr: int,
-    dictionaries: Sequence[Dictionary],
+    dictionaries: Sequence[Dictionary] | None = None,
     *,
+    config: SeparationConfig | None = None,
     block_size: int = DEFAULT_BLOCK_SIZE,
-    beta: float = 1.0,
-    mask_power: float = 1.0,
-    spectrogram_power: float = 1.0,
-    max_iter: int = 200,
-    tol: float = 1e-4,
-    n_fft: int | None = None,
-    hop: int | None = None,
-    window: str | None = None,
+    **options: Any,
 ) -> SourceStream:
     """Separate a recording block by block with fixed dictionaries (supervised).
 
@@ -216,16 +211,19 @@ def stream(
         example from :func:`soundfile.blocks`, transposed), of any lengths and
         the same number of channels.
     sr : int
-    dictionaries : sequence of Dictionary
+    dictionaries : sequence of Dictionary, optional
         One per source; every source must have one (no free components).
+        Or give them in ``config``.
+    config : SeparationConfig, optional
+        The separation's parameters (``beta``, ``mask_power``,
+        ``spectrogram_power``, ``max_iter``, ``tol``, ``n_fft``, ``hop``,
+        ``window``); ``options`` replace some of them.  ``tol`` is applied to
+        each batch of frames instead of the whole recording.
     block_size : int
         Samples per block when ``y`` is an array; also the most frames
         factorized at once (``block_size // hop``), which bounds the memory.
-    beta, mask_power, spectrogram_power, max_iter, tol
-        As in :func:`nmfsep.separate`; ``tol`` is applied to each batch of
-        frames instead of the whole recording.
-    n_fft, hop, window : optional
-        The dictionaries' by default; given ones must agree with them.
+    **options
+        Fields of :class:`~nmfsep.config.SeparationConfig`.
 
     Returns
     -------
@@ -242,27 +240,30 @@ def stream(
         raise ParameterError(f"sample rate must be a positive integer, got {sr!r}")
     if not isinstance(block_size, (int, np.integer)) or block_size < 1:
         raise ParameterError(f"block_size must be a positive integer, got {block_size!r}")
-    if not 0 <= beta <= 2:
-        raise ParameterError(f"beta must be in [0, 2], got {beta}")
-    config = dictionaries_stft(dictionaries, sr, n_fft=n_fft, hop=hop, window=window,
-                               spectrogram_power=spectrogram_power)
+    if dictionaries is not None:
+        options["dictionaries"] = dictionaries
+    config = make_config(config, **options)
+    if not config.supervised or config.n_free_components:
+        raise ParameterError("a stream needs a dictionary for every source and no free "
+                             "components")
+    stft = config.resolve(sr=int(sr), n_samples=0).stft
     if isinstance(y, np.ndarray):
         y = _blocks_of(as_channels(y), int(block_size))
-    return SourceStream(y, int(sr), dictionaries, beta=beta, mask_power=mask_power,
-                        spectrogram_power=spectrogram_power, max_iter=max_iter, tol=tol,
-                        batch_frames=max(1, int(block_size) // config.hop), config=config)
+    return SourceStream(y, int(sr), config, stft,
+                        batch_frames=max(1, int(block_size) // stft.hop))
 
 
 def stream_file(
     path_in: str | os.PathLike,
     out_paths: Sequence[str | os.PathLike],
-    dictionaries: Sequence[Dictionary],
+    dictionaries: Sequence[Dictionary] | None = None,
     *,
+    config: SeparationConfig | None = None,
     force: bool = False,
     subtype: str | None = None,
     block_size: int = DEFAULT_BLOCK_SIZE,
     callback: Callable[[int, int], None] | None = None,
-    **kwargs,
+    **options: Any,
 ) -> dict:
     """Separate an audio file of any length with :func:`stream`, one output file per source.
 
@@ -277,7 +278,10 @@ def stream_file(
         Any format libsndfile reads.
     out_paths : sequence of paths
         One ``.wav`` or ``.flac`` per dictionary, in order.
-    dictionaries : sequence of Dictionary
+    dictionaries : sequence of Dictionary, optional
+        Or give them in ``config``.
+    config : SeparationConfig, optional
+        As in :func:`stream`, with ``options`` replacing some of its fields.
     force : bool
         Overwrite existing outputs.
     subtype : str, optional
@@ -286,13 +290,14 @@ def stream_file(
         Samples read at a time.
     callback : callable(samples_done, samples_total), optional
         Progress, after every block.
-    **kwargs
-        Keywords of :func:`stream` (``beta``, ``max_iter``, ``mask_power``, …).
+    **options
+        Fields of :class:`~nmfsep.config.SeparationConfig` (``beta``,
+        ``max_iter``, ``mask_power``, …).
 
     Returns
     -------
     dict
-        ``sr``, ``channels``, ``n_samples``, ``names``, ``paths``.
+        ``sr``, ``channels``, ``n_samples``, ``names``, ``paths``, ``stft``.
 
     Raises
     ------
@@ -303,36 +308,36 @@ def stream_file(
     ParameterError
         If the outputs do not match the dictionaries or a dictionary does not fit.
     """
-    from .audio import audio_info, check_write_format, open_outputs, write_block
-
     path_in = Path(path_in)
     out_paths = [Path(p) for p in out_paths]
-    if len(out_paths) != len(dictionaries):
-        raise ParameterError(f"{len(out_paths)} output paths for {len(dictionaries)} "
+    if dictionaries is not None:
+        options["dictionaries"] = dictionaries
+    config = make_config(config, **options)
+    count = len(config.dictionaries or ())
+    if len(out_paths) != count:
+        raise ParameterError(f"{len(out_paths)} output paths for {count} "
                              f"dictionaries; give one path per source")
     sr, channels, total = audio_info(path_in)
     for path in out_paths:
         check_write_format(path, channels, sr)
-    separated = stream(_file_blocks(path_in, block_size), sr, dictionaries,
-                       block_size=block_size, **kwargs)
+    separated = stream(_file_blocks(path_in, block_size), sr, config=config,
+                       block_size=block_size)
     done = 0
     with contextlib.ExitStack() as stack:
         sinks = open_outputs(stack, out_paths, sr, channels, force=force, subtype=subtype)
         for block in separated:
             for sink, samples in zip(sinks, block, strict=True):
-                write_block(sink, samples)
+                sink.write(samples)
             done += block.shape[-1]
             if callback is not None:
                 callback(done, max(total, done))
         for sink in sinks:
             sink.close()
     return dict(sr=sr, channels=channels, n_samples=done, names=separated.names,
-                paths=out_paths)
+                paths=out_paths, stft=separated.stft)
 
 
 def _file_blocks(path: Path, block_size: int) -> Iterator[np.ndarray]:
-    import soundfile as sf
-
     try:
         with sf.SoundFile(str(path)) as handle:
             while True:

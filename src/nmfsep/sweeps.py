@@ -23,6 +23,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+try:  # a core dependency; without it the sweeps run in one thread
+    from threadpoolctl import ThreadpoolController
+except ImportError:  # pragma: no cover
+    ThreadpoolController = None
+
 __all__ = ["Workspace", "default_block", "gamma", "mu_iteration", "hals_iteration"]
 
 
@@ -149,12 +154,7 @@ def _blas_limiter():
     inspecting the loaded libraries is slow.
     """
     if not _CONTROLLER:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:
-            _CONTROLLER.append(None)
-        else:
-            _CONTROLLER.append(ThreadpoolController())
+        _CONTROLLER.append(None if ThreadpoolController is None else ThreadpoolController())
     controller = _CONTROLLER[0]
     return None if controller is None else controller.limit
 

@@ -1,4 +1,4 @@
-"""Bounded-memory separation: streamed and blocked computations equal the in-memory ones."""
+"""Block by block: the STFT, the masks and the whole separation equal the in-memory ones."""
 
 import numpy as np
 import pytest
@@ -6,17 +6,9 @@ import soundfile as sf
 
 import nmfsep
 from nmfsep.errors import OutputError, ParameterError
-from nmfsep.features import percussive_mask
-from nmfsep.longform import (
-    blocked_percussive_mask,
-    istft_samples,
-    rebuild_blocked,
-    separate_file,
-    separate_streamed,
-    stft_frames,
-)
-from nmfsep.separate import rebuild_sources
-from nmfsep.spectral import STFTConfig, istft, stft
+from nmfsep.features import blocked_percussive_mask, percussive_mask
+from nmfsep.resources import _OVERHEAD, plan_memory
+from nmfsep.spectral import STFTConfig, istft, istft_samples, stft, stft_frames
 
 
 @pytest.mark.parametrize("n_fft, hop, n", [(2048, 512, 60001), (512, 128, 3001),
@@ -54,49 +46,46 @@ def test_blocked_percussive_mask_widens_its_halo_for_long_filters(rng):
         percussive_mask(V, 101, 5))
 
 
-def test_blocked_rebuild_equals_the_whole_one(stereo_example):
+def test_the_rebuild_by_short_blocks_equals_the_whole_one(stereo_example):
     sep = nmfsep.separate(stereo_example.mixture, stereo_example.sr, max_iter=30)
-    X = sep.mixture_stft
-    args = (X, sep.W, sep.H, sep.labels, sep.n_sources, 1.0, sep.stft, sep.n_samples)
-    np.testing.assert_allclose(rebuild_blocked(*args, block=13), rebuild_sources(*args),
+    np.testing.assert_allclose(sep.model.sources(sep.frames, block=13), sep.sources,
                                atol=1e-6)
 
 
-def _streamed(y, sr, block, **kwargs):
-    count = len(kwargs["groups"]) if "groups" in kwargs else kwargs.get("n_sources", 2)
-    out = np.zeros((count, *y.shape), dtype=np.float32)
-    cursor = {}
-
-    def write(source, start, samples):
-        assert cursor.get(source, 0) == start  # in order, without gaps
-        out[source, :, start : start + samples.shape[-1]] = samples
-        cursor[source] = start + samples.shape[-1]
-
-    result = separate_streamed(lambda a, b: y[:, a:b], y.shape[1], y.shape[0], sr, write,
-                               block_frames=block, **kwargs)
-    assert all(cursor[s] == y.shape[1] for s in range(out.shape[0]))
-    return result, out
+def between_the_two_ways(y: np.ndarray, sr: int, **config) -> int:
+    """A ``max_memory`` under the in-memory estimate, over the block-by-block one."""
+    plan = nmfsep.SeparationConfig(**config).resolve(sr=sr, n_samples=y.shape[1])
+    memory = plan_memory(y.shape[1], channels=y.shape[0], sr=sr, n_sources=plan.n_sources,
+                         n_components=plan.n_components, n_fft=plan.stft.n_fft,
+                         hop=plan.stft.hop, n_runs=plan.n_runs,
+                         block_frames=config.get("block_frames", 4096))
+    assert memory.streamed < memory.in_memory
+    return (memory.streamed + memory.in_memory) // 2 - _OVERHEAD
 
 
 @pytest.mark.parametrize("block", [50, 4096])
-def test_streamed_separation_equals_the_in_memory_one(stereo_example, block):
+@pytest.mark.parametrize("n_runs", [1, 5])
+def test_the_block_by_block_separation_equals_the_in_memory_one(stereo_example, block, n_runs):
     y, sr = stereo_example.mixture, stereo_example.sr
-    whole = nmfsep.separate(y, sr, max_iter=60, n_runs=1)  # block by block is one run
-    result, sources = _streamed(y, sr, block, max_iter=60)
-    np.testing.assert_array_equal(result.labels, whole.labels)
-    np.testing.assert_allclose(result.W, whole.W, rtol=1e-4, atol=1e-6 * whole.W.max())
-    np.testing.assert_allclose(sources, whole.sources, atol=1e-5)
-    np.testing.assert_allclose(sources.sum(axis=0), y, atol=1e-5)
+    options = dict(max_iter=60, n_runs=n_runs, block_frames=block)
+    whole = nmfsep.separate(y, sr, **options)
+    blocks = nmfsep.separate(y, sr, **options, max_memory=between_the_two_ways(y, sr, **options))
+    assert whole.frames.X is not None and blocks.frames.X is None
+    np.testing.assert_array_equal(blocks.labels, whole.labels)
+    np.testing.assert_allclose(blocks.W, whole.W, rtol=1e-4, atol=1e-6 * whole.W.max())
+    np.testing.assert_allclose(blocks.sources, whole.sources, atol=1e-5)
+    np.testing.assert_allclose(blocks.sources.sum(axis=0), y, atol=1e-5)
     assert whole.prior is not None  # the drums' masks are weighted by HPSS in both
 
 
-def test_streamed_separation_with_manual_groups_and_three_sources(example):
+def test_block_by_block_with_manual_groups_and_three_sources(example):
     y, sr = example.mixture, example.sr
-    groups = [[0, 1], [2, 3, 4], [5]]
-    result, sources = _streamed(y, sr, 64, groups=groups, n_components=6, max_iter=20)
-    assert sources.shape == (3, 1, y.shape[1])
-    assert result.labels.tolist() == [0, 0, 1, 1, 1, 2]
-    np.testing.assert_allclose(sources.sum(axis=0), y, atol=1e-5)
+    options = dict(groups=[[0, 1], [2, 3, 4], [5]], n_components=6, max_iter=20,
+                   block_frames=64)
+    sep = nmfsep.separate(y, sr, **options, max_memory=between_the_two_ways(y, sr, **options))
+    assert sep.frames.X is None and sep.sources.shape == (3, 1, y.shape[1])
+    assert sep.labels.tolist() == [0, 0, 1, 1, 1, 2]
+    np.testing.assert_allclose(sep.sources.sum(axis=0), y, atol=1e-5)
 
 
 def test_separate_file_writes_sources_that_add_up(tmp_path, stereo_example):
@@ -104,18 +93,21 @@ def test_separate_file_writes_sources_that_add_up(tmp_path, stereo_example):
     source = tmp_path / "mix.wav"
     sf.write(source, y.T, sr, subtype="FLOAT")
     outs = [tmp_path / "out" / "a.wav", tmp_path / "out" / "b.wav"]
-    result = separate_file(source, outs, max_iter=30, block_frames=40)
+    options = dict(max_iter=30, n_runs=1, block_frames=40)
+    result = nmfsep.separate_file(source, outs, **options,
+                                  max_memory=between_the_two_ways(y, sr, **options))
+    assert result.frames.X is None and result.sources is None
     assert result.paths == outs and set(result.timings) >= {"factorize", "rebuild"}
     parts = [sf.read(p, dtype="float32", always_2d=True)[0].T for p in outs]
     assert all(p.shape == y.shape for p in parts)
     np.testing.assert_allclose(parts[0] + parts[1], y, atol=1e-5)
-    whole = nmfsep.separate(y, sr, max_iter=30, n_runs=1)
+    whole = nmfsep.separate(y, sr, **options)
     np.testing.assert_allclose(parts[0], whole.sources[0], atol=1e-5)
     # drums and guitar, one run: HPSS at full strength, the shares, consistent masks
-    assert result.mask_experts == whole.prior.describe() == {
+    assert result.prior.describe() == whole.prior.describe() == {
         "hpss": {"source": 0, "strength": 0.75}, "register": "shares", "consistent": True}
     with pytest.raises(OutputError, match="exists"):
-        separate_file(source, outs, max_iter=2)
+        nmfsep.separate_file(source, outs, max_iter=2)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.wav", "b.wav"]
 
 
@@ -123,10 +115,11 @@ def test_separate_file_names_its_bad_arguments(tmp_path, stereo_example):
     source = tmp_path / "mix.wav"
     sf.write(source, stereo_example.mixture.T, stereo_example.sr)
     with pytest.raises(ParameterError, match="one path per source"):
-        separate_file(source, [tmp_path / "a.wav"], n_sources=2)
+        nmfsep.separate_file(source, [tmp_path / "a.wav"], n_sources=2)
     with pytest.raises(ParameterError, match="format"):
-        separate_file(source, [tmp_path / "a.mp4", tmp_path / "b.wav"])
+        nmfsep.separate_file(source, [tmp_path / "a.mp4", tmp_path / "b.wav"])
     with pytest.raises(ParameterError, match="percussive_prior must be 0 or more"):
-        separate_file(source, [tmp_path / "a.wav", tmp_path / "b.wav"], percussive_prior=-1)
+        nmfsep.separate_file(source, [tmp_path / "a.wav", tmp_path / "b.wav"],
+                             percussive_prior=-1)
     with pytest.raises(nmfsep.AudioError):
-        separate_file(tmp_path / "missing.wav", [tmp_path / "a.wav", tmp_path / "b.wav"])
+        nmfsep.separate_file(tmp_path / "missing.wav", [tmp_path / "a.wav", tmp_path / "b.wav"])

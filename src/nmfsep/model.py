@@ -1,0 +1,202 @@
+"""The model of a separation: everything that makes its masks, for any range of frames.
+
+A :class:`Model` holds the factorization (``W``, ``H``), the source of each
+component (``labels``), the other runs of an ensemble, the experts that weigh
+the masks (:class:`~nmfsep.masks.MaskPrior`), the STFT and the mask power.
+:meth:`Model.masks` gives the sources' masks for frames ``first:last`` of the
+mixture, and :meth:`Model.rebuild` turns the mixture's frames into the
+sources, one block of frames at a time.  Regrouping is a new model with other
+labels (:meth:`Model.with_labels`): no new factorization.
+
+The masks add up to one in every bin, so the sources add up to the mixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .ensemble import Run, combine_runs
+from .errors import ParameterError
+from .masks import MaskPrior, soft_masks, source_models
+from .policy import DEFAULT_POLICY
+from .recording import Frames
+from .spectral import (
+    BLOCK_FRAMES,
+    STFTConfig,
+    frame_blocks,
+    frame_margin,
+    frame_samples,
+    istft_samples,
+    stft,
+    stft_frames,
+)
+
+__all__ = ["Model", "Writer", "check_labels"]
+
+#: callable(source, start, samples): receives samples (channels, n) of source
+#: ``source`` beginning at sample ``start``.
+Writer = Callable[[int, int, np.ndarray], None]
+
+
+def check_labels(labels: np.ndarray, n_components: int) -> np.ndarray:
+    """``labels`` as ints, one source index >= 0 per component, every source used.
+
+    Raises
+    ------
+    ParameterError
+        Naming what is wrong.
+    """
+    labels = np.asarray(labels, dtype=int)
+    if labels.shape != (n_components,) or labels.min() < 0:
+        raise ParameterError(f"labels must give one source index >= 0 for each of the "
+                             f"{n_components} components")
+    missing = sorted(set(range(int(labels.max()) + 1)) - set(labels.tolist()))
+    if missing:
+        raise ParameterError(f"sources {missing} have no component")
+    return labels
+
+
+@dataclass(frozen=True)
+class Model:
+    """The factorization, its grouping and the experts: the masks of every frame.
+
+    Attributes
+    ----------
+    W : np.ndarray, shape=(bins, K)
+    H : np.ndarray, shape=(K, frames)
+    labels : np.ndarray of int, shape=(K,)
+        The source of each component.
+    stft : STFTConfig
+    mask_power : float
+        1 ratio masks, 2 Wiener masks.
+    runs : tuple of Run
+        The other factorizations of an ensemble (:mod:`nmfsep.ensemble`).
+    prior : MaskPrior or None
+        The experts beside the factorization: HPSS weights, registers, masks
+        estimated again from the sources (:attr:`MaskPrior.consistent`).
+    floor : float
+        Added to every run's masks before their geometric mean.
+    """
+
+    W: np.ndarray
+    H: np.ndarray
+    labels: np.ndarray
+    stft: STFTConfig
+    mask_power: float = 1.0
+    runs: tuple[Run, ...] = field(default=(), repr=False)
+    prior: MaskPrior | None = field(default=None, repr=False)
+    floor: float = DEFAULT_POLICY.floor_without_drums
+
+    @property
+    def n_sources(self) -> int:
+        """Number of sources."""
+        return int(np.max(self.labels)) + 1
+
+    @property
+    def n_components(self) -> int:
+        """Number of components of the first run, K."""
+        return self.W.shape[1]
+
+    @property
+    def n_frames(self) -> int:
+        """Frames of the factorized spectrogram."""
+        return self.H.shape[1]
+
+    def with_labels(self, labels: np.ndarray, *, prior: MaskPrior | None = None,
+                    runs: tuple[Run, ...] = (), floor: float | None = None) -> Model:
+        """The same factorization grouped by ``labels`` (checked), with these experts and runs."""
+        labels = check_labels(labels, self.n_components)
+        return replace(self, labels=labels, prior=prior, runs=runs,
+                       floor=self.floor if floor is None else floor)
+
+    def factor_masks(self, first: int, last: int) -> np.ndarray:
+        """The masks of frames ``first:last`` from the factorizations and the experts' weights.
+
+        The first run's source models combined with the other runs'
+        (:func:`nmfsep.ensemble.combine_runs`), weighed by the prior, normalized;
+        without the re-estimation from the rebuilt sources (:meth:`masks`).
+
+        Returns
+        -------
+        np.ndarray, shape=(n_sources, bins, last - first), float32
+        """
+        n_sources = self.n_sources
+        models = combine_runs(source_models(self.W, self.H[:, first:last], self.labels,
+                                            n_sources),
+                              self.runs, n_sources, first, last, self.stft, floor=self.floor)
+        if self.prior is not None:
+            self.prior.weigh(models, self.mask_power, first, last)
+        return soft_masks(models, self.mask_power)
+
+    def masks(self, frames: Frames, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+        """The masks that rebuild the sources in frames ``first:last``, with those frames.
+
+        They are :meth:`factor_masks`, unless the prior asks for masks
+        estimated again from the sources they rebuild: then each source's
+        samples around the frames are rebuilt from a wider block, their STFT
+        taken, and the new masks are the magnitudes (summed over channels) to
+        the mask power, normalized.  Either way the result equals that of the
+        whole recording.
+
+        Parameters
+        ----------
+        frames : Frames
+            The mixture's STFT frames (this model's STFT).
+        first, last : int
+
+        Returns
+        -------
+        X : np.ndarray, shape=(channels, bins, last - first), complex64
+        masks : np.ndarray, shape=(n_sources, bins, last - first), float32
+        """
+        if self.prior is None or not self.prior.consistent:
+            return frames.get(first, last), self.factor_masks(first, last)
+        config, n_samples = self.stft, frames.n_samples
+        margin = frame_margin(config)
+        lo, hi = max(0, first - 2 * margin), min(frames.n_frames, last + 2 * margin)
+        X = frames.get(lo, hi)
+        masks = self.factor_masks(lo, hi)
+        start, stop = frame_samples(config, n_samples, first, last)
+        magnitudes = np.empty((self.n_sources, X.shape[1], last - first), dtype=np.float32)
+        for source in range(self.n_sources):
+            samples = istft_samples(X * masks[source], config, lo, start, stop)
+            if n_samples < config.n_fft:  # shorter than a frame: one piece, padded by stft
+                rebuilt = stft(samples, config)[..., first:last]
+            else:
+                rebuilt = stft_frames(lambda a, b, s=samples: s[..., a - start : b - start],
+                                      n_samples, config, first, last)
+            magnitudes[source] = np.abs(rebuilt).sum(axis=0)
+        return X[..., first - lo : last - lo], soft_masks(magnitudes, self.mask_power)
+
+    def rebuild(self, frames: Frames, write: Writer, block: int = BLOCK_FRAMES) -> None:
+        """Every source's samples, block by block: frames, their masks, the inverse STFT.
+
+        For each source the calls to ``write`` come in order and cover the
+        whole recording without gaps.  Memory beyond ``frames`` is bounded by
+        ``block``.
+        """
+        config, n_samples, n_frames = self.stft, frames.n_samples, frames.n_frames
+        margin, hop = frame_margin(config), config.hop
+        for first, last in frame_blocks(n_frames, block):
+            start = first * hop
+            stop = n_samples if last == n_frames else min(n_samples, last * hop)
+            if start >= stop:
+                continue
+            lo, hi = max(0, first - margin), min(n_frames, last + margin)
+            X, masks = self.masks(frames, lo, hi)
+            for source in range(self.n_sources):
+                write(source, start, istft_samples(X * masks[source], config, lo, start, stop))
+
+    def sources(self, frames: Frames, block: int = BLOCK_FRAMES) -> np.ndarray:
+        """Every source in memory, shape=(n_sources, channels, samples), float32."""
+        out = np.empty((self.n_sources, frames.recording.channels, frames.n_samples),
+                       dtype=np.float32)
+
+        def write(source: int, start: int, samples: np.ndarray) -> None:
+            out[source, :, start : start + samples.shape[-1]] = samples
+
+        self.rebuild(frames, write, block)
+        return out

@@ -1,0 +1,337 @@
+"""What ``auto`` decides from the recording, and every tuned constant it decides with.
+
+The automatic policy is one table.  Each row says what the recording looks like,
+which grouping strategy then splits the components, which experts weigh the
+masks beside the factorization and how large the floor of the runs' combined
+masks is (:mod:`nmfsep.ensemble`):
+
+============================  ================  ==============================  =========
+what the recording holds      grouping          mask weights                    floor
+============================  ================  ==============================  =========
+one source                    (all components)  none                            --
+drums, one other source       ``percussive``    HPSS (half strength with        ``floor``
+                                                several runs), each source's
+                                                share of the spectrum, masks
+                                                re-estimated from the sources
+drums, two or more others     ``percussive``,   HPSS, the low register for a    ``floor``
+                              the others by     bass line among them, masks
+                              ``timbre+time``   re-estimated from the sources
+no drums, two sources         ``timbre+time``   none                            ``floor_
+                                                                                without_
+                                                                                drums``
+no drums, three or more       ``timbre+time``   each source's share of the      ``floor_
+                                                spectrum                        without_
+                                                                                drums``
+============================  ================  ==============================  =========
+
+"Drums" means that a median-filter HPSS puts at least :attr:`Policy.drums_share`
+of the spectrogram in its percussive part.  A strategy chosen by name instead of
+``auto`` keeps its own grouping; ``percussive`` still gets the HPSS weights and
+the bass line's register (its masks re-estimated from the sources), the other
+strategies no experts.  ``percussive_prior=0`` turns every expert off.
+
+The constants live in one frozen :class:`Policy`, passed explicitly to every
+step that reads one (:func:`nmfsep.separate` takes ``policy=``); the quality
+benchmark's harness (``python -m benchmarks.quality.regroup``) measures
+variants of it.  Each constant's comment names the evidence it was chosen on
+(``benchmarks/quality/notes.md``); the figures themselves are in
+``docs/benchmarks.md``.
+
+This module imports nothing else of nmfsep: the modules that carry a decision
+out (:mod:`nmfsep.grouping`, :mod:`nmfsep.priors`, :mod:`nmfsep.ensemble`)
+import it.
+
+>>> from dataclasses import replace
+>>> from nmfsep.policy import DEFAULT_POLICY, decide
+>>> decide("auto", n_sources=2, percussive_share=0.4, n_runs=5, policy=DEFAULT_POLICY).grouping
+'percussive'
+>>> stricter = replace(DEFAULT_POLICY, drums_share=0.5)
+>>> decide("auto", n_sources=2, percussive_share=0.4, n_runs=5, policy=stricter).grouping
+'timbre+time'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+__all__ = ["Policy", "RunPlan", "Decision", "DEFAULT_POLICY", "decide", "auto_grouping",
+           "policy_field_names"]
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """How one extra run of an ensemble differs from the first.
+
+    Attributes
+    ----------
+    init : str
+        "random" or "first" (the first run's initialization).
+    component_scale : float
+        Its number of components, relative to the first run's.
+    frame_scale : float
+        Its STFT frame length and hop, relative to the first run's.
+    """
+
+    init: str = "random"
+    component_scale: float = 1.0
+    frame_scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Every tuned constant of the automatic separation, in one value.
+
+    Grouping
+    --------
+    drums_share : float
+        Share of the spectrogram in the percussive mask from which ``auto``
+        hears drums: the geometric middle of the gap between the most
+        percussive pitched-only mixture and the least percussive one with
+        drums, over the 176 items of the benchmark's seven item sets
+        (93 ms frames, ``percussive_filter_hz``; notes.md, twelfth round).
+    coactivity_weight : float
+        How strongly ``timbre+time`` keeps apart components that sound
+        together: the affinity is ``exp(-d2 / median(d2) - weight * c)``
+        (:func:`nmfsep.grouping.coactivity_affinity`); chosen by the sweep of
+        the quality benchmark (notes.md, first rounds).
+    timbre_neighbours : int
+        How many nearest sure drum and sure pitched components settle a
+        component only one of the drum split's tests calls a drum
+        (:func:`nmfsep.grouping.settle_by_timbre`); 0 calls every such
+        component a drum (notes.md, thirteenth round).
+    settle_beside_pitched : int
+        The most pitched sources beside the drums for which the drum split is
+        settled by timbre; beside more, a component either test calls a drum
+        is one.
+    bass_band_hz : float
+        A pitched source is a bass line when at least half of its model's
+        magnitude spectrum lies below this frequency; a tonal drum hit with
+        half its energy below it is a kick.
+
+    HPSS features
+    -------------
+    harmonic_filter_seconds : float
+        Length of the median filter across time that keeps sustained sounds.
+    percussive_filter_hz : float
+        Length of the median filter across frequency that keeps broadband hits
+        (notes.md, eleventh and twelfth rounds: 175 Hz against 350 and 125).
+    spikiness_seconds : float
+        Length of the running median under an activation
+        (:func:`nmfsep.features.spikiness`).
+    tonalness_median_hz : float
+        Width of the running median under a basis spectrum
+        (:func:`nmfsep.features.tonalness`).
+
+    Mask weights
+    ------------
+    percussive_prior : float
+        Default exponent of the HPSS weights (``percussive_prior`` of
+        :func:`nmfsep.separate`; notes.md, twelfth round).
+    hpss_scale_beside_shares : float
+        Beside the shares, drums and one other source of an ensemble take the
+        HPSS weights to this fraction of ``percussive_prior``: the shares and
+        the combined runs already say where the drums sit.
+    min_share_sources : int
+        Pitched sources, without drums, from which each source's share of the
+        long-term spectrum weighs its masks (with two, in one range, the shares
+        hold no register to go by).
+    share_smooth_bins : int
+        Bins over which a source's share of the spectrum is smoothed
+        (:func:`nmfsep.masks.share_weights`).
+    share_strength : float
+        Exponent of the share weights.
+    register_cutoff_hz : float
+        The low register given to a bass line
+        (:func:`nmfsep.grouping.low_register_weights`).
+    register_strength : float
+        Exponent of the register weights (notes.md, seventh round).
+
+    Ensemble
+    --------
+    auto_runs : int
+        Runs combined by default (:mod:`nmfsep.ensemble`) for recordings up to
+        ``auto_runs_seconds``.
+    auto_runs_seconds : float
+        Longer recordings are factorized once by default (the cost of five runs
+        is measured in docs/performance.md).
+    run_plans : tuple of RunPlan
+        Runs 1, 2, … of an ensemble: two random starts, then half again as many
+        components, then frames half as long; runs beyond start at random.
+    floor : float
+        Added to every run's ratio mask before the geometric mean when HPSS
+        weighs a drum source, so that one run cannot silence a source.
+    floor_without_drums : float
+        The floor for pitched instruments alone, whose voices share partials
+        that runs give to one voice or another (notes.md, tenth round).
+
+    Size
+    ----
+    components_per_source : int
+        Components per factorization when none are asked for, per source.
+    """
+
+    drums_share: float = 0.24
+    coactivity_weight: float = 8.0
+    timbre_neighbours: int = 3
+    settle_beside_pitched: int = 1
+    bass_band_hz: float = 300.0
+
+    harmonic_filter_seconds: float = 0.2
+    percussive_filter_hz: float = 175.0
+    spikiness_seconds: float = 0.25
+    tonalness_median_hz: float = 150.0
+
+    percussive_prior: float = 0.75
+    hpss_scale_beside_shares: float = 0.5
+    min_share_sources: int = 3
+    share_smooth_bins: int = 9
+    share_strength: float = 0.5
+    register_cutoff_hz: float = 250.0
+    register_strength: float = 0.5
+
+    auto_runs: int = 5
+    auto_runs_seconds: float = 60.0
+    run_plans: tuple[RunPlan, ...] = field(default=(
+        RunPlan(), RunPlan(), RunPlan(init="first", component_scale=1.5),
+        RunPlan(init="first", frame_scale=0.5)))
+    floor: float = 1e-6
+    floor_without_drums: float = 1e-3
+
+    components_per_source: int = 10
+
+    def run_plan(self, index: int) -> RunPlan:
+        """The plan of extra run ``index`` (1, 2, …): :attr:`run_plans`, then random starts."""
+        if index < 1:
+            raise ValueError(f"run 0 is the first run, not an extra one; got {index}")
+        return self.run_plans[index - 1] if index <= len(self.run_plans) else RunPlan()
+
+
+DEFAULT_POLICY = Policy()
+
+
+def policy_field_names() -> tuple[str, ...]:
+    """The names of :class:`Policy`'s constants, for tools that vary them."""
+    return tuple(item.name for item in fields(Policy))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the policy decided for one recording and grouping, and why.
+
+    Attributes
+    ----------
+    grouping : str
+        The strategy that groups the components (never ``"auto"``).
+    drum_source : int or None
+        The source that holds the drums, whose mask HPSS weighs; None for none.
+    hpss_strength : float
+        Exponent of the HPSS weights (0: none).
+    register : str or None
+        ``"bass line"`` (the low register for a bass line among the pitched
+        sources, when the grouping makes one), ``"shares"`` (each source's
+        share of the long-term spectrum) or None.
+    consistent : bool
+        Whether the masks are estimated again from the sources they rebuild.
+    floor : float
+        The floor of the runs' combined masks.
+    reasons : tuple of str
+        The decision in words, for ``separation.json`` and ``-v``.
+    """
+
+    grouping: str
+    drum_source: int | None = None
+    hpss_strength: float = 0.0
+    register: str | None = None
+    consistent: bool = False
+    floor: float = DEFAULT_POLICY.floor_without_drums
+    reasons: tuple[str, ...] = ()
+
+    def describe(self) -> dict:
+        """The decision as plain data (``separation.json``)."""
+        return {"grouping": self.grouping, "drum_source": self.drum_source,
+                "hpss_strength": round(float(self.hpss_strength), 6),
+                "register": self.register, "consistent": self.consistent,
+                "floor": self.floor, "reasons": list(self.reasons)}
+
+
+def auto_grouping(percussive_share: float, policy: Policy = DEFAULT_POLICY) -> str:
+    """The strategy ``auto`` takes: ``percussive`` when drums are heard, else ``timbre+time``."""
+    return "percussive" if percussive_share >= policy.drums_share else "timbre+time"
+
+
+def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_runs: int,
+           strength: float | None = None, policy: Policy = DEFAULT_POLICY) -> Decision:
+    """One row of the table above: the grouping, the mask weights and the floor.
+
+    Parameters
+    ----------
+    strategy : str
+        The grouping asked for (``"auto"`` or a strategy's name).
+    n_sources : int
+    percussive_share : float or None
+        Share of the spectrogram in its percussive mask
+        (:func:`nmfsep.features.percussive_share`); None when no spectrogram
+        is known (no experts then, and ``auto`` hears no drums).
+    n_runs : int
+        Runs combined (:mod:`nmfsep.ensemble`).
+    strength : float, optional
+        ``percussive_prior``; :attr:`Policy.percussive_prior` by default.  0
+        turns every expert off.
+    policy : Policy
+
+    Returns
+    -------
+    Decision
+    """
+    strength = policy.percussive_prior if strength is None else float(strength)
+    if strategy == "auto":
+        share = 0.0 if percussive_share is None else percussive_share
+        grouping = auto_grouping(share, policy)
+        drums = grouping == "percussive"
+        heard = (f"a drum part is heard ({share:.0%} of the spectrogram is percussive, "
+                 f"{policy.drums_share:.0%} needed)" if drums else
+                 f"no drum part is heard ({share:.0%} of the spectrogram is percussive, "
+                 f"{policy.drums_share:.0%} needed)")
+        reasons = [heard]
+    else:
+        grouping, drums = strategy, strategy == "percussive"
+        reasons = [f"the grouping {strategy!r} was asked for"]
+    if n_sources == 1:
+        return Decision(grouping, reasons=("one source: every component belongs to it",))
+    if drums:
+        reasons.append("the drums are grouped first; a component that sounds like "
+                       "neither side is settled by its timbre" if grouping == "percussive"
+                       and n_sources - 1 <= policy.settle_beside_pitched else
+                       "the drums are grouped first, the other instruments by timbre and "
+                       "by when they play")
+    else:
+        reasons.append("the instruments are told apart by timbre and by when they play"
+                       if grouping == "timbre+time" else f"the components are grouped by "
+                       f"{grouping!r}")
+    if strength == 0 or percussive_share is None:
+        if strength == 0:
+            reasons.append("percussive_prior is 0: the masks come from the factorization "
+                           "alone")
+        return Decision(grouping, floor=policy.floor_without_drums, reasons=tuple(reasons))
+    shares = strategy == "auto" and (n_sources == 2 if drums
+                                     else n_sources >= policy.min_share_sources)
+    if not drums:
+        if shares:
+            reasons.append("each instrument keeps to its own register: its mask leans on its "
+                           "share of the long-term spectrum")
+        return Decision(grouping, register="shares" if shares else None,
+                        floor=policy.floor_without_drums, reasons=tuple(reasons))
+    hpss = strength
+    if shares:
+        if n_runs > 1:
+            hpss *= policy.hpss_scale_beside_shares
+        reasons.append("the drums' mask leans on a harmonic/percussive split (HPSS) and each "
+                       "source on its share of the long-term spectrum")
+        register = "shares"
+    else:
+        reasons.append("the drums' mask leans on a harmonic/percussive split (HPSS); a bass "
+                       "line, if there is one, keeps the low register")
+        register = "bass line"
+    reasons.append("the masks are estimated once more from the sources they rebuild")
+    return Decision(grouping, drum_source=0, hpss_strength=hpss, register=register,
+                    consistent=True, floor=policy.floor, reasons=tuple(reasons))
