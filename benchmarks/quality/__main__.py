@@ -4,6 +4,7 @@
     python -m benchmarks.quality --quick    # 1 item per category, JSON only
     python -m benchmarks.quality --sweep    # nmfsep parameter variants (evidence for defaults)
     python -m benchmarks.quality --docs-only   # rewrite docs/benchmarks.md from the results
+    python -m benchmarks.quality --real     # only the real recordings (../shared/real-tuning)
     python -m benchmarks.quality.regroup --help  # variants of the mask stage, many item sets
 
 Set up a fresh machine first with ``bash benchmarks/quality/setup.sh``.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 import time
@@ -22,8 +24,9 @@ import numpy as np
 
 from nmfsep.metrics import evaluate
 
+from . import real
 from .generate import CATEGORIES, ITEMS_PER_CATEGORY, build
-from .methods import Method, methods
+from .methods import Method, methods, unavailable
 from .report import machine, write_docs
 
 HERE = Path(__file__).resolve().parent
@@ -31,9 +34,13 @@ ROOT = HERE.parent.parent
 RESULTS = HERE / "results"
 
 
-def score(item, estimates: np.ndarray) -> list[dict]:
-    """Per-source BSS Eval and SI-SDR (permutation solved) and SDR improvement over the mixture."""
-    scores = evaluate(item.sources, estimates)
+def score(item, estimates: np.ndarray, permute: bool = True) -> list[dict]:
+    """Per-source BSS Eval and SI-SDR and SDR improvement over the mixture.
+
+    The permutation is solved, unless ``permute`` is False: then estimate ``j`` is scored
+    as source ``j`` (for methods whose outputs are named).
+    """
+    scores = evaluate(item.sources, estimates, permute=permute)
     base = evaluate(item.sources, np.stack([item.mixture] * len(item.names)), permute=False)
     rows = scores.as_rows(item.names)
     for row, mixture_sdr in zip(rows, base.sdr, strict=True):
@@ -52,7 +59,7 @@ def run(items: list, chosen: list[Method], log=print) -> list[dict]:
             estimates = method.run(item)
             seconds = time.perf_counter() - start
             assert estimates.shape == item.sources.shape, (method.name, estimates.shape)
-            rows = score(item, estimates)
+            rows = score(item, estimates, permute=not method.by_name)
             for row in rows:
                 records.append(dict(row, item=item.name, category=item.category,
                                     method=method.name, kind=method.kind, seconds=seconds))
@@ -72,11 +79,12 @@ def medians(records: list[dict], key: str = "sdr") -> dict[str, dict[str, float]
 def print_table(records: list[dict], key: str = "sdr") -> None:
     table = medians(records, key)
     categories = list(dict.fromkeys(r["category"] for r in records))
+    width = max([18, *(len(c) + 2 for c in categories)])
     print(f"\nmedian {key.upper()} (dB)")
-    print(f"{'method':34s}" + "".join(f"{c:>18s}" for c in categories))
+    print(f"{'method':34s}" + "".join(f"{c:>{width}s}" for c in categories))
     for method, row in table.items():
         print(f"{method:34s}" + "".join(
-            f"{row[c]:18.2f}" if c in row else f"{'-':>18s}" for c in categories))
+            f"{row[c]:{width}.2f}" if c in row else f"{'-':>{width}s}" for c in categories))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,7 +96,17 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"items per category ({ITEMS_PER_CATEGORY})")
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per item")
     parser.add_argument("--categories", default=None,
-                        help="comma-separated subset of " + ", ".join(CATEGORIES))
+                        help="comma-separated subset of "
+                        + ", ".join([*CATEGORIES, *real.CATEGORIES]))
+    parser.add_argument("--real", action="store_true",
+                        help="only the real recordings' categories; results/real.json")
+    parser.add_argument("--no-real", action="store_true",
+                        help="not the real recordings' categories (a full run has them)")
+    parser.add_argument("--real-dir", default=None,
+                        help=f"the folder of real recordings (${real.ENV_VAR}, else "
+                             "../shared/real-tuning beside the repository)")
+    parser.add_argument("--real-seconds", type=float, default=None,
+                        help="only the first seconds of each real recording (a partial run)")
     parser.add_argument("--methods", default=None,
                         help="only methods whose name contains one of these comma-separated words")
     parser.add_argument("--sweep", action="store_true",
@@ -109,13 +127,31 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     n_items = args.items or (1 if args.quick else ITEMS_PER_CATEGORY)
-    categories = args.categories.split(",") if args.categories else list(CATEGORIES)
+    named = args.categories.split(",") if args.categories else None
+    unknown = [c for c in named or [] if c not in CATEGORIES and c not in real.CATEGORIES]
+    if unknown:
+        parser.error(f"unknown categories: {', '.join(unknown)}")
     held_out = args.soundfont is not None or args.first_item != 0
-    if args.soundfont is not None:
-        from . import generate
-        generate.SOUNDFONT_OVERRIDE = args.soundfont
-    items = [build(c, i, args.duration) for c in categories
-             for i in range(args.first_item, args.first_item + n_items)]
+    real_categories = [c for c in named or [] if c in real.CATEGORIES]
+    if args.real and not real_categories:
+        real_categories = list(real.CATEGORIES)
+    elif (not named and not args.no_real and not args.quick and not args.sweep
+          and not held_out):
+        real_categories = list(real.CATEGORIES)
+    if args.real:
+        categories = []
+    else:
+        categories = [c for c in named if c in CATEGORIES] if named else list(CATEGORIES)
+    ran = False
+    if categories:
+        run_rendered(args, argv, categories, n_items, held_out)
+        ran = True
+    if real_categories:
+        ran = run_real(args, argv, real_categories) or ran
+    return 0 if ran else 1
+
+
+def _chosen(args) -> list[Method]:
     if args.sweep:
         from .sweep import variants
         chosen = variants()
@@ -124,21 +160,78 @@ def main(argv: list[str] | None = None) -> int:
     if args.methods:
         words = [w.strip() for w in args.methods.split(",")]
         chosen = [m for m in chosen if any(w in m.name for w in words)]
+    return chosen
+
+
+def _describe(chosen: list[Method]) -> list[dict]:
+    return [dict(name=m.name, kind=m.kind, doc=(m.run.__doc__ or "").strip(), note=m.note,
+                 by_name=m.by_name) for m in chosen]
+
+
+def _command(argv: list[str] | None) -> str:
+    return shlex.join(["python", "-m", "benchmarks.quality",
+                       *(argv if argv is not None else sys.argv[1:])])
+
+
+def run_real(args, argv: list[str] | None, categories: list[str]) -> bool:
+    """The real recordings' categories; False (after one line) when their folder is missing."""
+    try:
+        folder = real.locate(args.real_dir)
+    except real.RealFolderMissing as missing:
+        print(missing, file=sys.stderr)
+        return False
+    n_items = args.items or (1 if args.quick else None)
+    items = real.build_all(folder, categories, n_items, args.real_seconds)
+    chosen = _chosen(args)
+    print(f"{len(items)} real items x {len(chosen)} methods ({folder})", file=sys.stderr)
+    started = time.strftime("%Y-%m-%d %H:%M:%S")
+    where = machine()
+    t0 = time.perf_counter()
+    records = run(items, chosen, log=lambda s: print(s, file=sys.stderr, flush=True))
+    shown = (real.DEFAULT_NAME if os.path.abspath(folder) == os.path.abspath(real.DEFAULT_FOLDER)
+             else str(folder))
+    partial = bool(args.quick or args.methods or args.items or args.real_seconds
+                   or args.sweep or len(categories) < len(real.CATEGORIES))
+    result = dict(
+        command=_command(argv), started=started, seconds=time.perf_counter() - t0,
+        machine=where, folder=shown, excerpt_seconds=args.real_seconds,
+        silence_db=real.SILENCE_DB, categories=categories,
+        descriptions={c: real.CATEGORIES[c].description for c in categories},
+        items={item.name: dict(item.info, category=item.category, names=item.names)
+               for item in items},
+        methods=_describe(chosen), unavailable=unavailable(), records=records,
+    )
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / ("real-partial.json" if partial else "real.json")
+    path.write_text(json.dumps(result, indent=1))
+    print_table(records, "sdr")
+    print(f"\nwrote {path.relative_to(ROOT)}")
+    if not partial and not args.no_docs:
+        docs = write_docs(RESULTS, ROOT / "docs")
+        print(f"wrote {docs.relative_to(ROOT)}")
+    return True
+
+
+def run_rendered(args, argv: list[str] | None, categories: list[str], n_items: int,
+                 held_out: bool) -> None:
+    """The rendered categories: results/quality.json (or quick, sweep, heldout)."""
+    if args.soundfont is not None:
+        from . import generate
+        generate.SOUNDFONT_OVERRIDE = args.soundfont
+    items = [build(c, i, args.duration) for c in categories
+             for i in range(args.first_item, args.first_item + n_items)]
+    chosen = _chosen(args)
     print(f"{len(items)} items x {len(chosen)} methods", file=sys.stderr)
     started = time.strftime("%Y-%m-%d %H:%M:%S")
     where = machine()  # the commit that runs, not one made while it runs
     t0 = time.perf_counter()
     records = run(items, chosen, log=lambda s: print(s, file=sys.stderr, flush=True))
     result = dict(
-        command=shlex.join(["python", "-m", "benchmarks.quality",
-                            *(argv if argv is not None else sys.argv[1:])]),
-        started=started, seconds=time.perf_counter() - t0, machine=where,
+        command=_command(argv), started=started, seconds=time.perf_counter() - t0, machine=where,
         items_per_category=n_items,
         duration=args.duration, categories=categories,
         items={item.name: item.info for item in items},
-        methods=[dict(name=m.name, kind=m.kind, doc=(m.run.__doc__ or "").strip(), note=m.note)
-                 for m in chosen],
-        records=records,
+        methods=_describe(chosen), records=records,
     )
     name = ("heldout" if held_out else
             "sweep" if args.sweep else ("quick" if args.quick else "quality"))
@@ -152,7 +245,6 @@ def main(argv: list[str] | None = None) -> int:
             and not held_out):
         docs = write_docs(RESULTS, ROOT / "docs")
         print(f"wrote {docs.relative_to(ROOT)}")
-    return 0
 
 
 if __name__ == "__main__":

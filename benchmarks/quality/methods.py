@@ -10,6 +10,9 @@ may look at:
   same instrument playing other material), for dictionary-based methods;
 * ``kind="oracle"``: also the true stems (upper bounds, not competitors).
 
+A method whose outputs are named (``by_name``, e.g. one output per drum piece) is
+scored against the source of the same name; the others' permutation is solved.
+
 Adding a supervised column is one function and one line in :func:`methods`,
 e.g. ``Method("nmfsep supervised", "supervised", lambda item:
 nmfsep.separate(item.mixture, item.sr, dictionaries=...).sources)``.
@@ -28,6 +31,8 @@ from nmfsep.grouping import STRATEGIES
 from nmfsep.masks import soft_masks, source_models
 from nmfsep.spectral import STFTConfig, default_n_fft, istft, stft
 
+from . import drum_nmfd
+from .anchors import centroid_labels, nussl_nmf_mfcc, nussl_problem
 from .generate import Item
 
 # The "plain NMF" of the oracle-grouping reference: fixed here, so that the
@@ -39,6 +44,11 @@ PLAIN = dict(n_components_per_source=10, beta=1.0, max_iter=200)
 HPSS_BASS_CUTOFF_HZ = 250.0
 
 
+CENTROID = "NMF + low-frequency centroid"
+NUSSL = "nussl NMF-MFCC"
+NMFD = "NMFD (libnmfd recipe)"
+
+
 @dataclass
 class Method:
     """A named separation method and what it is allowed to know."""
@@ -48,6 +58,7 @@ class Method:
     run: Callable[[Item], np.ndarray]
     applies: Callable[[Item], bool] = lambda item: True
     note: str = ""
+    by_name: bool = False
 
 
 def _config(sr: int) -> STFTConfig:
@@ -62,6 +73,15 @@ def _rebuild_from_masks(X: np.ndarray, masks: np.ndarray, config: STFTConfig,
 
 def has_drums(item: Item) -> bool:
     return "drums" in item.names
+
+
+def has_training(item: Item) -> bool:
+    return bool(item.training)
+
+
+def drum_pieces(item: Item) -> bool:
+    """Every source a different drum piece (kick, snare, hi-hat, toms, cymbals)."""
+    return drum_nmfd.applies(item.names)
 
 
 # --------------------------------------------------------------------------- nmfsep
@@ -135,6 +155,29 @@ def nmf_mfcc(item: Item) -> np.ndarray:
     return _rebuild_from_masks(X, masks, config, item.mixture.shape[-1])
 
 
+def nmf_centroid(item: Item) -> np.ndarray:
+    """The plain NMF of the oracle-grouping row, its components grouped by the low-frequency
+    centroid: optimal 1-D k-means of the log spectral centroids of the templates
+    (``benchmarks.quality.anchors``, independent of nmfsep's grouping)."""
+    sep = plain_separation(item)
+    return sep.regroup(labels=centroid_labels(sep.W, item.sr, len(item.names))).sources
+
+
+def nussl_anchor(item: Item) -> np.ndarray:
+    """nussl 1.1.9's NMF-MFCC (``TimbreClustering``: NMF with 10 components per source,
+    k-means on MFCC features, soft masks) on the benchmark's STFT frame."""
+    config = _config(item.sr)
+    return nussl_nmf_mfcc(item.mixture, item.sr, len(item.names), config.n_fft, config.hop)
+
+
+def nmfd_drums(item: Item) -> np.ndarray:
+    """libnmfd's NMFD recipe (Dittmar & Müller 2016): T = 8-frame templates learned by
+    libnmfd from one-shots of another kit (Hydrogen's The Black Pearl 1.0), 30 iterations,
+    STFT 2048 / 512 at 44.1 kHz (resampled), α-Wiener filter; each output scored as its
+    piece."""
+    return drum_nmfd.separate(item.mixture, item.sr, item.names)
+
+
 def hpss(item: Item) -> np.ndarray:
     """librosa HPSS (soft masks): percussive → drums; harmonic → the other source, or with
     two other sources, harmonic below HPSS_BASS_CUTOFF_HZ → bass and the rest → the third."""
@@ -202,15 +245,29 @@ def oracle_labels(W: np.ndarray, H: np.ndarray, sources: np.ndarray,
     return labels
 
 
+_PLAIN_SEPARATION: dict[str, nmfsep.Separation] = {}
+
+
+def plain_separation(item: Item) -> nmfsep.Separation:
+    """Plain KL-NMF (nmfsep 0.1.0 defaults, fixed in PLAIN), one run, computed once per item.
+
+    The oracle grouping and the low-frequency centroid group this same factorization.
+    """
+    if item.name not in _PLAIN_SEPARATION:
+        _PLAIN_SEPARATION.clear()
+        n = len(item.names)
+        _PLAIN_SEPARATION[item.name] = nmfsep.separate(
+            item.mixture, item.sr, n_sources=n,
+            n_components=PLAIN["n_components_per_source"] * n, beta=PLAIN["beta"],
+            max_iter=PLAIN["max_iter"], n_fft=default_n_fft(item.sr), continuity=0.0,
+            grouping="spectral", n_runs=1)
+    return _PLAIN_SEPARATION[item.name]
+
+
 def plain_nmf_oracle(item: Item) -> np.ndarray:
     """Plain KL-NMF (nmfsep 0.1.0 defaults, fixed in PLAIN), each component to the source it
     best explains: the best any grouping can do with that factorization."""
-    n = len(item.names)
-    sep = nmfsep.separate(item.mixture, item.sr, n_sources=n,
-                          n_components=PLAIN["n_components_per_source"] * n,
-                          beta=PLAIN["beta"], max_iter=PLAIN["max_iter"],
-                          n_fft=default_n_fft(item.sr), continuity=0.0, grouping="spectral",
-                          n_runs=1)
+    sep = plain_separation(item)
     return sep.regroup(labels=oracle_labels(sep.W, sep.H, item.sources, sep.stft)).sources
 
 
@@ -249,7 +306,14 @@ def methods() -> list[Method]:
     rows += [
         Method("NMF-MFCC (librosa/sklearn)", "blind", nmf_mfcc),
         Method("HPSS (librosa)", "blind", hpss, applies=has_drums),
-        Method("nmfsep supervised", "supervised", nmfsep_supervised,
+        Method(CENTROID, "blind", nmf_centroid),
+    ]
+    if nussl_problem() is None:
+        rows.append(Method(NUSSL, "blind", nussl_anchor))
+    rows += [
+        Method(NMFD, "blind", nmfd_drums, applies=drum_pieces, by_name=True,
+               note=f"one-shots of {drum_nmfd.KIT.name}"),
+        Method("nmfsep supervised", "supervised", nmfsep_supervised, applies=has_training,
                note="a dictionary per source learned from its training clip (issue 7)"),
         Method("filterbank, best bands", "oracle", filterbank,
                note="1/3-octave bands, each to the source with most energy in it"),
@@ -260,4 +324,11 @@ def methods() -> list[Method]:
     return rows
 
 
-BLIND_ANCHORS = ("NMF-MFCC (librosa/sklearn)", "HPSS (librosa)", "filterbank, best bands")
+def unavailable() -> dict[str, str]:
+    """The methods that cannot run here, each with the one-line reason."""
+    problem = nussl_problem()
+    return {NUSSL: problem} if problem else {}
+
+
+BLIND_ANCHORS = ("NMF-MFCC (librosa/sklearn)", "HPSS (librosa)", "filterbank, best bands",
+                 CENTROID, NUSSL, NMFD)

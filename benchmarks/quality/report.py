@@ -247,6 +247,10 @@ def write_docs(results: Path, docs: Path) -> Path:
         ]
     for c in categories:
         out += [f"## {c}", "", _detail(records, c, names), ""]
+    real_path = results / "real.json"
+    if real_path.exists():
+        from .report_real import real_section
+        out += [real_section(json.loads(real_path.read_text()), BLIND_ANCHORS, set(names)), ""]
     out += ["## The methods", ""]
     for m in result["methods"]:
         doc = " ".join(m["doc"].split()) or m["note"]
