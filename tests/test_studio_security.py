@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
 
-pytest.importorskip("starlette", reason="the studio needs the web extra")
-pytest.importorskip("httpx", reason="Starlette's TestClient needs httpx")
-
-from starlette.applications import Starlette  # noqa: E402
-from starlette.middleware import Middleware  # noqa: E402
-from starlette.requests import Request  # noqa: E402
-from starlette.responses import JSONResponse  # noqa: E402
-from starlette.routing import Route  # noqa: E402
-from starlette.testclient import TestClient  # noqa: E402
-
-from nmfsep.studio.app import create_app  # noqa: E402
-from nmfsep.studio.security import Guard, cookie_name, host_name  # noqa: E402
+from nmfsep.studio.app import create_app
+from nmfsep.studio.security import Guard, cookie_name, host_name
 
 TOKEN = "t" * 20 + "-secret"
 LIMIT = 1000

@@ -29,7 +29,7 @@ from . import engine
 from .assignment import command_line, saved_text
 from .describe import describe_all
 from .export import folder_name, stem_name, wav_bytes, write_stems_zip
-from .figures import activation_curves, spectrogram_png, spectrum_curves
+from .figures import LOWEST_HZ, activation_curves, spectrogram_png, spectrum_curves
 from .security import Guard
 from .session import Busy, Session
 from .uploads import receive_upload
@@ -122,7 +122,7 @@ def _components(model: engine.Model) -> dict:
     spectra = spectrum_curves(model.W, model.sr).round(3)
     activations = activation_curves(model.H).round(3)
     words = describe_all(features)
-    return {"components": [
+    return {"lowest_hz": LOWEST_HZ, "highest_hz": model.sr / 2, "components": [
         {"index": k, "spectrum": spectra[k].tolist(), "activation": activations[k].tolist(),
          "words": words[k],
          "features": {name: round(float(values[k]), 4) for name, values in features.items()}}
@@ -199,10 +199,9 @@ async def upload(request: Request) -> Response:
     session.check_idle()
     path, name = await receive_upload(request, session.upload_target())
     try:
-        await run_in_threadpool(session.open, path, name)
-    except BaseException:
+        await run_in_threadpool(session.open, path, name)  # decoded: the samples are in memory
+    finally:
         path.unlink(missing_ok=True)
-        raise
     return _json(session.state(), 202)
 
 

@@ -19,9 +19,10 @@ from ..errors import NmfsepError, ParameterError
 __all__ = ["add_parser", "configure", "run", "main", "parse_duration", "DESCRIPTION"]
 
 DESCRIPTION = (
-    "Open a local web page to listen to the components of a recording, move them between "
-    "sources (drag and drop, or focus one and press 1-9), and download the sources. "
-    "The server listens on 127.0.0.1 only and needs the token in the address it prints."
+    "Open a local web page to listen to the components of a recording, move them\n"
+    "between sources (drag and drop, or focus one and press 1-9), and download the\n"
+    "sources. The server listens on 127.0.0.1 only and needs the token in the\n"
+    "address it prints (the one line on stdout); Ctrl-C stops it."
 )
 EPILOG = (
     "examples:\n"
@@ -57,9 +58,10 @@ def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                         help="largest file the page may upload, e.g. 500M or 2G")
     parser.add_argument("--max-duration", default="20m", metavar="TIME",
                         help="longest recording accepted, e.g. 600, 20m or 1h")
-    parser.add_argument("-n", "--sources", dest="n_sources", type=int, default=None,
+    parser.add_argument("-n", "--sources", dest="n_sources", type=int, default=None, metavar="N",
                         help="number of sources of the automatic grouping (default 2)")
     parser.add_argument("-k", "--components", dest="n_components", type=int, default=None,
+                        metavar="K",
                         help="NMF components (default 10 per source)")
     return parser
 

@@ -81,6 +81,7 @@ function pending(state) {
 
 async function apply(state) {
   const previous = studio.state;
+  if (previous && state.version < previous.version) return;  // an answer overtaken by a newer one
   studio.state = state;
   if (state.message) showMessage(state.message);
   showNotes(state.notes || []);
@@ -103,6 +104,7 @@ async function apply(state) {
   for (const control of $$("#controls button, #controls input, #load-form button, #add-source")) {
     control.disabled = state.status === "working";
   }
+  clearTimeout(pollTimer);
   if (pending(state)) pollTimer = setTimeout(refresh, 250);
   document.body.dataset.status = state.status;
   document.body.dataset.version = String(state.version);
@@ -142,6 +144,7 @@ async function loadModel(state) {
   studio.modelId = state.model;
   buffers.clear();
   $("#spectrogram").src = `/api/spectrogram.png?model=${state.model}`;
+  drawTicks(studio.components.lowest_hz, studio.components.highest_hz);
   $("#n-sources").value = state.sources.length;
   $("#n-components").value = state.n_components;
   studio.solo.clear();
@@ -149,6 +152,21 @@ async function loadModel(state) {
 }
 
 // ---------------------------------------------------------------- drawing
+
+function drawTicks(lowest, highest) {
+  // Frequency labels on the spectrogram's log axis (lowest at the bottom edge).
+  const ticks = [];
+  for (const hz of [100, 300, 1000, 3000, 10000]) {
+    if (hz <= lowest || hz >= highest) continue;
+    const label = document.createElement("span");
+    label.className = "tick";
+    label.textContent = hz >= 1000 ? `${hz / 1000} kHz` : `${hz} Hz`;
+    label.style.bottom = `${(100 * Math.log(hz / lowest)) / Math.log(highest / lowest)}%`;
+    ticks.push(label);
+  }
+  for (const old of $$("#spectrogram-box .tick")) old.remove();
+  $("#spectrogram-box").append(...ticks);
+}
 
 function hue(source) {
   return (source * 137.5 + 200) % 360;
