@@ -176,6 +176,8 @@ def test_a_keyboard_move_and_a_drag_change_the_source(studio_page, api, figures)
     after = api.get("/api/state").json()
     assert after["labels"][j] == 0 and after["labels"][k] == 1
     assert after["version"] == state["version"] + 2
+    assert page.locator("#groups-text").input_value() == after["groups"] != state["groups"]
+    assert page.locator("#command").inner_text() == after["command"]
     assert studio_page.problems == []
 
 

@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from studio_server import StudioProcess, listening_addresses
@@ -82,3 +83,39 @@ def test_loopback_hosts_and_the_printed_address():
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.2")
     assert url_host("127.0.0.1") == url_host("0.0.0.0") == url_host("localhost") == "127.0.0.1"
     assert url_host("::1") == "[::1]" and url_host("192.168.1.2") == "192.168.1.2"
+
+
+def test_the_core_and_the_subcommand_parser_do_not_import_the_web_extra():
+    code = ("import sys, argparse, nmfsep, nmfsep.cli, nmfsep.studio.command as c; "
+            "c.add_parser(argparse.ArgumentParser().add_subparsers()); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} "
+            "& {'starlette', 'uvicorn', 'python_multipart', 'multipart'}), "
+            "'nmfsep.studio.app' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, check=True)
+    assert result.stdout.strip() == "[] False"
+
+
+def test_sigterm_during_a_factorization_stops_it_and_removes_the_private_folder(tmp_path):
+    import httpx
+    import soundfile as sf
+
+    from nmfsep import synth
+
+    example = synth.drums_and_guitar(duration=10.0, sr=22050, seed=3)
+    clip = tmp_path / "long.wav"
+    sf.write(clip, example.mixture.T, example.sr, subtype="FLOAT")
+    studio = StudioProcess([str(clip), "-k", "40"], tmp_path / "tmp")
+    try:
+        headers = {"Authorization": f"token {studio.token}"}
+        for _ in range(1200):
+            job = httpx.get(f"{studio.base}/api/state", headers=headers).json()["job"]
+            if job is not None and job["done"] > 0:
+                break
+            time.sleep(0.05)
+        assert job is not None and job["kind"] == "factorizing"  # stopped in the middle
+    finally:
+        code = studio.stop(signal.SIGTERM)
+    assert code == 0
+    assert studio.private_folders() == []
+    assert "Traceback" not in studio.stderr()

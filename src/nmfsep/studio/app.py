@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sys
-import traceback
 from importlib import resources
 from pathlib import Path
 
@@ -106,7 +104,8 @@ async def static(request: Request) -> Response:
     return Response(_static(name), media_type=STATIC_FILES[name], headers=_HEADERS)
 
 
-async def state(request: Request) -> Response:
+def _state(request: Request, status: int = 200) -> JSONResponse:
+    """The session's state with what only the application knows (limits, the command)."""
     payload = _session(request).state()
     payload["max_upload"] = request.app.state.max_upload
     payload["max_upload_text"] = engine.format_size(request.app.state.max_upload)
@@ -114,7 +113,11 @@ async def state(request: Request) -> Response:
     if recording is not None and assignment is not None and payload["saved"]:
         payload["folder"] = folder_name(recording)
         payload["command"] = command_line(recording.name, folder_name(recording), assignment)
-    return _json(payload)
+    return _json(payload, status)
+
+
+async def state(request: Request) -> Response:
+    return _state(request)
 
 
 def _components(model: engine.Model) -> dict:
@@ -202,7 +205,7 @@ async def upload(request: Request) -> Response:
         await run_in_threadpool(session.open, path, name)  # decoded: the samples are in memory
     finally:
         path.unlink(missing_ok=True)
-    return _json(session.state(), 202)
+    return _state(request, 202)
 
 
 async def factorize(request: Request) -> Response:
@@ -210,14 +213,14 @@ async def factorize(request: Request) -> Response:
     session = _session(request)
     session.factorize(_integer(payload, "n_sources", required=False),
                       _integer(payload, "n_components", required=False))
-    return _json(session.state(), 202)
+    return _state(request, 202)
 
 
 async def regroup(request: Request) -> Response:
     payload = await _body(request)
     session = _session(request)
     session.regroup(_integer(payload, "n_sources"))
-    return _json(session.state(), 202)
+    return _state(request, 202)
 
 
 async def assign(request: Request) -> Response:
@@ -227,7 +230,7 @@ async def assign(request: Request) -> Response:
         raise ParameterError("send names (a list) and labels (a list)")
     session = _session(request)
     session.assign(names, labels, _integer(payload, "model"))
-    return _json(session.state(), 202)
+    return _state(request, 202)
 
 
 async def load_assignment(request: Request) -> Response:
@@ -237,7 +240,7 @@ async def load_assignment(request: Request) -> Response:
         raise ParameterError('send the assignment as text: --groups "0,3,5;1,2,4"')
     session = _session(request)
     session.load(text, _integer(payload, "model"))
-    return _json(session.state(), 202)
+    return _state(request, 202)
 
 
 # ---------------------------------------------------------------- errors
@@ -246,7 +249,7 @@ async def _nmfsep_error(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    traceback.print_exception(exc, file=sys.stderr)
+    # The server logs the traceback on stderr; the page gets a sentence.
     return _json({"error": f"unexpected error ({type(exc).__name__}); the details are in the "
                            "terminal that runs the studio"}, 500)
 

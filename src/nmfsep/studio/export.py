@@ -47,14 +47,9 @@ def folder_name(recording: Recording) -> str:
     return f"{stem_name(recording)}_stems"
 
 
-def _json_ready(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(type(value).__name__)
+def _plain(value):
+    """A numpy scalar as the Python number it holds; anything else as it is."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def record(recording: Recording, model: Model, rendered: Rendered) -> dict:
@@ -69,7 +64,7 @@ def record(recording: Recording, model: Model, rendered: Rendered) -> dict:
         "sample_rate": recording.sr,
         "channels": recording.channels,
         "duration_s": recording.duration,
-        "parameters": model.parameters,
+        "parameters": {key: _plain(value) for key, value in model.parameters.items()},
         "n_components": model.n_components,
         "sources": [{"name": name, "file": f"{name}.wav", "components": assignment.members(s)}
                     for s, name in enumerate(assignment.names)],
@@ -100,7 +95,7 @@ def write_stems_zip(path: Path, model: Model, rendered: Rendered) -> Path:
                 archive.writestr(f"{name}.wav", wav_bytes(source, recording.sr),
                                  compress_type=zipfile.ZIP_STORED)
             archive.writestr("separation.json", json.dumps(
-                record(recording, model, rendered), indent=2, default=_json_ready) + "\n",
+                record(recording, model, rendered), indent=2) + "\n",
                 compress_type=zipfile.ZIP_DEFLATED)
             archive.write(factorization, "factorization.npz", compress_type=zipfile.ZIP_STORED)
     finally:
