@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 
 class StudioProcess:
-    """``python -m nmfsep.studio ARGS --no-browser`` with its own temporary folder.
+    """``python -m nmfsep.studio ARGS [--no-browser]`` with its own temporary folder.
 
     Parameters
     ----------
@@ -22,20 +22,26 @@ class StudioProcess:
         Becomes the process's TMPDIR, so that its private folder can be checked.
     cwd : Path, optional
         The process's working folder.
+    browser : str, optional
+        A command for Python's ``webbrowser`` (``$BROWSER``): the studio opens
+        its address with it; without it, ``--no-browser``.
     """
 
     def __init__(self, args: list[str], tmp: Path, *, timeout: float = 120.0,
-                 cwd: Path | None = None) -> None:
+                 cwd: Path | None = None, browser: str | None = None) -> None:
         self.tmp = Path(tmp)
         self.tmp.mkdir(parents=True, exist_ok=True)
         self.stderr_path = self.tmp / "studio.stderr"
         env = {**os.environ, "TMPDIR": str(self.tmp), "PYTHONUNBUFFERED": "1"}
+        if browser is not None:
+            env["BROWSER"] = browser
         source = Path(__file__).resolve().parents[1] / "src"
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source),
                                                           env.get("PYTHONPATH")]))
         self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "nmfsep.studio", *args, "--no-browser"],
+            [sys.executable, "-m", "nmfsep.studio", *args,
+             *([] if browser is not None else ["--no-browser"])],
             stdout=subprocess.PIPE, stderr=self._stderr, env=env, cwd=cwd)
         self._lines: queue.Queue[bytes] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()

@@ -296,7 +296,9 @@ def test_bad_audio_shows_a_message_on_the_page(studio_page, figures):
 def test_a_file_uploaded_on_the_page_replaces_the_recording(studio_page, studio, api, tmp_path):
     page = studio_page.page
     other = _write_clip(tmp_path / "second take.wav", 2.0, 5)
-    page.set_input_files("#file-input", str(other))
+    with page.expect_file_chooser() as chooser:
+        page.click("#open-file")
+    chooser.value.set_files(str(other))
     page.wait_for_function(
         "() => (window.nmfsepStudio.state.recording || {}).name === 'second take.wav'")
     studio_page.settled()

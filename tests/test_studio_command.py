@@ -119,3 +119,17 @@ def test_sigterm_during_a_factorization_stops_it_and_removes_the_private_folder(
     assert code == 0
     assert studio.private_folders() == []
     assert "Traceback" not in studio.stderr()
+
+
+def test_the_browser_gets_the_address_and_its_output_stays_off_stdout(tmp_path):
+    studio = StudioProcess([], tmp_path, browser="echo opened %s")
+    try:
+        assert URL.match(studio.url), studio.url
+        for _ in range(200):
+            if f"opened {studio.url}" in studio.stderr():
+                break
+            time.sleep(0.05)
+        assert f"opened {studio.url}" in studio.stderr()
+    finally:
+        assert studio.stop() == 0
+    assert studio.next_line(5) == ""  # the launcher's echo went to stderr

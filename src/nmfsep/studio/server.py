@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import os
 import secrets
 import shutil
 import signal
@@ -105,6 +106,25 @@ class _Server(uvicorn.Server):
             self._on_started()
 
 
+def _open_browser(url: str) -> None:
+    """Open ``url``; whatever the browser's launcher prints goes to stderr, not stdout.
+
+    The launched process inherits file descriptor 1 as stderr, so that stdout
+    carries the one line with the address and nothing else.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        webbrowser.open(url)
+    except Exception as exc:  # noqa: BLE001 - no browser is no reason to stop
+        print(f"nmfsep studio: could not open a browser ({exc}); open the address above",
+              file=sys.stderr, flush=True)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 @contextlib.contextmanager
 def _stop_quietly():
     """Make SIGINT and SIGTERM stop the server and return normally.
@@ -185,7 +205,7 @@ def serve(file: str | Path | None = None, *, host: str = DEFAULT_HOST, port: int
             print(url, file=stdout, flush=True)
             print("nmfsep studio: running; press Ctrl-C to stop", file=stderr, flush=True)
             if open_browser:
-                threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+                threading.Thread(target=_open_browser, args=(url,), daemon=True).start()
             if on_started is not None:
                 on_started(url)
 

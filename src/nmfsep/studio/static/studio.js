@@ -577,6 +577,8 @@ function loadAssignment(text) {
 // ---------------------------------------------------------------- wiring
 
 function wire() {
+  $("#open-file").addEventListener("click", () => $("#file-input").click());
+  $("#load-file").addEventListener("click", () => $("#assignment-file").click());
   $("#file-input").addEventListener("change", (event) => {
     const file = event.target.files[0];
     event.target.value = "";
