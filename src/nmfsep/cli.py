@@ -33,6 +33,7 @@ from .progress import Reporter
 from .record import write_record
 from .resources import parse_bytes
 from .separate import separate
+from .studio import command as studio
 
 __all__ = ["main", "build_parser"]
 
@@ -201,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--estimate", required=True, metavar="DIR", help="separated sources")
     ev.add_argument("--json", default=None, metavar="FILE", help="also write the scores here")
     _add_common(ev, force="overwrite --json if it exists")
+    studio.add_parser(commands)  # the web extra is imported only when it runs
     return parser
 
 
@@ -432,7 +434,8 @@ def _cmd_eval(args, reporter: Reporter) -> int:
 
 
 COMMANDS = {"separate": _cmd_separate, "components": _cmd_components, "demo": _cmd_demo,
-            "eval": _cmd_eval, "learn": _cmd_learn}
+            "eval": _cmd_eval, "learn": _cmd_learn,
+            "studio": lambda args, reporter: studio.run(args)}
 
 
 def _show_warnings(reporter: Reporter):
@@ -445,7 +448,8 @@ def _show_warnings(reporter: Reporter):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (see the module docstring)."""
     args = build_parser().parse_args(argv)
-    reporter = Reporter(0 if args.quiet else (2 if args.verbose else 1))
+    args.verbose = getattr(args, "verbose", False)
+    reporter = Reporter(0 if getattr(args, "quiet", False) else (2 if args.verbose else 1))
     previous = None
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
