@@ -10,6 +10,8 @@ memory one task may use on the roomiest worker), ``submit(job)``,
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import os
 import queue
@@ -17,7 +19,7 @@ import time
 from collections.abc import Callable
 
 from ..errors import ParameterError
-from .worker import ONE_THREAD_ENV, Job, run_track
+from .worker import ONE_THREAD_ENV, Job, result_path, run_track
 
 __all__ = ["InProcessExecutor", "DaskExecutor", "local_workers", "ALLOWED_FAILURES",
            "WORKER_BASE_MEMORY"]
@@ -238,12 +240,18 @@ class DaskExecutor:
 
     def submit(self, job: Job):
         future = self.client.submit(run_track, job, self.task, pure=False,
-                                    key=f"nmfsep-{job.key}-{os.urandom(4).hex()}")
+                                    key=f"nmfsep-track-{job.token}")
         self._futures[future.key] = (future, job)
         future.add_done_callback(self._finished.put)
         return job
 
     def wait(self, timeout: float) -> list[tuple[Job, dict | None, BaseException | None]]:
+        """Tasks finished since the last call (waits up to ``timeout`` for the first).
+
+        A finished task's result is read from the file it left
+        (:func:`nmfsep.batch.worker.result_path`) rather than fetched through
+        Dask, which would cost the scheduler a round of messages per file.
+        """
         try:
             futures = [self._finished.get(timeout=timeout)]
         except queue.Empty:
@@ -261,7 +269,11 @@ class DaskExecutor:
             if future.cancelled():
                 done.append((job, None, RuntimeError("cancelled by the scheduler")))
                 continue
-            try:  # waits if the worker holding the result died meanwhile (it is rerun)
+            if future.status == "finished":  # the result is on the shared file system
+                with contextlib.suppress(OSError, ValueError):
+                    done.append((job, json.loads(result_path(job).read_text()), None))
+                    continue
+            try:  # not visible here yet: fetch it (waits if Dask must run the task again)
                 done.append((job, future.result(), None))
             except Exception as exc:  # noqa: BLE001 - KilledWorker, or the task's own error
                 done.append((job, None, exc))

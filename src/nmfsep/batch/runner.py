@@ -153,6 +153,8 @@ class _Batch:
             self.progress.done(job.key, result["audio_seconds"], result["seconds"])
             return
         self.manifest.fail(job.key, self.lock.id, result["error"], result=result)
+        with contextlib.suppress(OSError):
+            result_path(job).unlink()
         self.progress.failed(job.key, result["error"], track.audio_seconds)
         if self.verbose and result.get("traceback"):
             self.reporter.debug(result["traceback"])

@@ -79,8 +79,9 @@ def staging_root(out: str | os.PathLike) -> Path:
 def result_file(out: str | os.PathLike, token: str) -> Path:
     """Where the task ``token`` leaves its result for the driver (``OUT/.nmfsep-batch/results/``).
 
-    Written after the track's files are in place, and removed once the
-    manifest has recorded it.  Dask keeps a task's return value on its worker
+    Written when the task ends (after the track's files are in place if it
+    succeeded), read by the driver, and removed once the manifest has recorded
+    it.  Dask keeps a task's return value on its worker
     until the client fetches it; if that worker dies first, Dask runs the task
     again, and the second run returns this file instead of separating the
     file twice.  A run that stopped before recording a finished task (Ctrl-C,
@@ -171,7 +172,7 @@ def run_track(job: Job, task: Callable | None = None) -> dict:
         if stage is not None:
             shutil.rmtree(stage, ignore_errors=True)
     result["seconds"] = time.perf_counter() - clock
-    if result["status"] == "done":
+    with contextlib.suppress(OSError):  # the driver can fetch it through Dask instead
         _keep(result, result_path(job))
     return result
 
@@ -232,14 +233,21 @@ def _check_worker_memory(job: Job, worker) -> None:
             "or fewer threads each")
 
 
+_CONTROLLER: list = []
+
+
 @contextlib.contextmanager
 def _one_blas_thread(enabled: bool):
+    """One BLAS / OpenMP thread inside a worker (threadpoolctl's controller made once:
+    finding the loaded libraries takes longer than a small task)."""
     if not enabled:
         yield
         return
-    from threadpoolctl import threadpool_limits
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController
 
-    with threadpool_limits(limits=1):
+        _CONTROLLER.append(ThreadpoolController())
+    with _CONTROLLER[0].limit(limits=1):
         yield
 
 
