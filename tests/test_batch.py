@@ -48,7 +48,8 @@ def write_mixtures(folder: Path, names: list[str], *, duration: float = 2.0,
 
 def assert_track_complete(track: Path, mixture: np.ndarray, names=("source1", "source2")):
     """The track holds exactly its sources and record, and the sources add up to the mixture."""
-    assert {p.name for p in track.iterdir()} == {f"{n}.wav" for n in names} | {"separation.json"}
+    files = {p.name for p in track.iterdir() if p.is_file()}  # (folders: tracks below it)
+    assert files == {f"{n}.wav" for n in names} | {"separation.json"}
     record = json.loads((track / "separation.json").read_text())
     assert [s["file"] for s in record["sources"]] == [f"{n}.wav" for n in names]
     total = sum(sf.read(track / f"{n}.wav", always_2d=True)[0].T for n in names)
@@ -114,23 +115,23 @@ def test_options_hash_changes_with_the_parameters_and_only_with_them():
 
 
 def test_a_folder_is_separated_track_by_track_and_a_rerun_rewrites_nothing(tmp_path, capsys):
-    mixtures = write_mixtures(tmp_path / "in", ["a.wav", "live/a.wav", "b.wav"])
+    mixtures = write_mixtures(tmp_path / "in", ["a.wav", "live/a.wav", "b.wav", "a/b.wav"])
     out = tmp_path / "out"
     assert main([str(tmp_path / "in"), "-o", str(out), *FAST, "--workers", "1"]) == 0
     for name, mixture in mixtures.items():
         assert_track_complete(out / Path(name).with_suffix(""), mixture)
     rows = manifest_rows(out)
-    assert sorted(rows) == ["a", "b", "live/a"]
+    assert sorted(rows) == ["a", "a/b", "b", "live/a"]
     assert {r["status"] for r in rows.values()} == {"done"}
     assert all(r["attempts"] == 1 and len(r["input_sha256"]) == 64 for r in rows.values())
     assert leftovers(out) == []
-    assert "3 done, 0 skipped, 0 failed of 3 files" in capsys.readouterr().err
+    assert "4 done, 0 skipped, 0 failed of 4 files" in capsys.readouterr().err
 
     before = snapshot(out)
     os.utime(tmp_path / "in" / "b.wav")  # touched, same bytes: hashed again, still skipped
     assert main([str(tmp_path / "in"), "-o", str(out), *FAST, "--workers", "1"]) == 0
     assert snapshot(out) == before
-    assert "0 done, 3 skipped, 0 failed" in capsys.readouterr().err
+    assert "0 done, 4 skipped, 0 failed" in capsys.readouterr().err
 
 
 def test_changed_parameters_or_input_are_redone_and_stale_sources_removed(tmp_path, capsys):
@@ -369,3 +370,11 @@ def test_ctrl_c_keeps_finished_tracks_leaves_no_partial_file_and_exits_130(tmp_p
     after = snapshot(out)
     assert all(after[name] == stamp for name, stamp in before.items())
     assert f"{6 - len(finished)} done, {len(finished)} skipped" in rerun.stderr
+
+
+def test_importing_the_batch_package_does_not_import_dask():
+    code = ("import sys, nmfsep, nmfsep.batch, nmfsep.batch.command, nmfsep.batch.runner; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
+    done = subprocess.run([sys.executable, "-c", code], env=_environment(), text=True,
+                          capture_output=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -101,7 +101,8 @@ class _Batch:
         key, path = track.input.key, str(track.input.path.resolve())
         row = self.manifest.get(key)
         folder = self.out / key
-        if row is None and not self.force and folder.is_dir() and any(folder.iterdir()):
+        if (row is None and not self.force and folder.is_dir()
+                and any(p.is_file() for p in folder.iterdir())):  # (folders: other tracks)
             self._fail(track, f"{folder}: exists already and was not written by a batch "
                               "into this folder (use --force to overwrite)", record=True)
             return
