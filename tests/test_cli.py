@@ -182,7 +182,7 @@ def test_batch_separates_the_good_and_reports_the_bad(song, tmp_path, capsys):
     assert (out / "song" / "source1.wav").exists()
     assert not (out / "bad").exists()
     err = capsys.readouterr().err
-    assert "1 of 2 inputs failed" in err and "bad.wav" in err
+    assert "1 of 2 files failed" in err and "bad.wav" in err
 
 
 def test_module_runs_as_a_program_with_help_and_version():

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import signal
-import sys
 import time
 import traceback
 import warnings
@@ -22,10 +21,11 @@ from pathlib import Path
 
 from ._version import __version__
 from .audio import audio_info, check_outputs, load
+from .batch import add_batch_arguments, is_batch, run_batch
 from .config import SeparationConfig, source_names
 from .demo import run_demo
 from .dictionary import check_name, learn_dictionary, load_dictionary
-from .errors import NmfsepError, OutputError, ParameterError
+from .errors import NmfsepError, ParameterError
 from .export import check_names, export_components, separate_track
 from .grouping import STRATEGIES, parse_groups
 from .metrics import evaluate_files
@@ -37,7 +37,6 @@ from .studio import command as studio
 
 __all__ = ["main", "build_parser"]
 
-EXIT_BATCH_FAILED = 1
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 #: The options that set each parameter, to name them in the library's messages.
@@ -95,7 +94,7 @@ def _add_separate(commands) -> None:
         "  nmfsep separate song.wav --from comps --groups \"0,3,5;1,2,4\"\n"
         "  nmfsep separate song.wav --dict drums.npz --dict guitar.npz\n"
         "  nmfsep separate long.flac --max-memory 2G\n")
-    sep.add_argument("inputs", nargs="+", metavar="INPUT", help="audio files")
+    sep.add_argument("inputs", nargs="+", metavar="INPUT", help="audio files or folders")
     sep.add_argument("-o", "--out", default="separated", help="output folder")
     sep.add_argument("-n", "--sources", type=int, default=None,
                      help="number of sources (default 2, or the number of --groups)")
@@ -136,6 +135,7 @@ def _add_separate(commands) -> None:
                      action="store_true", help="also write every component's audio")
     sep.add_argument("--plot", action="store_true", help="write a figure (needs nmfsep[plot])")
     _add_common(sep)
+    add_batch_arguments(sep)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -296,38 +296,10 @@ def _separate_one(path: Path, args, config: SeparationConfig, names: list[str],
 
 
 def _cmd_separate(args, reporter: Reporter) -> int:
-    paths = [Path(p) for p in args.inputs]
     config, names = _separation_config(args)
-    stems: dict[str, Path] = {}
-    failures: list[str] = []
-    for number, path in enumerate(paths, 1):
-        try:
-            if path.stem in stems:
-                raise OutputError(f"{path}: would write to the same folder as {stems[path.stem]}")
-            stems[path.stem] = path
-            _separate_one(path, args, config, names, reporter, f"[{number}/{len(paths)}]")
-        except (NmfsepError, MemoryError) as exc:
-            if len(paths) == 1:
-                raise
-            reporter.finish_progress()
-            message = str(exc) if isinstance(exc, NmfsepError) else "out of memory"
-            failures.append(message if str(path) in message else f"{path}: {message}")
-            reporter.error(failures[-1])
-            if args.verbose:
-                traceback.print_exc()
-        except Exception as exc:  # noqa: BLE001 - one bad file must not stop a batch
-            if len(paths) == 1:
-                raise
-            reporter.finish_progress()
-            failures.append(f"{path}: unexpected {type(exc).__name__}: {exc} (a bug in nmfsep; "
-                            "please report it with the traceback below)")
-            reporter.error(failures[-1])
-            traceback.print_exc()
-    if failures:
-        reporter.error(f"{len(failures)} of {len(paths)} inputs failed:")
-        for message in failures:
-            print(f"  {message}", file=sys.stderr)
-        return EXIT_BATCH_FAILED
+    if is_batch(args):  # folders, several files or a cluster: resumable, on Dask
+        return run_batch(args, reporter, config, names)
+    _separate_one(Path(args.inputs[0]), args, config, names, reporter, "[1/1]")
     return 0
 
 
