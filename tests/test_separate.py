@@ -7,16 +7,14 @@ from nmfsep.masks import soft_masks, source_models
 from nmfsep.metrics import evaluate
 from nmfsep.spectral import stft
 
-# Measured on the built-in example (8 s, seed 0) with the defaults: drums 9.3,
-# guitar 5.1 dB (7.4 / 4.7 with nmfsep 0.1.0's 46 ms frames and drum split); see
-# test_default_separation_of_the_example_meets_the_floor.
+# Floors on the built-in example (8 s, seed 0) with the defaults, below what the
+# defaults give with a margin (test_default_separation_of_the_example_meets_the_floor).
 AUTO_FLOOR_DB = 4.5
 ORACLE_FLOOR_DB = 8.0
 
 
-# Measured on three seeded two-instrument duets (sustained_duet, seeds 0-2), one
-# factorization each: auto (timbre+time, no drums) 6.5 dB mean SDR, timbre (k-means on
-# MFCCs) 1.5 dB.
+# Floors on three seeded two-instrument duets (sustained_duet, seeds 0-2), one
+# factorization each: auto (timbre+time, no drums) against timbre (k-means on MFCCs).
 DUET_AUTO_FLOOR_DB = 5.5
 DUET_MARGIN_OVER_TIMBRE_DB = 3.0
 

@@ -11,20 +11,17 @@ from nmfsep.errors import AudioError, OutputError, ParameterError
 from nmfsep.metrics import evaluate
 from nmfsep.spectral import default_n_fft
 
-# Measured on the built-in example (8 s, seed 0) with dictionaries learned from
-# different material (seed 7, 120 bpm, Em-D-G-C, 4 s), see
-# test_supervised_separation_beats_blind_grouping, default 93 ms frames:
-# supervised SDR drums 12.0 dB, guitar 14.5 dB (13.4 and 14.5 with the former
-# 46 ms frames); blind "auto" grouping 10.3 and 6.0 dB (mean +5.0 dB; with 46 ms
-# frames blind was 7.4 and 4.7).
+# Floors on the built-in example (8 s, seed 0) with dictionaries learned from
+# different material (seed 7, 120 bpm, Em-D-G-C, 4 s), with a margin below what
+# supervised separation gives (test_supervised_separation_beats_blind_grouping), and
+# its lead over blind "auto" grouping.
 SUPERVISED_FLOOR_DB = 11.0
 SUPERVISED_MARGIN_DB = 4.5
-# Drums dictionary plus 8 free components: the guitar comes out at 11.8 dB
-# (15.2 with 46 ms frames).
+# Drums dictionary plus 8 free components: the guitar's floor.
 SEMI_SUPERVISED_FLOOR_DB = 11.0
-# The stream against the offline result, relative L2 error of the sources:
-# same iterations (tol=0) 1e-7 measured; default tol=1e-4 (iterations then differ
-# between batches and the whole recording) 7e-4 measured.
+# The stream against the offline result, relative L2 error of the sources: with the
+# same iterations (tol=0) float rounding only; with the default tol=1e-4 the
+# iterations differ between batches and the whole recording.
 STREAM_EXACT_TOLERANCE = 1e-5
 STREAM_DEFAULT_TOLERANCE = 3e-3
 
