@@ -28,7 +28,7 @@ from .dictionary import check_name, learn_dictionary, load_dictionary
 from .errors import NmfsepError, ParameterError
 from .export import check_names, export_components, separate_track
 from .grouping import STRATEGIES, parse_groups
-from .metrics import evaluate_files
+from .metrics import evaluate_folders, scores_table
 from .progress import Reporter
 from .record import write_record
 from .resources import parse_bytes
@@ -367,39 +367,21 @@ def _cmd_components(args, reporter: Reporter) -> int:
     return 0
 
 
-def _table(rows: list[dict], title: str) -> str:
-    lines = [title, f"{'source':<12}{'SDR':>8}{'SIR':>8}{'SAR':>8}{'SI-SDR':>8}"]
-    for row in rows:
-        lines.append(f"{row['source']:<12}{row['sdr']:>8.2f}{row['sir']:>8.2f}"
-                     f"{row['sar']:>8.2f}{row['si_sdr']:>8.2f}")
-    return "\n".join(lines)
-
-
 def _cmd_demo(args, reporter: Reporter) -> int:
     reporter.info(f"built-in example: drums + guitar, {args.duration:.0f} s")
     result = run_demo(args.out, duration=args.duration, seed=args.seed, force=args.force,
                       callback=_nmf_progress(reporter, "NMF", 1000), log=reporter.info)
     reporter.finish_progress()
-    print(_table(result.rows, f"nmfsep demo: automatic separation in {result.seconds:.1f} s "
+    print(scores_table(result.rows, f"nmfsep demo: automatic separation in {result.seconds:.1f} s "
                               f"(dB, higher is better)"))
     reporter.info(f"wrote {args.out}/ (mixture.wav, truth/, estimates/, scores.json)")
     return 0
 
 
-def _audio_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        raise ParameterError(f"{folder}: not a folder")
-    files = sorted(p for p in folder.iterdir()
-                   if p.suffix.lower() in {".wav", ".flac", ".ogg", ".mp3"} and p.is_file())
-    if not files:
-        raise ParameterError(f"{folder}: holds no audio files")
-    return files
-
-
 def _cmd_eval(args, reporter: Reporter) -> int:
-    rows, how = evaluate_files(_audio_files(Path(args.reference)),
-                               _audio_files(Path(args.estimate)))
-    print(_table(rows, f"scores of {args.estimate} against {args.reference} (matched {how}, dB)"))
+    rows, how = evaluate_folders(Path(args.reference), Path(args.estimate))
+    print(scores_table(rows, f"scores of {args.estimate} against {args.reference} "
+                             f"(matched {how}, dB)"))
     if args.json:
         write_record(Path(args.json), {"matched": how, "scores": rows}, force=args.force)
     return 0

@@ -21,7 +21,8 @@ from scipy.optimize import linear_sum_assignment
 from .audio import load, validate_signal
 from .errors import ParameterError
 
-__all__ = ["Scores", "evaluate", "evaluate_files", "si_sdr", "sdr_improvement"]
+__all__ = ["Scores", "evaluate", "evaluate_files", "evaluate_folders", "scores_table", "si_sdr",
+           "sdr_improvement"]
 
 _SILENT = 1e-10
 
@@ -251,3 +252,37 @@ def evaluate_files(references: list, estimates: list) -> tuple[list[dict], str]:
     for row, index in zip(rows, scores.permutation, strict=True):
         row["estimate"] = chosen[index].name
     return rows, "by name" if matched else "by best permutation"
+
+
+#: The file suffixes :func:`evaluate_folders` scores.
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
+
+
+def _audio_files(folder) -> list:
+    if not folder.is_dir():
+        raise ParameterError(f"{folder}: not a folder")
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES
+                   and p.is_file())
+    if not files:
+        raise ParameterError(f"{folder}: holds no audio files")
+    return files
+
+
+def evaluate_folders(references, estimates) -> tuple[list[dict], str]:
+    """:func:`evaluate_files` on the audio files of two folders.
+
+    Raises
+    ------
+    ParameterError
+        If a folder is missing or holds no audio file.
+    """
+    return evaluate_files(_audio_files(references), _audio_files(estimates))
+
+
+def scores_table(rows: list[dict], title: str) -> str:
+    """The rows of :meth:`Scores.as_rows` as a text table under ``title``."""
+    lines = [title, f"{'source':<12}{'SDR':>8}{'SIR':>8}{'SAR':>8}{'SI-SDR':>8}"]
+    for row in rows:
+        lines.append(f"{row['source']:<12}{row['sdr']:>8.2f}{row['sir']:>8.2f}"
+                     f"{row['sar']:>8.2f}{row['si_sdr']:>8.2f}")
+    return "\n".join(lines)
