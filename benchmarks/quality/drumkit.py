@@ -37,9 +37,6 @@ from __future__ import annotations
 
 import functools
 import re
-import shutil
-import subprocess
-import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -394,38 +391,18 @@ def render_avl(soundfont: str, events: list[Event], duration: float, sr: int,
         notes = [(t, 0.4, AVL_NOTES[sound], velocity) for t, sound, velocity in events
                  if PIECE_OF[sound] == piece]
         part = generate.Part(piece, 0, notes)
-        stems.append(_fluidsynth(part, soundfont, duration, sr) if notes
+        stems.append(generate.render(part, duration, sr, soundfont_path=soundfont) if notes
                      else np.zeros(int(round(duration * sr))))
     return np.stack(stems)
-
-
-def _fluidsynth(part, soundfont: str, duration: float, sr: int) -> np.ndarray:
-    """``part`` rendered by fluidsynth with ``soundfont``, mono, exactly ``duration`` s."""
-    if shutil.which("fluidsynth") is None:
-        raise RuntimeError("fluidsynth not found; run bash benchmarks/quality/setup.sh")
-    with tempfile.TemporaryDirectory() as tmp:
-        midi, wav = Path(tmp) / "part.mid", Path(tmp) / "part.wav"
-        generate.write_midi(part, midi)
-        subprocess.run(["fluidsynth", "-ni", "-q", "-F", str(wav), "-r", str(sr), "-O",
-                        "float", "-T", "wav", "-g", "0.5", soundfont, str(midi)],
-                       check=True, capture_output=True)
-        audio, rate = sf.read(wav, dtype="float64", always_2d=True)
-    assert rate == sr
-    mono = audio.mean(axis=1)
-    n = int(round(duration * sr))
-    out = np.zeros(n)
-    out[: min(n, mono.size)] = mono[:n]
-    return out
 
 
 def render_kit(kit_name: str, events: list[Event], duration: float, sr: int,
                pieces: list[str]) -> np.ndarray:
     """The stems of ``pieces`` on ``kit_name`` (AVL soundfont or hydrogen kit)."""
     if kit_name in AVL:
-        stems = render_avl(AVL[kit_name], events, duration, sr, pieces)
-    else:
-        stems = render_hydrogen(read_kit(kit_name), events, duration, sr, pieces,
-                                KIT_MAPS[kit_name])
+        return render_avl(AVL[kit_name], events, duration, sr, pieces)  # faded by render
+    stems = render_hydrogen(read_kit(kit_name), events, duration, sr, pieces,
+                            KIT_MAPS[kit_name])
     fade = int(0.05 * sr)
     stems[:, -fade:] *= np.linspace(1.0, 0.0, fade)
     return stems

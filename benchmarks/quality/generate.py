@@ -438,8 +438,12 @@ def write_midi(part: Part, path: Path) -> None:
     midi.save(path)
 
 
-def render(part: Part, duration: float, sr: int = SR) -> np.ndarray:
-    """Render one part to mono float64 audio of exactly ``duration`` seconds."""
+def render(part: Part, duration: float, sr: int = SR, *,
+           soundfont_path: str | None = None) -> np.ndarray:
+    """Render one part to mono float64 audio of exactly ``duration`` seconds.
+
+    With :func:`soundfont` unless ``soundfont_path`` names another.
+    """
     if shutil.which("fluidsynth") is None:
         raise RuntimeError("fluidsynth not found; run bash benchmarks/quality/setup.sh")
     with tempfile.TemporaryDirectory() as tmp:
@@ -447,7 +451,7 @@ def render(part: Part, duration: float, sr: int = SR) -> np.ndarray:
         write_midi(part, midi)
         subprocess.run(
             ["fluidsynth", "-ni", "-q", "-F", str(wav), "-r", str(sr), "-O", "float", "-T",
-             "wav", "-g", "0.5", soundfont(), str(midi)],
+             "wav", "-g", "0.5", soundfont_path or soundfont(), str(midi)],
             check=True, capture_output=True,
         )
         audio, rate = sf.read(wav, dtype="float64", always_2d=True)

@@ -567,18 +567,8 @@ def drums_file(
         "nmfsep_version": __version__,
     }
     with atomic_path(track / "drums.json", force=force) as tmp:
-        tmp.write_text(json.dumps(record, indent=2, default=_json_default) + "\n")
+        tmp.write_text(json.dumps(record, indent=2) + "\n")
     return record
-
-
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(type(value).__name__)
 
 
 def with_settings(**changes) -> DrumSettings:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import nmf
 from .errors import ParameterError
 from .nmf import _eps, beta_divergence
 from .sweeps import gamma
@@ -306,23 +307,10 @@ def libnmfd_iteration(V_unit: np.ndarray, W: np.ndarray, H: np.ndarray, *,
     W *= (1.0 / (eps + sums))[None, None, :]
 
 
-def _validate(V, W, H, T, beta, max_iter, tol, check_every, variant):
-    if V.ndim != 2:
-        raise ParameterError(f"V must be 2-D (rows, columns), got shape {V.shape}")
-    if V.size == 0:
-        raise ParameterError("V is empty")
-    if not np.all(np.isfinite(V)):
-        raise ParameterError("V holds NaN or Inf values")
-    if V.min() < 0:
-        raise ParameterError(f"V must be non-negative, its minimum is {V.min()}")
+def _validate(V, n_components, W, H, T, beta, max_iter, tol, check_every, variant):
+    nmf._validate(V, n_components, beta, max_iter, tol, 0.0, 0.0)
     if not isinstance(T, (int, np.integer)) or T < 1:
         raise ParameterError(f"template_frames must be a positive integer, got {T!r}")
-    if not 0 <= beta <= 2:
-        raise ParameterError(f"beta must be in [0, 2], got {beta}")
-    if max_iter < 0:
-        raise ParameterError(f"max_iter must be >= 0, got {max_iter}")
-    if tol < 0:
-        raise ParameterError(f"tol must be >= 0, got {tol}")
     if not isinstance(check_every, (int, np.integer)) or check_every < 1:
         raise ParameterError(f"check_every must be a positive integer, got {check_every!r}")
     if variant not in ("mm", "libnmfd"):
@@ -343,19 +331,6 @@ def _start(V, n_components, T, W, H, rng, dtype):
     if H is None:
         H = scale * np.abs(rng.standard_normal((n_components, n_cols)))
     return (np.array(W, dtype=dtype, order="C"), np.array(H, dtype=dtype, order="C"))
-
-
-def _fixed(fixed_W, n_components: int) -> np.ndarray:
-    if isinstance(fixed_W, (bool, np.bool_)):
-        return np.full(n_components, bool(fixed_W))
-    mask = np.asarray(fixed_W)
-    if mask.dtype != bool:
-        columns = mask.astype(int)
-        mask = np.zeros(n_components, dtype=bool)
-        mask[columns] = True
-    if mask.shape != (n_components,):
-        raise ParameterError(f"fixed_W must have one flag per component ({n_components})")
-    return mask
 
 
 def factorize(
@@ -430,17 +405,15 @@ def factorize(
             n_components = np.shape(H)[0]
         else:
             raise ParameterError("give n_components, W or H")
-    if not isinstance(n_components, (int, np.integer)) or n_components < 1:
-        raise ParameterError(f"n_components must be a positive integer, got {n_components!r}")
     T = int(np.shape(W)[1]) if W is not None else template_frames
-    _validate(V, W, H, T, beta, max_iter, tol, check_every, variant)
+    _validate(V, n_components, W, H, T, beta, max_iter, tol, check_every, variant)
     V = V.astype(dtype, copy=False)
     rng = np.random.default_rng(random_state)
     W, H = _start(V, n_components, T, W, H, rng, dtype)
     if W.shape != (V.shape[0], T, n_components) or H.shape != (n_components, V.shape[1]):
         raise ParameterError(f"W {W.shape} and H {H.shape} do not match V {V.shape} with "
                              f"{n_components} components of {T} frames")
-    fixed = _fixed(fixed_W, n_components)
+    fixed = nmf._fixed_columns(fixed_W, n_components)
     free = ~fixed
     eps = _eps(dtype)
     if variant == "libnmfd":
