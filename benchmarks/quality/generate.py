@@ -438,8 +438,12 @@ def write_midi(part: Part, path: Path) -> None:
     midi.save(path)
 
 
-def render(part: Part, duration: float, sr: int = SR) -> np.ndarray:
-    """Render one part to mono float64 audio of exactly ``duration`` seconds."""
+def render(part: Part, duration: float, sr: int = SR, *,
+           soundfont_path: str | None = None) -> np.ndarray:
+    """Render one part to mono float64 audio of exactly ``duration`` seconds.
+
+    With :func:`soundfont` unless ``soundfont_path`` names another.
+    """
     if shutil.which("fluidsynth") is None:
         raise RuntimeError("fluidsynth not found; run bash benchmarks/quality/setup.sh")
     with tempfile.TemporaryDirectory() as tmp:
@@ -447,7 +451,7 @@ def render(part: Part, duration: float, sr: int = SR) -> np.ndarray:
         write_midi(part, midi)
         subprocess.run(
             ["fluidsynth", "-ni", "-q", "-F", str(wav), "-r", str(sr), "-O", "float", "-T",
-             "wav", "-g", "0.5", soundfont(), str(midi)],
+             "wav", "-g", "0.5", soundfont_path or soundfont(), str(midi)],
             check=True, capture_output=True,
         )
         audio, rate = sf.read(wav, dtype="float64", always_2d=True)
@@ -469,11 +473,18 @@ def rms(x: np.ndarray) -> float:
 
 @dataclass
 class Spec:
-    """What to render for one item: its parts, its training parts and a description."""
+    """What to render for one item: its parts, its training parts and a description.
+
+    A category that renders its own audio (drum kits played by a sampler, see
+    :mod:`benchmarks.quality.drumkit`) gives ``rendered(duration, sr) -> (names,
+    stems, training clips)`` instead of parts, its stems already at their levels.
+    """
 
     parts: list[Part]
     training: list[Part]
     info: dict
+    rendered: Callable[[float, int], tuple[list[str], np.ndarray, dict[str, np.ndarray]]] | None \
+        = None
 
 
 def _seed(name: str) -> int:
@@ -535,6 +546,8 @@ CATEGORIES: dict[str, Callable[[int, float, np.random.Generator], Spec]] = {
     "bass+drums+piano": spec_bass_drums_piano,
     "chorale": spec_chorale,
 }
+#: A category's own generator version, part of its cache key.
+CATEGORY_VERSIONS: dict[str, str] = {}
 
 
 def _levels(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -559,7 +572,7 @@ def build(category: str, index: int, duration: float = 15.0, *, cache: Path = CA
     Item
     """
     name = f"{category}-{index}"
-    key = f"v{GENERATOR_VERSION}-{name}-{duration:g}s-{sr}"
+    key = f"v{GENERATOR_VERSION}{CATEGORY_VERSIONS.get(category, '')}-{name}-{duration:g}s-{sr}"
     if SOUNDFONT_OVERRIDE is not None:
         key += f"-{Path(SOUNDFONT_OVERRIDE).stem}"
     folder = cache / key
@@ -567,22 +580,26 @@ def build(category: str, index: int, duration: float = 15.0, *, cache: Path = CA
     if not meta_path.exists():
         rng = np.random.default_rng(_seed(f"{GENERATOR_VERSION}/{name}"))
         spec = CATEGORIES[category](index, duration, rng)
-        stems = np.stack([render(p, duration, sr) for p in spec.parts])
-        gains = 10 ** (_levels(len(stems), rng) / 20) / np.array([rms(s) for s in stems])
-        stems = stems * gains[:, None]
+        if spec.rendered is not None:
+            names, stems, clips = spec.rendered(duration, sr)
+            programs = [None] * len(names)
+        else:
+            names = [p.name for p in spec.parts]
+            stems = np.stack([render(p, duration, sr) for p in spec.parts])
+            gains = 10 ** (_levels(len(stems), rng) / 20) / np.array([rms(s) for s in stems])
+            stems = stems * gains[:, None]
+            clips = {part.name: render(part, TRAINING_SECONDS, sr) for part in spec.training}
+            programs = [None if p.drums else p.program for p in spec.parts]
         peak = np.abs(stems.sum(axis=0)).max()
         stems = (stems * (0.9 / peak)).astype(np.float32)
-        training = {}
-        for part in spec.training:
-            clip = render(part, TRAINING_SECONDS, sr)
-            training[part.name] = (clip * (0.3 / rms(clip))).clip(-1, 1).astype(np.float32)
+        training = {part_name: (clip * (0.3 / rms(clip))).clip(-1, 1).astype(np.float32)
+                    for part_name, clip in clips.items()}
         folder.mkdir(parents=True, exist_ok=True)
-        for part, stem in zip(spec.parts, stems, strict=True):
-            sf.write(folder / f"{part.name}.wav", stem, sr, subtype="FLOAT")
+        for stem_name, stem in zip(names, stems, strict=True):
+            sf.write(folder / f"{stem_name}.wav", stem, sr, subtype="FLOAT")
         for part_name, clip in training.items():
             sf.write(folder / f"train-{part_name}.wav", clip, sr, subtype="FLOAT")
-        info = dict(spec.info, names=[p.name for p in spec.parts],
-                    programs=[None if p.drums else p.program for p in spec.parts])
+        info = dict(spec.info, names=names, programs=programs)
         tmp = meta_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(info, indent=1))
         tmp.replace(meta_path)
@@ -593,6 +610,16 @@ def build(category: str, index: int, duration: float = 15.0, *, cache: Path = CA
                 for n in info["names"]}
     return Item(name=name, category=category, sr=sr, mixture=sources.sum(axis=0),
                 sources=sources, names=info["names"], training=training, info=info)
+
+
+def register(categories: dict[str, Callable], version: str) -> None:
+    """Add categories rendered by another module, with their generator's version."""
+    CATEGORIES.update(categories)
+    CATEGORY_VERSIONS.update({c: version for c in categories})
+
+
+# The drum-kit categories (their own sampler) register themselves when imported.
+from . import drumkit  # noqa: E402, F401
 
 
 def main() -> None:

@@ -1,0 +1,569 @@
+"""Drums into their pieces: kick, snare, hi-hat, toms and cymbals, by name.
+
+NMFD (:mod:`nmfsep.nmfd`) with one component (or a few) per piece, started
+from drum templates (:mod:`nmfsep.drumtemplates`) so that each component is
+known to be the kick, the snare … before the factorization starts, and the
+convolutive activations keep each hit's decay with its attack.  Soft masks
+from each piece's model split the mixture's STFT, channel by channel (stereo
+kept, masks from the channel-summed spectrogram), and the stems add up to the
+input exactly: the last one is what the others leave.
+
+What else plays goes to ``rest``.  ``rest="auto"`` keeps it only when the
+recording holds pitched sound (:func:`band_evidence`: frames whose sustained
+spectrum holds a harmonic series); then, as for a full song
+(:func:`separate_song`), the drum part is first taken out by nmfsep's
+percussive separation, the pieces share it and its pitched part is ``rest``.
+
+The settings (frame, template length, iterations, masks …) are one frozen
+dataclass, :class:`DrumSettings`, chosen on the tuning half of the drum
+benchmark (``python -m benchmarks.drums``; docs/drums.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+from scipy.ndimage import maximum_filter, median_filter
+
+from . import nmfd
+from ._version import __version__
+from .audio import atomic_path, check_write_format, load, save, validate_signal
+from .drumtemplates import PIECES, DrumTemplates, load_drum_templates
+from .errors import OutputError, ParameterError
+from .separate import separate
+from .spectral import STFTConfig, default_n_fft, istft, mixture_spectrogram, stft
+
+__all__ = [
+    "DrumSettings",
+    "DrumSeparation",
+    "DRUM_PIECES",
+    "DEFAULT_PIECES",
+    "separate_drums",
+    "separate_song",
+    "drums_file",
+    "parse_pieces",
+    "band_evidence",
+    "factorize_drums",
+]
+
+DRUM_PIECES = tuple(PIECES)
+DEFAULT_PIECES = ("kick", "snare", "hihat")
+
+
+@dataclass(frozen=True)
+class DrumSettings:
+    """Every constant of the drum split, in one place (chosen on the tuning half).
+
+    Attributes
+    ----------
+    frame_seconds : float
+        STFT frame, rounded to the nearest power of two in samples.
+    hop_fraction : float
+        Hop as a fraction of the frame.
+    template_seconds : float
+        Length of each template; ``T`` frames = this over the hop, rounded.
+    piece_seconds : tuple of (piece, seconds)
+        Shorter templates for some pieces (their later frames held at zero).
+    beta : float
+        Divergence of the NMFD (1: Kullback-Leibler).
+    spectrogram_power : float
+        1 factorizes the magnitude spectrogram, 2 the power spectrogram.
+    max_iter : int
+        NMFD iterations, the warm-up included.
+    warmup : int
+        First iterations with the templates held fixed (only the activations move).
+    adapt_templates : bool
+        Let the templates adapt to the recording after the warm-up.
+    split : str
+        Templates per piece: "piece" (one), "sound", "kit" or "entry"
+        (:meth:`nmfsep.drumtemplates.DrumTemplates.select`).
+    mask_power : float
+        Exponent α of the soft masks (1: ratio masks of the models, 2: Wiener).
+    onset_offset : float
+        Where a hit's onset falls in its template's first frame, in hops.
+    band_frames : float
+        ``rest="auto"`` keeps ``rest`` when more than this fraction of the frames
+        sound pitched (:func:`band_evidence`).
+    """
+
+    frame_seconds: float = 2048 / 44100
+    hop_fraction: float = 0.25
+    template_seconds: float = 0.186
+    piece_seconds: tuple = ()
+    beta: float = 1.0
+    spectrogram_power: float = 1.0
+    max_iter: int = 60
+    warmup: int = 10
+    adapt_templates: bool = True
+    split: str = "piece"
+    mask_power: float = 2.0
+    onset_offset: float = 0.0
+    band_frames: float = 0.15
+
+    def stft_config(self, sr: int) -> STFTConfig:
+        """The STFT for sample rate ``sr``."""
+        n_fft = int(2 ** max(6, round(np.log2(self.frame_seconds * sr))))
+        return STFTConfig(n_fft=n_fft, hop=max(1, int(round(n_fft * self.hop_fraction))))
+
+    def template_frames(self, sr: int, hop: int) -> int:
+        """T for this sample rate and hop."""
+        return max(1, int(round(self.template_seconds * sr / hop)))
+
+
+SETTINGS = DrumSettings()
+
+
+@dataclass
+class DrumSeparation:
+    """The outcome of :func:`separate_drums`.
+
+    Attributes
+    ----------
+    sources : np.ndarray, shape=(n_sources, channels, samples)
+        One stem per name, adding up to the input.
+    names : list of str
+        The pieces asked for, then ``rest`` if it was kept.
+    sr : int
+    W : np.ndarray, shape=(n_bins, T, n_components)
+        The templates after the factorization.
+    H : np.ndarray, shape=(n_components, n_frames)
+    labels : np.ndarray, shape=(n_components,)
+        The piece (index into ``names``) of each component.
+    rest_included : bool
+    rest_reason : str
+        Why ``rest`` was kept or left out, in words.
+    parameters : dict
+    loss_history : list of (iteration, loss)
+    """
+
+    sources: np.ndarray
+    names: list[str]
+    sr: int
+    W: np.ndarray
+    H: np.ndarray
+    labels: np.ndarray
+    rest_included: bool
+    rest_reason: str
+    parameters: dict = field(default_factory=dict)
+    loss_history: list = field(default_factory=list)
+
+    def source(self, name: str) -> np.ndarray:
+        """One stem by name, shape=(channels, samples)."""
+        if name not in self.names:
+            raise ParameterError(f"no stem {name!r}; the stems are {', '.join(self.names)}")
+        return self.sources[self.names.index(name)]
+
+
+def parse_pieces(pieces: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Pieces from a tuple or a comma-separated string, checked.
+
+    Raises
+    ------
+    ParameterError
+        If a piece is unknown or repeated, or none is given.
+    """
+    if isinstance(pieces, str):
+        pieces = tuple(p.strip() for p in pieces.split(",") if p.strip())
+    pieces = tuple(pieces)
+    if not pieces:
+        raise ParameterError(f"give at least one drum piece of {', '.join(DRUM_PIECES)}")
+    for piece in pieces:
+        if piece not in DRUM_PIECES:
+            raise ParameterError(f"unknown drum piece {piece!r}; use {', '.join(DRUM_PIECES)}")
+    if len(set(pieces)) != len(pieces):
+        raise ParameterError(f"a drum piece is named twice in {','.join(pieces)}")
+    return pieces
+
+
+# --------------------------------------------------------------------------- the factorization
+
+
+def factorize_drums(V: np.ndarray, W0: np.ndarray, *, settings: DrumSettings,
+                    callback=None) -> nmfd.NMFDResult:
+    """NMFD of ``V`` started from the templates ``W0``.
+
+    The activations start uniform, at the level that gives the model the
+    sum of ``V``; the first ``settings.warmup`` iterations move only them, the
+    others (``settings.adapt_templates``) the templates too.
+
+    Parameters
+    ----------
+    V : np.ndarray, shape=(n_bins, n_frames)
+    W0 : np.ndarray, shape=(n_bins, T, n_templates)
+    settings : DrumSettings
+    callback : callable(iteration, loss), optional
+
+    Returns
+    -------
+    NMFDResult
+    """
+    K = W0.shape[2]
+    level = float(V.sum(dtype=np.float64)) / max(1, K * V.shape[1])
+    H = np.full((K, V.shape[1]), max(level, 1e-12), dtype=np.float32)
+    W = W0
+    history: list = []
+    done = 0
+    if settings.warmup:
+        first = nmfd.factorize(V, W=W, H=H, beta=settings.beta, fixed_W=True,
+                               max_iter=min(settings.warmup, settings.max_iter),
+                               callback=callback)
+        W, H, history, done = first.W, first.H, list(first.loss_history), first.n_iter
+    remaining = settings.max_iter - done
+    if remaining <= 0 and settings.warmup:
+        return first
+    result = nmfd.factorize(V, W=W, H=H, beta=settings.beta,
+                            fixed_W=not settings.adapt_templates, max_iter=remaining,
+                            callback=None if callback is None else
+                            (lambda i, loss: callback(i + done, loss)))
+    result.loss_history = history + [(i + done, v) for i, v in result.loss_history[1:]]
+    result.n_iter += done
+    return result
+
+
+def _shorten(W0: np.ndarray, piece_of: list[str], seconds: dict, frame_rate: float) -> None:
+    """Zero the frames of each piece's templates beyond its own length, in place.
+
+    Multiplicative updates keep zeros, so the pieces keep their lengths; the
+    templates are scaled back to unit sum.
+    """
+    for k, piece in enumerate(piece_of):
+        if piece in seconds:
+            frames = max(1, int(round(seconds[piece] * frame_rate)))
+            W0[:, frames:, k] = 0.0
+            W0[:, :, k] /= W0[:, :, k].sum()
+
+
+def _masks(models: np.ndarray, power: float) -> np.ndarray:
+    """Soft masks summing to one over sources (equal shares where every model is silent)."""
+    weighted = models.astype(np.float64) ** power
+    total = weighted.sum(axis=0)
+    silent = total <= 1e-30
+    masks = weighted / np.where(silent, 1.0, total)
+    masks[:, silent] = 1.0 / models.shape[0]
+    return masks
+
+
+def _rebuild(y: np.ndarray, X: np.ndarray, masks: np.ndarray, config: STFTConfig) -> np.ndarray:
+    """Masked stems, the last one what the others leave of ``y`` (exact sum)."""
+    n_samples = y.shape[-1]
+    sources = np.empty((masks.shape[0], *y.shape), dtype=np.float64)
+    for s in range(masks.shape[0] - 1):
+        sources[s] = istft(X * masks[s].astype(np.float32), config, n_samples)
+    sources[-1] = y.astype(np.float64) - sources[:-1].sum(axis=0)
+    return sources.astype(np.float32)
+
+
+# --------------------------------------------------------------------------- rest or not
+
+#: The sustained spectrum of :func:`band_evidence`: a median over this long.
+SUSTAIN_SECONDS = 0.3
+#: A peak of the sustained spectrum stands this far above its median over 200 Hz …
+PEAK_RATIO = 4.0
+#: … and within this many dB of the frame's strongest.
+PEAK_RANGE_DB = 40.0
+#: A frame sounds pitched with at least this many peaks on one harmonic series.
+HARMONICS = 5
+
+
+def band_evidence(y: np.ndarray, sr: int) -> float:
+    """The fraction of frames in which a pitched instrument sounds.
+
+    A frame counts when its sustained spectrum (a median over
+    :data:`SUSTAIN_SECONDS`: drum hits fade out of it, held notes stay) holds
+    at least :data:`HARMONICS` narrow peaks between 30 Hz and 4 kHz that lie on
+    one harmonic series (multiples of one fundamental between 35 Hz and 1 kHz,
+    within 1.5 % or 0.6 bins).  Drums ring with few peaks, and the modes of
+    toms and cymbals are not harmonic; a bass, keys or a voice fill the series.
+
+    Parameters
+    ----------
+    y : np.ndarray, shape=(channels, samples)
+    sr : int
+
+    Returns
+    -------
+    float in [0, 1]
+    """
+    n_fft = default_n_fft(sr)
+    config = STFTConfig(n_fft=n_fft, hop=n_fft // 4)
+    V = mixture_spectrogram(stft(np.asarray(y, dtype=np.float32), config))
+    bin_hz = sr / n_fft
+    freqs = np.arange(V.shape[0]) * bin_hz
+    frames = max(3, int(round(SUSTAIN_SECONDS * sr / config.hop)) | 1)
+    sustained = median_filter(V, size=(1, frames), mode="reflect")
+    floor = median_filter(sustained, size=(max(3, int(round(200 / bin_hz)) | 1), 1),
+                          mode="reflect")
+    peaks = ((sustained > PEAK_RATIO * floor)
+             & (sustained >= maximum_filter(sustained, size=(3, 1)))
+             & (sustained > sustained.max(axis=0, keepdims=True) * 10 ** (-PEAK_RANGE_DB / 20))
+             & ((freqs > 30) & (freqs < 4000))[:, None])
+    energy = V.sum(axis=0)
+    active = np.flatnonzero(energy > energy.max() * 1e-3) if energy.max() > 0 else []
+    if len(active) == 0:
+        return 0.0
+    log = np.log(sustained + 1e-20)
+    pitched = 0
+    for n in active:
+        bins = np.flatnonzero(peaks[1:-1, n]) + 1
+        if bins.size < HARMONICS:
+            continue
+        a, b, c = log[bins - 1, n], log[bins, n], log[bins + 1, n]
+        curvature = a - 2 * b + c
+        offset = np.where(curvature < 0, 0.5 * (a - c) / np.where(curvature < 0, curvature, -1),
+                          0.0)
+        hz = (bins + np.clip(offset, -0.5, 0.5)) * bin_hz
+        f0 = np.unique(np.concatenate([hz / k for k in (1, 2, 3)]))
+        f0 = f0[(f0 >= 35) & (f0 <= 1000)]
+        if f0.size == 0:
+            continue
+        ratio = hz[None, :] / f0[:, None]
+        order = np.round(ratio)
+        on_series = ((order >= 1) & (order <= 16)
+                     & (np.abs(ratio - order) * f0[:, None]
+                        < np.maximum(0.6 * bin_hz, 0.015 * hz[None, :])))
+        pitched += int(on_series.sum(axis=1).max() >= HARMONICS)
+    return pitched / len(active)
+
+
+# --------------------------------------------------------------------------- public functions
+
+
+def _templates(templates, pieces) -> DrumTemplates:
+    if not isinstance(templates, DrumTemplates):
+        templates = load_drum_templates(templates)
+    for piece in pieces:
+        if not templates.covers(piece):
+            raise ParameterError(f"the drum templates have nothing for {piece!r} (they cover "
+                                 f"{', '.join(templates.pieces)})")
+    return templates
+
+
+def _split_pieces(y, sr, pieces, templates, settings, callback):
+    """NMFD of ``y`` into ``pieces`` only: (sources, W, H, labels, parameters, history)."""
+    config = settings.stft_config(sr)
+    T = settings.template_frames(sr, config.hop)
+    X = stft(y, config)
+    V = mixture_spectrogram(X, settings.spectrogram_power).astype(np.float32)
+    W0, piece_of, template_labels = templates.patches(
+        sr, config.n_fft, config.hop, T, pieces=pieces, split=settings.split,
+        exponent=settings.spectrogram_power / 2, onset_offset=settings.onset_offset)
+    if settings.piece_seconds:
+        _shorten(W0, piece_of, dict(settings.piece_seconds), sr / config.hop)
+    result = factorize_drums(V, W0, settings=settings, callback=callback)
+    labels = np.array([pieces.index(p) for p in piece_of], dtype=int)
+    groups = [list(np.flatnonzero(labels == s)) for s in range(len(pieces))]
+    models = nmfd.component_spectrograms(result.W, result.H, groups)
+    sources = _rebuild(y, X, _masks(models, settings.mask_power), config)
+    parameters = dict(n_fft=config.n_fft, hop=config.hop, template_frames=T,
+                      templates=template_labels, template_pieces=piece_of)
+    return sources, result, labels, parameters
+
+
+def separate_drums(
+    y: np.ndarray,
+    sr: int,
+    *,
+    pieces: tuple[str, ...] | str = DEFAULT_PIECES,
+    templates: DrumTemplates | str | os.PathLike | None = None,
+    rest: bool | str = "auto",
+    settings: DrumSettings | None = None,
+    random_state: int | None = 0,
+    callback=None,
+) -> DrumSeparation:
+    """Split a drum recording (or the drums of a song) into its pieces by name.
+
+    Parameters
+    ----------
+    y : np.ndarray, shape=(samples,) or (channels, samples)
+    sr : int
+    pieces : tuple of str or comma-separated str
+        Of "kick", "snare", "hihat", "toms", "cymbals" (crash and ride).
+    templates : DrumTemplates, path or None
+        nmfsep's own templates by default; a set from
+        :func:`nmfsep.drumtemplates.learn_drum_templates` or its file.
+    rest : bool or "auto"
+        False: the pieces share the whole recording.  True: a ``rest`` stem
+        for what else plays (:func:`separate_song`).  "auto" (default): True
+        when more than ``settings.band_frames`` of the frames sound pitched
+        (:func:`band_evidence`).
+    settings : DrumSettings, optional
+        :data:`SETTINGS` by default.
+    random_state : int or None
+        Seeds the percussive separation of a song.
+    callback : callable(iteration, loss), optional
+
+    Returns
+    -------
+    DrumSeparation
+        ``sources`` (n_sources, channels, samples) adding up to ``y``.
+    """
+    started = time.perf_counter()
+    y = validate_signal(y, sr)
+    pieces = parse_pieces(pieces)
+    if rest not in (True, False, "auto"):
+        raise ParameterError(f"rest must be True, False or 'auto', got {rest!r}")
+    settings = settings or SETTINGS
+    templates = _templates(templates, pieces)
+    evidence = None
+    if rest == "auto":
+        evidence = band_evidence(y, sr)
+        if evidence > settings.band_frames:
+            song = separate_song(y, sr, pieces=pieces, templates=templates, settings=settings,
+                                 random_state=random_state, callback=callback)
+            song.rest_reason = (f"kept: {evidence:.0%} of the frames sound pitched (more than "
+                                f"{settings.band_frames:.0%}), so something other than drums "
+                                f"plays; it is in rest")
+            song.parameters.update(rest="auto", band_evidence=round(evidence, 4))
+            return song
+        reason = (f"left out: only {evidence:.0%} of the frames sound pitched (at most "
+                  f"{settings.band_frames:.0%}), so the drum pieces share the recording")
+    elif rest:
+        return separate_song(y, sr, pieces=pieces, templates=templates, settings=settings,
+                             random_state=random_state, callback=callback)
+    else:
+        reason = "left out on request"
+    sources, result, labels, parameters = _split_pieces(y, sr, pieces, templates, settings,
+                                                        callback)
+    parameters.update(settings=asdict(settings), pieces=list(pieces), rest=rest, song=False,
+                      band_evidence=None if evidence is None else round(evidence, 4),
+                      seconds=round(time.perf_counter() - started, 3))
+    return DrumSeparation(sources=sources, names=list(pieces), sr=int(sr), W=result.W,
+                          H=result.H, labels=labels, rest_included=False, rest_reason=reason,
+                          parameters=parameters, loss_history=result.loss_history)
+
+
+def separate_song(
+    y: np.ndarray,
+    sr: int,
+    *,
+    pieces: tuple[str, ...] | str = DEFAULT_PIECES,
+    templates: DrumTemplates | str | os.PathLike | None = None,
+    settings: DrumSettings | None = None,
+    random_state: int | None = 0,
+    callback=None,
+) -> DrumSeparation:
+    """Split the drums of a full song into their pieces; everything else is ``rest``.
+
+    The drum part is first taken out with nmfsep's percussive separation
+    (``nmfsep.separate(y, sr, n_sources=2, grouping="percussive")``, source
+    0); the pieces share it (as :func:`separate_drums` with ``rest=False``),
+    and the pitched part is ``rest``.
+
+    Returns
+    -------
+    DrumSeparation
+        The pieces, then ``rest``; adding up to ``y``.
+    """
+    started = time.perf_counter()
+    y = validate_signal(y, sr)
+    pieces = parse_pieces(pieces)
+    settings = settings or SETTINGS
+    templates = _templates(templates, pieces)
+    drums = separate(y, sr, n_sources=2, grouping="percussive",
+                     random_state=random_state).sources[0]
+    stems, result, labels, parameters = _split_pieces(drums, sr, pieces, templates, settings,
+                                                      callback)
+    rest_stem = y.astype(np.float64) - stems.astype(np.float64).sum(axis=0)
+    sources = np.concatenate([stems, rest_stem[None].astype(np.float32)])
+    parameters.update(settings=asdict(settings), pieces=list(pieces), rest=True, song=True,
+                      seconds=round(time.perf_counter() - started, 3))
+    return DrumSeparation(
+        sources=sources, names=[*pieces, "rest"], sr=int(sr), W=result.W, H=result.H,
+        labels=labels, rest_included=True,
+        rest_reason="kept: the drum part was taken out by the percussive separation; its "
+                    "pitched part is rest",
+        parameters=parameters, loss_history=result.loss_history)
+
+
+def drums_file(
+    path_in: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    pieces: tuple[str, ...] | str = DEFAULT_PIECES,
+    templates: DrumTemplates | str | os.PathLike | None = None,
+    rest: bool | str = "auto",
+    song: bool = False,
+    force: bool = False,
+    fmt: str = "wav",
+    settings: DrumSettings | None = None,
+    random_state: int | None = 0,
+) -> dict:
+    """Split an audio file's drums into ``out_dir/<track>/<piece>.<fmt>`` and a record.
+
+    Every stem and ``out_dir/<track>/drums.json`` (what was done: the pieces,
+    whether ``rest`` was kept and why, the settings, the templates used, the
+    time taken) are written atomically; nothing is overwritten without
+    ``force``, and the existing files are checked before any work starts.
+
+    Parameters
+    ----------
+    path_in : str or PathLike
+    out_dir : str or PathLike
+    pieces, templates, rest, settings, random_state
+        As :func:`separate_drums`.
+    song : bool
+        A full song: :func:`separate_song` (``rest`` always kept).
+    force : bool
+        Overwrite existing outputs.
+    fmt : {"wav", "flac"}
+
+    Returns
+    -------
+    dict
+        The record written to ``drums.json``.
+
+    Raises
+    ------
+    AudioError, ParameterError, OutputError
+    """
+    path_in = Path(path_in)
+    pieces = parse_pieces(pieces)
+    if fmt not in ("wav", "flac"):
+        raise ParameterError(f"unknown output format {fmt!r}; use 'wav' or 'flac'")
+    track = Path(out_dir) / path_in.stem
+    candidates = [track / f"{name}.{fmt}" for name in (*pieces, "rest")] + [track / "drums.json"]
+    for target in candidates:
+        if target.exists() and not force:
+            raise OutputError(f"{target}: exists already (use --force to overwrite)")
+        if target.exists() and target.resolve() == path_in.resolve():
+            raise OutputError(f"{target}: the output would overwrite the input")
+    y, sr = load(path_in)
+    check_write_format(candidates[0], y.shape[0], sr)
+    started = time.perf_counter()
+    if song:
+        result = separate_song(y, sr, pieces=pieces, templates=templates, settings=settings,
+                               random_state=random_state)
+    else:
+        result = separate_drums(y, sr, pieces=pieces, templates=templates, rest=rest,
+                                settings=settings, random_state=random_state)
+    elapsed = time.perf_counter() - started
+    files = []
+    for name, stem in zip(result.names, result.sources, strict=True):
+        files.append(save(track / f"{name}.{fmt}", stem, sr, force=force))
+    record = {
+        "input": str(path_in),
+        "sample_rate": int(sr),
+        "channels": int(y.shape[0]),
+        "duration_s": y.shape[1] / sr,
+        "seconds": round(elapsed, 3),
+        "stems": [{"name": n, "file": f.name} for n, f in zip(result.names, files, strict=True)],
+        "rest": {"included": result.rest_included, "reason": result.rest_reason},
+        "song": bool(song),
+        "parameters": result.parameters,
+        "loss_history": [{"iteration": int(i), "loss": float(v)}
+                         for i, v in result.loss_history],
+        "nmfsep_version": __version__,
+    }
+    with atomic_path(track / "drums.json", force=force) as tmp:
+        tmp.write_text(json.dumps(record, indent=2) + "\n")
+    return record
+
+
+def with_settings(**changes) -> DrumSettings:
+    """:data:`SETTINGS` with some fields changed (for experiments)."""
+    return replace(SETTINGS, **changes)
