@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from . import drums_command
 from ._version import __version__
 from .audio import audio_info, check_outputs, load
 from .batch import add_batch_arguments, is_batch, run_batch
@@ -202,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--estimate", required=True, metavar="DIR", help="separated sources")
     ev.add_argument("--json", default=None, metavar="FILE", help="also write the scores here")
     _add_common(ev, force="overwrite --json if it exists")
+    drums_command.add_parsers(commands, _command, _add_common)
     studio.add_parser(commands)  # the web extra is imported only when it runs
     return parser
 
@@ -388,7 +390,8 @@ def _cmd_eval(args, reporter: Reporter) -> int:
 
 
 COMMANDS = {"separate": _cmd_separate, "components": _cmd_components, "demo": _cmd_demo,
-            "eval": _cmd_eval, "learn": _cmd_learn,
+            "eval": _cmd_eval, "learn": _cmd_learn, "drums": drums_command.run_drums,
+            "learn-drums": drums_command.run_learn_drums,
             "studio": lambda args, reporter: studio.run(args)}
 
 

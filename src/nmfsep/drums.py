@@ -21,7 +21,6 @@ benchmark (``python -m benchmarks.drums``; docs/drums.md).
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -32,9 +31,10 @@ from scipy.ndimage import maximum_filter, median_filter
 
 from . import nmfd
 from ._version import __version__
-from .audio import atomic_path, check_write_format, load, save, validate_signal
+from .audio import check_write_format, load, save, validate_signal
 from .drumtemplates import PIECES, DrumTemplates, load_drum_templates
 from .errors import OutputError, ParameterError
+from .record import write_record
 from .separate import separate
 from .spectral import STFTConfig, default_n_fft, istft, mixture_spectrogram, stft
 
@@ -559,8 +559,7 @@ def drums_file(
                          for i, v in result.loss_history],
         "nmfsep_version": __version__,
     }
-    with atomic_path(track / "drums.json", force=force) as tmp:
-        tmp.write_text(json.dumps(record, indent=2) + "\n")
+    write_record(track / "drums.json", record, force=force)
     return record
 
 
