@@ -14,3 +14,6 @@ apt-get update
 apt-get install -y --no-install-recommends fluidsynth fluid-soundfont-gm musescore-general-soundfont \
     hydrogen-drumkits
 python -m pip install -e ".[bench]"
+# libnmfd without its dependencies: it requires the old PySoundFile, whose soundfile.py
+# replaces python-soundfile's and breaks reading audio (no LibsndfileError)
+python -m pip install --no-deps "libnmfd>=1.0"
