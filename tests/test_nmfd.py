@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from benchmarks.quality import drum_nmfd
 from nmfsep.errors import ParameterError
 from nmfsep.nmf import beta_divergence
 from nmfsep.nmfd import (
@@ -174,9 +175,10 @@ def test_libnmfd_variant_is_libnmfd(rng, fix_W):
     nmfconv = pytest.importorskip("libnmfd.core.nmfconv")
     V, W0, H0 = _libnmfd_inputs(rng)
     K, T = W0.shape[2], W0.shape[1]
-    W_ref, H_ref, parts_ref, _, _ = nmfconv.nmfd(
-        V, num_comp=K, num_frames=V.shape[1], num_iter=12, num_template_frames=T,
-        init_W=[W0[:, :, k].copy() for k in range(K)], init_H=H0.copy(), fix_W=fix_W)
+    with drum_nmfd.quiet():  # libnmfd's notebook progress bars need Jupyter otherwise
+        W_ref, H_ref, parts_ref, _, _ = nmfconv.nmfd(
+            V, num_comp=K, num_frames=V.shape[1], num_iter=12, num_template_frames=T,
+            init_W=[W0[:, :, k].copy() for k in range(K)], init_H=H0.copy(), fix_W=fix_W)
     ours = factorize(V, W=W0, H=H0, max_iter=12, variant="libnmfd", fixed_W=fix_W,
                      dtype=np.float64)
     np.testing.assert_allclose(ours.W, np.stack(W_ref, axis=2), rtol=1e-9)

@@ -88,13 +88,37 @@ def _write_class_folder(piece: str, folder: Path, kit: Path) -> None:
              subtype="FLOAT")
 
 
+#: libnmfd's modules that loop over ``tqdm.tnrange``, a notebook widget that needs
+#: ipywidgets (not installed with ``--no-deps``) and fails outside Jupyter without it.
+_PROGRESS_MODULES = ("libnmfd.core.nmf", "libnmfd.core.nmfconv", "libnmfd.core.nmfdiag",
+                     "libnmfd.dsp.algorithms")
+
+
+def _plain_range(n: int, *args, **kwargs) -> range:
+    return range(n)
+
+
 @contextlib.contextmanager
-def _quiet():
-    """libnmfd's progress bars and tqdm's deprecation warning, kept off the log."""
+def quiet():
+    """Run libnmfd without its notebook progress bars, warnings or prints.
+
+    Its loops' ``tnrange`` is replaced by a plain ``range`` for the duration, so libnmfd
+    runs without Jupyter's widgets; whatever it prints is kept off the log.
+    """
+    import importlib
+
+    modules = [importlib.import_module(name) for name in _PROGRESS_MODULES]
+    saved = [module.tnrange for module in modules]
     with (warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()),
           contextlib.redirect_stdout(io.StringIO())):
         warnings.simplefilter("ignore")
-        yield
+        try:
+            for module in modules:
+                module.tnrange = _plain_range
+            yield
+        finally:
+            for module, original in zip(modules, saved, strict=True):
+                module.tnrange = original
 
 
 @functools.cache
@@ -106,7 +130,7 @@ def templates(pieces: tuple[str, ...], kit: Path = KIT) -> tuple[np.ndarray, ...
     with tempfile.TemporaryDirectory(prefix="nmfd-one-shots-") as tmp:
         for piece in pieces:
             _write_class_folder(piece, Path(tmp), kit)
-        with _quiet():
+        with quiet():
             learned = initialize_drum_specific_nmfd_templates(
                 desired_drum_classes=list(pieces), num_iter=RECIPE["num_iter"],
                 num_template_frames=RECIPE["num_template_frames"],
@@ -154,7 +178,7 @@ def separate(mixture: np.ndarray, sr: int, names: list[str], kit: Path = KIT) ->
     for c, channel in enumerate(mixture):
         x = _resample(channel, sr, RECIPE["sr"])
         _, A, P = forward_stft(x, **stft_args)
-        with _quiet():
+        with quiet():
             H0 = init_activations(num_comp=len(pieces), num_frames=A.shape[1],
                                   strategy="uniform")
             _, _, models, _, _ = nmfd(V=A, num_comp=len(pieces), num_frames=A.shape[1],
