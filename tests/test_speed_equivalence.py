@@ -43,3 +43,27 @@ def test_percussive_mask_of_huge_magnitudes_does_not_overflow():
     got = percussive_mask(V, 9, 5)
     assert np.isfinite(got).all()
     np.testing.assert_allclose(got, _reference_percussive_mask(V, 9, 5), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("n_fft, hop", [(512, 128), (256, 128), (400, 100), (512, 160)])
+def test_overlap_add_equals_the_frame_by_frame_sum(n_fft, hop):
+    from nmfsep.spectral import STFTConfig, overlap_add, stft
+
+    config = STFTConfig(n_fft, hop)
+    rng = np.random.default_rng(n_fft + hop)
+    y = rng.standard_normal((2, 5000)).astype(np.float32)
+    X = stft(y, config)
+    transform = config.transform
+    window = transform.dual_win.real.astype(np.float32)
+    frames = np.fft.irfft(X, n=n_fft, axis=-2)  # frame by frame, then the dual window
+    length = config.padded_length(y.shape[1])
+    # column j is frame p_min + j, which begins at sample k_min + j * hop
+    want = np.zeros((2, (X.shape[-1] - 1) * hop + transform.m_num), dtype=np.float64)
+    for j in range(X.shape[-1]):
+        frame = np.roll(frames[..., j], transform.m_num_mid, axis=-1)[..., : transform.m_num]
+        at = j * hop
+        want[..., at : at + transform.m_num] += frame * window
+    want = want[..., -transform.k_min : length - transform.k_min]
+    got = overlap_add(X, config, 0, length)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got[..., : y.shape[1]], y, atol=1e-5)  # and it inverts
