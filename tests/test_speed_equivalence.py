@@ -67,3 +67,23 @@ def test_overlap_add_equals_the_frame_by_frame_sum(n_fft, hop):
     got = overlap_add(X, config, 0, length)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(got[..., : y.shape[1]], y, atol=1e-5)  # and it inverts
+
+
+def test_sweeps_without_w_updates_leave_the_next_w_update_as_from_a_fresh_workspace():
+    from nmfsep.sweeps import Workspace, mu_iteration
+
+    rng = np.random.default_rng(5)
+    V = rng.gamma(1.0, size=(60, 300)).astype(np.float32)
+    W0 = rng.random((60, 6)).astype(np.float32) + 0.1
+    H0 = rng.random((6, 300)).astype(np.float32) + 0.1
+    for beta in (0.0, 1.0, 2.0):
+        reused = Workspace(60, 6, 64, np.float32, threads=1)
+        W, H = W0.copy(), H0.copy()
+        W_fresh, H_fresh = W0.copy(), H0.copy()
+        for update_W in (True, False, False, True, False, True):
+            mu_iteration(V, W, H, beta, reused, 1e-12, update_W=update_W)
+            fresh = Workspace(60, 6, 64, np.float32, threads=1)
+            mu_iteration(V, W_fresh, H_fresh, beta, fresh, 1e-12, update_W=update_W)
+        np.testing.assert_array_equal(W, W_fresh)
+        np.testing.assert_array_equal(H, H_fresh)
+        assert not np.array_equal(W, W0)  # W was updated
