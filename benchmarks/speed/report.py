@@ -124,7 +124,10 @@ def _band(report: dict) -> list[str]:
              "WAV file. Measured one after the other in one session "
              f"(`{band.get('run_by', report['command'])}`, from {band.get('started', '?')}; "
              f"1-minute load {band['load_start'][0]:.1f} at the start, "
-             f"{band['load_end'][0]:.1f} at the end); each measure is its own process.", ""]
+             f"{band['load_end'][0]:.1f} at the end); each measure is its own process. "
+             "Thread settings of the environment: "
+             + (", ".join(f"{k}={v}" for k, v in band.get("blas_threads", {}).items() if v)
+                or "none (the libraries' defaults)") + ".", ""]
     if "seconds" in anchor and "seconds" in wall:
         audio = wall["audio_seconds"]
         lines += [
@@ -226,6 +229,13 @@ HOW = """## How nmfsep gets there
   `solver="hals"` (beta = 2) with `inner` repeated row updates (Gillis & Glineur 2012).
   The plain `solver="mu"` (the default) keeps its per-step guarantee and is what the
   side-by-side table runs.
+* **HPSS features** (`nmfsep/features.py`): the median filters across time and across
+  frequency run line by line with scipy's one-dimensional rank filter instead of the
+  n-dimensional filter with a `(1, L)` footprint (a median picks an input value, so the
+  masks are the same numbers); the soft mask is then formed in float32, in place.
+* **Inverse STFT** (`nmfsep/spectral.py`): the inverse FFTs give frames as rows, and each
+  hop-long slice of a chunk of frames is windowed and added to the output as one view: the
+  same sums in the same order as before, without the copies of a roll and a reshape.
 * **Long files** (`nmfsep.separate_file`): `separate_file(path, out_paths, ...)` reads the
   audio block by block to build V, factorizes it with the blocked engine, computes the
   percussive mask by blocks, then reads the audio again block by block, masks, inverts and
