@@ -99,14 +99,16 @@ def test_percussive_grouping_puts_the_spiky_flat_components_first(rng):
     np.testing.assert_array_equal(labels, [1, 1, 1, 1, 0, 0, 0, 0])
 
 
-def test_percussive_mask_split_over_threads_equals_one_filter(rng):
+def test_percussive_mask_line_by_line_equals_the_two_dimensional_filter(rng):
     from scipy.ndimage import median_filter
 
-    V = rng.random((300, 4000)).astype(np.float32)  # large enough to be split
+    V = rng.random((300, 4000)).astype(np.float32)
     harmonic = median_filter(V, size=(1, 17), mode="nearest").astype(np.float64)
     percussive = median_filter(V, size=(17, 1), mode="nearest").astype(np.float64)
     expected = percussive**2 / np.maximum(percussive**2 + harmonic**2, 1e-12)
-    np.testing.assert_array_equal(percussive_mask(V), expected.astype(np.float32))
+    # float32 arithmetic after the (exact) medians: float noise only
+    np.testing.assert_allclose(percussive_mask(V), expected.astype(np.float32), rtol=1e-6,
+                               atol=1e-7)
 
 
 def test_tonalness_is_high_for_line_spectra_and_low_for_broadband_ones(rng):

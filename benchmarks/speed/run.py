@@ -1,7 +1,7 @@
 """Orchestrate the speed benchmark: every run in its own process, ratios from one run.
 
-``python -m benchmarks.speed [--quick] [--long] [--repeats N] [--out PATH]``; ``--long-only``
-and ``--song-only`` run one end-to-end row again into an existing result file.
+``python -m benchmarks.speed [--quick] [--long] [--repeats N] [--out PATH]``; ``--long-only``,
+``--song-only`` and ``--band-only`` run one end-to-end part again into an existing result file.
 """
 
 from __future__ import annotations
@@ -130,6 +130,30 @@ def _song_only(args, command: str) -> int:
     return _replace_end_to_end(args, command, result)
 
 
+def band_runs() -> dict:
+    """The band mix: scikit-learn's anchor, the wall time, the stages, the stream (one session)."""
+    out: dict = {"started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                 "load_start": os.getloadavg(),
+                 "blas_threads": {k: os.environ.get(k) for k in
+                                  ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}}
+    for mode in ("anchor", "wall", "stages", "stream"):
+        out[mode] = _worker("band", mode)
+        _log(f"band {mode}: {out[mode]}")
+    out["load_end"] = os.getloadavg()
+    return out
+
+
+def _band_only(args, command: str) -> int:
+    """Run the band mix's measures, put them in the results in --out, write the docs again."""
+    report = json.loads(args.out.read_text())
+    report["band"] = band_runs()
+    report["band"]["run_by"] = command.strip()
+    args.out.write_text(json.dumps(report, indent=1))
+    write_report(report, args.docs)
+    _log(f"wrote {args.out} and {args.docs}")
+    return 0
+
+
 def _replace_end_to_end(args, command: str, result: dict) -> int:
     report = json.loads(args.out.read_text())
     result["run_by"] = command.strip()
@@ -157,6 +181,10 @@ def main(argv=None) -> int:
     parser.add_argument("--song-only", action="store_true",
                         help="run only the 3-minute song end to end, put it in the results "
                              "in --out and write the docs again")
+    parser.add_argument("--band-only", action="store_true",
+                        help="run only the band mix's measures (scikit-learn's anchor, end to "
+                             "end with its stages, the stream through the command line), put "
+                             "them in the results in --out and write the docs again")
     parser.add_argument("--merge-long", type=Path, metavar="JSON",
                         help="add the output of `python -m benchmarks.speed.e2e long ...` "
                              "(run separately, e.g. at the same time) to --out and write the "
@@ -172,6 +200,8 @@ def main(argv=None) -> int:
         return _long_only(args, command)
     if args.song_only:
         return _song_only(args, command)
+    if args.band_only:
+        return _band_only(args, command)
     methods = args.methods.split(",")
     iterations = 20 if args.quick else 200
     betas = [1.0] if args.quick else BETAS
@@ -189,6 +219,7 @@ def main(argv=None) -> int:
     if not args.quick:
         report["end_to_end"] = [_worker("e2e", "song")]
         _log(f"end to end: {report['end_to_end'][-1]}")
+        report["band"] = band_runs()
     if args.long:
         report.setdefault("end_to_end", []).append(_long_run(args.long_minutes))
     measures.append(machine.measure())

@@ -222,12 +222,28 @@ def overlap_add(X: np.ndarray, config: STFTConfig, k0: int, k1: int, *,
     length = (q1 - q0 - 1) * hop + width
     out = np.zeros((*X.shape[:-2], max(length, 0)), dtype=real)
     window = transform.dual_win.real.astype(real)[:, np.newaxis]
+    # Frames as rows (irfft along the last axis): a hop-long slice of every frame
+    # of a chunk is then added to the output as one (frames, hop) view, no copy.
+    by_rows = width % hop == 0 and middle % hop == 0 and width <= config.n_fft
     for first in range(q0, q1, CHUNK_FRAMES):
         last = min(q1, first + CHUNK_FRAMES)
-        frames = scipy.fft.irfft(X[..., first - p_min : last - p_min], n=config.n_fft, axis=-2)
+        start = (first - q0) * hop
+        chunk = X[..., first - p_min : last - p_min]
+        if by_rows:  # the rolled frame's r-th slice is a slice of the frame itself
+            rows = scipy.fft.irfft(np.swapaxes(chunk, -1, -2), n=config.n_fft, axis=-1)
+            count = last - first
+            for r in range(width // hop):
+                source = (r * hop - middle) % config.n_fft
+                piece = rows[..., source : source + hop]
+                piece *= window[r * hop : (r + 1) * hop, 0]
+                at = start + r * hop
+                target = out[..., at : at + count * hop]
+                target = target.reshape(*target.shape[:-1], count, hop)
+                target += piece
+            continue
+        frames = scipy.fft.irfft(chunk, n=config.n_fft, axis=-2)
         frames = np.roll(frames, middle, axis=-2)[..., :width, :]
         frames *= window
-        start = (first - q0) * hop
         if width % hop == 0:  # each hop-long slice of the frames, laid end to end
             count = last - first
             for r in range(width // hop):

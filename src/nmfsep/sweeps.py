@@ -237,7 +237,8 @@ def mu_iteration(
         np.matmul(W.T, W, out=ws.gram)
 
     def sweep(lane: _Lane, first: int, last: int) -> None:
-        lane.reset()
+        if update_W:  # the accumulators serve W's update alone
+            lane.reset()
         for start in range(first, last, ws.block):
             stop = min(start + ws.block, last)
             width = stop - start

@@ -1,0 +1,203 @@
+"""Realistic music end to end: the band mix, its stages, scikit-learn's anchor, the stream.
+
+Each measure runs in its own process (``python -m benchmarks.speed.band MODE``) and
+prints one JSON line; :func:`run_all` runs them one after the other, so that the
+ratios compare runs of one session:
+
+``anchor``   scikit-learn's KL NMF alone (multiplicative updates, 200 iterations,
+             K = 32, n_fft 2048, hop 512) on the song's mono magnitude spectrogram;
+``wall``     read the WAV, ``nmfsep.separate`` with the defaults, write the sources:
+             wall time and peak memory, no profiler;
+``stages``   the same under cProfile, cut into the stages of :data:`STAGES`;
+``stream``   the command line ``nmfsep separate --dict A --dict B --stream``
+             (start-up included), dictionaries learned beforehand from other material.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import json
+import pstats
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from .worker import _status
+from .workloads import render_band
+
+SR = 44100
+#: Stages of the profile: (name, what its time is, in words).
+STAGES = [
+    ("read", "reading the WAV file"),
+    ("STFT", "the mixture's STFT and its spectrogram"),
+    ("factorization", "the NMF iterations and their start, without the loss checks"),
+    ("loss checks", "the objective, evaluated every check_every iterations"),
+    ("grouping features", "HPSS percussive mask and the other features, grouping, experts"),
+    ("masks", "masks of every block, incl. the STFT of the rebuilt sources (consistent masks)"),
+    ("inverse STFT", "overlap-add of every source"),
+    ("write", "writing the sources as float WAV files"),
+]
+
+
+def band_file(seconds: float = 180.0) -> Path:
+    """The band mix as a float WAV beside its render (cached)."""
+    from benchmarks.quality.generate import CACHE
+
+    path = CACHE / f"speed-band-{int(seconds)}s-{SR}.wav"
+    if not path.exists():
+        tmp = path.with_suffix(".part.wav")
+        sf.write(tmp, render_band(seconds, SR).T, SR, subtype="FLOAT")
+        tmp.replace(path)
+    return path
+
+
+def _separate(path: Path, folder: Path) -> tuple[dict, object]:
+    """Read, separate, write; the seconds of each, and the separation."""
+    import nmfsep
+
+    seconds = {}
+    clock = time.perf_counter()
+    y, sr = sf.read(str(path), dtype="float32", always_2d=True)
+    y = np.ascontiguousarray(y.T)
+    seconds["read"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    sep = nmfsep.separate(y, sr)
+    seconds["separate"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    for index, source in enumerate(sep.sources):
+        sf.write(str(folder / f"source{index}.wav"), source.T, sr, subtype="FLOAT")
+    seconds["write"] = time.perf_counter() - clock
+    return seconds, sep
+
+
+def _cumulative(stats: pstats.Stats, module: str, function: str) -> float:
+    """Seconds spent in calls of ``module``'s ``function`` (outermost calls only)."""
+    return sum(entry[3] for (file, _, name), entry in stats.stats.items()
+               if name == function and file.replace("\\", "/").endswith(module))
+
+
+def stage_seconds(seconds: dict, timings: dict, stats: pstats.Stats) -> dict:
+    """Cut a profiled separation into :data:`STAGES` (their sum is the wall time)."""
+    loss = _cumulative(stats, "nmfsep/nmf.py", "objective")
+    istft = _cumulative(stats, "nmfsep/spectral.py", "istft_samples")
+    return {
+        "read": seconds["read"],
+        "STFT": timings["spectrogram"],
+        "factorization": timings["factorize"] - loss,
+        "loss checks": loss,
+        "grouping features": timings.get("grouping", 0.0),
+        "masks": timings["rebuild"] - istft,
+        "inverse STFT": istft,
+        "write": seconds["write"],
+        "percussive mask (HPSS, within grouping)":
+            _cumulative(stats, "nmfsep/features.py", "percussive_mask"),
+    }
+
+
+def mode_wall(path: Path) -> dict:
+    baseline = _status("VmRSS")
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        seconds, sep = _separate(path, Path(folder))
+        wall = time.perf_counter() - start
+    return {"seconds": wall, "parts": seconds, "timings": sep.timings,
+            "n_iter": sep.n_iter, "labels": sep.labels.tolist(),
+            "peak_mib": _status("VmHWM"), "baseline_mib": baseline,
+            "audio_seconds": sep.n_samples / SR}
+
+
+def mode_stages(path: Path) -> dict:
+    profile = cProfile.Profile()
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        profile.enable()
+        seconds, sep = _separate(path, Path(folder))
+        profile.disable()
+        wall = time.perf_counter() - start
+    stages = stage_seconds(seconds, sep.timings, pstats.Stats(profile))
+    return {"seconds": wall, "stages": stages, "checks": len(sep.loss_history)}
+
+
+def mode_anchor(path: Path) -> dict:
+    from sklearn.decomposition import NMF
+
+    from nmfsep.nmf import initialize
+    from nmfsep.spectral import STFTConfig, stft
+
+    y, _ = sf.read(str(path), dtype="float32", always_2d=True)
+    V = np.abs(stft(y.mean(axis=1), STFTConfig(2048, 512))).astype(np.float32)
+    V /= V.mean(dtype=np.float64)
+    np.maximum(V, np.float32(1e-8), out=V)
+    W0, H0 = initialize(V, 32, method="random", random_state=0)
+    model = NMF(32, solver="mu", beta_loss=1.0, init="custom", max_iter=200, tol=0)
+    start = time.perf_counter()
+    model.fit_transform(V.T, W=H0.T.copy(), H=W0.T.copy())
+    return {"seconds": time.perf_counter() - start, "shape": list(V.shape), "rank": 32,
+            "iterations": 200}
+
+
+def _learn(folder: Path, seconds: float = 20.0) -> list[Path]:
+    """Two dictionaries (drums+bass, the rest) from a 20-s band render of other songs."""
+    from benchmarks.quality import generate as gen
+
+    rng = np.random.default_rng(77)
+    song = gen.make_song(rng, seconds)
+    parts = {"rhythm": [gen.drum_part(song, rng, "rock"),
+                        gen.bass_part(song, rng, 33, "roots")],
+             "band": [gen.guitar_part(song, rng, 25, "strum"),
+                      gen.piano_part(song, rng, "block", low=48, high=72),
+                      gen.melody_part(song, rng, 52, low=60, high=79)]}
+    out = []
+    for name, group in parts.items():
+        audio = sum(gen.render(part, seconds, SR) for part in group)
+        wav = folder / f"{name}.wav"
+        sf.write(wav, (0.3 * audio / np.abs(audio).max()).astype(np.float32), SR,
+                 subtype="FLOAT")
+        target = folder / f"{name}.npz"
+        subprocess.run([sys.executable, "-m", "nmfsep", "learn", str(wav), "--name", name,
+                        "-o", str(target), "--force"], check=True, capture_output=True)
+        out.append(target)
+    return out
+
+
+def mode_stream(path: Path) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        dicts = _learn(folder)
+        command = [sys.executable, "-m", "nmfsep", "separate", str(path), "--stream",
+                   "-o", str(folder / "out"), "--force"]
+        for item in dicts:
+            command += ["--dict", str(item)]
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import nmfsep.cli"], check=True)
+        startup = time.perf_counter() - start
+    info = sf.info(str(path))
+    if done.returncode:
+        return {"error": done.stderr[-600:]}
+    return {"seconds": seconds, "startup_seconds": startup,
+            "audio_seconds": info.frames / info.samplerate,
+            "command": "nmfsep separate SONG.wav --stream --dict rhythm.npz --dict band.npz "
+                       "-o OUT"}
+
+
+MODES = {"wall": mode_wall, "stages": mode_stages, "anchor": mode_anchor,
+         "stream": mode_stream}
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    result = MODES[argv[0]](band_file())
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

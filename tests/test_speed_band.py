@@ -1,0 +1,43 @@
+"""The band benchmark's stage table: the stages cut from a profile, the report's section."""
+
+from __future__ import annotations
+
+import cProfile
+import pstats
+
+import numpy as np
+
+from benchmarks.speed.band import STAGES, stage_seconds
+from benchmarks.speed.report import _band
+
+
+def test_stage_seconds_take_the_loss_and_the_inverse_stft_from_the_profile():
+    import nmfsep
+
+    example = nmfsep.synth.drums_and_guitar(duration=3.0)
+    profile = cProfile.Profile()
+    profile.enable()
+    sep = nmfsep.separate(example.mixture, example.sr, max_iter=30, random_state=0)
+    profile.disable()
+    stages = stage_seconds({"read": 0.5, "write": 0.25}, sep.timings, pstats.Stats(profile))
+    assert {name for name, _ in STAGES} <= set(stages)
+    assert stages["read"] == 0.5 and stages["write"] == 0.25
+    assert 0 < stages["loss checks"] < sep.timings["factorize"]
+    assert 0 < stages["inverse STFT"] < sep.timings["rebuild"]
+    assert np.isclose(stages["factorization"] + stages["loss checks"], sep.timings["factorize"])
+    assert np.isclose(stages["masks"] + stages["inverse STFT"], sep.timings["rebuild"])
+    assert 0 < stages["percussive mask (HPSS, within grouping)"] <= sep.timings["grouping"]
+
+
+def test_the_report_marks_the_slowest_stage_and_gives_the_ratio_to_the_anchor():
+    stages = {name: 1.0 for name, _ in STAGES}
+    stages["masks"] = 5.0
+    band = {"started": "t", "load_start": [1.0], "load_end": [1.0], "run_by": "cmd",
+            "anchor": {"seconds": 30.0, "shape": [1025, 100]},
+            "wall": {"seconds": 10.0, "audio_seconds": 180.0, "n_iter": 200, "peak_mib": 900},
+            "stages": {"seconds": 12.0, "stages": stages, "checks": 21},
+            "stream": {"error": "boom"}}
+    text = "\n".join(_band({"band": band, "command": "cmd"}))
+    assert "| **masks** |" in text and "| **factorization** |" not in text
+    assert "| 10.0 | 0.33 | 18.0 | 900 |" in text
+    assert "The stream run failed: `boom`" in text
