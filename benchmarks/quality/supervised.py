@@ -219,6 +219,7 @@ METHODS: dict[str, Callable] = {
     "adapted dictionaries, penalty 1": adapted(1.0),
     "adapted dictionaries, penalty 0.2": adapted(0.2),
     "blind auto + adapted dictionaries (masks averaged)": combined(1.0),
+    "blind auto + adapted dictionaries (masks, weight 0.75 supervised)": combined(1.0, 0.75),
     "oracle ideal ratio mask": ideal_ratio_mask,
 }
 
