@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .dictionary import Dictionary, dictionaries_stft, dictionary_names
+from .dictionary import Dictionary, dictionaries_stft, dictionary_names, remap_dictionaries
 from .errors import ParameterError
 from .grouping import STRATEGIES, labels_from_groups
 from .masks import check_mask_power, check_prior_strength
@@ -98,6 +98,8 @@ class Plan:
     percussive_prior : float
     names : list of str or None
         The sources' names when the dictionaries give them.
+    dictionaries : list of Dictionary or None
+        The dictionaries re-mapped to the recording's sample rate and STFT.
     """
 
     n_sources: int
@@ -106,6 +108,7 @@ class Plan:
     n_runs: int
     percussive_prior: float
     names: list[str] | None = None
+    dictionaries: list[Dictionary] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -296,9 +299,11 @@ class SeparationConfig:
                                        window=None if self.window == "hann" else self.window,
                                        spectrogram_power=self.spectrogram_power)
             names = source_names(self.dictionaries, self.n_free_components, self.n_sources)
-            n_known = sum(item.n_components for item in self.dictionaries)
+            remapped = remap_dictionaries(self.dictionaries, sr, config)
+            n_known = sum(item.n_components for item in remapped)
             return Plan(n_sources=len(names), n_components=n_known + self.n_free_components,
-                        stft=config, n_runs=1, percussive_prior=strength, names=names)
+                        stft=config, n_runs=1, percussive_prior=strength, names=names,
+                        dictionaries=remapped)
         n_sources = self.n_sources or 2
         n_fft = default_n_fft(sr) if self.n_fft is None else int(self.n_fft)
         config = STFTConfig(n_fft=n_fft, hop=self._hop(n_fft), window=self.window)

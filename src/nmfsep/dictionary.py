@@ -44,11 +44,16 @@ __all__ = [
     "stack_dictionaries",
     "dictionary_names",
     "dictionaries_stft",
+    "frame_at",
+    "remap_dictionaries",
     "initial_activations",
     "FORMAT_VERSION",
 ]
 
 FORMAT_VERSION = 1
+#: Above a dictionary's Nyquist frequency, a basis spectrum re-mapped to a higher
+#: sample rate is held at its mean over this top fraction of its bins.
+TOP_BAND_FRACTION = 0.05
 _NAME = re.compile(r"^\w[\w.+-]*$")
 
 
@@ -86,9 +91,11 @@ class Dictionary:
     name : str
         The source's name; separated sources are named after it.
     sr : int
-        Sample rate of the examples; a mixture must have the same.
+        Sample rate of the examples.  A mixture at the same rate is analysed
+        with the same STFT; at another rate the dictionary is re-mapped to the
+        mixture's frequency bins (:meth:`remap`).
     stft : STFTConfig
-        STFT parameters of the examples; a mixture is analysed with the same.
+        STFT parameters of the examples.
     beta : float
         Divergence the dictionary was learned with.
     spectrogram_power : float
@@ -139,17 +146,28 @@ class Dictionary:
               what: str = "the mixture") -> None:
         """Raise unless a signal at ``sr`` analysed with ``config`` can use this dictionary.
 
+        At the dictionary's own sample rate the STFT must be its own; at another
+        rate any frame length serves (the dictionary is re-mapped to it by
+        :meth:`remap`), but the window must be the same.
+
         Raises
         ------
         ParameterError
-            Naming both values, if the sample rate, the STFT parameters or the
+            Naming both values, if the STFT parameters, the window or the
             spectrogram power differ.
         """
-        if int(sr) != self.sr:
+        if float(spectrogram_power) != self.spectrogram_power:
             raise ParameterError(
-                f"{self._label()} was learned at {self.sr} Hz but {what} is at {sr} Hz; "
-                f"resample it or learn the dictionary again at {sr} Hz"
+                f"{self._label()} was learned with spectrogram_power={self.spectrogram_power:g} "
+                f"but {what} uses spectrogram_power={float(spectrogram_power):g}"
             )
+        if int(sr) != self.sr:
+            if config.window != self.stft.window:
+                raise ParameterError(
+                    f"{self._label()} was learned with window={self.stft.window} but {what} "
+                    f"is analysed with window={config.window}; use the same window"
+                )
+            return
         if (config.n_fft, config.hop, config.window) != (
             self.stft.n_fft, self.stft.hop, self.stft.window
         ):
@@ -157,11 +175,39 @@ class Dictionary:
                 f"{self._label()} was learned with {_describe(self.stft)} but {what} is "
                 f"analysed with {_describe(config)}; use the same STFT parameters"
             )
-        if float(spectrogram_power) != self.spectrogram_power:
-            raise ParameterError(
-                f"{self._label()} was learned with spectrogram_power={self.spectrogram_power:g} "
-                f"but {what} uses spectrogram_power={float(spectrogram_power):g}"
-            )
+
+    def remap(self, sr: int, config: STFTConfig) -> Dictionary:
+        """This dictionary for signals at ``sr`` analysed with ``config``.
+
+        Every basis spectrum is a function of frequency sampled at the bins of
+        the dictionary's STFT; here it is interpolated (linearly, on the
+        frequency axis) at the bins of ``config`` at ``sr``, above the
+        dictionary's Nyquist frequency held at its mean level over the top
+        ``TOP_BAND_FRACTION`` of its bins (so that a source with energy at the
+        top of the learned band, cymbals, keeps it above), and its sum made one
+        again.  The same
+        dictionary at its own rate and STFT is returned unchanged.
+
+        Raises
+        ------
+        ParameterError
+            If no basis spectrum has energy below the new Nyquist frequency.
+        """
+        sr = int(sr)
+        if sr == self.sr and config.n_fft == self.stft.n_fft:
+            return self
+        source = np.arange(self.stft.n_bins) * (self.sr / self.stft.n_fft)
+        target = np.arange(config.n_bins) * (sr / config.n_fft)
+        top = max(1, int(round(self.stft.n_bins * TOP_BAND_FRACTION)))
+        W = np.stack([np.interp(target, source, column, right=float(column[-top:].mean()))
+                      for column in self.W.T], axis=1)
+        alive = W.sum(axis=0) > np.finfo(np.float32).tiny * W.shape[0]
+        if not np.any(alive):
+            raise ParameterError(f"{self._label()} has no energy below {sr / 2:g} Hz, the "
+                                 f"Nyquist frequency of a recording at {sr} Hz")
+        info = dict(self.info, remapped_from_sr=self.sr, remapped_from_n_fft=self.stft.n_fft)
+        return Dictionary(W=W[:, alive], name=self.name, sr=sr, stft=config, beta=self.beta,
+                          spectrogram_power=self.spectrogram_power, info=info, path=self.path)
 
     def save(self, path: str | os.PathLike, *, force: bool = False) -> Path:
         """Write the dictionary to one ``.npz`` file, atomically.
@@ -334,7 +380,9 @@ def dictionaries_stft(
     """The STFT to analyse a mixture with so that every dictionary applies.
 
     Parameters not given are taken from the dictionaries; given ones must
-    agree with them.
+    agree with them.  At another sample rate than the first dictionary's, the
+    frame is the one of the same duration (:func:`frame_at`) and the
+    dictionaries are re-mapped to it (:func:`remap_dictionaries`).
 
     Raises
     ------
@@ -350,15 +398,38 @@ def dictionaries_stft(
         if not isinstance(item, Dictionary):
             raise ParameterError(f"dictionaries must be Dictionary objects (see "
                                  f"nmfsep.load_dictionary), got {type(item).__name__}")
-    first = dictionaries[0].stft
+    first = dictionaries[0]
+    default_fft, default_hop = first.stft.n_fft, first.stft.hop
+    if int(sr) != first.sr:
+        default_fft, default_hop = frame_at(first, int(sr))
+        if n_fft is not None:
+            default_hop = max(1, int(n_fft) * first.stft.hop // first.stft.n_fft)
     config = STFTConfig(
-        n_fft=first.n_fft if n_fft is None else int(n_fft),
-        hop=first.hop if hop is None else int(hop),
-        window=first.window if window is None else window,
+        n_fft=default_fft if n_fft is None else int(n_fft),
+        hop=default_hop if hop is None else int(hop),
+        window=first.stft.window if window is None else window,
     )
     for item in dictionaries:
         item.check(sr, config, spectrogram_power)
     return config
+
+
+def frame_at(dictionary: Dictionary, sr: int) -> tuple[int, int]:
+    """The STFT frame and hop at ``sr`` closest in duration to the dictionary's own.
+
+    The frame is a power of two (as :func:`nmfsep.spectral.default_n_fft`); the
+    hop keeps the dictionary's ratio of hop to frame.
+    """
+    seconds = dictionary.stft.n_fft / dictionary.sr
+    n_fft = int(2 ** max(6, round(np.log2(seconds * sr))))
+    hop = max(1, round(n_fft * dictionary.stft.hop / dictionary.stft.n_fft))
+    return n_fft, int(hop)
+
+
+def remap_dictionaries(dictionaries: Sequence[Dictionary], sr: int,
+                       config: STFTConfig) -> list[Dictionary]:
+    """Every dictionary re-mapped to ``sr`` and ``config`` (:meth:`Dictionary.remap`)."""
+    return [item.remap(sr, config) for item in dictionaries]
 
 
 def dictionary_names(dictionaries: Sequence[Dictionary]) -> list[str]:

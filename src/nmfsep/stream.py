@@ -68,8 +68,9 @@ class SourceStream:
     """
 
     def __init__(self, blocks: Iterable[np.ndarray], sr: int, config: SeparationConfig,
-                 stft: STFTConfig, batch_frames: int) -> None:
-        self.W, self.labels, self.names = stack_dictionaries(config.dictionaries)
+                 stft: STFTConfig, batch_frames: int,
+                 dictionaries: Sequence[Dictionary] | None = None) -> None:
+        self.W, self.labels, self.names = stack_dictionaries(dictionaries or config.dictionaries)
         self.sr = sr
         self.stft = stft
         self.latency = stft.n_fft
@@ -246,11 +247,13 @@ def stream(
     if not config.supervised or config.n_free_components:
         raise ParameterError("a stream needs a dictionary for every source and no free "
                              "components")
-    stft = config.resolve(sr=int(sr), n_samples=0).stft
+    plan = config.resolve(sr=int(sr), n_samples=0)
+    stft = plan.stft
     if isinstance(y, np.ndarray):
         y = _blocks_of(as_channels(y), int(block_size))
     return SourceStream(y, int(sr), config, stft,
-                        batch_frames=max(1, int(block_size) // stft.hop))
+                        batch_frames=max(1, int(block_size) // stft.hop),
+                        dictionaries=plan.dictionaries)
 
 
 def stream_file(

@@ -78,7 +78,7 @@ def factorize_with_dictionaries(V: np.ndarray, scale: float, config: SeparationC
     -------
     DictionaryFactors
     """
-    W_known, labels, _ = stack_dictionaries(config.dictionaries)
+    W_known, labels, _ = stack_dictionaries(plan.dictionaries or config.dictionaries)
     n_free = config.n_free_components
     W = W_known
     if n_free:
@@ -94,7 +94,7 @@ def factorize_with_dictionaries(V: np.ndarray, scale: float, config: SeparationC
     W, H = _unit_columns(result.W, result.H * np.float32(scale))
     W[:, fixed] = W_known
     if n_free:
-        n_known = len(config.dictionaries)
+        n_known = len(plan.dictionaries or config.dictionaries)
         n_free_sources = plan.n_sources - n_known
         free_labels = np.zeros(n_free, dtype=int)
         if n_free_sources > 1:

@@ -1,0 +1,69 @@
+"""The supervised benchmark's pieces: halves, dictionary-informed labels, the doc section."""
+
+import json
+
+import numpy as np
+
+import nmfsep
+from benchmarks.quality import supervised, supervised_report
+from nmfsep.spectral import STFTConfig
+
+
+def test_halves_follow_the_item_index():
+    assert [supervised.half_of(i) for i in range(4)] == ["tuning", "reporting"] * 2
+
+
+def test_dictionary_labels_send_each_component_to_the_dictionary_it_came_from(rng):
+    bins = 64
+    low = np.zeros((bins, 3))
+    high = np.zeros((bins, 3))
+    for k in range(3):
+        low[2 + 3 * k, k] = 1.0
+        high[40 + 5 * k, k] = 1.0
+    dictionaries = [nmfsep.Dictionary(W=low + 1e-6, name="low", sr=8000,
+                                      stft=STFTConfig(126, 32)),
+                    nmfsep.Dictionary(W=high + 1e-6, name="high", sr=8000,
+                                      stft=STFTConfig(126, 32))]
+    mix = rng.uniform(0.2, 1.0, (3, 4))
+    components = np.concatenate([low @ mix[:, :2], high @ mix[:, 2:]], axis=1)
+    labels = supervised.dictionary_labels(components + 1e-6, dictionaries)
+    assert labels.tolist() == [0, 0, 1, 1]
+
+
+def test_align_finds_the_order_of_matching_spectrograms(rng):
+    reference = rng.uniform(0.1, 1.0, (3, 20, 30))
+    other = reference[[2, 0, 1]] * rng.uniform(0.9, 1.1, (3, 20, 30))
+    order = supervised._align(reference, other)
+    assert order == (1, 2, 0)
+
+
+def _records():
+    rows = []
+    values = {"blind auto": 5.0, supervised_report.PLAIN: 4.0, "mine": 7.0,
+              supervised_report.ORACLE: 12.0}
+    for method, value in values.items():
+        for index in range(4):
+            for source in ("a", "b"):
+                rows.append(dict(category="cat", item=index,
+                                 half=supervised.half_of(index), method=method, source=source,
+                                 sdr=value + index, seconds=1.0))
+    return rows
+
+
+def test_the_section_reports_the_reporting_half_and_the_leads(tmp_path):
+    result = dict(command="python -m benchmarks.quality.supervised", started="now",
+                  duration=10.0, items=4, categories=["cat"], records=_records(),
+                  docs={"mine": "my method"})
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(result))
+    doc = tmp_path / "doc.md"
+    doc.write_text("# Title\n\nhand-written\n")
+    supervised_report.write_doc(path, doc)
+    text = doc.read_text()
+    # reporting half: items 1 and 3, median of (v+1, v+3) = v + 2
+    assert "| mine | 9.0 |" in text and "| blind auto | 7.0 |" in text
+    assert "| mine | +2.0 / +3.0 |" in text
+    # tuning half: items 0 and 2, median v + 1
+    assert "| mine | 8.0 |" in text
+    supervised_report.write_doc(path, doc)
+    assert doc.read_text() == text and text.startswith("# Title\n\nhand-written\n")
