@@ -16,7 +16,6 @@ position in the sorted item list) are written to ``docs/grouping.md``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import pickle
 import sys
@@ -85,8 +84,9 @@ def collect(groups: list[str], n_items: int, cache: Path = CACHE) -> None:
 
 
 def load(cache: Path = CACHE):
-    """The cached records, one at a time."""
-    for path in sorted(cache.glob("*.pkl")):
+    """The cached records, one at a time: every category's item 0, then item 1, ..."""
+    paths = cache.glob("*.pkl")
+    for path in sorted(paths, key=lambda p: (int(p.stem.rsplit("-", 1)[1]), p.name)):
         yield pickle.loads(path.read_bytes())
 
 
@@ -99,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="groups of categories: real, drumkit, rendered")
     parser.add_argument("--items", type=int, default=N_ITEMS, help="items per rendered category")
     parser.add_argument("--cache", type=Path, default=CACHE)
+    parser.add_argument("--budget", type=float, default=None,
+                        help="evaluate: seconds after which no new item is evaluated")
     parser.add_argument("--out", type=Path, default=Path("docs/grouping.md"))
     args = parser.parse_args(argv)
     if args.step == "collect":
@@ -106,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from .grouping_select import write_report
     command = " ".join(["python -m benchmarks.quality.grouping_study", *sys.argv[1:]])
-    write_report(load(args.cache), args.out, command, args.cache / "rows.json")
+    write_report(load(args.cache), args.out, command, args.cache / "rows.json",
+                 args.budget)
     return 0
 
 
