@@ -20,7 +20,7 @@ def synthetic(seed: int, per_source: int = 4) -> tuple[SimpleNamespace, np.ndarr
     rng = np.random.default_rng(seed)
     freqs = np.linspace(0, SR / 2, BINS)
     W, H, truth = [], [], []
-    for k in range(per_source):
+    for _ in range(per_source):
         f0 = rng.uniform(40, 110)
         spectrum = sum(np.exp(-0.5 * ((freqs - h * f0) / 6.0) ** 2) / h for h in range(1, 8))
         W.append(spectrum + 1e-4)
@@ -29,7 +29,7 @@ def synthetic(seed: int, per_source: int = 4) -> tuple[SimpleNamespace, np.ndarr
             act[start:start + 40] += np.exp(-np.arange(40) / 60.0)
         H.append(act + 1e-3)
         truth.append(0)
-    for k in range(per_source):
+    for _ in range(per_source):
         spectrum = (freqs > rng.uniform(4000, 7000)) * rng.uniform(0.5, 1.0, BINS)
         W.append(spectrum + 1e-3)
         act = np.zeros(FRAMES)
