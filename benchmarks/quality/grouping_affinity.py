@@ -25,31 +25,14 @@ from nmfsep.metrics import evaluate
 
 from .grouping_study import CACHE, half_of
 
-FEATURES = ("mfcc distance", "activation correlation", "Δ log centroid", "Δ tonalness",
-            "Δ percussiveness", "Δ spikiness", "W cosine", "Δ low-frequency ratio")
+FEATURES = F.PAIR_FEATURES
 
 
 def pair_features(sep) -> np.ndarray:
-    """shape=(K, K, len(FEATURES)): the pair features of every pair of components."""
-    W, H, sr, ctx = sep.W, sep.H, sep.sr, sep.context
-    mfcc = F.basis_mfcc(W, sr)
-    mfcc = (mfcc - mfcc.mean(0)) / (mfcc.std(0) + 1e-9)
-    d_mfcc = np.linalg.norm(mfcc[:, None] - mfcc[None], axis=-1) / np.sqrt(mfcc.shape[1])
-    logH = np.log(H + 1e-6 * H.max())
-    corr = np.nan_to_num(np.corrcoef(logH))
-    cen = np.log(F.spectral_centroid(W, sr) + 20.0)
-    ton = F.tonalness(W, sr)
-    perc = F.percussiveness(W, H, ctx.percussive)
-    spk = np.log(F.spikiness(H, ctx.filter_lengths.spike_frames) + 1e-6)
-    Wn = W / (np.linalg.norm(W, axis=0) + 1e-12)
-    cos = Wn.T @ Wn
-    low = F.low_frequency_ratio(W, sr)
-
-    def delta(x):
-        return np.abs(x[:, None] - x[None])
-
-    return np.stack([d_mfcc, corr, delta(cen), delta(ton), delta(perc), delta(spk), cos,
-                     delta(low)], axis=-1)
+    """shape=(K, K, len(FEATURES)): :func:`nmfsep.features.pair_features` of a separation."""
+    ctx = sep.context
+    return F.pair_features(sep.W, sep.H, sep.sr, ctx.percussive,
+                           ctx.filter_lengths.spike_frames)
 
 
 def fit(X: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float = 1e-2,
@@ -75,7 +58,14 @@ def affinity(feats: np.ndarray, model) -> np.ndarray:
     return p
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.quality.grouping_affinity",
+                                     description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--fit-only", action="store_true",
+                        help="print the fitted Policy fields and stop (no regrouping)")
+    args = parser.parse_args(argv)
     records = []
     for path in sorted(CACHE.glob("*.pkl")):
         r = pickle.loads(path.read_bytes())
@@ -96,6 +86,12 @@ def main() -> int:
     model = fit(np.concatenate(X), np.concatenate(y), np.concatenate(w))
     weights = dict(zip(FEATURES, np.round(model[0], 3).tolist(), strict=True))
     print("weights (standardized):", weights, "bias", round(model[3], 3))
+    print(f"    affinity_weights={tuple(round(float(x), 4) for x in model[0])},\n"
+          f"    affinity_offsets={tuple(round(float(x), 4) for x in model[1])},\n"
+          f"    affinity_scales={tuple(round(float(x), 4) for x in model[2])},\n"
+          f"    affinity_bias={round(float(model[3]), 4)},")
+    if args.fit_only:
+        return 0
     rows = []
     for r in records:
         labels = spectral_clusters(affinity(r["feats"], model), r["sep"].n_sources,

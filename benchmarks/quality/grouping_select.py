@@ -139,6 +139,55 @@ def table(rows: list[dict], half: str) -> tuple[list[str], dict]:
     return lines, med
 
 
+RENDERED = ("drums+guitar", "piano+voice", "bass+drums+piano", "chorale")
+#: The most a new default may lose on a rendered category of the original four, in dB.
+RENDERED_LOSS_DB = 0.3
+
+
+def verdict(medians: dict) -> list[str]:
+    """Whether the learned affinity may replace ``auto``: the rule of issue 24, in words."""
+    lines = ["## What was tried, and the verdict", "",
+             "* Candidate selection (design a): the registry's strategies and a low/high "
+             "log-centroid split (identical to `spectral` on these items, so dropped) for the "
+             "same factorization, one chosen per item by `purity` (share of each source's "
+             "model energy in the bins it dominates), `independence` (one minus the "
+             "correlation of the sources' log envelopes) or their product.  Rows "
+             "`select ...`.",
+             "* Learned pairwise affinity (design b): `learned affinity`, the `learned` "
+             "strategy of nmfsep.grouping, weights in `Policy.affinity_*`, fitted by "
+             "`python -m benchmarks.quality.grouping_affinity --fit-only` on the tuning half.",
+             ""]
+    for half in ("tuning", "reporting"):
+        med = medians[half]
+        cats = sorted({c for c, _ in med})
+        if not all((c, "learned affinity") in med for c in cats):
+            lines.append(f"* {half} half: the learned affinity was not measured on every "
+                         "category.")
+            continue
+        worst_auto = min(med[c, "auto"] for c in cats)
+        worst_learned = min(med[c, "learned affinity"] for c in cats)
+        losses = [med[c, "auto"] - med[c, "learned affinity"] for c in cats if c in RENDERED]
+        max_loss = max(losses) if losses else float("nan")
+        lines.append(f"* {half} half: worst category {worst_learned:.1f} dB with the learned "
+                     f"affinity against {worst_auto:.1f} dB with `auto`; largest loss on the "
+                     f"four rendered categories {max_loss:.1f} dB (allowed "
+                     f"{RENDERED_LOSS_DB} dB).")
+    med = medians["reporting"]
+    cats = sorted({c for c, _ in med})
+    ok = all((c, "learned affinity") in med for c in cats) and (
+        min(med[c, "learned affinity"] for c in cats) > min(med[c, "auto"] for c in cats)
+        and all(med[c, "auto"] - med[c, "learned affinity"] <= RENDERED_LOSS_DB
+                for c in cats if c in RENDERED))
+    lines += ["", "Verdict: " + ("the learned affinity passes the rule of issue 24 on the "
+                                 "reporting half." if ok else
+                                 "the learned affinity does not pass the rule of issue 24 "
+                                 "(better worst category and no rendered category more than "
+                                 f"{RENDERED_LOSS_DB} dB lower), so `auto` stays the default; "
+                                 "`learned` is offered as a strategy (`--grouping learned`)."),
+              ""]
+    return lines
+
+
 def write_report(records, out: Path, command: str, rows_cache: Path | None = None,
                  budget: float | None = None) -> None:
     """Evaluate the records (each row cached in ``rows_cache``) and write the tables.
@@ -178,8 +227,10 @@ def write_report(records, out: Path, command: str, rows_cache: Path | None = Non
              "only (benchmarks/quality/grouping_select.py says what each criterion is).",
              "Tuning half: item index even; reporting half: odd (real categories: position "
              "in the sorted item list).", ""]
+    medians = {}
     for half in ("tuning", "reporting"):
-        block, _ = table(rows, half)
+        block, medians[half] = table(rows, half)
         lines += block + [""]
+    lines += verdict(medians)
     out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
