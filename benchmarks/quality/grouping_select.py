@@ -101,20 +101,26 @@ def evaluate_record(record: dict) -> dict:
 
 
 def select(row: dict, criterion: str, pool: tuple[str, ...]) -> float:
-    best = max(pool, key=lambda name: row["scores"][criterion][name])
+    """The SDR of the candidate of ``pool`` that ``criterion`` scores best on this item."""
+    scores = {**row["scores"][criterion],
+              "learned affinity": row["scores"][criterion].get("learned", -np.inf)}
+    best = max(pool, key=lambda name: scores[name])
     return row["sdr"][best]
 
 
 SELECTORS = {f"select {c} over {label}": (c, pool) for c in CRITERIA
-             for label, pool in (("all", CANDIDATES), ("strategies", STRATEGIES))}
+             for label, pool in (("all", CANDIDATES), ("strategies", STRATEGIES),
+                                 ("auto and learned", ("auto", "learned affinity")))}
 
 
 def table(rows: list[dict], half: str) -> tuple[list[str], dict]:
     from .grouping_study import half_of
     rows = [r for r in rows if half_of(r["index"]) == half]
     categories = sorted({r["category"] for r in rows})
-    methods = [*CANDIDATES, "oracle", *SELECTORS]
-    if all("learned affinity" in r["sdr"] for r in rows):
+    learned = all("learned affinity" in r["sdr"] for r in rows)
+    methods = [*CANDIDATES, "oracle", *(m for m in SELECTORS
+                                        if learned or "learned" not in m)]
+    if learned:
         methods.insert(len(CANDIDATES), "learned affinity")
     med = {}
     for cat in categories:
@@ -152,7 +158,8 @@ def verdict(medians: dict) -> list[str]:
              "same factorization, one chosen per item by `purity` (share of each source's "
              "model energy in the bins it dominates), `independence` (one minus the "
              "correlation of the sources' log envelopes) or their product.  Rows "
-             "`select ...`.",
+             "`select ...`; `select C over auto and learned` chooses per item between "
+             "`auto` and the learned affinity.",
              "* Learned pairwise affinity (design b): `learned affinity`, the `learned` "
              "strategy of nmfsep.grouping, weights in `Policy.affinity_*`, fitted by "
              "`python -m benchmarks.quality.grouping_affinity --fit-only` on the tuning half.",
@@ -204,6 +211,13 @@ def write_report(records, out: Path, command: str, rows_cache: Path | None = Non
             if budget is not None and time.time() - start > budget:
                 continue
             done[key] = evaluate_record(record)
+            if rows_cache:
+                rows_cache.write_text(json.dumps(done))
+        if "learned" not in done[key]["scores"][CRITERIA[0]]:
+            sep = record["separation"]
+            lab = grouping_.group(sep.W, sep.H, sep.n_sources, "learned", context=sep.context)
+            for c in CRITERIA:
+                done[key]["scores"][c]["learned"] = score(c, sep.W, sep.H, lab, sep.n_sources)
             if rows_cache:
                 rows_cache.write_text(json.dumps(done))
         rows.append(done[key])
