@@ -31,6 +31,8 @@ __all__ = [
     "tonalness",
     "coactivation",
     "component_features",
+    "PAIR_FEATURES",
+    "pair_features",
 ]
 
 _TINY = 1e-12
@@ -348,3 +350,49 @@ def component_features(
     if percussive is not None:
         features["percussiveness"] = percussiveness(W, H, percussive)
     return features
+
+
+#: The names of :func:`pair_features`' last axis, in order.
+PAIR_FEATURES = ("mfcc distance", "activation correlation", "delta log centroid",
+                 "delta tonalness", "delta percussiveness", "delta log spikiness",
+                 "W cosine", "delta low-frequency ratio")
+
+
+def pair_features(W: np.ndarray, H: np.ndarray, sr: int, percussive: np.ndarray,
+                  spike_frames: int = 21) -> np.ndarray:
+    """Features of every pair of components, for a learned same-source affinity.
+
+    Parameters
+    ----------
+    W : np.ndarray, shape=(bins, K)
+    H : np.ndarray, shape=(K, frames)
+    sr : int
+    percussive : np.ndarray, shape=(bins, frames)
+        Soft percussive mask of the factorized spectrogram.
+    spike_frames : int
+        Running-median length of :func:`spikiness`.
+
+    Returns
+    -------
+    np.ndarray, shape=(K, K, len(PAIR_FEATURES))
+        Symmetric in its first two axes: the distance of the MFCCs (z-scored over the
+        components), the correlation of the log activations, the absolute differences of
+        log spectral centroid, tonalness, percussiveness, log spikiness and low-frequency
+        ratio, and the cosine of the basis spectra.
+    """
+    mfcc = basis_mfcc(W, sr)
+    mfcc = (mfcc - mfcc.mean(axis=0)) / (mfcc.std(axis=0) + 1e-9)
+    d_mfcc = np.linalg.norm(mfcc[:, None] - mfcc[None], axis=-1) / np.sqrt(mfcc.shape[1])
+    log_h = np.log(H + 1e-6 * max(float(H.max()), _TINY))
+    corr = np.nan_to_num(np.corrcoef(log_h)) if H.shape[0] > 1 else np.ones((1, 1))
+    unit = W / np.maximum(np.linalg.norm(W, axis=0, keepdims=True), _TINY)
+
+    def delta(x: np.ndarray) -> np.ndarray:
+        return np.abs(x[:, None] - x[None])
+
+    return np.stack([
+        d_mfcc, corr, delta(np.log(spectral_centroid(W, sr) + 20.0)),
+        delta(tonalness(W, sr)), delta(percussiveness(W, H, percussive)),
+        delta(np.log(spikiness(H, spike_frames) + 1e-6)), unit.T @ unit,
+        delta(low_frequency_ratio(W, sr)),
+    ], axis=-1)

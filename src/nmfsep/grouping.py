@@ -32,6 +32,13 @@ name            what it uses
                 weighted by HPSS (:func:`percussive_prior`); a bass line
                 among two or more pitched sources is given the low
                 register (:func:`low_register_weights`)
+``learned``     spectral clustering of a learned same-source affinity: a
+                logistic model (:attr:`nmfsep.policy.Policy.affinity_weights`)
+                of eight pair features of the components
+                (:func:`nmfsep.features.pair_features`: MFCC distance,
+                co-activation, differences of centroid, tonalness,
+                percussiveness, spikiness and low-frequency ratio, cosine of
+                the spectra), fitted on oracle labels (:func:`learned_affinity`)
 ``auto``        the default: ``percussive`` when a drum part is heard,
                 otherwise ``timbre+time`` (:func:`nmfsep.policy.auto_grouping`;
                 the whole automatic policy is :mod:`nmfsep.policy`)
@@ -59,6 +66,7 @@ from .features import (
     coactivation,
     low_frequency_ratio,
     median_filter_lengths,
+    pair_features,
     percussive_mask,
     percussive_share,
     percussiveness,
@@ -71,7 +79,7 @@ from .policy import DEFAULT_POLICY, Policy, auto_grouping
 __all__ = [
     "GroupingContext", "STRATEGIES", "group", "parse_groups", "labels_from_groups",
     "kmeans", "spectral_clusters", "coactivity_affinity", "low_register_weights",
-    "settle_by_timbre",
+    "settle_by_timbre", "learned_affinity",
 ]
 
 @dataclass
@@ -369,6 +377,29 @@ def _timbre_time(W, H, n_sources, context):
     return _order_by(labels, _log_centroid(W, context), n_sources)
 
 
+def learned_affinity(W: np.ndarray, H: np.ndarray, context: GroupingContext) -> np.ndarray:
+    """Probability that two components belong to one source, shape=(K, K).
+
+    The logistic model of :attr:`Policy.affinity_weights` on
+    :func:`nmfsep.features.pair_features`; symmetric, ones on the diagonal.
+    """
+    policy = context.policy
+    features = pair_features(W, H, context.sr, context.percussive,
+                             context.filter_lengths.spike_frames)
+    z = (features - np.asarray(policy.affinity_offsets)) / np.asarray(policy.affinity_scales)
+    affinity = 1.0 / (1.0 + np.exp(-(z @ np.asarray(policy.affinity_weights)
+                                     + policy.affinity_bias)))
+    affinity = (affinity + affinity.T) / 2
+    np.fill_diagonal(affinity, 1.0)
+    return affinity
+
+
+def _learned(W, H, n_sources, context):
+    labels = spectral_clusters(learned_affinity(W, H, context), n_sources,
+                               random_state=context.random_state)
+    return _order_by(labels, _log_centroid(W, context), n_sources)
+
+
 def _drum_features(W, H, context) -> np.ndarray:
     return np.column_stack([percussiveness(W, H, context.percussive),
                             spikiness(H, context.filter_lengths.spike_frames)])
@@ -481,6 +512,7 @@ STRATEGIES: dict[str, Strategy] = {
     "timbre": _timbre,
     "timbre+time": _timbre_time,
     "percussive": _percussive,
+    "learned": _learned,
 }
 
 

@@ -107,6 +107,15 @@ class Policy:
         A pitched source is a bass line when at least half of its model's
         magnitude spectrum lies below this frequency; a tonal drum hit with
         half its energy below it is a kick.
+    affinity_weights, affinity_offsets, affinity_scales : tuple of float
+        The ``learned`` grouping's logistic model of "two components belong to
+        one source", one entry per :data:`nmfsep.features.PAIR_FEATURES`: a
+        pair's features are standardized by the offsets and scales, then
+        weighed.  Fitted on the tuning half of the rendered, drum-kit and real
+        categories by ``python -m benchmarks.quality.grouping_affinity
+        --fit-only`` (results in docs/grouping.md).
+    affinity_bias : float
+        The logistic model's intercept.
 
     HPSS features
     -------------
@@ -175,6 +184,13 @@ class Policy:
     timbre_neighbours: int = 3
     settle_beside_pitched: int = 1
     bass_band_hz: float = 300.0
+    affinity_weights: tuple[float, ...] = (-0.4004, -0.061, -0.2545, 0.1154, -0.3628, -0.1321,
+                                           0.2371, -0.0736)
+    affinity_offsets: tuple[float, ...] = (1.3749, 0.0788, 0.7957, 0.1817, 0.1699, 1.2988,
+                                           0.1861, 0.3171)
+    affinity_scales: tuple[float, ...] = (0.4099, 0.1638, 0.7379, 0.1537, 0.1429, 1.3071,
+                                          0.1521, 0.3476)
+    affinity_bias: float = -0.3387
 
     harmonic_filter_seconds: float = 0.2
     percussive_filter_hz: float = 175.0
@@ -306,8 +322,11 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
                        "by when they play")
     else:
         reasons.append("the instruments are told apart by timbre and by when they play"
-                       if grouping == "timbre+time" else f"the components are grouped by "
-                       f"{grouping!r}")
+                       if grouping == "timbre+time" else
+                       "sounds are put together when a model learned from known stems "
+                       "judges them one instrument: alike in timbre, register and attack, "
+                       "and seldom struck at the same moment" if grouping == "learned" else
+                       f"the components are grouped by {grouping!r}")
     if strength == 0 or percussive_share is None:
         if strength == 0:
             reasons.append("percussive_prior is 0: the masks come from the factorization "
