@@ -44,13 +44,23 @@ def _category_table(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def real_half(records: list[dict]) -> dict[str, str]:
+    """The half of each real recording: by its position in the sorted list, even = tuning.
+
+    The project's convention for every category (the lead's NEWS, 03:40).
+    """
+    items = sorted({r["item"] for r in records})
+    return {item: ("tuning" if i % 2 == 0 else "reporting") for i, item in enumerate(items)}
+
+
 def _per_item_table(records: list[dict]) -> str:
     items = list(dict.fromkeys(r["item"] for r in records))
+    halves = real_half(records)
     pieces = [p for p in PIECE_ORDER if any(r["piece"] == p for r in records)]
-    lines = ["| recording | kit | " + " | ".join(f"{p} (nmfsep / libnmfd)" for p in pieces)
+    lines = ["| recording | half | " + " | ".join(f"{p} (nmfsep / libnmfd)" for p in pieces)
              + " | median (nmfsep / libnmfd) |", "|---|---|" + "---:|" * (len(pieces) + 1)]
     for item in items:
-        kit = next(r.get("kit") for r in records if r["item"] == item)
+        kit = halves[item]
         cells = [f"{_median(records, item=item, method=NMFSEP, piece=p):.1f} / "
                  f"{_median(records, item=item, method=LIBNMFD, piece=p):.1f}" for p in pieces]
         cells.append(f"{_median(records, item=item, method=NMFSEP):.1f} / "
@@ -190,7 +200,16 @@ def write_docs(results: Path, docs: Path) -> Path:
         "",
     ]
     if real:
-        parts += [_category_table(real), "", _per_item_table(real), ""]
+        halves = real_half(real)
+        by_half = {h: [dict(r, category=f"{r['category']} ({h} half)") for r in real
+                       if halves[r["item"]] == h] for h in ("reporting", "tuning")}
+        parts += [
+            "Halves as for every category: the recordings in sorted order, even positions "
+            "the tuning half, odd the reporting half; the drum settings were chosen on the "
+            "rendered tuning half only, and these are a check.",
+            "",
+            _category_table(by_half["reporting"] + by_half["tuning"] + real), "",
+            _per_item_table(real), ""]
     else:
         parts += ["(../shared/real-tuning was missing in this run)", ""]
     parts += [
@@ -217,10 +236,14 @@ def write_docs(results: Path, docs: Path) -> Path:
         parts += [
             "## What was tried (tuning half)",
             "",
-            f"`{variants['command']}`: nmfsep's default and variants of its settings "
-            "(`benchmarks/drums/variants.py`), median SDR by name; the variants are told "
-            "whether a band plays, so this compares the split itself. The default is the best "
-            "by its worst category among what was tried.",
+            f"`{variants['command']}` (started {variants['started']}): the default of that "
+            "time and variants of its settings (`benchmarks/drums/variants.py`), median SDR "
+            "by name; the variants are told whether a band plays, so this compares the split "
+            "itself. The rows of this run are the record of what was tried; the present "
+            "default (`nmfsep.drums.DrumSettings`) takes the warm-up of 10 iterations of 60 (the "
+            "one variant that lifted the band categories) with 186 ms templates and Wiener "
+            "masks (better on the drum-kit categories alone), and its own numbers are the "
+            "tuning-half table above.",
             "",
             _variants_table(variants),
             "",
