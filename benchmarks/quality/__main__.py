@@ -142,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--widened", action="store_true",
                         help="the widened benchmark (issue 24): the categories beyond the first "
                              "four, results/widened.json, and its section of the docs")
+    parser.add_argument("--tag", default=None,
+                        help="with --widened: results/widened-<tag>.json (the report merges "
+                             "every results/widened*.json)")
     parser.add_argument("--docs-only", action="store_true",
                         help="only rewrite docs/benchmarks.md from results/quality.json and "
                              "results/sweep.json (after runs made with --no-docs)")
@@ -269,8 +272,9 @@ def run_rendered(args, argv: list[str] | None, categories: list[str], n_items: i
             "sweep" if args.sweep else ("quick" if args.quick else "quality"))
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
-    if args.widened and args.half != "all":
-        path = RESULTS / f"widened-{args.half}.json"
+    if args.widened:
+        path = RESULTS / "-".join(["widened", *([args.half] if args.half != "all" else []),
+                                   *([args.tag] if args.tag else [])]) + ".json"
     path.write_text(json.dumps(result, indent=1))
     print_table(records, "sdr")
     print_table(records, "sdri")
