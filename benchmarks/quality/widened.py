@@ -7,9 +7,10 @@ reporting half of each, worst first (:mod:`benchmarks.quality.report_widened`).
 
 from __future__ import annotations
 
-from . import band, drumkit, electronic, generate
+from . import band, drumkit, electronic, generate, stereo
 
 #: The first four categories (generate.py), the ones the widened benchmark adds to.
 ORIGINAL = ("drums+guitar", "piano+voice", "bass+drums+piano", "chorale")
-WIDENED = tuple(c for c in (*electronic.CATEGORIES, *band.CATEGORIES, *drumkit.CATEGORIES)
+WIDENED = tuple(c for c in (*electronic.CATEGORIES, *band.CATEGORIES, *stereo.CATEGORIES,
+                              *drumkit.CATEGORIES)
                 if c in generate.CATEGORIES)
