@@ -205,7 +205,8 @@ def widened_section(results: Path, anchors: tuple[str, ...]) -> str:
             "### Targets of issue 24 (reporting half)", "",
             "Computed from the medians above; *before* is the first four categories' "
             f"reporting-half median of nmfsep's defaults stored in `results/{BASELINE}` "
-            f"(from {baseline_source}) when the widened benchmark was made.", "", *_summary(found), "", _targets_table(found, order), ""]
+            f"(from `{baseline_source}`) when the widened benchmark was made.", "",
+            *_summary(found), "", _targets_table(found, order), ""]
     return "\n".join(out)
 
 
