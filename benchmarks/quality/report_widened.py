@@ -195,7 +195,11 @@ def widened_section(results: Path, anchors: tuple[str, ...]) -> str:
            "the defaults, every fixed grouping strategy on the same factorization, the blind "
            "anchors, and the oracle groupings (of a plain NMF, and of the defaults' own "
            "factorization).", "",
-           "Runs merged here (a later run's records replace an earlier one's):", ""]
+           "The categories added by the widened benchmark (at least 8 items each; the runs "
+           "below may use fewer, and shorter items, as they say):", ""]
+    from .widened import DESCRIPTIONS
+    out += [f"- `{name}`: {text}" for name, text in DESCRIPTIONS.items()]
+    out += ["", "Runs merged here (a later run's records replace an earlier one's):", ""]
     for run in runs:
         length = f"{run['duration']:g} s items" if run.get("duration") else ""
         out.append(f"- `{run['command']}` ({run['file']}; {run['started']}, "
