@@ -273,8 +273,9 @@ def run_rendered(args, argv: list[str] | None, categories: list[str], n_items: i
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
     if args.widened:
-        path = RESULTS / "-".join(["widened", *([args.half] if args.half != "all" else []),
-                                   *([args.tag] if args.tag else [])]) + ".json"
+        parts = ["widened", *([args.half] if args.half != "all" else []),
+                 *([args.tag] if args.tag else [])]
+        path = RESULTS / ("-".join(parts) + ".json")
     path.write_text(json.dumps(result, indent=1))
     print_table(records, "sdr")
     print_table(records, "sdri")
