@@ -22,6 +22,13 @@ Categories
 ``bass+drums+piano``    a rhythm section
 ``chorale``             a four-part Bach chorale from music21's bundled corpus on
                         violin, clarinet, tenor saxophone and bassoon
+
+More categories register themselves (:func:`register`) from their own modules:
+:mod:`~benchmarks.quality.drumkit` (drum kits by piece), :mod:`~benchmarks.quality.electronic`
+(synth bass, drum machine, pad or lead, dry or with effects), :mod:`~benchmarks.quality.band`
+(a lead over a band) and :mod:`~benchmarks.quality.stereo` (the four above in stereo, with
+panning and reverb, dry or mastered).  Each item's half (tuning or reporting) follows
+:mod:`benchmarks.quality.halves`.
 """
 
 from __future__ import annotations
