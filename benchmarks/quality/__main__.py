@@ -5,6 +5,7 @@
     python -m benchmarks.quality --sweep    # nmfsep parameter variants (evidence for defaults)
     python -m benchmarks.quality --docs-only   # rewrite docs/benchmarks.md from the results
     python -m benchmarks.quality --real     # only the real recordings (../shared/real-tuning)
+    python -m benchmarks.quality --widened --half reporting   # the widened categories' half
     python -m benchmarks.quality.regroup --help  # variants of the mask stage, many item sets
 
 Set up a fresh machine first with ``bash benchmarks/quality/setup.sh``.
@@ -26,6 +27,7 @@ from nmfsep.metrics import evaluate
 
 from . import real
 from .generate import CATEGORIES, ITEMS_PER_CATEGORY, build
+from .halves import half_of, real_halves, rendered_index, select
 from .methods import Method, methods, unavailable
 from .report import machine, write_docs
 
@@ -48,8 +50,23 @@ def score(item, estimates: np.ndarray, permute: bool = True) -> list[dict]:
     return rows
 
 
-def run(items: list, chosen: list[Method], log=print) -> list[dict]:
-    """Every applicable method on every item; one record per (item, method, source)."""
+def halves_of(items: list, *, rendered: bool) -> dict[str, str]:
+    """Each item's half (:mod:`benchmarks.quality.halves`): by its index when rendered, by
+    its position among its category's sorted item names when real."""
+    if rendered:
+        return {item.name: half_of(rendered_index(item.name)) for item in items}
+    out: dict[str, str] = {}
+    for category in dict.fromkeys(item.category for item in items):
+        out.update(real_halves(item.name for item in items if item.category == category))
+    return out
+
+
+def run(items: list, chosen: list[Method], log=print, halves: dict[str, str] | None = None
+        ) -> list[dict]:
+    """Every applicable method on every item; one record per (item, method, source).
+
+    ``halves`` maps item names to their half, recorded as each record's ``half``.
+    """
     records = []
     for item in items:
         for method in chosen:
@@ -62,7 +79,8 @@ def run(items: list, chosen: list[Method], log=print) -> list[dict]:
             rows = score(item, estimates, permute=not method.by_name)
             for row in rows:
                 records.append(dict(row, item=item.name, category=item.category,
-                                    method=method.name, kind=method.kind, seconds=seconds))
+                                    method=method.name, kind=method.kind, seconds=seconds,
+                                    half=(halves or {}).get(item.name)))
             log(f"{item.name:22s} {method.name:32s} SDR "
                 + " ".join(f"{r['sdr']:6.2f}" for r in rows) + f"  ({seconds:.1f} s)")
     return records
@@ -118,6 +136,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--soundfont", default=None,
                         help="render with this soundfont instead of FluidR3 GM (held-out "
                              "instruments); results go to results/heldout.json, not the docs")
+    parser.add_argument("--half", choices=("tuning", "reporting", "all"), default="all",
+                        help="only the items of this half (even index tuning, odd reporting; "
+                             "benchmarks.quality.halves); all by default")
+    parser.add_argument("--widened", action="store_true",
+                        help="the widened benchmark (issue 24): the categories beyond the first "
+                             "four, results/widened.json, and its section of the docs")
+    parser.add_argument("--tag", default=None,
+                        help="with --widened: results/widened-<tag>.json (the report merges "
+                             "every results/widened*.json)")
     parser.add_argument("--docs-only", action="store_true",
                         help="only rewrite docs/benchmarks.md from results/quality.json and "
                              "results/sweep.json (after runs made with --no-docs)")
@@ -128,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
 
     n_items = args.items or (1 if args.quick else ITEMS_PER_CATEGORY)
     named = args.categories.split(",") if args.categories else None
+    if args.widened and not named:
+        from .widened import WIDENED
+        named = list(WIDENED)
     unknown = [c for c in named or [] if c not in CATEGORIES and c not in real.CATEGORIES]
     if unknown:
         parser.error(f"unknown categories: {', '.join(unknown)}")
@@ -182,20 +212,24 @@ def run_real(args, argv: list[str] | None, categories: list[str]) -> bool:
         return False
     n_items = args.items or (1 if args.quick else None)
     items = real.build_all(folder, categories, n_items, args.real_seconds)
+    halves = halves_of(items, rendered=False)
+    items = [item for item in items if args.half in ("all", halves[item.name])]
     chosen = _chosen(args)
     print(f"{len(items)} real items x {len(chosen)} methods ({folder})", file=sys.stderr)
     started = time.strftime("%Y-%m-%d %H:%M:%S")
     where = machine()
     t0 = time.perf_counter()
-    records = run(items, chosen, log=lambda s: print(s, file=sys.stderr, flush=True))
+    records = run(items, chosen, log=lambda s: print(s, file=sys.stderr, flush=True),
+                  halves=halves)
     shown = (real.DEFAULT_NAME if os.path.abspath(folder) == os.path.abspath(real.DEFAULT_FOLDER)
              else str(folder))
     partial = bool(args.quick or args.methods or args.items or args.real_seconds
-                   or args.sweep or len(categories) < len(real.CATEGORIES))
+                   or args.sweep or len(categories) < len(real.CATEGORIES)
+                   or args.half != "all")
     result = dict(
         command=_command(argv), started=started, seconds=time.perf_counter() - t0,
         machine=where, folder=shown, excerpt_seconds=args.real_seconds,
-        silence_db=real.SILENCE_DB, categories=categories,
+        silence_db=real.SILENCE_DB, categories=categories, half=args.half,
         descriptions={c: real.CATEGORIES[c].description for c in categories},
         items={item.name: dict(item.info, category=item.category, names=item.names)
                for item in items},
@@ -218,31 +252,36 @@ def run_rendered(args, argv: list[str] | None, categories: list[str], n_items: i
     if args.soundfont is not None:
         from . import generate
         generate.SOUNDFONT_OVERRIDE = args.soundfont
-    items = [build(c, i, args.duration) for c in categories
-             for i in range(args.first_item, args.first_item + n_items)]
+    indices = select(range(args.first_item, args.first_item + n_items), args.half)
+    items = [build(c, i, args.duration) for c in categories for i in indices]
     chosen = _chosen(args)
     print(f"{len(items)} items x {len(chosen)} methods", file=sys.stderr)
     started = time.strftime("%Y-%m-%d %H:%M:%S")
     where = machine()  # the commit that runs, not one made while it runs
     t0 = time.perf_counter()
-    records = run(items, chosen, log=lambda s: print(s, file=sys.stderr, flush=True))
+    records = run(items, chosen, log=lambda s: print(s, file=sys.stderr, flush=True),
+                  halves=halves_of(items, rendered=True))
     result = dict(
         command=_command(argv), started=started, seconds=time.perf_counter() - t0, machine=where,
-        items_per_category=n_items,
+        items_per_category=n_items, half=args.half,
         duration=args.duration, categories=categories,
         items={item.name: item.info for item in items},
         methods=_describe(chosen), records=records,
     )
-    name = ("heldout" if held_out else
+    name = ("widened" if args.widened else "heldout" if held_out else
             "sweep" if args.sweep else ("quick" if args.quick else "quality"))
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
+    if args.widened:
+        parts = ["widened", *([args.half] if args.half != "all" else []),
+                 *([args.tag] if args.tag else [])]
+        path = RESULTS / ("-".join(parts) + ".json")
     path.write_text(json.dumps(result, indent=1))
     print_table(records, "sdr")
     print_table(records, "sdri")
     print(f"\nwrote {path.relative_to(ROOT)}")
     if (not args.quick and not args.no_docs and not args.methods and not args.categories
-            and not held_out):
+            and not held_out and (args.widened or args.half == "all")):
         docs = write_docs(RESULTS, ROOT / "docs")
         print(f"wrote {docs.relative_to(ROOT)}")
 

@@ -22,6 +22,13 @@ Categories
 ``bass+drums+piano``    a rhythm section
 ``chorale``             a four-part Bach chorale from music21's bundled corpus on
                         violin, clarinet, tenor saxophone and bassoon
+
+More categories register themselves (:func:`register`) from their own modules:
+:mod:`~benchmarks.quality.drumkit` (drum kits by piece), :mod:`~benchmarks.quality.electronic`
+(synth bass, drum machine, pad or lead, dry or with effects), :mod:`~benchmarks.quality.band`
+(a lead over a band) and :mod:`~benchmarks.quality.stereo` (the four above in stereo, with
+panning and reverb, dry or mastered).  Each item's half (tuning or reporting) follows
+:mod:`benchmarks.quality.halves`.
 """
 
 from __future__ import annotations
@@ -74,8 +81,9 @@ class Item:
     name : str
     category : str
     sr : int
-    mixture : np.ndarray, shape=(1, samples), float32
-    sources : np.ndarray, shape=(n_sources, 1, samples); sums to ``mixture``
+    mixture : np.ndarray, shape=(channels, samples), float32
+    sources : np.ndarray, shape=(n_sources, channels, samples); sums to ``mixture``
+        (one channel, except the stereo categories of :mod:`benchmarks.quality.stereo`)
     names : list of str
     training : dict of str to np.ndarray, shape=(1, samples)
         A clip of each source's instrument playing other material.
@@ -420,7 +428,7 @@ def write_midi(part: Part, path: Path) -> None:
     midi.tracks.append(track)
     channel = 9 if part.drums else 0
     track.append(mido.MetaMessage("set_tempo", tempo=500000, time=0))
-    if not part.drums:
+    if not part.drums or part.program:  # a drum program (e.g. 25, TR-808) picks the kit
         track.append(mido.Message("program_change", program=part.program, channel=channel))
     events = []
     for start, length, pitch, velocity in part.notes:
@@ -477,7 +485,8 @@ class Spec:
 
     A category that renders its own audio (drum kits played by a sampler, see
     :mod:`benchmarks.quality.drumkit`) gives ``rendered(duration, sr) -> (names,
-    stems, training clips)`` instead of parts, its stems already at their levels.
+    stems, training clips)`` instead of parts, its stems already at their levels,
+    of shape (n_sources, samples) or, in stereo, (n_sources, channels, samples).
     """
 
     parts: list[Part]
@@ -555,6 +564,23 @@ def _levels(n: int, rng: np.random.Generator) -> np.ndarray:
     return rng.uniform(-3.0, 3.0, n)
 
 
+def render_parts(spec: Spec, duration: float, sr: int,
+                 rng: np.random.Generator) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]]:
+    """The stems of a spec made of parts, each at a level within ±3 dB, and training clips.
+
+    Returns
+    -------
+    names : list of str
+    stems : np.ndarray, shape=(n_sources, samples)
+    clips : dict of str to np.ndarray
+    """
+    names = [p.name for p in spec.parts]
+    stems = np.stack([render(p, duration, sr) for p in spec.parts])
+    gains = 10 ** (_levels(len(stems), rng) / 20) / np.array([rms(s) for s in stems])
+    clips = {part.name: render(part, TRAINING_SECONDS, sr) for part in spec.training}
+    return names, stems * gains[:, None], clips
+
+
 def build(category: str, index: int, duration: float = 15.0, *, cache: Path = CACHE,
           sr: int = SR) -> Item:
     """Render (or load from the cache) item ``index`` of ``category``.
@@ -584,19 +610,15 @@ def build(category: str, index: int, duration: float = 15.0, *, cache: Path = CA
             names, stems, clips = spec.rendered(duration, sr)
             programs = [None] * len(names)
         else:
-            names = [p.name for p in spec.parts]
-            stems = np.stack([render(p, duration, sr) for p in spec.parts])
-            gains = 10 ** (_levels(len(stems), rng) / 20) / np.array([rms(s) for s in stems])
-            stems = stems * gains[:, None]
-            clips = {part.name: render(part, TRAINING_SECONDS, sr) for part in spec.training}
+            names, stems, clips = render_parts(spec, duration, sr, rng)
             programs = [None if p.drums else p.program for p in spec.parts]
         peak = np.abs(stems.sum(axis=0)).max()
         stems = (stems * (0.9 / peak)).astype(np.float32)
         training = {part_name: (clip * (0.3 / rms(clip))).clip(-1, 1).astype(np.float32)
                     for part_name, clip in clips.items()}
         folder.mkdir(parents=True, exist_ok=True)
-        for stem_name, stem in zip(names, stems, strict=True):
-            sf.write(folder / f"{stem_name}.wav", stem, sr, subtype="FLOAT")
+        for stem_name, stem in zip(names, stems, strict=True):  # (samples,) or (channels, samples)
+            sf.write(folder / f"{stem_name}.wav", stem.T, sr, subtype="FLOAT")
         for part_name, clip in training.items():
             sf.write(folder / f"train-{part_name}.wav", clip, sr, subtype="FLOAT")
         info = dict(spec.info, names=names, programs=programs)
@@ -604,7 +626,7 @@ def build(category: str, index: int, duration: float = 15.0, *, cache: Path = CA
         tmp.write_text(json.dumps(info, indent=1))
         tmp.replace(meta_path)
     info = json.loads(meta_path.read_text())
-    sources = np.stack([sf.read(folder / f"{n}.wav", dtype="float32")[0][None]
+    sources = np.stack([sf.read(folder / f"{n}.wav", dtype="float32", always_2d=True)[0].T
                         for n in info["names"]])
     training = {n: sf.read(folder / f"train-{n}.wav", dtype="float32")[0][None]
                 for n in info["names"]}
@@ -618,8 +640,8 @@ def register(categories: dict[str, Callable], version: str) -> None:
     CATEGORY_VERSIONS.update({c: version for c in categories})
 
 
-# The drum-kit categories (their own sampler) register themselves when imported.
-from . import drumkit  # noqa: E402, F401
+# The categories with their own renderers register themselves when imported.
+from . import band, drumkit, electronic, stereo  # noqa: E402, F401
 
 
 def main() -> None:

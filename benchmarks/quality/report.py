@@ -245,6 +245,10 @@ def write_docs(results: Path, docs: Path) -> Path:
             _targets(records, categories, BLIND_ANCHORS, RUNS),
             "",
         ]
+    from .report_widened import widened_section
+    widened = widened_section(results, BLIND_ANCHORS)
+    if widened:
+        out += [widened, ""]
     for c in categories:
         out += [f"## {c}", "", _detail(records, c, names), ""]
     real_path = results / "real.json"

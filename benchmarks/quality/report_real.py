@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .halves import REPORTING, real_halves
 from .report import DEFAULT, PLAIN_ORACLE, _detail, _medians
 
 TITLE = "Real recordings (../shared/real-tuning)"
@@ -36,6 +37,14 @@ def _median_table(records: list[dict], categories: list[str], methods: list[str]
         name = f"**{m}**" if m == DEFAULT else m
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def reporting_half(records: list[dict]) -> list[dict]:
+    """The records of each category's reporting half (odd positions among its sorted items)."""
+    halves: dict[str, str] = {}
+    for category in dict.fromkeys(r["category"] for r in records):
+        halves.update(real_halves(r["item"] for r in records if r["category"] == category))
+    return [r for r in records if halves[r["item"]] == REPORTING]
 
 
 def _targets(records: list[dict], categories: list[str], anchors: tuple[str, ...]) -> str:
@@ -135,6 +144,15 @@ def real_section(result: dict, anchors: tuple[str, ...], described: set[str]) ->
         "Categories ordered by nmfsep's defaults, lowest first.",
         "",
         _median_table(records, categories, methods),
+        "",
+        "### Reporting half, worst category first",
+        "",
+        "The same medians over the reporting half only (in each category, the items at odd "
+        "positions of its sorted item names: `benchmarks/quality/halves.py`), categories "
+        "ordered by nmfsep's defaults, lowest first.",
+        "",
+        _median_table(reporting_half(records), worst_first(reporting_half(records),
+                                                           result["categories"]), methods),
         "",
         "### Targets",
         "",

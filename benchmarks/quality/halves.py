@@ -1,0 +1,51 @@
+"""The tuning half and the reporting half of every benchmark category.
+
+Every category is split in two: constants are chosen on the **tuning half** and
+results are reported on the **reporting half**.  The rule is one line for every
+category, rendered or real: item index even (0, 2, 4, ...) is the tuning half,
+odd the reporting half.  A rendered item's index is the one it was generated
+with (``drums+guitar-5`` has index 5); a real category's index is the item's
+position in the category's list of item names, sorted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+TUNING = "tuning"
+REPORTING = "reporting"
+HALVES = (TUNING, REPORTING)
+
+
+def half_of(index: int) -> str:
+    """``"tuning"`` for an even item index, ``"reporting"`` for an odd one.
+
+    Parameters
+    ----------
+    index : int
+        The item's index in its category (non-negative).
+
+    Returns
+    -------
+    str
+    """
+    if index < 0:
+        raise ValueError(f"an item index is non-negative, not {index}")
+    return TUNING if index % 2 == 0 else REPORTING
+
+
+def rendered_index(name: str) -> int:
+    """The index of a rendered item from its name ``<category>-<index>``."""
+    return int(name.rsplit("-", 1)[1])
+
+
+def real_halves(names: Iterable[str]) -> dict[str, str]:
+    """The half of each item of one real category: by its position among the sorted names."""
+    return {name: half_of(position) for position, name in enumerate(sorted(set(names)))}
+
+
+def select(indices: Iterable[int], half: str) -> list[int]:
+    """The indices of ``half`` (``"tuning"``, ``"reporting"`` or ``"all"``), in order."""
+    if half not in (*HALVES, "all"):
+        raise ValueError(f"half must be tuning, reporting or all, not {half!r}")
+    return [i for i in indices if half == "all" or half_of(i) == half]
