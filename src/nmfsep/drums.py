@@ -27,13 +27,14 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from scipy.ndimage import maximum_filter, median_filter
 
 from . import nmfd
 from ._version import __version__
 from .audio import check_write_format, load, save, validate_signal
 from .drumtemplates import PIECES, DrumTemplates, load_drum_templates
 from .errors import OutputError, ParameterError
+from .pitched import pitched_fraction
+from .policy import DEFAULT_POLICY
 from .record import write_record
 from .separate import separate
 from .spectral import STFTConfig, default_n_fft, istft, mixture_spectrogram, stft
@@ -103,7 +104,7 @@ class DrumSettings:
     split: str = "piece"
     mask_power: float = 2.0
     onset_offset: float = 0.0
-    band_frames: float = 0.15
+    band_frames: float = DEFAULT_POLICY.drums_alone_frames
 
     def stft_config(self, sr: int) -> STFTConfig:
         """The STFT for sample rate ``sr``."""
@@ -260,25 +261,11 @@ def _rebuild(y: np.ndarray, X: np.ndarray, masks: np.ndarray, config: STFTConfig
 
 # --------------------------------------------------------------------------- rest or not
 
-#: The sustained spectrum of :func:`band_evidence`: a median over this long.
-SUSTAIN_SECONDS = 0.3
-#: A peak of the sustained spectrum stands this far above its median over 200 Hz …
-PEAK_RATIO = 4.0
-#: … and within this many dB of the frame's strongest.
-PEAK_RANGE_DB = 40.0
-#: A frame sounds pitched with at least this many peaks on one harmonic series.
-HARMONICS = 5
-
-
 def band_evidence(y: np.ndarray, sr: int) -> float:
     """The fraction of frames in which a pitched instrument sounds.
 
-    A frame counts when its sustained spectrum (a median over
-    :data:`SUSTAIN_SECONDS`: drum hits fade out of it, held notes stay) holds
-    at least :data:`HARMONICS` narrow peaks between 30 Hz and 4 kHz that lie on
-    one harmonic series (multiples of one fundamental between 35 Hz and 1 kHz,
-    within 1.5 % or 0.6 bins).  Drums ring with few peaks, and the modes of
-    toms and cymbals are not harmonic; a bass, keys or a voice fill the series.
+    :func:`nmfsep.pitched.pitched_fraction` of the recording's channel-summed
+    magnitude spectrogram at nmfsep's default STFT for ``sr``.
 
     Parameters
     ----------
@@ -292,42 +279,7 @@ def band_evidence(y: np.ndarray, sr: int) -> float:
     n_fft = default_n_fft(sr)
     config = STFTConfig(n_fft=n_fft, hop=n_fft // 4)
     V = mixture_spectrogram(stft(np.asarray(y, dtype=np.float32), config))
-    bin_hz = sr / n_fft
-    freqs = np.arange(V.shape[0]) * bin_hz
-    frames = max(3, int(round(SUSTAIN_SECONDS * sr / config.hop)) | 1)
-    sustained = median_filter(V, size=(1, frames), mode="reflect")
-    floor = median_filter(sustained, size=(max(3, int(round(200 / bin_hz)) | 1), 1),
-                          mode="reflect")
-    peaks = ((sustained > PEAK_RATIO * floor)
-             & (sustained >= maximum_filter(sustained, size=(3, 1)))
-             & (sustained > sustained.max(axis=0, keepdims=True) * 10 ** (-PEAK_RANGE_DB / 20))
-             & ((freqs > 30) & (freqs < 4000))[:, None])
-    energy = V.sum(axis=0)
-    active = np.flatnonzero(energy > energy.max() * 1e-3) if energy.max() > 0 else []
-    if len(active) == 0:
-        return 0.0
-    log = np.log(sustained + 1e-20)
-    pitched = 0
-    for n in active:
-        bins = np.flatnonzero(peaks[1:-1, n]) + 1
-        if bins.size < HARMONICS:
-            continue
-        a, b, c = log[bins - 1, n], log[bins, n], log[bins + 1, n]
-        curvature = a - 2 * b + c
-        offset = np.where(curvature < 0, 0.5 * (a - c) / np.where(curvature < 0, curvature, -1),
-                          0.0)
-        hz = (bins + np.clip(offset, -0.5, 0.5)) * bin_hz
-        f0 = np.unique(np.concatenate([hz / k for k in (1, 2, 3)]))
-        f0 = f0[(f0 >= 35) & (f0 <= 1000)]
-        if f0.size == 0:
-            continue
-        ratio = hz[None, :] / f0[:, None]
-        order = np.round(ratio)
-        on_series = ((order >= 1) & (order <= 16)
-                     & (np.abs(ratio - order) * f0[:, None]
-                        < np.maximum(0.6 * bin_hz, 0.015 * hz[None, :])))
-        pitched += int(on_series.sum(axis=1).max() >= HARMONICS)
-    return pitched / len(active)
+    return pitched_fraction(V, sr, config.hop)
 
 
 # --------------------------------------------------------------------------- public functions

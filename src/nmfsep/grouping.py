@@ -40,8 +40,10 @@ name            what it uses
                 percussiveness, spikiness and low-frequency ratio, cosine of
                 the spectra), fitted on oracle labels (:func:`learned_affinity`)
 ``auto``        the default: ``percussive`` when a drum part is heard,
-                otherwise ``timbre+time`` (:func:`nmfsep.policy.auto_grouping`;
-                the whole automatic policy is :mod:`nmfsep.policy`)
+                ``timbre`` when three or more sources are the pieces of a
+                drum kit playing alone, otherwise ``timbre+time``
+                (:func:`nmfsep.policy.auto_grouping`; the whole automatic
+                policy is :mod:`nmfsep.policy`)
 ==============  ===========================================================
 
 Every tuned constant a strategy reads (how strongly ``timbre+time`` keeps
@@ -74,7 +76,8 @@ from .features import (
     spikiness,
     tonalness,
 )
-from .policy import DEFAULT_POLICY, Policy, auto_grouping
+from .pitched import pitched_fraction
+from .policy import DEFAULT_POLICY, Policy, auto_grouping, needs_pitched_fraction
 
 __all__ = [
     "GroupingContext", "STRATEGIES", "group", "parse_groups", "labels_from_groups",
@@ -105,6 +108,8 @@ class GroupingContext:
     block : int, optional
         Compute the percussive mask by blocks of this many frames (the same
         result in bounded temporary memory); None filters ``V`` whole.
+    power : float
+        ``V`` is the magnitude spectrogram to this power (1: magnitude).
     """
 
     sr: int
@@ -114,6 +119,7 @@ class GroupingContext:
     hop: int | None = None
     policy: Policy = DEFAULT_POLICY
     block: int | None = None
+    power: float = 1.0
 
     @property
     def filter_lengths(self) -> MedianFilterLengths:
@@ -138,6 +144,24 @@ class GroupingContext:
         """Share of ``V`` that the percussive mask holds, in [0, 1]."""
         return percussive_share(self.V, self.percussive)
 
+    @cached_property
+    def pitched_fraction(self) -> float:
+        """Share of ``V``'s frames that sound pitched (:func:`nmfsep.pitched.pitched_fraction`)."""
+        if self.V is None or self.hop is None:
+            raise ParameterError("telling drums alone from a band needs V and its hop")
+        V = self.V if self.power == 1 else self.V ** (1 / self.power)
+        return pitched_fraction(V, self.sr, self.hop)
+
+    def auto_evidence(self, n_sources: int) -> tuple[float, float | None]:
+        """What ``auto`` decides from: the percussive share, and the pitched share if needed.
+
+        The pitched share is measured only when it can change the decision
+        (:func:`nmfsep.policy.needs_pitched_fraction`), else None.
+        """
+        share = self.percussive_share
+        needed = needs_pitched_fraction(share, n_sources, self.policy)
+        return share, self.pitched_fraction if needed else None
+
     def with_policy(self, policy: Policy) -> GroupingContext:
         """This context under another policy.
 
@@ -147,6 +171,8 @@ class GroupingContext:
         if policy == self.policy:
             return self
         fresh = replace(self, policy=policy)
+        if "pitched_fraction" in self.__dict__:
+            fresh.__dict__["pitched_fraction"] = self.__dict__["pitched_fraction"]
         if _hpss_filters(policy) == _hpss_filters(self.policy):
             for cached in ("percussive", "percussive_share"):
                 if cached in self.__dict__:
@@ -493,7 +519,9 @@ def _percussive(W, H, n_sources, context):
 
 
 def _auto(W, H, n_sources, context):
-    strategy = auto_grouping(context.percussive_share, context.policy)
+    share, pitched = context.auto_evidence(n_sources)
+    strategy = auto_grouping(share, context.policy, n_sources=n_sources,
+                             pitched_fraction=pitched)
     return STRATEGIES[strategy](W, H, n_sources, context)
 
 

@@ -309,9 +309,10 @@ def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
     """
     n_sources, policy = plan.n_sources, config.policy
     heard = config.grouping == "auto" and n_sources > 1  # what auto decides from
-    decision = decide(config.grouping, n_sources=n_sources,
-                      percussive_share=context.percussive_share if heard else 0.0,
-                      n_runs=len(runs) + 1, strength=plan.percussive_prior, policy=policy)
+    share, pitched = context.auto_evidence(n_sources) if heard else (0.0, None)
+    decision = decide(config.grouping, n_sources=n_sources, percussive_share=share,
+                      pitched_fraction=pitched, n_runs=len(runs) + 1,
+                      strength=plan.percussive_prior, policy=policy)
     labels = grouping_.group(W, H, n_sources, decision.grouping, context=context)
 
     def group(W_run: np.ndarray, H_run: np.ndarray,
@@ -358,7 +359,8 @@ def _extra_runs(recording: Recording, frames: Frames, V: np.ndarray, scale: floa
                                                 context.block or BLOCK_FRAMES)
             run_context = grouping_.GroupingContext(
                 sr=recording.sr, V=V_run, random_state=config.random_state,
-                hop=frame_config.hop, policy=config.policy, block=context.block)
+                hop=frame_config.hop, policy=config.policy, block=context.block,
+                power=config.spectrogram_power)
         offset = index * config.max_iter
         result = factorize(
             V_run, max(plan.n_sources, round(plan.n_components * run_plan.component_scale)),
@@ -426,7 +428,8 @@ def separate_recording(recording: Recording, config: SeparationConfig, *,
     recording.warn_if_clipped()
     context = grouping_.GroupingContext(
         sr=recording.sr, V=V, groups=config.groups, random_state=config.random_state,
-        hop=plan.stft.hop, policy=config.policy, block=None if memory.hold else block)
+        hop=plan.stft.hop, policy=config.policy, block=None if memory.hold else block,
+        power=config.spectrogram_power)
     timings["spectrogram"] = time.perf_counter() - clock
 
     clock = time.perf_counter()

@@ -16,6 +16,9 @@ drums, one other source       ``percussive``    HPSS (half strength with        
 drums, two or more others     ``percussive``,   HPSS, the low register for a    ``floor``
                               the others by     bass line among them, masks
                               ``timbre+time``   re-estimated from the sources
+drums alone, three or more    ``timbre``        none                            ``floor_
+pieces                                                                          without_
+                                                                                drums``
 no drums, two sources         ``timbre+time``   none                            ``floor_
                                                                                 without_
                                                                                 drums``
@@ -25,7 +28,10 @@ no drums, three or more       ``timbre+time``   each source's share of the      
 ============================  ================  ==============================  =========
 
 "Drums" means that a median-filter HPSS puts at least :attr:`Policy.drums_share`
-of the spectrogram in its percussive part.  A strategy chosen by name instead of
+of the spectrogram in its percussive part; "drums alone" that, besides, at most
+:attr:`Policy.drums_alone_frames` of its frames sound pitched
+(:func:`nmfsep.pitched.pitched_fraction`), so that the sources asked for are
+the kit's pieces.  A strategy chosen by name instead of
 ``auto`` keeps its own grouping; ``percussive`` still gets the HPSS weights and
 the bass line's register (its masks re-estimated from the sources), the other
 strategies no experts.  ``percussive_prior=0`` turns every expert off.
@@ -55,7 +61,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 __all__ = ["Policy", "RunPlan", "Decision", "DEFAULT_POLICY", "decide", "auto_grouping",
-           "policy_field_names"]
+           "needs_pitched_fraction", "policy_field_names"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,15 @@ class Policy:
         percussive pitched-only mixture and the least percussive one with
         drums, over the 176 items of the benchmark's seven item sets
         (93 ms frames, ``percussive_filter_hz``; notes.md, twelfth round).
+    drums_alone_frames : float
+        A recording with drums is drums alone when at most this share of its
+        frames sounds pitched; then three or more sources are the kit's pieces,
+        told apart by ``timbre`` (NMF-MFCC), the best strategy on the tuning
+        half of every drum-kit category, rendered and real
+        (``python -m benchmarks.quality --half tuning``; docs/benchmarks.md).
+        The threshold is the drums command's: between the largest value of the
+        drum benchmark's drums-only tuning items and the smallest of its items
+        with a band (``python -m benchmarks.drums``; docs/drums.md).
     coactivity_weight : float
         How strongly ``timbre+time`` keeps apart components that sound
         together: the affinity is ``exp(-d2 / median(d2) - weight * c)``
@@ -180,6 +195,7 @@ class Policy:
     """
 
     drums_share: float = 0.24
+    drums_alone_frames: float = 0.15
     coactivity_weight: float = 8.0
     timbre_neighbours: int = 3
     settle_beside_pitched: int = 1
@@ -270,13 +286,47 @@ class Decision:
                 "floor": self.floor, "reasons": list(self.reasons)}
 
 
-def auto_grouping(percussive_share: float, policy: Policy = DEFAULT_POLICY) -> str:
-    """The strategy ``auto`` takes: ``percussive`` when drums are heard, else ``timbre+time``."""
-    return "percussive" if percussive_share >= policy.drums_share else "timbre+time"
+def needs_pitched_fraction(percussive_share: float, n_sources: int,
+                           policy: Policy = DEFAULT_POLICY) -> bool:
+    """Whether ``auto`` asks how much of the recording sounds pitched.
+
+    Only for three or more sources of a recording with drums: whether they are
+    a kit's pieces decides between ``percussive`` and ``timbre``.
+    """
+    return n_sources >= 3 and percussive_share >= policy.drums_share
+
+
+def auto_grouping(percussive_share: float, policy: Policy = DEFAULT_POLICY, *,
+                  n_sources: int = 2, pitched_fraction: float | None = None) -> str:
+    """The strategy ``auto`` takes.
+
+    Parameters
+    ----------
+    percussive_share : float
+        Share of the spectrogram in its percussive mask.
+    policy : Policy
+    n_sources : int
+    pitched_fraction : float, optional
+        Share of the frames that sound pitched
+        (:func:`nmfsep.pitched.pitched_fraction`); None when not measured.
+
+    Returns
+    -------
+    str
+        ``timbre+time`` without drums; ``timbre`` for three or more sources of
+        drums alone (at most ``drums_alone_frames`` pitched); else ``percussive``.
+    """
+    if percussive_share < policy.drums_share:
+        return "timbre+time"
+    if (needs_pitched_fraction(percussive_share, n_sources, policy)
+            and pitched_fraction is not None and pitched_fraction <= policy.drums_alone_frames):
+        return "timbre"
+    return "percussive"
 
 
 def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_runs: int,
-           strength: float | None = None, policy: Policy = DEFAULT_POLICY) -> Decision:
+           strength: float | None = None, policy: Policy = DEFAULT_POLICY,
+           pitched_fraction: float | None = None) -> Decision:
     """One row of the table above: the grouping, the mask weights and the floor.
 
     Parameters
@@ -294,6 +344,9 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
         ``percussive_prior``; :attr:`Policy.percussive_prior` by default.  0
         turns every expert off.
     policy : Policy
+    pitched_fraction : float, optional
+        Share of the frames that sound pitched, for ``auto`` with three or more
+        sources of a recording with drums (:func:`needs_pitched_fraction`).
 
     Returns
     -------
@@ -302,13 +355,19 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
     strength = policy.percussive_prior if strength is None else float(strength)
     if strategy == "auto":
         share = 0.0 if percussive_share is None else percussive_share
-        grouping = auto_grouping(share, policy)
+        grouping = auto_grouping(share, policy, n_sources=n_sources,
+                                 pitched_fraction=pitched_fraction)
         drums = grouping == "percussive"
         heard = (f"a drum part is heard ({share:.0%} of the spectrogram is percussive, "
-                 f"{policy.drums_share:.0%} needed)" if drums else
+                 f"{policy.drums_share:.0%} needed)" if share >= policy.drums_share else
                  f"no drum part is heard ({share:.0%} of the spectrogram is percussive, "
                  f"{policy.drums_share:.0%} needed)")
         reasons = [heard]
+        if grouping == "timbre" and n_sources > 1:
+            reasons.append(f"the drums play alone ({pitched_fraction:.0%} of the frames sound "
+                           f"pitched, at most {policy.drums_alone_frames:.0%} allowed): the "
+                           f"sources are the kit's pieces, told apart by their timbre")
+            return Decision(grouping, floor=policy.floor_without_drums, reasons=tuple(reasons))
     else:
         grouping, drums = strategy, strategy == "percussive"
         reasons = [f"the grouping {strategy!r} was asked for"]

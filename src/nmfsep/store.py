@@ -96,6 +96,7 @@ def restore(y: np.ndarray, sr: int, saved: dict) -> Separation:
     plan = config.resolve(sr=sr, n_samples=recording.n_samples)
     V, _ = unit_spectrogram(frames, power)
     model = Model(W, H, labels, stft, config.mask_power)
-    context = GroupingContext(sr=sr, V=V, random_state=config.random_state, hop=stft.hop)
+    context = GroupingContext(sr=sr, V=V, random_state=config.random_state, hop=stft.hop,
+                               power=power)
     return Separation(model=model, frames=frames, config=config, plan=plan,
                       sources=model.sources(frames), context=context)

@@ -1,0 +1,100 @@
+"""``auto`` on drums alone: the pitched-frame test, the decision, and the kit split it makes."""
+
+import numpy as np
+import pytest
+from test_drums import SR, groove
+
+import nmfsep
+from nmfsep import pitched
+from nmfsep.drums import band_evidence
+from nmfsep.grouping import GroupingContext
+from nmfsep.metrics import evaluate
+from nmfsep.pitched import pitched_fraction
+from nmfsep.policy import DEFAULT_POLICY, auto_grouping, decide, needs_pitched_fraction
+from nmfsep.spectral import STFTConfig, default_n_fft, mixture_spectrogram, stft
+
+
+def chords(seconds: float) -> np.ndarray:
+    """Two held notes with eight harmonics each, shape=(1, samples)."""
+    t = np.arange(int(seconds * SR)) / SR
+    notes = sum(np.sin(2 * np.pi * k * f0 * t) / k for f0 in (110.0, 146.8) for k in range(1, 9))
+    return notes[None, :].astype(np.float32)
+
+
+def spectrogram(y: np.ndarray) -> tuple[np.ndarray, int]:
+    n_fft = default_n_fft(SR)
+    config = STFTConfig(n_fft=n_fft, hop=n_fft // 4)
+    return mixture_spectrogram(stft(y, config)), config.hop
+
+
+def test_held_notes_sound_pitched_and_drums_do_not():
+    V, hop = spectrogram(chords(3.0))
+    assert pitched_fraction(V, SR, hop) > 0.95
+    mix, _ = groove(seconds=4.0)
+    V, hop = spectrogram(mix)
+    assert pitched_fraction(V, SR, hop) < 0.05
+    assert pitched_fraction(np.zeros_like(V), SR, hop) == 0.0
+
+
+def test_the_drums_command_measures_the_same():
+    mix, _ = groove(seconds=4.0)
+    band = mix + 0.1 * chords(4.0)
+    for y in (mix, band):
+        V, hop = spectrogram(y)
+        assert band_evidence(y, SR) == pitched_fraction(V, SR, hop)
+
+
+def test_a_long_recording_tests_evenly_spaced_frames(monkeypatch):
+    band = groove(seconds=8.0)[0] + 0.1 * chords(8.0)
+    band[:, : band.shape[1] // 2] = groove(seconds=4.0)[0]  # drums alone, then a band
+    V, hop = spectrogram(band)
+    every = pitched_fraction(V, SR, hop)
+    monkeypatch.setattr(pitched, "MAX_TESTED_FRAMES", V.shape[1] // 5)
+    sampled = pitched_fraction(V, SR, hop)
+    assert 0.3 < every < 0.7
+    assert abs(sampled - every) < 0.05
+
+
+@pytest.mark.parametrize("share, n_sources, fraction, expected", [
+    (0.1, 3, None, "timbre+time"),   # no drums heard
+    (0.5, 2, 0.0, "percussive"),     # two sources: drums and the rest
+    (0.5, 3, None, "percussive"),    # not measured
+    (0.5, 3, 0.6, "percussive"),     # drums in a band
+    (0.5, 3, 0.0, "timbre"),         # drums alone: the kit's pieces
+    (0.5, 4, DEFAULT_POLICY.drums_alone_frames, "timbre"),
+])
+def test_auto_splits_drums_alone_by_timbre(share, n_sources, fraction, expected):
+    assert auto_grouping(share, n_sources=n_sources, pitched_fraction=fraction) == expected
+
+
+def test_the_pitched_share_is_measured_only_when_it_can_decide():
+    assert needs_pitched_fraction(0.5, 3)
+    assert not needs_pitched_fraction(0.5, 2)
+    assert not needs_pitched_fraction(0.1, 3)
+    V, hop = spectrogram(chords(3.0))
+    context = GroupingContext(sr=SR, V=V, hop=hop)
+    share, fraction = context.auto_evidence(3)
+    assert share < DEFAULT_POLICY.drums_share and fraction is None
+    assert "pitched_fraction" not in context.__dict__
+
+
+def test_drums_alone_get_no_experts_and_say_why():
+    decision = decide("auto", n_sources=3, percussive_share=0.6, pitched_fraction=0.02, n_runs=5)
+    assert decision.grouping == "timbre"
+    assert decision.drum_source is None and decision.hpss_strength == 0.0
+    assert decision.register is None and not decision.consistent
+    assert decision.floor == DEFAULT_POLICY.floor_without_drums
+    assert any("drums play alone (2% of the frames" in reason for reason in decision.reasons)
+
+
+def test_auto_splits_a_drum_groove_into_its_pieces():
+    """Measured against the percussive split that ``auto`` took before for drums alone."""
+    mix, stems = groove(seconds=6.0, seed=3)
+    sep = nmfsep.separate(mix, SR, n_sources=3)
+    assert sep.decision.grouping == "timbre"
+    np.testing.assert_array_equal(sep.sources, sep.regroup(grouping="timbre").sources)
+    auto = np.median(evaluate(stems, sep.sources).sdr)
+    before = np.median(evaluate(stems, sep.regroup(grouping="percussive").sources).sdr)
+    assert auto > 10.0 and auto > before + 8.0, (auto, before)
+    with_band = nmfsep.separate(mix + 0.1 * chords(6.0), SR, n_sources=3)
+    assert with_band.decision.grouping == "percussive"
