@@ -2,11 +2,13 @@
 
 import numpy as np
 import pytest
+from scipy.ndimage import maximum_filter, median_filter
 from test_drums import SR, groove
 
 import nmfsep
 from nmfsep import pitched
 from nmfsep.drums import band_evidence
+from nmfsep.features import median_along
 from nmfsep.grouping import GroupingContext
 from nmfsep.metrics import evaluate
 from nmfsep.pitched import pitched_fraction
@@ -98,3 +100,36 @@ def test_auto_splits_a_drum_groove_into_its_pieces():
     assert auto > 10.0 and auto > before + 8.0, (auto, before)
     with_band = nmfsep.separate(mix + 0.1 * chords(6.0), SR, n_sources=3)
     assert with_band.decision.grouping == "percussive"
+
+
+@pytest.mark.parametrize("mode", ["nearest", "reflect"])
+@pytest.mark.parametrize("axis, length", [(0, 5), (1, 7), (1, 13)])
+def test_median_along_equals_the_two_dimensional_filter(rng, mode, axis, length):
+    V = rng.random((37, 53)).astype(np.float32)
+    size = (length, 1) if axis == 0 else (1, length)
+    np.testing.assert_array_equal(median_along(V, length, axis, mode=mode),
+                                  median_filter(V, size=size, mode=mode))
+
+
+def test_pitched_fraction_equals_filtering_every_frame():
+    """Only the tested frames are filtered across frequency: the same as filtering all."""
+    band = groove(seconds=6.0)[0] + 0.1 * chords(6.0)
+    band[:, : band.shape[1] // 2] = groove(seconds=3.0)[0]
+    V, hop = spectrogram(band)
+    bin_hz = SR / (2 * (V.shape[0] - 1))
+    frames = max(3, int(round(pitched.SUSTAIN_SECONDS * SR / hop)) | 1)
+    sustained = median_filter(V, size=(1, frames), mode="reflect")
+    floor = median_filter(sustained, size=(max(3, int(round(200 / bin_hz)) | 1), 1),
+                          mode="reflect")
+    freqs = np.arange(V.shape[0]) * bin_hz
+    peaks = ((sustained > pitched.PEAK_RATIO * floor)
+             & (sustained >= maximum_filter(sustained, size=(3, 1)))
+             & (sustained > sustained.max(axis=0) * 10 ** (-pitched.PEAK_RANGE_DB / 20))
+             & ((freqs > 30) & (freqs < 4000))[:, None])
+    energy = V.sum(axis=0)
+    active = np.flatnonzero(energy > energy.max() * 1e-3)
+    log = np.log(sustained + 1e-20)
+    expected = np.mean([pitched._on_one_series(peaks[:, n], log[:, n], bin_hz)
+                        for n in active])
+    assert pitched_fraction(V, SR, hop) == expected
+    assert 0.3 < expected < 0.7

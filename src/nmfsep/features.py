@@ -23,6 +23,7 @@ __all__ = [
     "basis_mfcc",
     "MedianFilterLengths",
     "median_filter_lengths",
+    "median_along",
     "percussive_mask",
     "blocked_percussive_mask",
     "percussiveness",
@@ -155,8 +156,8 @@ def percussive_mask(V: np.ndarray, frames: int = 17, bins: int = 17) -> np.ndarr
     np.ndarray, shape=V.shape, values in [0, 1]
     """
     V = np.asarray(V, dtype=np.float32)
-    harmonic = _median_along(V, frames, axis=1)
-    percussive = _median_along(V, bins, axis=0)
+    harmonic = median_along(V, frames, axis=1)
+    percussive = median_along(V, bins, axis=0)
     if V.size and float(V.max()) > _SQUARE_SAFE:  # the squares would overflow float32
         p2, h2 = percussive.astype(np.float64) ** 2, harmonic.astype(np.float64) ** 2
         return (p2 / np.maximum(p2 + h2, _TINY)).astype(np.float32)
@@ -191,18 +192,31 @@ def blocked_percussive_mask(V: np.ndarray, block: int = 4096, halo: int = 32,
     return out
 
 
-def _median_along(V: np.ndarray, length: int, axis: int) -> np.ndarray:
-    """Running median of ``length`` along ``axis`` of a 2-D array (edges repeated).
+def median_along(V: np.ndarray, length: int, axis: int, mode: str = "nearest") -> np.ndarray:
+    """Running median of ``length`` along ``axis`` of a 2-D array.
 
     Line by line with scipy's one-dimensional rank filter (a running
     selection, far cheaper per element than the n-dimensional filter with a
     ``(1, length)`` footprint); a median selects one of the input values, so
-    the result is identical to ``median_filter(V, size, mode="nearest")``.
+    the result is identical to ``median_filter(V, size, mode=mode)`` with
+    ``size`` ``(1, length)`` or ``(length, 1)``.
+
+    Parameters
+    ----------
+    V : np.ndarray, shape=(rows, columns)
+    length : int
+    axis : {0, 1}
+    mode : str
+        How the edges are extended (scipy.ndimage's modes; "nearest" repeats them).
+
+    Returns
+    -------
+    np.ndarray, shape=V.shape, dtype of V
     """
     lines = np.ascontiguousarray(V if axis == 1 else V.T)
     out = np.empty_like(lines)
     for row, line in enumerate(lines):
-        median_filter(line, size=length, mode="nearest", output=out[row])
+        median_filter(line, size=length, mode=mode, output=out[row])
     return out if axis == 1 else np.ascontiguousarray(out.T)
 
 

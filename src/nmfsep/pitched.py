@@ -17,7 +17,9 @@ below it into drum pieces by timbre (:func:`nmfsep.policy.auto_grouping`).
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import maximum_filter, median_filter
+from scipy.ndimage import maximum_filter
+
+from .features import median_along
 
 __all__ = ["pitched_fraction"]
 
@@ -62,15 +64,16 @@ def pitched_fraction(V: np.ndarray, sr: int, hop: int) -> float:
     if active.size > MAX_TESTED_FRAMES:
         active = active[np.linspace(0, active.size - 1, MAX_TESTED_FRAMES).round().astype(int)]
     frames = max(3, int(round(SUSTAIN_SECONDS * sr / hop)) | 1)
-    sustained = median_filter(V, size=(1, frames), mode="reflect")
-    floor = median_filter(sustained, size=(max(3, int(round(200 / bin_hz)) | 1), 1),
-                          mode="reflect")
+    # the median across time needs every frame; what follows is frame by frame
+    sustained = median_along(V, frames, axis=1, mode="reflect")[:, active]
+    floor = median_along(sustained, max(3, int(round(200 / bin_hz)) | 1), axis=0,
+                         mode="reflect")
     peaks = ((sustained > PEAK_RATIO * floor)
              & (sustained >= maximum_filter(sustained, size=(3, 1)))
              & (sustained > sustained.max(axis=0, keepdims=True) * 10 ** (-PEAK_RANGE_DB / 20))
              & ((freqs > 30) & (freqs < 4000))[:, None])
     log = np.log(sustained + 1e-20)
-    pitched = sum(_on_one_series(peaks[:, n], log[:, n], bin_hz) for n in active)
+    pitched = sum(_on_one_series(peaks[:, j], log[:, j], bin_hz) for j in range(active.size))
     return pitched / active.size
 
 
