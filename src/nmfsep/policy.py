@@ -366,7 +366,8 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
         if grouping == "timbre" and n_sources > 1:
             reasons.append(f"the drums play alone ({pitched_fraction:.0%} of the frames sound "
                            f"pitched, at most {policy.drums_alone_frames:.0%} allowed): the "
-                           f"sources are the kit's pieces, told apart by their timbre")
+                           f"sources are the kit's pieces, told apart by their timbre "
+                           f"(`nmfsep drums` splits them by name)")
             return Decision(grouping, floor=policy.floor_without_drums, reasons=tuple(reasons))
     else:
         grouping, drums = strategy, strategy == "percussive"
