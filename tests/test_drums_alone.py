@@ -133,3 +133,13 @@ def test_pitched_fraction_equals_filtering_every_frame():
                         for n in active])
     assert pitched_fraction(V, SR, hop) == expected
     assert 0.3 < expected < 0.7
+
+
+@pytest.mark.parametrize("n_frames, length, tested", [(700, 13, 20), (700, 3, 5), (40, 13, 3),
+                                                      (5, 13, 1), (700, 13, 400)])
+def test_sustained_spectrum_at_the_tested_frames_equals_the_whole_filter(
+        rng, n_frames, length, tested):
+    V = rng.random((65, n_frames)).astype(np.float32)
+    columns = np.sort(rng.choice(n_frames, size=tested, replace=False))
+    expected = median_filter(V, size=(1, length), mode="reflect")[:, columns]
+    np.testing.assert_array_equal(pitched._sustained(V, columns, length), expected)
