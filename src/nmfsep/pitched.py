@@ -36,6 +36,9 @@ HARMONICS = 5
 MAX_TESTED_FRAMES = 4096
 #: Tested frames whose windows are gathered at once (a few tens of MB at 44.1 kHz).
 WINDOW_BLOCK = 256
+#: Per tested frame, the median of its own window costs about as much as this many
+#: frames of the running median over the whole recording.
+WINDOW_COST = 5
 
 
 def pitched_fraction(V: np.ndarray, sr: int, hop: int) -> float:
@@ -81,15 +84,15 @@ def pitched_fraction(V: np.ndarray, sr: int, hop: int) -> float:
 def _sustained(V: np.ndarray, columns: np.ndarray, length: int) -> np.ndarray:
     """The running median of ``length`` frames across time (edges reflected), at ``columns``.
 
-    When a fifth or more of the frames are tested (or the window is longer than
-    the recording), one running median over the whole recording; otherwise the
-    median of each tested frame's own window, a block of frames at a time, which
-    costs about five times as much per frame but needs no copy of an hour-long
-    spectrogram.
+    When the tested frames' own windows would cost more than one running median
+    over the whole recording (:data:`WINDOW_COST`), or a window is longer than
+    the recording, that running median; otherwise the median of each tested
+    frame's own window, a block of frames at a time, with no copy of an
+    hour-long spectrogram.
     Both select the same values as ``median_filter(V, (1, length), mode="reflect")``.
     """
     n_frames = V.shape[1]
-    if 5 * columns.size >= n_frames or n_frames <= length:
+    if WINDOW_COST * columns.size >= n_frames or n_frames <= length:
         return median_along(V, length, axis=1, mode="reflect")[:, columns]
     half = length // 2
     out = np.empty((V.shape[0], columns.size), dtype=V.dtype)

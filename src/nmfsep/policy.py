@@ -99,8 +99,8 @@ class Policy:
         A recording with drums is drums alone when at most this share of its
         frames sounds pitched; then three or more sources are the kit's pieces,
         told apart by ``timbre`` (NMF-MFCC), the best strategy on the tuning
-        half of every drum-kit category, rendered and real
-        (``python -m benchmarks.quality --half tuning``; docs/benchmarks.md).
+        half of every drum-kit category, rendered and real (notes.md,
+        fourteenth round, with its commands; results/choices/).
         The threshold is the drums command's: between the largest value of the
         drum benchmark's drums-only tuning items and the smallest of its items
         with a band (``python -m benchmarks.drums``; docs/drums.md).
@@ -363,7 +363,7 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
                  f"no drum part is heard ({share:.0%} of the spectrogram is percussive, "
                  f"{policy.drums_share:.0%} needed)")
         reasons = [heard]
-        if grouping == "timbre" and n_sources > 1:
+        if grouping == "timbre":  # auto takes it for drums alone only
             reasons.append(f"the drums play alone ({pitched_fraction:.0%} of the frames sound "
                            f"pitched, at most {policy.drums_alone_frames:.0%} allowed): the "
                            f"sources are the kit's pieces, told apart by their timbre "
