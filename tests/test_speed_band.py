@@ -41,3 +41,39 @@ def test_the_report_marks_the_slowest_stage_and_gives_the_ratio_to_the_anchor():
     assert "| **masks** |" in text and "| **factorization** |" not in text
     assert "| 10.0 | 0.33 | 18.0 | 900 |" in text
     assert "The stream run failed: `boom`" in text
+
+
+FACTS = {"bins": 1025, "frames": 1000, "rank": 20, "runs": 1, "iterations": 200,
+         "evaluations": 2, "channels": 2, "sources": 4, "samples": 512_000, "n_fft": 2048,
+         "beta": 1.0}
+RATES = {"sgemm_gflops": 100.0, "bandwidth_gbs": 10.0}
+
+
+def test_stage_limits_count_each_stages_work_at_the_measured_rates():
+    from benchmarks.speed.machine import limit
+    from benchmarks.speed.stage_limits import stage_limits
+
+    limits = stage_limits(FACTS, RATES)
+    assert set(limits) == {name for name, _ in STAGES}
+    # 200 iterations of the iteration's own limit
+    assert np.isclose(limits["factorization"], 200 * limit((1025, 1000), 20, 1.0, RATES))
+    # reading: 2 channels × 512000 float32 samples, read and written, at 10 GB/s
+    assert np.isclose(limits["read"], 2 * 4 * 2 * 512_000 / 10e9)
+    # inverse STFT: 4 sources × 2 channels × 1000 frames × 2.5·2048·11 flops at 100 GFLOP/s
+    assert np.isclose(limits["inverse STFT"], 4 * 2 * 1000 * 2.5 * 2048 * 11 / 100e9)
+    assert np.isclose(limits["write"], 4 * limits["read"])
+    assert all(value > 0 for value in limits.values())
+
+
+def test_the_report_gives_each_stage_its_limit_and_the_ratio_to_it():
+    from benchmarks.speed.stage_limits import stage_limits
+
+    stages = {name: 1.0 for name, _ in STAGES}
+    band = {"started": "t", "load_start": [1.0], "load_end": [1.0], "run_by": "cmd",
+            "anchor": {}, "wall": {}, "stream": {},
+            "stages": {"seconds": 9.0, "stages": stages, "checks": 21, "facts": FACTS,
+                       "machine": RATES}}
+    text = "\n".join(_band({"band": band, "command": "cmd"}))
+    bound = stage_limits(FACTS, RATES)["factorization"]
+    assert f"| 1.00 | 11 % | {bound:.2f} | {1.0 / bound:.1f} |" in text
+    assert "100 GFLOP/s (sgemm), 10 GB/s" in text

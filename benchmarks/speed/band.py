@@ -35,8 +35,9 @@ SR = 44100
 STAGES = [
     ("read", "reading the WAV file"),
     ("STFT", "the mixture's STFT and its spectrogram"),
-    ("factorization", "the NMF iterations and their start, without the loss checks"),
-    ("loss checks", "the objective, evaluated every check_every iterations"),
+    ("factorization", "the NMF iterations and their start; the objective checked every "
+     "check_every iterations is measured inside the next iteration's sweep"),
+    ("loss checks", "the objective computed on its own: at the start and at the end"),
     ("grouping features", "HPSS percussive mask and the other features, grouping, experts"),
     ("masks", "masks of every block, incl. the STFT of the rebuilt sources (consistent masks)"),
     ("inverse STFT", "overlap-add of every source"),
@@ -111,7 +112,15 @@ def mode_wall(path: Path) -> dict:
             "audio_seconds": sep.n_samples / SR}
 
 
+def _calls(stats: pstats.Stats, module: str, function: str) -> int:
+    """How many times ``module``'s ``function`` was called."""
+    return sum(entry[1] for (file, _, name), entry in stats.stats.items()
+               if name == function and file.replace("\\", "/").endswith(module))
+
+
 def mode_stages(path: Path) -> dict:
+    from .machine import measure
+
     profile = cProfile.Profile()
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
@@ -119,8 +128,17 @@ def mode_stages(path: Path) -> dict:
         seconds, sep = _separate(path, Path(folder))
         profile.disable()
         wall = time.perf_counter() - start
-    stages = stage_seconds(seconds, sep.timings, pstats.Stats(profile))
-    return {"seconds": wall, "stages": stages, "checks": len(sep.loss_history)}
+    stats = pstats.Stats(profile)
+    stages = stage_seconds(seconds, sep.timings, stats)
+    facts = {"bins": int(sep.W.shape[0]), "frames": int(sep.H.shape[1]),
+             "rank": int(sep.W.shape[1]), "runs": max(1, len(sep.runs)),
+             "iterations": int(sep.n_iter),
+             "evaluations": _calls(stats, "nmfsep/nmf.py", "objective"),
+             "channels": int(sep.sources.shape[1]), "sources": int(sep.n_sources),
+             "samples": int(sep.n_samples), "n_fft": int(sep.stft.n_fft),
+             "beta": float(sep.beta)}
+    return {"seconds": wall, "stages": stages, "checks": len(sep.loss_history),
+            "facts": facts, "machine": measure()}
 
 
 def mode_anchor(path: Path) -> dict:

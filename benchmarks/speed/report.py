@@ -114,6 +114,7 @@ def _band(report: dict) -> list[str]:
     if not band:
         return []
     from .band import STAGES
+    from .stage_limits import stage_limits
 
     anchor, wall, stages, stream = (band.get(k, {}) for k in ("anchor", "wall", "stages",
                                                                "stream"))
@@ -152,18 +153,34 @@ def _band(report: dict) -> list[str]:
         lines += ["### Stage by stage", "",
                   f"The same separation under cProfile ({total:.1f} s in all, the profiler's "
                   f"overhead included; {stages.get('checks', '?')} loss checks). The stages add "
-                  "up to the wall time but for the Python glue between them.", "",
-                  "| stage | what | s | share |", "|---|---|---:|---:|"]
+                  "up to the wall time but for the Python glue between them. The machine "
+                  "limit is the least time this machine needs for the stage's work, from the "
+                  "rates measured in the same process "
+                  "(`benchmarks/speed/stage_limits.py` says how each stage's work is counted)."
+                  , "",
+                  "| stage | what | s | share | machine limit s | × limit |",
+                  "|---|---|---:|---:|---:|---:|"]
         parts = stages["stages"]
+        limits = (stage_limits(stages["facts"], stages["machine"])
+                  if "facts" in stages and "machine" in stages else {})
         slowest = max((name for name, _ in STAGES), key=lambda n: parts.get(n, 0.0))
         for name, what in STAGES:
             value = parts.get(name, 0.0)
             label = f"**{name}**" if name == slowest else name
-            lines.append(f"| {label} | {what} | {value:.2f} | {100 * value / total:.0f} % |")
+            bound = limits.get(name)
+            versus = (f"{bound:.2f} | {value / bound:.1f}" if bound and value
+                      else (f"{bound:.2f} | " if bound else " | "))
+            lines.append(f"| {label} | {what} | {value:.2f} | {100 * value / total:.0f} % | "
+                         f"{versus} |")
         hpss = parts.get("percussive mask (HPSS, within grouping)")
         if hpss is not None:
             lines.append(f"| ↳ of which the HPSS percussive mask | median filters across time "
-                         f"and frequency | {hpss:.2f} | {100 * hpss / total:.0f} % |")
+                         f"and frequency | {hpss:.2f} | {100 * hpss / total:.0f} % | | |")
+        if "machine" in stages:
+            rates = stages["machine"]
+            lines.append(f"\nRates measured in that process: {rates['sgemm_gflops']:.0f} "
+                         f"GFLOP/s (sgemm), {rates['bandwidth_gbs']:.0f} GB/s "
+                         "(element-wise pass).")
         lines.append("")
     if "startup_seconds" in stream:
         lines += [f"The stream's start-up (`python -c 'import nmfsep.cli'`) took "
@@ -220,9 +237,13 @@ HOW = """## How nmfsep gets there
 * **Threads over frame ranges, BLAS single-threaded in each** (threadpoolctl): one
   synchronization per sweep instead of one per small product. On a loaded machine this is
   what keeps the speed: multi-threaded BLAS barriers wait on descheduled threads.
-* **No full-size temporary**: the loss is computed by blocks of columns too; `factorize`
-  measures it only every `check_every` iterations, and with `tol=0` and no callback only at
-  the start and the end.
+* **Loss checks inside the sweeps**: `factorize` checks the objective every `check_every`
+  iterations (with `tol=0` and no callback only at the start and the end). The next
+  iteration's sweep measures it block by block while the block is in cache
+  (`sweeps.block_divergence`; for KL, from the ratio field the update computes anyway), and
+  that iteration is undone when the check stops the run or falls back to its checkpoint:
+  the same iterates, the same stopping iteration. Only the first and the last objective are
+  computed on their own, by blocks of columns (no full-size temporary).
 * **Fewer iterations**: `solver="amu"` over-relaxes the MM exponent (× 1.5) and checks the
   objective every `check_every` iterations, falling back to the last checkpoint and plain MM
   steps if it ever went up; `init="coarse"` factorizes V averaged over 4 frames first;
@@ -233,9 +254,11 @@ HOW = """## How nmfsep gets there
   frequency run line by line with scipy's one-dimensional rank filter instead of the
   n-dimensional filter with a `(1, L)` footprint (a median picks an input value, so the
   masks are the same numbers); the soft mask is then formed in float32, in place.
-* **Inverse STFT** (`nmfsep/spectral.py`): the inverse FFTs give frames as rows, and each
-  hop-long slice of a chunk of frames is windowed and added to the output as one view: the
-  same sums in the same order as before, without the copies of a roll and a reshape.
+* **STFT and inverse STFT** (`nmfsep/spectral.py`): the channels (or sources) of a long
+  transform are taken in parallel threads, each exactly as alone (`nmfsep/threads.py`); the
+  inverse FFTs give frames as rows, 64 frames per call with scipy's FFT threads, and each
+  hop-long slice of a chunk of frames is windowed and added to the output as one view,
+  without the copies of a roll and a reshape.
 * **Long files** (`nmfsep.separate_file`): `separate_file(path, out_paths, ...)` reads the
   audio block by block to build V, factorizes it with the blocked engine, computes the
   percussive mask by blocks, then reads the audio again block by block, masks, inverts and

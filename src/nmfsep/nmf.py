@@ -550,6 +550,15 @@ def factorize(
         if callback is not None:
             callback(iteration, value)
 
+    def advance(measure: bool = False) -> float | None:
+        if measure:
+            return step(update_H=not fixed_H, update_W=update_all_W, measure=True)
+        return step(update_H=not fixed_H, update_W=update_all_W)
+
+    # The objective of a checked iterate is measured by the next iteration's
+    # sweep, which reads V and rebuilds W H anyway ("due"); that iteration is
+    # undone when the check stops the run or falls back to its checkpoint.
+    fused = getattr(step, "measures", False)
     history: list[tuple[int, float]] = []
     converged = False
     iteration = 0
@@ -557,10 +566,33 @@ def factorize(
         last = evaluate()
         record(0, last)
         saved = (W.copy(), H.copy()) if accelerated else None
+        due = False
         for iteration in range(1, max_iter + 1):
-            step(update_H=not fixed_H, update_W=update_all_W)
+            if due:
+                due = False
+                before = (W.copy(), H.copy())
+                current = _penalty(H, l1_H, continuity) + advance(measure=True)
+                if accelerated and current > last:
+                    W[...], H[...] = saved
+                    step.reset(relax=1.0)
+                    record(iteration - 1, last)
+                    advance()  # this iteration again, from the checkpoint
+                else:
+                    record(iteration - 1, current)
+                    if accelerated:
+                        saved = before
+                    if tol > 0 and (last - current) <= tol * abs(last):
+                        W[...], H[...] = before
+                        converged = True
+                        iteration -= 1
+                        break
+                    last = current
+            else:
+                advance()
             checking = iteration % check_every == 0 and (accelerated or not quiet)
-            if iteration == max_iter or checking:
+            if checking and fused and iteration < max_iter:
+                due = True
+            elif iteration == max_iter or checking:
                 current = evaluate()
                 if accelerated and current > last:
                     # The over-relaxed steps went uphill: back to the last
@@ -604,19 +636,31 @@ class _NumpyIterator:
         self.ws = sweeps.Workspace(V.shape[0], W.shape[1], min(block, V.shape[1]), V.dtype,
                                    threads=1 if small else None, blas_threads=1 if small else None)
 
-    def __call__(self, *, update_H: bool, update_W: bool) -> None:
+    @property
+    def measures(self) -> bool:
+        """Whether an iteration can measure the divergence it starts from."""
+        return (self.solver != "hals" and self.continuity_step is None
+                and self.beta in sweeps.MEASURED_BETAS)
+
+    def __call__(self, *, update_H: bool, update_W: bool, measure: bool = False) -> float | None:
+        """One iteration; with ``measure``, the divergence of ``W``, ``H`` before it."""
         if self.solver == "hals":
             sweeps.hals_iteration(self.V, self.W, self.H, update_H=update_H, update_W=update_W,
                                   fixed_columns=self.mask, l1_H=self.l1_H, inner=self.inner)
-            return
+            return None
+        divergence = None
         for _ in range(self.inner - 1 if update_H else 0):
-            sweeps.mu_iteration(self.V, self.W, self.H, self.beta, self.ws, self.eps,
-                                update_W=False, l1_H=self.l1_H,
-                                continuity_step=self.continuity_step, relax=self.relax)
-        sweeps.mu_iteration(self.V, self.W, self.H, self.beta, self.ws, self.eps,
-                            update_H=update_H, update_W=update_W, fixed_columns=self.mask,
-                            l1_H=self.l1_H, continuity_step=self.continuity_step,
-                            relax=self.relax)
+            measured = sweeps.mu_iteration(
+                self.V, self.W, self.H, self.beta, self.ws, self.eps, update_W=False,
+                l1_H=self.l1_H, continuity_step=self.continuity_step, relax=self.relax,
+                measure=measure and divergence is None)
+            divergence = measured if divergence is None else divergence
+        measured = sweeps.mu_iteration(
+            self.V, self.W, self.H, self.beta, self.ws, self.eps, update_H=update_H,
+            update_W=update_W, fixed_columns=self.mask, l1_H=self.l1_H,
+            continuity_step=self.continuity_step, relax=self.relax,
+            measure=measure and divergence is None)
+        return measured if divergence is None else divergence
 
     def reset(self, *, relax: float) -> None:
         """Change the over-relaxation (``relax=1`` gives the plain MM steps)."""

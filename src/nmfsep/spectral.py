@@ -19,6 +19,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import ShortTimeFFT, get_window
 
 from .errors import ParameterError
+from .threads import default_threads, run_split
 
 __all__ = ["STFTConfig", "stft", "istft", "default_n_fft", "mixture_spectrogram",
            "transform_frames", "overlap_add", "stft_frames", "istft_samples", "frame_margin",
@@ -31,9 +32,22 @@ Reader = Callable[[int, int], np.ndarray]
 #: 44.1 kHz with the default 93 ms frames).
 BLOCK_FRAMES = 4096
 
-#: Frames per FFT call of :func:`transform_frames` and :func:`overlap_add`
-#: (bounds their temporaries to a few times ``channels × n_fft × 8`` floats).
-CHUNK_FRAMES = 8
+#: Frames per FFT call of :func:`overlap_add` (bounds its temporaries to a few
+#: times ``channels × n_fft × 64`` floats; the order of its sums depends on it).
+CHUNK_FRAMES = 64
+
+#: Frames per FFT call of :func:`transform_frames` (each frame's FFT is the same
+#: whatever the chunk; fewer calls cost less).
+TRANSFORM_CHUNK_FRAMES = 32
+
+#: Frames (summed over channels or sources) from which :func:`transform_frames` takes
+#: its signals in parallel threads
+#: (:func:`nmfsep.threads.run_split`); the results are the same either way.
+PARALLEL_FRAMES = 512
+
+#: Frames per inverse FFT call from which :func:`overlap_add` lets scipy's FFT
+#: use several threads (each transform is the same either way).
+PARALLEL_FFT_FRAMES = 64
 
 
 def default_n_fft(sr: int) -> int:
@@ -173,14 +187,20 @@ def transform_frames(x: np.ndarray, config: STFTConfig, p0: int, p1: int, *,
     after = end - begin - before - piece.shape[-1]
     if before or after:
         piece = np.pad(piece, [(0, 0)] * (x.ndim - 1) + [(before, after)])
-    window = transform.win.real.astype(real)
-    frames = sliding_window_view(piece, width, axis=-1)[..., ::hop, :]
-    for first in range(0, count, CHUNK_FRAMES):
-        last = min(count, first + CHUNK_FRAMES)
-        chunk = np.roll(frames[..., first:last, :], -middle, axis=-1)
-        chunk *= np.roll(window, -middle)
-        out[..., first:last] = np.swapaxes(scipy.fft.rfft(chunk, n=config.n_fft, axis=-1),
-                                           -1, -2)
+    window = np.roll(transform.win.real.astype(real), -middle)
+    signals = piece.reshape(-1, piece.shape[-1])
+    spectra = out.reshape(-1, config.n_bins, count)
+
+    def transform_signals(lo: int, hi: int) -> None:
+        frames = sliding_window_view(signals[lo:hi], width, axis=-1)[..., ::hop, :]
+        for first in range(0, count, TRANSFORM_CHUNK_FRAMES):
+            last = min(count, first + TRANSFORM_CHUNK_FRAMES)
+            chunk = np.roll(frames[:, first:last, :], -middle, axis=-1)
+            chunk *= window
+            spectra[lo:hi, :, first:last] = np.swapaxes(
+                scipy.fft.rfft(chunk, n=config.n_fft, axis=-1), -1, -2)
+
+    run_split(transform_signals, len(signals), threads=_threads(len(signals) * count))
     return out
 
 
@@ -225,12 +245,16 @@ def overlap_add(X: np.ndarray, config: STFTConfig, k0: int, k1: int, *,
     # Frames as rows (irfft along the last axis): a hop-long slice of every frame
     # of a chunk is then added to the output as one (frames, hop) view, no copy.
     by_rows = width % hop == 0 and middle % hop == 0 and width <= config.n_fft
+    # the inverse FFTs of a chunk in scipy's threads (the adds hold the GIL)
+    batch = int(np.prod(X.shape[:-2])) * min(CHUNK_FRAMES, q1 - q0)
+    workers = default_threads() if batch >= PARALLEL_FFT_FRAMES else 1
     for first in range(q0, q1, CHUNK_FRAMES):
         last = min(q1, first + CHUNK_FRAMES)
         start = (first - q0) * hop
         chunk = X[..., first - p_min : last - p_min]
         if by_rows:  # the rolled frame's r-th slice is a slice of the frame itself
-            rows = scipy.fft.irfft(np.swapaxes(chunk, -1, -2), n=config.n_fft, axis=-1)
+            rows = scipy.fft.irfft(np.swapaxes(chunk, -1, -2), n=config.n_fft, axis=-1,
+                                   workers=workers)
             count = last - first
             for r in range(width // hop):
                 source = (r * hop - middle) % config.n_fft
@@ -241,7 +265,7 @@ def overlap_add(X: np.ndarray, config: STFTConfig, k0: int, k1: int, *,
                 target = target.reshape(*target.shape[:-1], count, hop)
                 target += piece
             continue
-        frames = scipy.fft.irfft(chunk, n=config.n_fft, axis=-2)
+        frames = scipy.fft.irfft(chunk, n=config.n_fft, axis=-2, workers=workers)
         frames = np.roll(frames, middle, axis=-2)[..., :width, :]
         frames *= window
         if width % hop == 0:  # each hop-long slice of the frames, laid end to end
@@ -259,6 +283,11 @@ def overlap_add(X: np.ndarray, config: STFTConfig, k0: int, k1: int, *,
     if hi > lo:
         result[..., lo - k0 : hi - k0] = out[..., lo - origin : hi - origin]
     return result
+
+
+def _threads(signal_frames: int) -> int | None:
+    """Threads for a transform of this many frames in all: one for short transforms."""
+    return None if signal_frames >= PARALLEL_FRAMES else 1
 
 
 def mixture_spectrogram(X: np.ndarray, power: float = 1.0) -> np.ndarray:

@@ -18,31 +18,24 @@ that row (column), so the objective never increases.
 from __future__ import annotations
 
 import contextlib
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+
+from .threads import default_threads
 
 try:  # a core dependency; without it the sweeps run in one thread
     from threadpoolctl import ThreadpoolController
 except ImportError:  # pragma: no cover
     ThreadpoolController = None
 
-__all__ = ["Workspace", "default_block", "gamma", "mu_iteration", "hals_iteration"]
+__all__ = ["Workspace", "default_block", "gamma", "mu_iteration", "hals_iteration",
+           "block_divergence", "MEASURED_BETAS"]
 
 
 def default_block(n_rows: int, itemsize: int = 4) -> int:
     """Frames per block: a block of ``V`` of about 1 MiB, at least 64 frames."""
     return max(64, (1 << 20) // max(1, n_rows * itemsize) // 16 * 16)
-
-
-def default_threads() -> int:
-    """Worker threads for the sweeps: the cores this process may use, at most 8."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(8, cores))
 
 
 class _Lane:
@@ -60,6 +53,7 @@ class _Lane:
         self.gram_part = np.empty((n_components, n_components), dtype=dtype)
         self.hh = np.empty((n_components, n_components), dtype=dtype)
         self.rowsum = np.empty(n_components, dtype=np.float64)
+        self.divergence = 0.0
 
     def reset(self) -> None:
         self.acc_num.fill(0)
@@ -189,6 +183,54 @@ def _ratio_fields(Vb, W, Hb, beta, eps, A, B) -> bool:
     return True
 
 
+#: The betas whose divergence a sweep can measure (:func:`block_divergence`).
+MEASURED_BETAS = (0.0, 1.0, 2.0)
+
+
+def block_divergence(Vb, W, Hb, beta, eps, A, B) -> float:
+    """``D_beta(Vb | max(W Hb, eps))``, computed in the buffers ``A`` and ``B``.
+
+    The formulas and the guard of :func:`nmfsep.nmf.beta_divergence` (float32
+    fields, float64 sums), without a temporary: ``A`` and ``B`` (the block's
+    shape) are overwritten.  ``beta`` is one of :data:`MEASURED_BETAS`.
+    """
+    np.matmul(W, Hb, out=A)
+    np.maximum(A, eps, out=A)
+    if beta == 2:
+        A -= Vb
+        np.square(A, out=A)
+        return 0.5 * float(A.sum(dtype=np.float64))
+    if beta == 1:
+        model = float(A.sum(dtype=np.float64))
+        np.divide(Vb, A, out=B)
+        np.maximum(B, np.finfo(B.dtype).tiny, out=B)
+        np.log(B, out=B)
+        B *= Vb
+        return float(B.sum(dtype=np.float64)) - float(Vb.sum(dtype=np.float64)) + model
+    if beta == 0:
+        np.maximum(Vb, eps, out=B)
+        B /= A
+        np.log(B, out=A)
+        B -= A
+        return float(B.sum(dtype=np.float64)) - B.size
+    raise ValueError(f"the sweeps measure beta in {MEASURED_BETAS}, not {beta}")
+
+
+def _kl_from_ratio(Vb, Hb, colsum, ratio, B) -> float:
+    """The KL divergence of a block from its ratio field ``Vb / (W Hb + eps)``.
+
+    The field the update of ``H`` needs anyway: no product and half the
+    passes of :func:`block_divergence`; the model's sum is
+    ``colsum . rowsum(Hb)`` (``colsum``: ``W``'s column sums in float64).
+    ``B`` is overwritten.
+    """
+    np.maximum(ratio, np.finfo(B.dtype).tiny, out=B)
+    np.log(B, out=B)
+    B *= Vb
+    model = float(colsum @ Hb.sum(axis=1, dtype=np.float64))
+    return float(B.sum(dtype=np.float64)) - float(Vb.sum(dtype=np.float64)) + model
+
+
 def _scale(X, numerator, denominator, exponent, eps) -> None:
     """``X *= (numerator / (denominator + eps)) ** exponent``, reusing ``numerator``."""
     denominator += eps
@@ -201,8 +243,8 @@ def _scale(X, numerator, denominator, exponent, eps) -> None:
 def mu_iteration(
     V: np.ndarray, W: np.ndarray, H: np.ndarray, beta: float, ws: Workspace, eps: float, *,
     update_H: bool = True, update_W: bool = True, fixed_columns: np.ndarray | None = None,
-    l1_H: float = 0.0, continuity_step=None, relax: float = 1.0,
-) -> None:
+    l1_H: float = 0.0, continuity_step=None, relax: float = 1.0, measure: bool = False,
+) -> float | None:
     """One MM iteration (``H`` then ``W``) in place, over blocks of frames.
 
     Parameters
@@ -224,26 +266,43 @@ def mu_iteration(
     relax : float
         Over-relaxation: the MM exponent is multiplied by it (1 is the MM
         step with its per-step guarantee; above 1 usually descends faster).
+    measure : bool
+        Also measure, block by block while the sweep passes, the divergence
+        of the incoming ``W``, ``H`` (before this iteration's updates;
+        :func:`block_divergence`, ``beta`` in :data:`MEASURED_BETAS`, no
+        continuity step).
+
+    Returns
+    -------
+    float or None
+        That divergence, when measured.
     """
     n_cols = V.shape[1]
     exponent = gamma(beta) * relax
+    if measure and (beta not in MEASURED_BETAS or (continuity_step is not None and update_H)):
+        raise ValueError("a sweep measures beta 0, 1 or 2 without a continuity step")
     if continuity_step is not None and update_H:
         _continuity_pass(V, W, H, beta, ws, eps, l1_H, continuity_step)
         update_H = False
-    if not (update_H or update_W):
-        return
+    if not (update_H or update_W or measure):
+        return None
     colsum = W.sum(axis=0)[:, None] if beta == 1 else None
+    colsum64 = W.sum(axis=0, dtype=np.float64) if measure and beta == 1 else None
     if beta == 2:
         np.matmul(W.T, W, out=ws.gram)
 
     def sweep(lane: _Lane, first: int, last: int) -> None:
         if update_W:  # the accumulators serve W's update alone
             lane.reset()
+        lane.divergence = 0.0
         for start in range(first, last, ws.block):
             stop = min(start + ws.block, last)
             width = stop - start
             Vb, Hb = V[:, start:stop], H[:, start:stop]
             A, B = lane.fields(width)
+            from_ratio = measure and update_H and beta == 1
+            if measure and not from_ratio:
+                lane.divergence += block_divergence(Vb, W, Hb, beta, eps, A, B)
             if update_H:
                 num, den = lane.small(width)
                 if beta == 2:
@@ -251,6 +310,8 @@ def mu_iteration(
                     np.matmul(ws.gram, Hb, out=den)
                 else:
                     has_b = _ratio_fields(Vb, W, Hb, beta, eps, A, B)
+                    if from_ratio:
+                        lane.divergence += _kl_from_ratio(Vb, Hb, colsum64, A, B)
                     np.matmul(W.T, A, out=num)
                     if has_b:
                         np.matmul(W.T, B, out=den)
@@ -286,6 +347,9 @@ def mu_iteration(
             total.hh += lane.hh
             total.rowsum += lane.rowsum
         _finish_W(W, beta, total, ws.gram, exponent, eps, fixed_columns)
+    if not measure:
+        return None
+    return float(sum(lane.divergence for lane in ws.lanes[: len(ranges)]))
 
 
 def _finish_W(W, beta, lane, gram, exponent, eps, fixed_columns) -> None:
