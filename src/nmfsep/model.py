@@ -161,14 +161,16 @@ class Model:
         masks = self.factor_masks(lo, hi)
         start, stop = frame_samples(config, n_samples, first, last)
         magnitudes = np.empty((self.n_sources, X.shape[1], last - first), dtype=np.float32)
+        masked = np.empty_like(X)
         for source in range(self.n_sources):
-            samples = istft_samples(X * masks[source], config, lo, start, stop)
+            samples = istft_samples(np.multiply(X, masks[source], out=masked), config, lo,
+                                    start, stop)
             if n_samples < config.n_fft:  # shorter than a frame: one piece, padded by stft
                 rebuilt = stft(samples, config)[..., first:last]
             else:
                 rebuilt = stft_frames(lambda a, b, s=samples: s[..., a - start : b - start],
                                       n_samples, config, first, last)
-            magnitudes[source] = np.abs(rebuilt).sum(axis=0)
+            _channel_magnitudes(rebuilt, out=magnitudes[source])
         return X[..., first - lo : last - lo], soft_masks(magnitudes, self.mask_power)
 
     def rebuild(self, frames: Frames, write: Writer, block: int = BLOCK_FRAMES) -> None:
@@ -187,8 +189,10 @@ class Model:
                 continue
             lo, hi = max(0, first - margin), min(n_frames, last + margin)
             X, masks = self.masks(frames, lo, hi)
+            masked = np.empty_like(X)
             for source in range(self.n_sources):
-                write(source, start, istft_samples(X * masks[source], config, lo, start, stop))
+                np.multiply(X, masks[source], out=masked)
+                write(source, start, istft_samples(masked, config, lo, start, stop))
 
     def sources(self, frames: Frames, block: int = BLOCK_FRAMES) -> np.ndarray:
         """Every source in memory, shape=(n_sources, channels, samples), float32."""
@@ -200,3 +204,13 @@ class Model:
 
         self.rebuild(frames, write, block)
         return out
+
+
+def _channel_magnitudes(X: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``np.abs(X).sum(axis=0)`` into ``out``, one channel at a time (no full-size copy)."""
+    np.abs(X[0], out=out)
+    if len(X) > 1:
+        channel = np.empty_like(out)
+        for index in range(1, len(X)):
+            out += np.abs(X[index], out=channel)
+    return out
