@@ -77,3 +77,31 @@ def test_the_report_gives_each_stage_its_limit_and_the_ratio_to_it():
     bound = stage_limits(FACTS, RATES)["factorization"]
     assert f"| 1.00 | 11 % | {bound:.2f} | {1.0 / bound:.1f} |" in text
     assert "100 GFLOP/s (sgemm), 10 GB/s" in text
+
+
+def test_the_report_gives_the_sixty_minute_file_its_row_and_its_stages():
+    band = {"started": "t", "load_start": [1.0], "load_end": [1.0], "run_by": "cmd",
+            "anchor": {"seconds": 30.0, "shape": [1025, 100]},
+            "wall": {"seconds": 10.0, "audio_seconds": 180.0, "n_iter": 200, "peak_mib": 900},
+            "stages": {}, "stream": {},
+            "long": {"seconds": 300.0, "audio_seconds": 3600.0, "n_iter": 200, "sources": 4,
+                     "peak_mib": 3000, "timings": {"factorize": 120.0, "rebuild": 60.0}}}
+    text = "\n".join(_band({"band": band, "command": "cmd"}))
+    assert "repeated to 60 min" in text and "| 300.0 | | 12.0 | 3000 |" in text
+    assert "The 60-minute file's stages: factorize 120.0 s, rebuild 60.0 s." in text
+    band["long"] = {"error": "killed"}
+    assert "The 60-minute run failed: `killed`" in "\n".join(_band({"band": band,
+                                                                     "command": "cmd"}))
+
+
+def test_the_band_section_states_issue_28s_targets_with_this_runs_values():
+    band = {"started": "t", "load_start": [1.0], "load_end": [1.0], "run_by": "cmd",
+            "anchor": {"seconds": 24.0, "shape": [1025, 100]},
+            "wall": {"seconds": 8.0, "audio_seconds": 180.0, "n_iter": 200, "peak_mib": 900},
+            "stages": {}, "stream": {"seconds": 4.0, "audio_seconds": 180.0, "command": "c"},
+            "long": {"seconds": 300.0, "audio_seconds": 3600.0, "n_iter": 200, "sources": 4,
+                     "peak_mib": 3000}}
+    text = "\n".join(_band({"band": band, "command": "cmd"}))
+    assert "× scikit-learn's KL NMF alone | ≤ 0.33 | 0.33 |" in text
+    assert "× real time | ≥ 30 (≥ 50 in the benchmark) | 45.0 |" in text
+    assert "60-min stereo band file, peak memory | ≤ 4096 MiB | 3000 MiB |" in text

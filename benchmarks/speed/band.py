@@ -10,7 +10,9 @@ ratios compare runs of one session:
              wall time and peak memory, no profiler;
 ``stages``   the same under cProfile, cut into the stages of :data:`STAGES`;
 ``stream``   the command line ``nmfsep separate --dict A --dict B --stream``
-             (start-up included), dictionaries learned beforehand from other material.
+             (start-up included), dictionaries learned beforehand from other material;
+``long``     ``nmfsep.separate_file`` block by block on the mix repeated to 60 minutes:
+             wall time and peak memory.
 """
 
 from __future__ import annotations
@@ -54,6 +56,18 @@ def band_file(seconds: float = 180.0) -> Path:
         tmp = path.with_suffix(".part.wav")
         sf.write(tmp, render_band(seconds, SR).T, SR, subtype="FLOAT")
         tmp.replace(path)
+    return path
+
+
+def band_long_file(minutes: int = 60) -> Path:
+    """The band mix repeated to ``minutes`` (gains varied, channels swapped; cached)."""
+    from .e2e import write_repeated
+
+    source = band_file()
+    path = source.with_name(f"speed-band-{minutes}min-{SR}.wav")
+    if not path.exists():
+        song, _ = sf.read(str(source), dtype="float32", always_2d=True)
+        write_repeated(np.ascontiguousarray(song.T), minutes, SR, path)
     return path
 
 
@@ -206,8 +220,29 @@ def mode_stream(path: Path) -> dict:
                        "-o OUT"}
 
 
+#: Sources of the long file's separation: those the defaults find in the 3-minute mix.
+LONG_SOURCES = 4
+
+
+def mode_long(path: Path) -> dict:
+    """``nmfsep.separate_file`` on the 60-minute band file, block by block."""
+    from nmfsep import separate_file
+
+    path = band_long_file()
+    info = sf.info(str(path))
+    baseline = _status("VmRSS")
+    with tempfile.TemporaryDirectory() as folder:
+        targets = [Path(folder) / f"source{i}.wav" for i in range(LONG_SOURCES)]
+        start = time.perf_counter()
+        result = separate_file(path, targets, force=True)
+        seconds = time.perf_counter() - start
+    return {"seconds": seconds, "audio_seconds": info.frames / info.samplerate,
+            "n_iter": result.parameters.get("n_iter"), "timings": result.timings,
+            "sources": LONG_SOURCES, "peak_mib": _status("VmHWM"), "baseline_mib": baseline}
+
+
 MODES = {"wall": mode_wall, "stages": mode_stages, "anchor": mode_anchor,
-         "stream": mode_stream}
+         "stream": mode_stream, "long": mode_long}
 
 
 def main(argv=None) -> int:

@@ -24,9 +24,16 @@ from .workloads import cache_dir, render_music
 def long_file(minutes: int, sr: int = 44100) -> Path:
     """A ``minutes``-long stereo WAV: the 3-minute song repeated with varied gains."""
     path = cache_dir() / f"long_{minutes}min_{sr}.wav"
-    if path.exists():
-        return path
-    song = render_music(180.0, sr)
+    if not path.exists():
+        write_repeated(render_music(180.0, sr), minutes, sr, path)
+    return path
+
+
+def write_repeated(song: np.ndarray, minutes: int, sr: int, path: Path) -> None:
+    """Write ``song`` (2, samples) repeated to ``minutes``, gains varied, channels swapped.
+
+    Written to a temporary name and renamed, so that a cut run leaves no partial file.
+    """
     tmp = path.with_suffix(".part")
     with sf.SoundFile(str(tmp), "w", samplerate=sr, channels=2, subtype="FLOAT",
                       format="WAV") as handle:
@@ -41,7 +48,6 @@ def long_file(minutes: int, sr: int = 44100) -> Path:
             written += piece.shape[1]
             index += 1
     tmp.rename(path)
-    return path
 
 
 def main(argv=None) -> int:
