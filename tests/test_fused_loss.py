@@ -100,3 +100,23 @@ def test_the_final_objective_is_that_of_the_factors_returned(problem):
         result = nmf.factorize(V, 6, random_state=1, tol=tol, max_iter=80)
         assert result.loss_history[-1][1] == pytest.approx(
             nmf.objective(V, result.W, result.H), rel=1e-6)
+
+
+@pytest.mark.parametrize("beta", sweeps.MEASURED_BETAS)
+def test_the_torch_backend_checks_on_its_device_with_the_same_result(monkeypatch, problem,
+                                                                     beta):
+    pytest.importorskip("torch")
+    from nmfsep.torch_backend import TorchIterator
+
+    V = problem[0]
+    options = dict(beta=beta, tol=1e-3, max_iter=250, backend="torch", device="cpu",
+                   random_state=1)
+    fused = nmf.factorize(V, 6, **options)
+    with monkeypatch.context() as patch:
+        patch.setattr(TorchIterator, "measures", property(lambda self: False))
+        separate = nmf.factorize(V, 6, **options)
+    assert fused.converged and fused.n_iter == separate.n_iter < 250
+    np.testing.assert_array_equal(fused.W, separate.W)
+    np.testing.assert_array_equal(fused.H, separate.H)
+    np.testing.assert_allclose([v for _, v in fused.loss_history],
+                               [v for _, v in separate.loss_history], rtol=1e-6)

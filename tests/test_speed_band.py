@@ -6,6 +6,7 @@ import cProfile
 import pstats
 
 import numpy as np
+import pytest
 
 from benchmarks.speed.band import STAGES, stage_seconds
 from benchmarks.speed.report import _band
@@ -105,3 +106,23 @@ def test_the_band_section_states_issue_28s_targets_with_this_runs_values():
     assert "× scikit-learn's KL NMF alone | ≤ 0.33 | 0.33 |" in text
     assert "× real time | ≥ 30 (≥ 50 in the benchmark) | 45.0 |" in text
     assert "60-min stereo band file, peak memory | ≤ 4096 MiB | 3000 MiB |" in text
+
+
+def test_the_gpu_benchmark_prints_every_engine_side_by_side_with_equal_losses(capsys,
+                                                                              tmp_path):
+    pytest.importorskip("torch")
+    import soundfile as sf
+
+    import nmfsep
+    from benchmarks.speed import gpu
+
+    example = nmfsep.synth.drums_and_guitar(duration=2.0)
+    path = tmp_path / "mix.wav"
+    sf.write(path, np.atleast_2d(example.mixture).T, example.sr)
+    gpu.main(["--input", str(path)])
+    lines = capsys.readouterr().out.splitlines()
+    rows = {line[:40].strip(): line[40:].split() for line in lines[2:]
+            if not line.startswith("no GPU")}
+    assert {"numpy engine (CPU)", "torch, cpu"} <= set(rows)
+    losses = [float(values[1]) for values in rows.values()]
+    assert max(losses) - min(losses) <= 1e-4 * max(losses)

@@ -283,6 +283,11 @@ HOW = """## How nmfsep gets there
   frequency run line by line with scipy's one-dimensional rank filter instead of the
   n-dimensional filter with a `(1, L)` footprint (a median picks an input value, so the
   masks are the same numbers); the soft mask is then formed in float32, in place.
+* **GPU** (`backend="torch", device="cuda"`): the iterations and their loss checks run on
+  the device (the factors come back to the host at each check, V never does); the start
+  (`init`) is computed on the host. `python -m benchmarks.speed.gpu` prints the numpy
+  engine, torch on the CPU and torch on `cuda` side by side (the GPU rows are skipped on a
+  machine without one).
 * **STFT and inverse STFT** (`nmfsep/spectral.py`): the channels (or sources) of a long
   transform are taken in parallel threads, each exactly as alone (`nmfsep/threads.py`); the
   inverse FFTs give frames as rows, 64 frames per call with scipy's FFT threads, and each

@@ -570,10 +570,12 @@ def factorize(
         for iteration in range(1, max_iter + 1):
             if due:
                 due = False
+                step.sync()
                 before = (W.copy(), H.copy())
                 current = _penalty(H, l1_H, continuity) + advance(measure=True)
                 if accelerated and current > last:
                     W[...], H[...] = saved
+                    step.load()
                     step.reset(relax=1.0)
                     record(iteration - 1, last)
                     advance()  # this iteration again, from the checkpoint
@@ -583,6 +585,7 @@ def factorize(
                         saved = before
                     if tol > 0 and (last - current) <= tol * abs(last):
                         W[...], H[...] = before
+                        step.load()
                         converged = True
                         iteration -= 1
                         break
@@ -667,6 +670,9 @@ class _NumpyIterator:
         self.relax = relax
 
     def sync(self) -> None:
+        """Nothing to do: the numpy iterations work on ``W`` and ``H`` themselves."""
+
+    def load(self) -> None:
         """Nothing to do: the numpy iterations work on ``W`` and ``H`` themselves."""
 
     def close(self) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ParameterError
-from .sweeps import gamma
+from .sweeps import MEASURED_BETAS, gamma
 
 __all__ = ["TorchIterator", "default_device"]
 
@@ -80,7 +80,31 @@ class TorchIterator:
             step.pow_(self.gamma)
         X.mul_(step)
 
-    def __call__(self, *, update_H: bool, update_W: bool) -> None:
+    @property
+    def measures(self) -> bool:
+        """Whether an iteration can measure the divergence it starts from (on the device)."""
+        return self.beta in MEASURED_BETAS
+
+    def divergence(self) -> float:
+        """``D_beta(V | max(W H, eps))`` of the current factors, computed on the device."""
+        torch, V = self.torch, self.V
+        WH = torch.clamp(self.W @ self.H, min=self.eps)
+        if self.beta == 2:
+            return 0.5 * float(((WH - V) ** 2).sum(dtype=torch.float64))
+        if self.beta == 1:
+            ratio = torch.clamp(V / WH, min=torch.finfo(V.dtype).tiny)
+            return float((V * torch.log(ratio)).sum(dtype=torch.float64)
+                         - V.sum(dtype=torch.float64) + WH.sum(dtype=torch.float64))
+        ratio = torch.clamp(V, min=self.eps) / WH
+        return float((ratio - torch.log(ratio)).sum(dtype=torch.float64)) - ratio.numel()
+
+    def __call__(self, *, update_H: bool, update_W: bool, measure: bool = False) -> float | None:
+        """One iteration; with ``measure``, the divergence of ``W``, ``H`` before it."""
+        divergence = self.divergence() if measure else None
+        self._iterate(update_H, update_W)
+        return divergence
+
+    def _iterate(self, update_H: bool, update_W: bool) -> None:
         W, H = self.W, self.H
         if update_H:
             if self.beta == 2:
@@ -116,3 +140,8 @@ class TorchIterator:
         """Copy the current factors into the numpy arrays given at construction."""
         self.W_out[...] = self.W.cpu().numpy()
         self.H_out[...] = self.H.cpu().numpy()
+
+    def load(self) -> None:
+        """Copy the numpy arrays given at construction onto the device (after a restore)."""
+        self.W.copy_(self.torch.as_tensor(self.W_out))
+        self.H.copy_(self.torch.as_tensor(self.H_out))
