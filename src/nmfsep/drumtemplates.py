@@ -28,7 +28,6 @@ from pathlib import Path
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.signal import resample_poly
 
 from .audio import atomic_path, load
 from .errors import AudioError, ParameterError
@@ -102,6 +101,8 @@ def _resample(y: np.ndarray, sr: int, target: int) -> np.ndarray:
     if sr == target:
         return y
     g = int(np.gcd(int(sr), int(target)))
+    from scipy.signal import resample_poly  # imported here: scipy.signal is slow to import
+
     return resample_poly(y, target // g, int(sr) // g)
 
 

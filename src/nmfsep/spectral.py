@@ -1,10 +1,11 @@
 """Short-time Fourier transform with perfect reconstruction.
 
-Built on :class:`scipy.signal.ShortTimeFFT`, which computes the canonical dual
-window, so that ``istft(stft(y))`` gives back ``y`` for any length.  The
-transforms themselves are computed here, many frames to one FFT call
-(:func:`transform_frames`, :func:`overlap_add`), with ShortTimeFFT's frames,
-phases and sample ranges: its own methods make one FFT call per frame.
+The frames, phases, sample ranges and canonical dual window of
+:class:`scipy.signal.ShortTimeFFT` (:mod:`nmfsep.stft_grid` computes them
+without importing scipy.signal), so that ``istft(stft(y))`` gives back ``y``
+for any length.  The transforms themselves are computed here, many frames to
+one FFT call (:func:`transform_frames`, :func:`overlap_add`): ShortTimeFFT's
+own methods make one FFT call per frame.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from functools import cached_property
 import numpy as np
 import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.signal import ShortTimeFFT, get_window
 
 from .errors import ParameterError
+from .stft_grid import FrameGrid, window
 from .threads import default_threads, run_split
 
 __all__ = ["STFTConfig", "stft", "istft", "default_n_fft", "mixture_spectrogram",
@@ -83,7 +84,7 @@ class STFTConfig:
                 f"overlap and reconstruct the signal, got {self.hop}"
             )
         try:
-            get_window(self.window, 8)
+            window(self.window, 8)
         except (ValueError, TypeError):
             raise ParameterError(f"unknown window {self.window!r}") from None
 
@@ -93,10 +94,9 @@ class STFTConfig:
         return self.n_fft // 2 + 1
 
     @cached_property
-    def transform(self) -> ShortTimeFFT:
-        """The :class:`scipy.signal.ShortTimeFFT` object for these parameters."""
-        window = get_window(self.window, self.n_fft, fftbins=True)
-        return ShortTimeFFT(window, hop=self.hop, fs=1.0, mfft=self.n_fft)
+    def transform(self) -> FrameGrid:
+        """The windows and frame grid of :class:`scipy.signal.ShortTimeFFT` for these parameters."""
+        return FrameGrid(window(self.window, self.n_fft), self.hop)
 
     def padded_length(self, n_samples: int) -> int:
         """Signals shorter than one frame are zero-padded to one frame."""
