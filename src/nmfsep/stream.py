@@ -25,23 +25,46 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import soundfile as sf
 
+from .activations import batch_activations
 from .audio import as_channels, audio_info, check_write_format, open_outputs
 from .config import SeparationConfig, make_config
 from .dictionary import Dictionary, initial_activations, stack_dictionaries
 from .errors import AudioError, ParameterError
 from .masks import apply_masks, soft_masks, source_models
-from .nmf import factorize
 from .spectral import STFTConfig, mixture_spectrogram, overlap_add, transform_frames
 
 __all__ = ["SourceStream", "stream", "stream_file", "DEFAULT_BLOCK_SIZE"]
 
 DEFAULT_BLOCK_SIZE = 1 << 15
+#: Samples (times channels) that :func:`stream_file` reads at a time, in whole
+#: batches of ``block_size``: the activations of that many batches are solved
+#: together, and the memory stays bounded.
+FILE_SAMPLES = int(os.environ.get("NMFSEP_FILE_SAMPLES", 1 << 22))
+#: Frames whose complex sources are rebuilt at a time (bounds that memory).
+MASK_FRAMES = 256
+#: Frames from which the channels' transforms and the sources' rebuilding run in
+#: threads.
+PARALLEL_FRAMES = 128
+
+
+def _each(fn: Callable[[int], None], items: Iterable[int], frames: int) -> None:
+    """``fn(item)`` for every item: in threads (numpy and the FFTs release the GIL) when
+    there are several and ``frames`` is enough to pay for them."""
+    items = list(items)
+    if len(items) < 2 or frames < PARALLEL_FRAMES:
+        for item in items:
+            fn(item)
+        return
+    with ThreadPoolExecutor(min(len(items), os.cpu_count() or 1)) as pool:
+        for future in [pool.submit(fn, item) for item in items]:
+            future.result()
 
 
 def _blocks_of(y: np.ndarray, block_size: int) -> Iterator[np.ndarray]:
@@ -147,38 +170,63 @@ class SourceStream:
         else:
             available = self._buffer_start + self._buffer.shape[1]
             end_frame = (available - n_fft + self._mid) // hop + 1
-        while self._next_frame < end_frame:
-            count = min(self._batch, end_frame - self._next_frame)
-            self._separate_frames(self._next_frame, count)
-            self._next_frame += count
+        if self._next_frame < end_frame:
+            self._separate_frames(self._next_frame, end_frame - self._next_frame)
+            self._next_frame = end_frame
         final_until = self._received if final else min(self._received,
                                                        self._frame_start(self._next_frame))
         return self._emit(final_until)
 
     def _separate_frames(self, first: int, count: int) -> None:
-        n_fft = self.stft.n_fft
-        X = transform_frames(self._buffer, self.stft, first, first + count,
-                             origin=self._buffer_start).astype(np.complex64)
+        """Separate frames ``first:first + count``: batches of ``batch_frames``, solved jointly."""
+        X = self._spectrogram(first, count)
         V = mixture_spectrogram(X, self._power)
-        scale = float(V.mean(dtype=np.float64))
-        if scale > 0:
-            V = V / np.float32(scale)
-        K = self.W.shape[1]
-        result = factorize(V, K, W=self.W, H=initial_activations(V, K), fixed_W=True,
-                           **self._options)
-        masks = soft_masks(source_models(self.W, result.H, self.labels, self.n_sources),
-                           self._mask_power)
-        Y = apply_masks(X, masks).astype(np.complex128)
-        start = self._frame_start(first)
+        sizes = [min(self._batch, count - at) for at in range(0, count, self._batch)]
+        at = 0
+        for size in sizes:  # each batch scaled by its own level, as a call of its own would be
+            scale = float(np.ascontiguousarray(V[:, at : at + size]).mean(dtype=np.float64))
+            if scale > 0:
+                V[:, at : at + size] /= np.float32(scale)
+            at += size
+        H, _ = batch_activations(V, self.W, initial_activations(V, self.W.shape[1]), sizes,
+                                 **self._options)
+        self._rebuild(X, H, first)
+        drop = self._frame_start(first + count) - self._buffer_start
+        self._buffer = self._buffer[:, drop:]
+        self._buffer_start += drop
+
+    def _spectrogram(self, first: int, count: int) -> np.ndarray:
+        """The mixture's STFT frames ``first:first + count``, complex64, a thread per channel."""
+        X = np.empty((self._channels, self.stft.n_bins, count), dtype=np.complex64)
+
+        def transform(channel: int) -> None:
+            X[channel] = transform_frames(self._buffer[channel], self.stft, first, first + count,
+                                          origin=self._buffer_start)
+
+        _each(transform, range(self._channels), count)
+        return X
+
+    def _rebuild(self, X: np.ndarray, H: np.ndarray, first: int) -> None:
+        """Mask ``X`` (frames from ``first``) and overlap-add each source into the output."""
+        n_fft, count = self.stft.n_fft, X.shape[-1]
         stop = self._frame_start(first + count - 1) + n_fft
         if stop - self._output_start > self._output.shape[-1]:
             grow = stop - self._output_start - self._output.shape[-1]
             self._output = np.pad(self._output, ((0, 0), (0, 0), (0, grow)))
-        self._output[..., start - self._output_start : stop - self._output_start] += \
-            overlap_add(Y, self.stft, start, stop, first_frame=first)
-        drop = self._frame_start(first + count) - self._buffer_start
-        self._buffer = self._buffer[:, drop:]
-        self._buffer_start += drop
+        for a in range(0, count, MASK_FRAMES):  # the complex sources of a few frames at a time
+            b = min(count, a + MASK_FRAMES)
+            masks = soft_masks(source_models(self.W, H[:, a:b], self.labels, self.n_sources),
+                               self._mask_power)
+            begin = self._frame_start(first + a)
+            end = self._frame_start(first + b - 1) + n_fft
+
+            def add(source: int, a=a, b=b, begin=begin, end=end, masks=masks) -> None:
+                Y = apply_masks(X[..., a:b], masks[source : source + 1])[0]
+                self._output[source, :, begin - self._output_start : end - self._output_start] \
+                    += overlap_add(Y.astype(np.complex128), self.stft, begin, end,
+                                   first_frame=first + a)
+
+            _each(add, range(self.n_sources), b - a)
 
     def _emit(self, until: int) -> np.ndarray:
         """Hand out output samples ``[emitted, until)`` and forget them."""
@@ -323,7 +371,8 @@ def stream_file(
     sr, channels, total = audio_info(path_in)
     for path in out_paths:
         check_write_format(path, channels, sr)
-    separated = stream(_file_blocks(path_in, block_size), sr, config=config,
+    read_size = block_size * max(1, FILE_SAMPLES // (block_size * channels))
+    separated = stream(_file_blocks(path_in, read_size), sr, config=config,
                        block_size=block_size)
     done = 0
     with contextlib.ExitStack() as stack:
