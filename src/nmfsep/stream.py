@@ -46,9 +46,10 @@ DEFAULT_BLOCK_SIZE = 1 << 15
 #: Samples (times channels) that :func:`stream_file` reads at a time, in whole
 #: batches of ``block_size``: the activations of that many batches are solved
 #: together, and the memory stays bounded.
-FILE_SAMPLES = int(os.environ.get("NMFSEP_FILE_SAMPLES", 1 << 22))
-#: Frames whose complex sources are rebuilt at a time (bounds that memory).
-MASK_FRAMES = 256
+FILE_SAMPLES = 1 << 21
+#: Frames transformed, and whose complex sources are rebuilt, at a time: few
+#: enough for the caches.
+MASK_FRAMES = 64
 #: Frames from which the channels' transforms and the sources' rebuilding run in
 #: threads.
 PARALLEL_FRAMES = 128
@@ -200,8 +201,11 @@ class SourceStream:
         X = np.empty((self._channels, self.stft.n_bins, count), dtype=np.complex64)
 
         def transform(channel: int) -> None:
-            X[channel] = transform_frames(self._buffer[channel], self.stft, first, first + count,
-                                          origin=self._buffer_start)
+            for a in range(0, count, MASK_FRAMES):  # a few frames at a time, in the caches
+                b = min(count, a + MASK_FRAMES)
+                X[channel, :, a:b] = transform_frames(self._buffer[channel], self.stft,
+                                                      first + a, first + b,
+                                                      origin=self._buffer_start)
 
         _each(transform, range(self._channels), count)
         return X
@@ -213,20 +217,20 @@ class SourceStream:
         if stop - self._output_start > self._output.shape[-1]:
             grow = stop - self._output_start - self._output.shape[-1]
             self._output = np.pad(self._output, ((0, 0), (0, 0), (0, grow)))
-        for a in range(0, count, MASK_FRAMES):  # the complex sources of a few frames at a time
-            b = min(count, a + MASK_FRAMES)
-            masks = soft_masks(source_models(self.W, H[:, a:b], self.labels, self.n_sources),
-                               self._mask_power)
-            begin = self._frame_start(first + a)
-            end = self._frame_start(first + b - 1) + n_fft
+        masks = soft_masks(source_models(self.W, H, self.labels, self.n_sources),
+                           self._mask_power)
 
-            def add(source: int, a=a, b=b, begin=begin, end=end, masks=masks) -> None:
-                Y = apply_masks(X[..., a:b], masks[source : source + 1])[0]
+        def add(source: int) -> None:
+            for a in range(0, count, MASK_FRAMES):  # a few frames at a time, in the caches
+                b = min(count, a + MASK_FRAMES)
+                Y = apply_masks(X[..., a:b], masks[source : source + 1, :, a:b])[0]
+                begin = self._frame_start(first + a)
+                end = self._frame_start(first + b - 1) + n_fft
                 self._output[source, :, begin - self._output_start : end - self._output_start] \
                     += overlap_add(Y.astype(np.complex128), self.stft, begin, end,
                                    first_frame=first + a)
 
-            _each(add, range(self.n_sources), b - a)
+        _each(add, range(self.n_sources), count)
 
     def _emit(self, until: int) -> np.ndarray:
         """Hand out output samples ``[emitted, until)`` and forget them."""
