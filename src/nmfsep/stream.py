@@ -39,6 +39,7 @@ from .dictionary import Dictionary, initial_activations, stack_dictionaries
 from .errors import AudioError, ParameterError
 from .masks import apply_masks, soft_masks, source_models
 from .spectral import STFTConfig, mixture_spectrogram, overlap_add, transform_frames
+from .sweeps import _blas_limiter
 
 __all__ = ["SourceStream", "stream", "stream_file", "DEFAULT_BLOCK_SIZE"]
 
@@ -53,6 +54,12 @@ MASK_FRAMES = 64
 #: Frames from which the channels' transforms and the sources' rebuilding run in
 #: threads.
 PARALLEL_FRAMES = 128
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager:
+    """A context in which BLAS runs in the calling thread alone (when threadpoolctl is there)."""
+    limiter = _blas_limiter()
+    return contextlib.nullcontext() if limiter is None else limiter(limits=1, user_api="blas")
 
 
 def _each(fn: Callable[[int], None], items: Iterable[int], frames: int) -> None:
@@ -172,7 +179,10 @@ class SourceStream:
             available = self._buffer_start + self._buffer.shape[1]
             end_frame = (available - n_fft + self._mid) // hop + 1
         if self._next_frame < end_frame:
-            self._separate_frames(self._next_frame, end_frame - self._next_frame)
+            # Threads of this module's own, each with one BLAS thread: BLAS's own threads,
+            # idle between calls, would spin on the cores they need.
+            with _one_blas_thread():
+                self._separate_frames(self._next_frame, end_frame - self._next_frame)
             self._next_frame = end_frame
         final_until = self._received if final else min(self._received,
                                                        self._frame_start(self._next_frame))
