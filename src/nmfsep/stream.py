@@ -3,6 +3,12 @@
 With every source's dictionary fixed, the activations of a frame depend only
 on that frame (see :func:`nmfsep.dictionary.initial_activations`), so the
 mixture can be separated a block at a time with bounded memory and latency.
+Every frame an input block completes is separated when the block comes, in
+batches of ``block_size // hop`` frames that each stop on their own objective,
+as one factorization per batch would; the activations of all those batches are
+solved together (:func:`nmfsep.activations.batch_activations`), in a few large
+products instead of many small ones.  A file is read many batches at a time
+(:data:`FILE_SAMPLES`) for that reason.
 The STFT frames that straddle two blocks are handled by keeping the last
 ``n_fft`` input samples and overlap-adding the masked frames with the
 canonical dual window, exactly as :func:`nmfsep.spectral.istft` does, so the
@@ -283,8 +289,13 @@ def stream(
         ``window``); ``options`` replace some of them.  ``tol`` is applied to
         each batch of frames instead of the whole recording.
     block_size : int
-        Samples per block when ``y`` is an array; also the most frames
-        factorized at once (``block_size // hop``), which bounds the memory.
+        Samples per block when ``y`` is an array; also the frames of a batch
+        (``block_size // hop``), the frames whose objective decides when their
+        iterations stop.  The batches a block completes are solved together.
+        Latency: an output sample is final once the input reaches ``n_fft``
+        samples beyond it (:attr:`SourceStream.latency`), and each block's
+        final samples come out as soon as that block is in; a live stream's
+        delay is therefore the block plus ``n_fft``.
     **options
         Fields of :class:`~nmfsep.config.SeparationConfig`.
 
@@ -352,9 +363,12 @@ def stream_file(
     subtype : str, optional
         soundfile subtype; float WAV and 24-bit FLAC by default.
     block_size : int
-        Samples read at a time.
+        Samples per batch of frames, as in :func:`stream`.  The file is read
+        ``FILE_SAMPLES // channels`` samples at a time, rounded down to whole
+        batches (at least one), and the batches of each read are solved
+        together; that bounds the memory.
     callback : callable(samples_done, samples_total), optional
-        Progress, after every block.
+        Progress, after every read.
     **options
         Fields of :class:`~nmfsep.config.SeparationConfig` (``beta``,
         ``max_iter``, ``mask_power``, …).
