@@ -3,6 +3,12 @@
 With every source's dictionary fixed, the activations of a frame depend only
 on that frame (see :func:`nmfsep.dictionary.initial_activations`), so the
 mixture can be separated a block at a time with bounded memory and latency.
+Every frame an input block completes is separated when the block comes, in
+batches of ``block_size // hop`` frames that each stop on their own objective,
+as one factorization per batch would; the activations of all those batches are
+solved together (:func:`nmfsep.activations.batch_activations`), in a few large
+products instead of many small ones.  A file is read many batches at a time
+(:data:`FILE_SAMPLES`) for that reason.
 The STFT frames that straddle two blocks are handled by keeping the last
 ``n_fft`` input samples and overlap-adding the masked frames with the
 canonical dual window, exactly as :func:`nmfsep.spectral.istft` does, so the
@@ -25,23 +31,54 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import soundfile as sf
 
+from .activations import batch_activations
 from .audio import as_channels, audio_info, check_write_format, open_outputs
 from .config import SeparationConfig, make_config
 from .dictionary import Dictionary, initial_activations, stack_dictionaries
 from .errors import AudioError, ParameterError
 from .masks import apply_masks, soft_masks, source_models
-from .nmf import factorize
 from .spectral import STFTConfig, mixture_spectrogram, overlap_add, transform_frames
+from .sweeps import _blas_limiter
 
 __all__ = ["SourceStream", "stream", "stream_file", "DEFAULT_BLOCK_SIZE"]
 
 DEFAULT_BLOCK_SIZE = 1 << 15
+#: Samples (times channels) that :func:`stream_file` reads at a time, in whole
+#: batches of ``block_size``: the activations of that many batches are solved
+#: together, and the memory stays bounded.
+FILE_SAMPLES = 1 << 21
+#: Frames transformed, and whose complex sources are rebuilt, at a time: few
+#: enough for the caches.
+MASK_FRAMES = 64
+#: Frames from which the channels' transforms and the sources' rebuilding run in
+#: threads.
+PARALLEL_FRAMES = 128
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager:
+    """A context in which BLAS runs in the calling thread alone (when threadpoolctl is there)."""
+    limiter = _blas_limiter()
+    return contextlib.nullcontext() if limiter is None else limiter(limits=1, user_api="blas")
+
+
+def _each(fn: Callable[[int], None], items: Iterable[int], frames: int) -> None:
+    """``fn(item)`` for every item: in threads (numpy and the FFTs release the GIL) when
+    there are several and ``frames`` is enough to pay for them."""
+    items = list(items)
+    if len(items) < 2 or frames < PARALLEL_FRAMES:
+        for item in items:
+            fn(item)
+        return
+    with ThreadPoolExecutor(min(len(items), os.cpu_count() or 1)) as pool:
+        for future in [pool.submit(fn, item) for item in items]:
+            future.result()
 
 
 def _blocks_of(y: np.ndarray, block_size: int) -> Iterator[np.ndarray]:
@@ -147,38 +184,69 @@ class SourceStream:
         else:
             available = self._buffer_start + self._buffer.shape[1]
             end_frame = (available - n_fft + self._mid) // hop + 1
-        while self._next_frame < end_frame:
-            count = min(self._batch, end_frame - self._next_frame)
-            self._separate_frames(self._next_frame, count)
-            self._next_frame += count
+        if self._next_frame < end_frame:
+            # Threads of this module's own, each with one BLAS thread: BLAS's own threads,
+            # idle between calls, would spin on the cores they need.
+            with _one_blas_thread():
+                self._separate_frames(self._next_frame, end_frame - self._next_frame)
+            self._next_frame = end_frame
         final_until = self._received if final else min(self._received,
                                                        self._frame_start(self._next_frame))
         return self._emit(final_until)
 
     def _separate_frames(self, first: int, count: int) -> None:
-        n_fft = self.stft.n_fft
-        X = transform_frames(self._buffer, self.stft, first, first + count,
-                             origin=self._buffer_start).astype(np.complex64)
+        """Separate frames ``first:first + count``: batches of ``batch_frames``, solved jointly."""
+        X = self._spectrogram(first, count)
         V = mixture_spectrogram(X, self._power)
-        scale = float(V.mean(dtype=np.float64))
-        if scale > 0:
-            V = V / np.float32(scale)
-        K = self.W.shape[1]
-        result = factorize(V, K, W=self.W, H=initial_activations(V, K), fixed_W=True,
-                           **self._options)
-        masks = soft_masks(source_models(self.W, result.H, self.labels, self.n_sources),
-                           self._mask_power)
-        Y = apply_masks(X, masks).astype(np.complex128)
-        start = self._frame_start(first)
+        sizes = [min(self._batch, count - at) for at in range(0, count, self._batch)]
+        at = 0
+        for size in sizes:  # each batch scaled by its own level, as a call of its own would be
+            scale = float(np.ascontiguousarray(V[:, at : at + size]).mean(dtype=np.float64))
+            if scale > 0:
+                V[:, at : at + size] /= np.float32(scale)
+            at += size
+        H, _ = batch_activations(V, self.W, initial_activations(V, self.W.shape[1]), sizes,
+                                 **self._options)
+        self._rebuild(X, H, first)
+        drop = self._frame_start(first + count) - self._buffer_start
+        self._buffer = self._buffer[:, drop:]
+        self._buffer_start += drop
+
+    def _spectrogram(self, first: int, count: int) -> np.ndarray:
+        """The mixture's STFT frames ``first:first + count``, complex64, a thread per channel."""
+        X = np.empty((self._channels, self.stft.n_bins, count), dtype=np.complex64)
+
+        def transform(channel: int) -> None:
+            for a in range(0, count, MASK_FRAMES):  # a few frames at a time, in the caches
+                b = min(count, a + MASK_FRAMES)
+                X[channel, :, a:b] = transform_frames(self._buffer[channel], self.stft,
+                                                      first + a, first + b,
+                                                      origin=self._buffer_start)
+
+        _each(transform, range(self._channels), count)
+        return X
+
+    def _rebuild(self, X: np.ndarray, H: np.ndarray, first: int) -> None:
+        """Mask ``X`` (frames from ``first``) and overlap-add each source into the output."""
+        n_fft, count = self.stft.n_fft, X.shape[-1]
         stop = self._frame_start(first + count - 1) + n_fft
         if stop - self._output_start > self._output.shape[-1]:
             grow = stop - self._output_start - self._output.shape[-1]
             self._output = np.pad(self._output, ((0, 0), (0, 0), (0, grow)))
-        self._output[..., start - self._output_start : stop - self._output_start] += \
-            overlap_add(Y, self.stft, start, stop, first_frame=first)
-        drop = self._frame_start(first + count) - self._buffer_start
-        self._buffer = self._buffer[:, drop:]
-        self._buffer_start += drop
+        masks = soft_masks(source_models(self.W, H, self.labels, self.n_sources),
+                           self._mask_power)
+
+        def add(source: int) -> None:
+            for a in range(0, count, MASK_FRAMES):  # a few frames at a time, in the caches
+                b = min(count, a + MASK_FRAMES)
+                Y = apply_masks(X[..., a:b], masks[source : source + 1, :, a:b])[0]
+                begin = self._frame_start(first + a)
+                end = self._frame_start(first + b - 1) + n_fft
+                self._output[source, :, begin - self._output_start : end - self._output_start] \
+                    += overlap_add(Y.astype(np.complex128), self.stft, begin, end,
+                                   first_frame=first + a)
+
+        _each(add, range(self.n_sources), count)
 
     def _emit(self, until: int) -> np.ndarray:
         """Hand out output samples ``[emitted, until)`` and forget them."""
@@ -221,8 +289,13 @@ def stream(
         ``window``); ``options`` replace some of them.  ``tol`` is applied to
         each batch of frames instead of the whole recording.
     block_size : int
-        Samples per block when ``y`` is an array; also the most frames
-        factorized at once (``block_size // hop``), which bounds the memory.
+        Samples per block when ``y`` is an array; also the frames of a batch
+        (``block_size // hop``), the frames whose objective decides when their
+        iterations stop.  The batches a block completes are solved together.
+        Latency: an output sample is final once the input reaches ``n_fft``
+        samples beyond it (:attr:`SourceStream.latency`), and each block's
+        final samples come out as soon as that block is in; a live stream's
+        delay is therefore the block plus ``n_fft``.
     **options
         Fields of :class:`~nmfsep.config.SeparationConfig`.
 
@@ -290,9 +363,12 @@ def stream_file(
     subtype : str, optional
         soundfile subtype; float WAV and 24-bit FLAC by default.
     block_size : int
-        Samples read at a time.
+        Samples per batch of frames, as in :func:`stream`.  The file is read
+        ``FILE_SAMPLES // channels`` samples at a time, rounded down to whole
+        batches (at least one), and the batches of each read are solved
+        together; that bounds the memory.
     callback : callable(samples_done, samples_total), optional
-        Progress, after every block.
+        Progress, after every read.
     **options
         Fields of :class:`~nmfsep.config.SeparationConfig` (``beta``,
         ``max_iter``, ``mask_power``, …).
@@ -323,7 +399,8 @@ def stream_file(
     sr, channels, total = audio_info(path_in)
     for path in out_paths:
         check_write_format(path, channels, sr)
-    separated = stream(_file_blocks(path_in, block_size), sr, config=config,
+    read_size = block_size * max(1, FILE_SAMPLES // (block_size * channels))
+    separated = stream(_file_blocks(path_in, read_size), sr, config=config,
                        block_size=block_size)
     done = 0
     with contextlib.ExitStack() as stack:

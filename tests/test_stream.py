@@ -1,0 +1,58 @@
+"""The stream solves many batches of frames together with the results of one batch at a time."""
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+import nmfsep
+from nmfsep import synth
+from nmfsep.stream import stream_file
+
+BLOCK = 4096  # samples per batch: 8 frames of the 22.05 kHz STFT (hop 512)
+
+
+@pytest.fixture(scope="module")
+def dictionaries():
+    train = synth.drums_and_guitar(duration=3.0, seed=7, tempo=120,
+                                   progression=("Em", "D", "G", "C"))
+    return [nmfsep.learn_dictionary(source, train.sr, name=name, n_components=8, max_iter=40)
+            for source, name in zip(train.sources, train.names, strict=True)]
+
+
+@pytest.fixture(scope="module")
+def mixture():
+    return synth.drums_and_guitar(duration=6.0, seed=0, stereo=True)
+
+
+def test_all_batches_of_one_input_block_together_equal_one_batch_at_a_time(mixture,
+                                                                          dictionaries):
+    y, sr = mixture.mixture, mixture.sr
+    one_at_a_time = list(nmfsep.stream(y, sr, dictionaries, block_size=BLOCK))
+    together = list(nmfsep.stream(iter([y]), sr, dictionaries, block_size=BLOCK))
+    assert len(one_at_a_time) > 30 and len(together) <= 2  # the tail comes at the end
+    a, b = np.concatenate(one_at_a_time, axis=-1), np.concatenate(together, axis=-1)
+    assert a.shape == b.shape == (2, 2, y.shape[-1])
+    assert np.abs(a - b).max() <= 1e-5 * np.abs(a).max()
+    assert np.abs(b.sum(axis=0) - y).max() <= 1e-5 * np.abs(y).max()
+
+
+def test_a_live_stream_gives_each_block_its_output_at_once(mixture, dictionaries):
+    y, sr = mixture.mixture, mixture.sr
+    separated = nmfsep.stream(y, sr, dictionaries, block_size=BLOCK)
+    first = next(separated)
+    # everything before the first frame that still needs input beyond the block
+    assert first.shape[-1] == BLOCK - separated.latency + separated.stft.hop
+
+
+def test_a_file_read_many_batches_at_a_time_equals_the_array_stream(mixture, dictionaries,
+                                                                    tmp_path):
+    y, sr = mixture.mixture, mixture.sr
+    path = tmp_path / "mix.wav"
+    sf.write(path, y.T, sr, subtype="FLOAT")
+    outputs = [tmp_path / "drums.wav", tmp_path / "guitar.wav"]
+    info = stream_file(path, outputs, dictionaries, block_size=BLOCK)
+    assert info["n_samples"] == y.shape[-1]
+    streamed = np.stack([sf.read(p, dtype="float32", always_2d=True)[0].T for p in outputs])
+    expected = np.concatenate(list(nmfsep.stream(y, sr, dictionaries, block_size=BLOCK)),
+                              axis=-1)
+    assert np.abs(streamed - expected).max() <= 1e-5 * np.abs(expected).max()
