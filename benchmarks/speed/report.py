@@ -269,7 +269,7 @@ HOW = """## How nmfsep gets there
 * **Loss checks inside the sweeps**: `factorize` checks the objective every `check_every`
   iterations (with `tol=0` and no callback only at the start and the end). The next
   iteration's sweep measures it block by block while the block is in cache
-  (`sweeps.block_divergence`; for KL, from the ratio field the update computes anyway), and
+  (`sweeps.block_divergence`, the formulas of the loss computed on its own), and
   that iteration is undone when the check stops the run or falls back to its checkpoint:
   the same iterates, the same stopping iteration. Only the first and the last objective are
   computed on their own, by blocks of columns (no full-size temporary).

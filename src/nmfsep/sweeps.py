@@ -216,21 +216,6 @@ def block_divergence(Vb, W, Hb, beta, eps, A, B) -> float:
     raise ValueError(f"the sweeps measure beta in {MEASURED_BETAS}, not {beta}")
 
 
-def _kl_from_ratio(Vb, Hb, colsum, ratio, B) -> float:
-    """The KL divergence of a block from its ratio field ``Vb / (W Hb + eps)``.
-
-    The field the update of ``H`` needs anyway: no product and half the
-    passes of :func:`block_divergence`; the model's sum is
-    ``colsum . rowsum(Hb)`` (``colsum``: ``W``'s column sums in float64).
-    ``B`` is overwritten.
-    """
-    np.maximum(ratio, np.finfo(B.dtype).tiny, out=B)
-    np.log(B, out=B)
-    B *= Vb
-    model = float(colsum @ Hb.sum(axis=1, dtype=np.float64))
-    return float(B.sum(dtype=np.float64)) - float(Vb.sum(dtype=np.float64)) + model
-
-
 def _scale(X, numerator, denominator, exponent, eps) -> None:
     """``X *= (numerator / (denominator + eps)) ** exponent``, reusing ``numerator``."""
     denominator += eps
@@ -287,7 +272,6 @@ def mu_iteration(
     if not (update_H or update_W or measure):
         return None
     colsum = W.sum(axis=0)[:, None] if beta == 1 else None
-    colsum64 = W.sum(axis=0, dtype=np.float64) if measure and beta == 1 else None
     if beta == 2:
         np.matmul(W.T, W, out=ws.gram)
 
@@ -300,8 +284,7 @@ def mu_iteration(
             width = stop - start
             Vb, Hb = V[:, start:stop], H[:, start:stop]
             A, B = lane.fields(width)
-            from_ratio = measure and update_H and beta == 1
-            if measure and not from_ratio:
+            if measure:
                 lane.divergence += block_divergence(Vb, W, Hb, beta, eps, A, B)
             if update_H:
                 num, den = lane.small(width)
@@ -310,8 +293,6 @@ def mu_iteration(
                     np.matmul(ws.gram, Hb, out=den)
                 else:
                     has_b = _ratio_fields(Vb, W, Hb, beta, eps, A, B)
-                    if from_ratio:
-                        lane.divergence += _kl_from_ratio(Vb, Hb, colsum64, A, B)
                     np.matmul(W.T, A, out=num)
                     if has_b:
                         np.matmul(W.T, B, out=den)
