@@ -202,7 +202,7 @@ class _Solver:
                     den += eps
                 else:
                     A += eps
-                    has_b = _ratio_fields(Vb, A, B, beta)
+                    has_b = sweeps.ratio_fields_of_model(Vb, A, B, beta)
                     np.matmul(W.T, A, out=num)
                     if has_b:
                         np.matmul(W.T, B, out=den)
@@ -222,25 +222,6 @@ def _even_ranges(n_cols: int, threads: int, block: int) -> list[tuple[int, int]]
     lanes = max(1, min(threads, n_cols // max(1, block // 2)))
     edges = [n_cols * i // lanes for i in range(lanes + 1)]
     return [(edges[i], edges[i + 1]) for i in range(lanes)]
-
-
-def _ratio_fields(Vb, A, B, beta) -> bool:
-    """From ``A = W Hb + eps``, ``A = Vb * A^(beta-2)`` and ``B = A^(beta-1)``.
-
-    Returns False when ``B`` is not needed (``beta == 1``).
-    """
-    if beta == 1:
-        np.divide(Vb, A, out=A)
-        return False
-    if beta == 0:
-        np.reciprocal(A, out=B)
-        np.multiply(B, B, out=A)
-        A *= Vb
-        return True
-    np.power(A, beta - 1, out=B)
-    np.divide(B, A, out=A)
-    A *= Vb
-    return True
 
 
 def _divergence_beta(beta: float) -> float:

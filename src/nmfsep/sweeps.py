@@ -169,6 +169,14 @@ def _ratio_fields(Vb, W, Hb, beta, eps, A, B) -> bool:
     """
     np.matmul(W, Hb, out=A)
     A += eps
+    return ratio_fields_of_model(Vb, A, B, beta)
+
+
+def ratio_fields_of_model(Vb, A, B, beta) -> bool:
+    """From the guarded model ``A = W Hb + eps``: ``A = Vb * A^(beta-2)``, ``B = A^(beta-1)``.
+
+    In place; returns False when ``B`` is not needed (``beta == 1``).
+    """
     if beta == 1:
         np.divide(Vb, A, out=A)
         return False
