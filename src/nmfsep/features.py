@@ -13,6 +13,7 @@ from scipy.fft import dct
 from scipy.ndimage import median_filter
 
 from .policy import DEFAULT_POLICY, Policy
+from .running_median import running_median
 
 __all__ = [
     "bin_frequencies",
@@ -195,11 +196,11 @@ def blocked_percussive_mask(V: np.ndarray, block: int = 4096, halo: int = 32,
 def median_along(V: np.ndarray, length: int, axis: int, mode: str = "nearest") -> np.ndarray:
     """Running median of ``length`` along ``axis`` of a 2-D array.
 
-    Line by line with scipy's one-dimensional rank filter (a running
-    selection, far cheaper per element than the n-dimensional filter with a
-    ``(1, length)`` footprint); a median selects one of the input values, so
-    the result is identical to ``median_filter(V, size, mode=mode)`` with
-    ``size`` ``(1, length)`` or ``(length, 1)``.
+    By a selection network over blocks of rows, in threads
+    (:func:`nmfsep.running_median.running_median`); a median selects one of
+    the input values, so the result is identical to
+    ``median_filter(V, size, mode=mode)`` with ``size`` ``(1, length)`` or
+    ``(length, 1)``.
 
     Parameters
     ----------
@@ -213,11 +214,7 @@ def median_along(V: np.ndarray, length: int, axis: int, mode: str = "nearest") -
     -------
     np.ndarray, shape=V.shape, dtype of V
     """
-    lines = np.ascontiguousarray(V if axis == 1 else V.T)
-    out = np.empty_like(lines)
-    for row, line in enumerate(lines):
-        median_filter(line, size=length, mode=mode, output=out[row])
-    return out if axis == 1 else np.ascontiguousarray(out.T)
+    return running_median(V, length, axis, mode)
 
 
 def percussiveness(W: np.ndarray, H: np.ndarray, mask: np.ndarray) -> np.ndarray:
