@@ -137,11 +137,15 @@ def test_separate_stream_matches_the_offline_files(files, dicts, tmp_path):
     assert main(["separate", str(files["song"]), "-o", str(tmp_path / "a"), *both]) == 0
     assert main(["separate", str(files["song"]), "-o", str(tmp_path / "b"), "--stream",
                  *both]) == 0
-    mixture, _ = read(files["song"])
+    mixture, sr = read(files["song"])
     streamed = [read(tmp_path / "b" / "song" / f"{n}.wav")[0] for n in ("drums", "guitar")]
     offline = [read(tmp_path / "a" / "song" / f"{n}.wav")[0] for n in ("drums", "guitar")]
     assert relative_error(streamed[0] + streamed[1], mixture) < 1e-5
-    assert relative_error(np.stack(streamed), np.stack(offline)) < 3e-3
+    # the stream's updates are over-relaxed: it stops elsewhere than the offline solve
+    assert relative_error(np.stack(streamed), np.stack(offline)) < 1e-2
+    loaded = [nmfsep.load_dictionary(dicts[n]) for n in ("drums", "guitar")]
+    library = np.concatenate(list(nmfsep.stream(mixture, sr, loaded, max_iter=30)), axis=-1)
+    assert relative_error(np.stack(streamed), library) < 1e-6  # the command is the library
     record = json.loads((tmp_path / "b" / "song" / "separation.json").read_text())
     assert record["stream"] is True and record["duration_s"] == 3.0
 

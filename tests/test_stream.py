@@ -6,6 +6,7 @@ import soundfile as sf
 
 import nmfsep
 from nmfsep import synth
+from nmfsep.errors import ParameterError
 from nmfsep.stream import stream_file
 
 BLOCK = 4096  # samples per batch: 8 frames of the 22.05 kHz STFT (hop 512)
@@ -56,3 +57,9 @@ def test_a_file_read_many_batches_at_a_time_equals_the_array_stream(mixture, dic
     expected = np.concatenate(list(nmfsep.stream(y, sr, dictionaries, block_size=BLOCK)),
                               axis=-1)
     assert np.abs(streamed - expected).max() <= 1e-5 * np.abs(expected).max()
+
+
+@pytest.mark.parametrize("relaxation", [0.9, 2.0])
+def test_a_relaxation_out_of_range_is_refused_at_once(mixture, dictionaries, relaxation):
+    with pytest.raises(ParameterError, match="relaxation"):
+        nmfsep.stream(mixture.mixture, mixture.sr, dictionaries, relaxation=relaxation)

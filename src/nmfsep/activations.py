@@ -48,6 +48,7 @@ def batch_activations(
     max_iter: int = 200,
     tol: float = 1e-4,
     check_every: int = 10,
+    relaxation: float = 1.0,
     threads: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Activations of fixed basis spectra for consecutive, independent batches of columns.
@@ -75,6 +76,13 @@ def batch_activations(
         every batch for ``max_iter`` iterations.
     check_every : int
         Iterations between two measures of each batch's objective.
+    relaxation : float in [1, 2)
+        Over-relaxation of the multiplicative update: its factor is raised to
+        ``relaxation`` times the usual exponent, a longer step along the same
+        direction (1, the default, is the update of ``factorize``).  The
+        stopping rule is unchanged; a batch whose objective rose at a check
+        (which the plain update never does) stops with the activations of the
+        check before.  Without checks (``tol`` 0) nothing guards the longer steps.
     threads : int, optional
         Threads sweeping the columns (see :class:`nmfsep.sweeps.Workspace`); by
         default one for a small ``V``, else :func:`nmfsep.sweeps.default_threads`.
@@ -105,10 +113,12 @@ def batch_activations(
                              f"columns of V, got {sizes.tolist()}")
     if not isinstance(check_every, (int, np.integer)) or check_every < 1:
         raise ParameterError(f"check_every must be a positive integer, got {check_every!r}")
+    if not 1.0 <= relaxation < 2.0:
+        raise ParameterError(f"relaxation must be in [1, 2), got {relaxation!r}")
     eps = _eps(np.dtype(dtype))
     if beta == 0:
         V = np.maximum(V, eps)
-    solver = _Solver(V, W, beta, eps, threads)
+    solver = _Solver(V, W, beta, eps, threads, relaxation)
     try:
         return solver.run(H, sizes, max_iter, tol if tol > 0 else 0.0, check_every)
     finally:
@@ -118,9 +128,10 @@ def batch_activations(
 class _Solver:
     """The sweeps over the active columns: updates of ``H``, and per-column objectives."""
 
-    def __init__(self, V, W, beta, eps, threads) -> None:
+    def __init__(self, V, W, beta, eps, threads, relaxation=1.0) -> None:
         self.V, self.W, self.beta, self.eps = V, W, beta, eps
-        self.exponent = sweeps.gamma(beta)
+        self.exponent = sweeps.gamma(beta) * relaxation
+        self.relaxed = relaxation != 1
         # the KL denominator as sweeps.mu_iteration forms it: W's column sums, plus eps
         self.colsum = W.sum(axis=0)[:, None] + eps if beta == 1 else None
         self.gram = W.T @ W if beta == 2 else None
@@ -147,6 +158,7 @@ class _Solver:
                   if tol and _divergence_beta(self.beta) == 1 else None)
         last = np.zeros(sizes.size)
         losses = np.empty(H.shape[1])
+        before = H.copy() if self.relaxed else None  # the activations of the last check
         for iteration in range(1, max_iter + 1):
             # the sweep of this iteration also measures the activations of the one before
             checked = iteration - 1
@@ -163,10 +175,18 @@ class _Solver:
                 continue
             stop = (previous - current) <= tol * np.abs(previous)
             if not stop.any():
+                if before is not None:
+                    before = saved
                 continue
             n_iter[active[stop]] = checked
             leaving = np.repeat(stop, sizes[active])
-            out[:, columns[leaving]] = saved[:, leaving]
+            final = saved
+            if before is not None:  # an over-relaxed step may climb: keep the lower check
+                rose = np.repeat(stop & (current > previous), sizes[active])
+                final = np.where(rose, before, saved)
+                n_iter[active[stop & (current > previous)]] = checked - check_every
+                before = saved[:, ~leaving]
+            out[:, columns[leaving]] = final[:, leaving]
             keep = ~leaving
             active, columns = active[~stop], columns[keep]
             if not active.size:
