@@ -279,10 +279,15 @@ HOW = """## How nmfsep gets there
   `solver="hals"` (beta = 2) with `inner` repeated row updates (Gillis & Glineur 2012).
   The plain `solver="mu"` (the default) keeps its per-step guarantee and is what the
   side-by-side table runs.
-* **HPSS features** (`nmfsep/features.py`): the median filters across time and across
-  frequency run line by line with scipy's one-dimensional rank filter instead of the
-  n-dimensional filter with a `(1, L)` footprint (a median picks an input value, so the
-  masks are the same numbers); the soft mask is then formed in float32, in place.
+* **HPSS features** (`nmfsep/running_median.py`): the median filters across time and across
+  frequency are selection networks (Batcher's odd-even merge, pruned to the median) run as
+  element-wise minima and maxima over blocks of rows that stay in the cache, in threads,
+  instead of scipy's rank filter line by line on one core (a median picks an input value,
+  so the masks are the same numbers); the soft mask is then formed in float32, in place.
+* **Stream** (`nmfsep/stream.py`): the activations of many batches are solved together
+  (`nmfsep/activations.py`) with over-relaxed updates (`nmfsep.stream.RELAXATION`), which
+  reach the same stopping tolerance in fewer iterations; their effect on quality, per
+  category: [stream-relaxation.md](stream-relaxation.md).
 * **GPU** (`backend="torch", device="cuda"`): the iterations and their loss checks run on
   the device (the factors come back to the host at each check, V never does); the start
   (`init`) is computed on the host. `python -m benchmarks.speed.gpu` prints the numpy
