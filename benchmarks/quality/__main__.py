@@ -28,6 +28,7 @@ from nmfsep.metrics import evaluate
 from . import real
 from .generate import CATEGORIES, ITEMS_PER_CATEGORY, build
 from .halves import half_of, real_halves, rendered_index, select
+from .merge import MergeMismatch, merge_results
 from .methods import Method, methods, unavailable
 from .report import machine, write_docs
 
@@ -145,6 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tag", default=None,
                         help="with --widened: results/widened-<tag>.json (the report merges "
                              "every results/widened*.json)")
+    parser.add_argument("--merge", action="store_true",
+                        help="put this run's records (e.g. a new method's, with --methods) into "
+                             "the stored result file this run would write, keeping its other "
+                             "records, instead of replacing the file; the items and settings "
+                             "must be the stored run's")
     parser.add_argument("--docs-only", action="store_true",
                         help="only rewrite docs/benchmarks.md from results/quality.json and "
                              "results/sweep.json (after runs made with --no-docs)")
@@ -203,6 +209,26 @@ def _command(argv: list[str] | None) -> str:
                        *(argv if argv is not None else sys.argv[1:])])
 
 
+def store(path: Path, result: dict, merge: bool) -> None:
+    """Write ``result`` to ``path``; with ``merge``, into the run stored there.
+
+    Exits with a one-line message (no traceback) when there is no stored run
+    or it was made on other items or settings.
+    """
+    if merge:
+        if not path.exists():
+            raise SystemExit(f"python -m benchmarks.quality: --merge: {path} does not exist; "
+                             "run without --merge first")
+        try:
+            result = merge_results(json.loads(path.read_text()), result)
+        except MergeMismatch as mismatch:
+            raise SystemExit(f"python -m benchmarks.quality: --merge into {path}: "
+                             f"{mismatch}") from None
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(result, indent=1))
+    tmp.replace(path)
+
+
 def run_real(args, argv: list[str] | None, categories: list[str]) -> bool:
     """The real recordings' categories; False (after one line) when their folder is missing."""
     try:
@@ -236,11 +262,11 @@ def run_real(args, argv: list[str] | None, categories: list[str]) -> bool:
         methods=_describe(chosen), unavailable=unavailable(), records=records,
     )
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / ("real-partial.json" if partial else "real.json")
-    path.write_text(json.dumps(result, indent=1))
+    path = RESULTS / ("real.json" if args.merge or not partial else "real-partial.json")
+    store(path, result, args.merge)
     print_table(records, "sdr")
     print(f"\nwrote {path.relative_to(ROOT)}")
-    if not partial and not args.no_docs:
+    if (args.merge or not partial) and not args.no_docs:
         docs = write_docs(RESULTS, ROOT / "docs")
         print(f"wrote {docs.relative_to(ROOT)}")
     return True
@@ -276,12 +302,12 @@ def run_rendered(args, argv: list[str] | None, categories: list[str], n_items: i
         parts = ["widened", *([args.half] if args.half != "all" else []),
                  *([args.tag] if args.tag else [])]
         path = RESULTS / ("-".join(parts) + ".json")
-    path.write_text(json.dumps(result, indent=1))
+    store(path, result, args.merge)
     print_table(records, "sdr")
     print_table(records, "sdri")
     print(f"\nwrote {path.relative_to(ROOT)}")
-    if (not args.quick and not args.no_docs and not args.methods and not args.categories
-            and not held_out and (args.widened or args.half == "all")):
+    whole = not args.methods and not args.categories and (args.widened or args.half == "all")
+    if not args.quick and not args.no_docs and not held_out and (whole or args.merge):
         docs = write_docs(RESULTS, ROOT / "docs")
         print(f"wrote {docs.relative_to(ROOT)}")
 

@@ -47,6 +47,8 @@ HPSS_BASS_CUTOFF_HZ = 250.0
 CENTROID = "NMF + low-frequency centroid"
 NUSSL = "nussl NMF-MFCC"
 NMFD = "NMFD (libnmfd recipe)"
+CROSSOVER = "filterbank, crossover"
+BEST_BANDS = "filterbank, best bands"
 
 
 @dataclass
@@ -121,6 +123,8 @@ def nmfsep_strategy(strategy: str) -> Callable[[Item], np.ndarray]:
     def run(item: Item) -> np.ndarray:
         return default_separation(item).regroup(grouping=strategy).sources
     run.__name__ = f"nmfsep_{strategy}"
+    run.__doc__ = (f"nmfsep's default factorization (the defaults' runs) regrouped by the "
+                   f"``{strategy}`` strategy: ``Separation.regroup(grouping={strategy!r})``.")
     return run
 
 
@@ -229,6 +233,60 @@ def filterbank(item: Item) -> np.ndarray:
     return _rebuild_from_masks(X, masks, config, item.mixture.shape[-1])
 
 
+def crossover_ranges(band_energy: np.ndarray, n_ranges: int) -> list[tuple[int, int]]:
+    """Contiguous ranges of bands, one per source, with about equal shares of the energy.
+
+    Cut ``j`` (``j = 1 .. n_ranges - 1``) goes after the band where the
+    cumulative energy comes nearest to ``j / n_ranges`` of the total (the lower
+    cut on a tie), with at least one band left for every range; a silent
+    mixture is cut into ranges of equal numbers of bands.
+
+    Parameters
+    ----------
+    band_energy : np.ndarray, shape=(n_bands,)
+        The mixture's energy in each band, low to high.
+    n_ranges : int
+        Number of ranges, at most ``n_bands``.
+
+    Returns
+    -------
+    list of (first, stop) band indices, low to high, covering every band once.
+    """
+    n_bands = len(band_energy)
+    if not 1 <= n_ranges <= n_bands:
+        raise ValueError(f"cannot cut {n_bands} bands into {n_ranges} ranges")
+    energy = np.asarray(band_energy, dtype=np.float64)
+    if not energy.sum() > 0:
+        energy = np.ones(n_bands)
+    shares = np.cumsum(energy) / energy.sum()  # shares[b]: energy of bands 0..b
+    cuts = [0]
+    for j in range(1, n_ranges):
+        lowest, highest = cuts[-1] + 1, n_bands - (n_ranges - j)
+        candidates = np.arange(lowest, highest + 1)
+        cuts.append(int(candidates[np.argmin(np.abs(shares[candidates - 1] - j / n_ranges))]))
+    cuts.append(n_bands)
+    return list(zip(cuts[:-1], cuts[1:], strict=True))
+
+
+def filterbank_crossover(item: Item) -> np.ndarray:
+    """A blind crossover: the 1/3-octave bands cut into one contiguous range per source,
+    each range with an equal share of the mixture's energy (brick-wall, in the STFT
+    domain), as a multiband crossover would split the mixture into N."""
+    config = _config(item.sr)
+    X = stft(item.mixture, config)
+    freqs = np.linspace(0, item.sr / 2, config.n_bins)
+    edges = band_edges(item.sr)
+    bands = [band for lo, hi in zip(edges[:-1], edges[1:], strict=True)
+             if (band := (freqs >= lo) & (freqs < hi)).any()]
+    power = (np.abs(X) ** 2).sum(axis=(0, 2))
+    energy = np.array([power[band].sum() for band in bands])
+    masks = np.zeros((len(item.names), config.n_bins, X.shape[-1]), dtype=np.float32)
+    for source, (first, stop) in enumerate(crossover_ranges(energy, len(item.names))):
+        for band in bands[first:stop]:
+            masks[source, band] = 1.0
+    return _rebuild_from_masks(X, masks, config, item.mixture.shape[-1])
+
+
 # --------------------------------------------------------------------------- oracles
 
 def oracle_labels(W: np.ndarray, H: np.ndarray, sources: np.ndarray,
@@ -307,6 +365,8 @@ def methods() -> list[Method]:
         Method("NMF-MFCC (librosa/sklearn)", "blind", nmf_mfcc),
         Method("HPSS (librosa)", "blind", hpss, applies=has_drums),
         Method(CENTROID, "blind", nmf_centroid),
+        Method(CROSSOVER, "blind", filterbank_crossover,
+               note="1/3-octave bands in N contiguous ranges of equal mixture energy"),
     ]
     if nussl_problem() is None:
         rows.append(Method(NUSSL, "blind", nussl_anchor))
@@ -315,7 +375,7 @@ def methods() -> list[Method]:
                note=f"one-shots of {drum_nmfd.KIT.name}"),
         Method("nmfsep supervised", "supervised", nmfsep_supervised, applies=has_training,
                note="a dictionary per source learned from its training clip (issue 7)"),
-        Method("filterbank, best bands", "oracle", filterbank,
+        Method(BEST_BANDS, "oracle", filterbank,
                note="1/3-octave bands, each to the source with most energy in it"),
         Method("plain NMF, oracle grouping", "oracle", plain_nmf_oracle),
         Method("nmfsep NMF, oracle grouping", "oracle", default_nmf_oracle),
@@ -330,5 +390,5 @@ def unavailable() -> dict[str, str]:
     return {NUSSL: problem} if problem else {}
 
 
-BLIND_ANCHORS = ("NMF-MFCC (librosa/sklearn)", "HPSS (librosa)", "filterbank, best bands",
-                 CENTROID, NUSSL, NMFD)
+BLIND_ANCHORS = ("NMF-MFCC (librosa/sklearn)", "HPSS (librosa)", CROSSOVER, CENTROID, NUSSL,
+                 NMFD)

@@ -14,6 +14,8 @@ import numpy as np
 
 from nmfsep.policy import DEFAULT_POLICY
 
+from .merge import merged_lines
+
 TARGET_MARGIN_DB = {"drums+guitar": 2.0, "bass+drums+piano": 2.0}
 DEFAULT = "nmfsep (defaults)"
 RUNS = "nmfsep runs=1"
@@ -205,6 +207,7 @@ def write_docs(results: Path, docs: Path) -> Path:
         "this page is rewritten from the results by that run or by "
         "`python -m benchmarks.quality --docs-only`",
         f"- Date: {result['started']}; run time {result['seconds'] / 60:.0f} min",
+        *merged_lines(result),
         f"- Machine: {info.get('cpu', '?')}, {info.get('cores', '?')} cores, "
         f"{info.get('system', '?')}; Python {info.get('python', '?')}, numpy "
         f"{info.get('numpy', '?')}, scipy {info.get('scipy', '?')}, librosa "
@@ -229,7 +232,8 @@ def write_docs(results: Path, docs: Path) -> Path:
         "",
         "## Targets",
         "",
-        "nmfsep's defaults against the best blind anchor (NMF-MFCC, HPSS, filterbank) of each "
+        "nmfsep's defaults against the best blind anchor (NMF-MFCC, HPSS, the crossover "
+        "filterbank, the low-frequency centroid, NMFD) of each "
         "category; on drums + guitar also against plain NMF with oracle grouping.",
         "",
         _targets(records, categories, BLIND_ANCHORS),
@@ -262,8 +266,10 @@ def write_docs(results: Path, docs: Path) -> Path:
     out += [
         "",
         "*blind* methods see only the mixture and the number of sources; *oracle* ones also "
-        "see the true stems (the filterbank uses them only to assign its bands to sources, as "
-        "the best a fixed filterbank could do). A *supervised* method may also see one "
+        "see the true stems (*filterbank, best bands* uses them only to assign its bands to "
+        "sources, as the best a fixed filterbank could do: a bound, not an anchor; the blind "
+        "*filterbank, crossover* cuts the same bands by the mixture alone). A *supervised* "
+        "method may also see one "
         "training clip per source.",
         "",
         "## The data",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .halves import REPORTING, real_halves
+from .merge import merged_lines
 from .report import DEFAULT, PLAIN_ORACLE, _detail, _medians
 
 TITLE = "Real recordings (../shared/real-tuning)"
@@ -129,6 +130,7 @@ def real_section(result: dict, anchors: tuple[str, ...], described: set[str]) ->
         f"- Date: {result['started']}; run time {result['seconds'] / 60:.0f} min; nmfsep "
         f"{info.get('nmfsep', '?')} at commit {info.get('commit', '?')}, "
         f"{info.get('cpu', '?')}",
+        *merged_lines(result),
         f"- Data: {excerpt}, mono, {len(result['items'])} items (table at the end of this "
         "section)",
         "- Scoring as above (BSS Eval v3, median over every source of every item); the "

@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from .halves import REPORTING, half_of, rendered_index
+from .merge import merged_lines
+from .methods import BEST_BANDS
 from .report import DEFAULT, PLAIN_ORACLE, _medians
 
 TITLE = "Widened benchmark (issue 24): reporting half, worst category first"
@@ -52,7 +54,8 @@ def load(results: Path) -> tuple[list[dict], list[dict]]:
                          duration=result.get("duration"), seconds=result.get("seconds", 0.0),
                          commit=result.get("machine", {}).get("commit", "?"),
                          categories=result["categories"],
-                         items=result.get("items_per_category")))
+                         items=result.get("items_per_category"),
+                         merged=merged_lines(result, prefix="  - ")))
         for r in result["records"]:
             merged[(r["item"], r["method"], r["source"])] = r
     return list(merged.values()), runs
@@ -119,7 +122,7 @@ def _mark(ok: bool | None) -> str:
 def _median_table(records: list[dict], order: list[str], anchors: tuple[str, ...]) -> str:
     table = _medians(records)
     columns = [DEFAULT, *_strategies(table), *[a for a in anchors if a in table],
-               *[m for m in (PLAIN_ORACLE, SAME_ORACLE) if m in table]]
+               *[m for m in (BEST_BANDS, PLAIN_ORACLE, SAME_ORACLE) if m in table]]
     items = {c: len({r["item"] for r in records if r["category"] == c}) for c in order}
     heads = [m[len(STRATEGY_PREFIX):] if m.startswith(STRATEGY_PREFIX) else m for m in columns]
     lines = ["| category | items | " + " | ".join(heads) + " |",
@@ -193,8 +196,9 @@ def widened_section(results: Path, anchors: tuple[str, ...]) -> str:
            "every source of its items. Categories are ordered by the margin of nmfsep's "
            "defaults (`auto`) to the best blind anchor of the category, lowest first. Columns: "
            "the defaults, every fixed grouping strategy on the same factorization, the blind "
-           "anchors, and the oracle groupings (of a plain NMF, and of the defaults' own "
-           "factorization).", "",
+           "anchors, and the oracles: the filter bank whose bands go to the source with the most "
+           "energy in them (from the true stems) and the oracle groupings (of a plain NMF, and of "
+           "the defaults' own factorization).", "",
            "The categories added by the widened benchmark (at least 8 items each; the runs "
            "below may use fewer, and shorter items, as they say):", ""]
     from .widened import DESCRIPTIONS
@@ -205,6 +209,7 @@ def widened_section(results: Path, anchors: tuple[str, ...]) -> str:
         out.append(f"- `{run['command']}` ({run['file']}; {run['started']}, "
                    f"{run['seconds'] / 60:.0f} min, commit {run['commit']}; "
                    f"{run['items']} items per category, {length})")
+        out += run["merged"]
     out += ["", _median_table(kept, order, anchors), "",
             "### Targets of issue 24 (reporting half)", "",
             "Computed from the medians above; *before* is the first four categories' "
