@@ -3,16 +3,18 @@
 import numpy as np
 import pytest
 from scipy.ndimage import maximum_filter, median_filter
+from test_blocks import between_the_two_ways
 from test_drums import SR, groove
 
 import nmfsep
-from nmfsep import pitched
+from nmfsep import kit, nmfd, pitched
+from nmfsep.drumfit import flatten
 from nmfsep.drums import band_evidence
 from nmfsep.features import median_along
 from nmfsep.grouping import GroupingContext
 from nmfsep.metrics import evaluate
 from nmfsep.pitched import pitched_fraction
-from nmfsep.policy import DEFAULT_POLICY, auto_grouping, decide, needs_pitched_fraction
+from nmfsep.policy import DEFAULT_POLICY, KIT_PIECES, auto_grouping, decide, needs_pitched_fraction
 from nmfsep.spectral import STFTConfig, default_n_fft, mixture_spectrogram, stft
 
 
@@ -87,19 +89,71 @@ def test_drums_alone_get_no_experts_and_say_why():
     assert decision.register is None and not decision.consistent
     assert decision.floor == DEFAULT_POLICY.floor_without_drums
     assert any("drums play alone (2% of the frames" in reason for reason in decision.reasons)
+    assert decision.kit == KIT_PIECES[3]
+    assert decide("auto", n_sources=6, percussive_share=0.6, pitched_fraction=0.02,
+                  n_runs=5).kit == ()
 
 
-def test_auto_splits_a_drum_groove_into_its_pieces():
-    """Measured against the percussive split that ``auto`` took before for drums alone."""
+def test_auto_splits_a_drum_groove_into_its_named_pieces():
+    """The drum templates' factorization, by name, against the NMF grouped by timbre (what
+    ``auto`` took before for drums alone) and by the percussive split (before that)."""
     mix, stems = groove(seconds=6.0, seed=3)
     sep = nmfsep.separate(mix, SR, n_sources=3)
-    assert sep.decision.grouping == "timbre"
-    np.testing.assert_array_equal(sep.sources, sep.regroup(grouping="timbre").sources)
-    auto = np.median(evaluate(stems, sep.sources).sdr)
-    before = np.median(evaluate(stems, sep.regroup(grouping="percussive").sources).sdr)
-    assert auto > 10.0 and auto > before + 8.0, (auto, before)
+    assert sep.decision.kit == (("kick", "snare", "hihat"),)
+    assert sep.names == ["kick", "snare", "hihat"]
+    assert sep.decision.describe()["kit"] == [["kick", "snare", "hihat"]]
+    assert sep.n_components % 3 == 0  # a column per template frame and piece
+    np.testing.assert_allclose(sep.sources.sum(axis=0), mix, atol=1e-5)
+    np.testing.assert_array_equal(sep.sources, sep.regroup(grouping="auto").sources)
+    by_name = np.median(evaluate(stems, sep.sources, permute=False).sdr)
+    timbre = nmfsep.separate(mix, SR, n_sources=3, grouping="timbre")
+    before = np.median(evaluate(stems, timbre.sources).sdr)
+    percussive = np.median(evaluate(stems, timbre.regroup(grouping="percussive").sources).sdr)
+    assert by_name > before and by_name > percussive + 8.0, (by_name, before, percussive)
     with_band = nmfsep.separate(mix + 0.1 * chords(6.0), SR, n_sources=3)
-    assert with_band.decision.grouping == "percussive"
+    assert with_band.decision.grouping == "percussive" and not with_band.decision.kit
+
+
+def test_the_fourth_piece_is_the_one_that_explains_the_recording(monkeypatch):
+    """Four sources of drums alone: toms or cymbals beside kick, snare and hi-hat, by the
+    lower divergence of the two factorizations; the decision says both."""
+    mix, _ = groove(seconds=4.0, seed=5)
+    seen = []
+    real_fit = kit.fit_pieces
+
+    def recording(V, sr, config, pieces, templates, settings, callback=None):
+        seen.append(pieces)
+        return real_fit(V, sr, config, pieces, templates, settings, callback)
+
+    monkeypatch.setattr(kit, "fit_pieces", recording)
+    sep = nmfsep.separate(mix, SR, n_sources=4)
+    assert seen == list(KIT_PIECES[4])
+    chosen = sep.decision.kit[0]
+    assert chosen in KIT_PIECES[4] and sep.names == list(chosen)
+    reason = sep.decision.reasons[-1]
+    other = next(p for p in KIT_PIECES[4] if p != chosen)
+    assert reason.startswith(f"the sources are, in order: {', '.join(chosen)}")
+    assert ", ".join(other) in reason
+
+
+def test_flattened_nmfd_is_the_convolutive_model(rng):
+    W = rng.random((9, 4, 3)).astype(np.float32)
+    H = rng.random((3, 20)).astype(np.float32)
+    W_flat, H_lagged, labels = flatten(W, H, np.array([2, 0, 1]))
+    np.testing.assert_allclose(W_flat @ H_lagged, nmfd.convolve(W, H), rtol=1e-5)
+    assert labels.tolist() == [2, 0, 1] * 4
+    for t in range(4):  # column t*K + k: frame t of template k; its row H[k] shifted t
+        np.testing.assert_array_equal(W_flat[:, t * 3 + 1], W[:, t, 1])
+        np.testing.assert_array_equal(H_lagged[t * 3 + 1, t:], H[1, : 20 - t])
+
+
+def test_a_recording_read_block_by_block_is_grouped_by_timbre_and_says_so():
+    mix, _ = groove(seconds=4.0, seed=3)
+    sep = nmfsep.separate(mix, SR, n_sources=3,
+                          max_memory=between_the_two_ways(mix, SR, n_sources=3))
+    assert sep.decision.grouping == "timbre" and not sep.decision.kit
+    assert "not from the drum templates" in sep.decision.reasons[-1]
+    np.testing.assert_allclose(sep.sources.sum(axis=0), mix, atol=1e-5)
 
 
 @pytest.mark.parametrize("mode", ["nearest", "reflect"])

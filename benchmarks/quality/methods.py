@@ -105,6 +105,27 @@ def default_separation(item: Item) -> nmfsep.Separation:
     return _DEFAULT_SEPARATION[item.name]
 
 
+_NMF_SEPARATION: dict[str, nmfsep.Separation] = {}
+
+
+def nmf_separation(item: Item) -> nmfsep.Separation:
+    """The defaults' NMF of the item, for the strategies to regroup.
+
+    It is :func:`default_separation`, unless the defaults factorized drums
+    alone by the drum templates (``decision.kit``): then the same defaults with
+    an NMF grouped by ``timbre`` (what ``auto`` took for drums alone before).
+    """
+    default = default_separation(item)
+    if default.decision is None or not default.decision.kit:
+        return default
+    if item.name not in _NMF_SEPARATION:
+        _NMF_SEPARATION.clear()
+        _NMF_SEPARATION[item.name] = nmfsep.separate(item.mixture, item.sr,
+                                                     n_sources=len(item.names),
+                                                     grouping="timbre")
+    return _NMF_SEPARATION[item.name]
+
+
 def nmfsep_default(item: Item) -> np.ndarray:
     """nmfsep with every default: what a user gets from ``nmfsep separate mix.wav -n N``."""
     return default_separation(item).sources
@@ -121,10 +142,13 @@ def nmfsep_runs(n_runs: int) -> Callable[[Item], np.ndarray]:
 
 def nmfsep_strategy(strategy: str) -> Callable[[Item], np.ndarray]:
     def run(item: Item) -> np.ndarray:
-        return default_separation(item).regroup(grouping=strategy).sources
+        separation = default_separation(item) if strategy == "auto" else nmf_separation(item)
+        return separation.regroup(grouping=strategy).sources
     run.__name__ = f"nmfsep_{strategy}"
-    run.__doc__ = (f"nmfsep's default factorization (the defaults' runs) regrouped by the "
-                   f"``{strategy}`` strategy: ``Separation.regroup(grouping={strategy!r})``.")
+    run.__doc__ = (f"nmfsep's default NMF (the defaults' runs) regrouped by the "
+                   f"``{strategy}`` strategy: ``Separation.regroup(grouping={strategy!r})``; "
+                   "for drums alone, which the defaults factorize by the drum templates, the "
+                   "NMF of ``grouping='timbre'`` (``auto`` regroups the defaults' own).")
     return run
 
 

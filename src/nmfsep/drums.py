@@ -14,9 +14,10 @@ spectrum holds a harmonic series); then, as for a full song
 (:func:`separate_song`), the drum part is first taken out by nmfsep's
 percussive separation, the pieces share it and its pitched part is ``rest``.
 
-The settings (frame, template length, iterations, masks …) are one frozen
-dataclass, :class:`DrumSettings`, chosen on the tuning half of the drum
-benchmark (``python -m benchmarks.drums``; docs/drums.md).
+The factorization and its settings (frame, template length, iterations,
+masks …, one frozen :class:`DrumSettings` chosen on the tuning half of the drum
+benchmark: ``python -m benchmarks.drums``, docs/drums.md) are
+:mod:`nmfsep.drumfit`'s, shared with ``auto`` on drums alone.
 """
 
 from __future__ import annotations
@@ -31,10 +32,10 @@ import numpy as np
 from . import nmfd
 from ._version import __version__
 from .audio import check_write_format, load, save, validate_signal
+from .drumfit import SETTINGS, DrumSettings, factorize_drums, fit_pieces
 from .drumtemplates import PIECES, DrumTemplates, load_drum_templates
 from .errors import OutputError, ParameterError
 from .pitched import pitched_fraction
-from .policy import DEFAULT_POLICY
 from .record import write_record
 from .separate import separate
 from .spectral import STFTConfig, default_n_fft, istft, mixture_spectrogram, stft
@@ -54,69 +55,6 @@ __all__ = [
 
 DRUM_PIECES = tuple(PIECES)
 DEFAULT_PIECES = ("kick", "snare", "hihat")
-
-
-@dataclass(frozen=True)
-class DrumSettings:
-    """Every constant of the drum split, in one place (chosen on the tuning half).
-
-    Attributes
-    ----------
-    frame_seconds : float
-        STFT frame, rounded to the nearest power of two in samples.
-    hop_fraction : float
-        Hop as a fraction of the frame.
-    template_seconds : float
-        Length of each template; ``T`` frames = this over the hop, rounded.
-    piece_seconds : tuple of (piece, seconds)
-        Shorter templates for some pieces (their later frames held at zero).
-    beta : float
-        Divergence of the NMFD (1: Kullback-Leibler).
-    spectrogram_power : float
-        1 factorizes the magnitude spectrogram, 2 the power spectrogram.
-    max_iter : int
-        NMFD iterations, the warm-up included.
-    warmup : int
-        First iterations with the templates held fixed (only the activations move).
-    adapt_templates : bool
-        Let the templates adapt to the recording after the warm-up.
-    split : str
-        Templates per piece: "piece" (one), "sound", "kit" or "entry"
-        (:meth:`nmfsep.drumtemplates.DrumTemplates.select`).
-    mask_power : float
-        Exponent α of the soft masks (1: ratio masks of the models, 2: Wiener).
-    onset_offset : float
-        Where a hit's onset falls in its template's first frame, in hops.
-    band_frames : float
-        ``rest="auto"`` keeps ``rest`` when more than this fraction of the frames
-        sound pitched (:func:`band_evidence`).
-    """
-
-    frame_seconds: float = 2048 / 44100
-    hop_fraction: float = 0.25
-    template_seconds: float = 0.186
-    piece_seconds: tuple = ()
-    beta: float = 1.0
-    spectrogram_power: float = 1.0
-    max_iter: int = 60
-    warmup: int = 10
-    adapt_templates: bool = True
-    split: str = "piece"
-    mask_power: float = 2.0
-    onset_offset: float = 0.0
-    band_frames: float = DEFAULT_POLICY.drums_alone_frames
-
-    def stft_config(self, sr: int) -> STFTConfig:
-        """The STFT for sample rate ``sr``."""
-        n_fft = int(2 ** max(6, round(np.log2(self.frame_seconds * sr))))
-        return STFTConfig(n_fft=n_fft, hop=max(1, int(round(n_fft * self.hop_fraction))))
-
-    def template_frames(self, sr: int, hop: int) -> int:
-        """T for this sample rate and hop."""
-        return max(1, int(round(self.template_seconds * sr / hop)))
-
-
-SETTINGS = DrumSettings()
 
 
 @dataclass
@@ -181,64 +119,6 @@ def parse_pieces(pieces: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return pieces
 
 
-# --------------------------------------------------------------------------- the factorization
-
-
-def factorize_drums(V: np.ndarray, W0: np.ndarray, *, settings: DrumSettings,
-                    callback=None) -> nmfd.NMFDResult:
-    """NMFD of ``V`` started from the templates ``W0``.
-
-    The activations start uniform, at the level that gives the model the
-    sum of ``V``; the first ``settings.warmup`` iterations move only them, the
-    others (``settings.adapt_templates``) the templates too.
-
-    Parameters
-    ----------
-    V : np.ndarray, shape=(n_bins, n_frames)
-    W0 : np.ndarray, shape=(n_bins, T, n_templates)
-    settings : DrumSettings
-    callback : callable(iteration, loss), optional
-
-    Returns
-    -------
-    NMFDResult
-    """
-    K = W0.shape[2]
-    level = float(V.sum(dtype=np.float64)) / max(1, K * V.shape[1])
-    H = np.full((K, V.shape[1]), max(level, 1e-12), dtype=np.float32)
-    W = W0
-    history: list = []
-    done = 0
-    if settings.warmup:
-        first = nmfd.factorize(V, W=W, H=H, beta=settings.beta, fixed_W=True,
-                               max_iter=min(settings.warmup, settings.max_iter),
-                               callback=callback)
-        W, H, history, done = first.W, first.H, list(first.loss_history), first.n_iter
-    remaining = settings.max_iter - done
-    if remaining <= 0 and settings.warmup:
-        return first
-    result = nmfd.factorize(V, W=W, H=H, beta=settings.beta,
-                            fixed_W=not settings.adapt_templates, max_iter=remaining,
-                            callback=None if callback is None else
-                            (lambda i, loss: callback(i + done, loss)))
-    result.loss_history = history + [(i + done, v) for i, v in result.loss_history[1:]]
-    result.n_iter += done
-    return result
-
-
-def _shorten(W0: np.ndarray, piece_of: list[str], seconds: dict, frame_rate: float) -> None:
-    """Zero the frames of each piece's templates beyond its own length, in place.
-
-    Multiplicative updates keep zeros, so the pieces keep their lengths; the
-    templates are scaled back to unit sum.
-    """
-    for k, piece in enumerate(piece_of):
-        if piece in seconds:
-            frames = max(1, int(round(seconds[piece] * frame_rate)))
-            W0[:, frames:, k] = 0.0
-            W0[:, :, k] /= W0[:, :, k].sum()
-
-
 def _masks(models: np.ndarray, power: float) -> np.ndarray:
     """Soft masks summing to one over sources (equal shares where every model is silent)."""
     weighted = models.astype(np.float64) ** power
@@ -296,23 +176,18 @@ def _templates(templates, pieces) -> DrumTemplates:
 
 
 def _split_pieces(y, sr, pieces, templates, settings, callback):
-    """NMFD of ``y`` into ``pieces`` only: (sources, W, H, labels, parameters, history)."""
+    """NMFD of ``y`` into ``pieces`` only: (sources, result, labels, parameters)."""
     config = settings.stft_config(sr)
-    T = settings.template_frames(sr, config.hop)
     X = stft(y, config)
     V = mixture_spectrogram(X, settings.spectrogram_power).astype(np.float32)
-    W0, piece_of, template_labels = templates.patches(
-        sr, config.n_fft, config.hop, T, pieces=pieces, split=settings.split,
-        exponent=settings.spectrogram_power / 2, onset_offset=settings.onset_offset)
-    if settings.piece_seconds:
-        _shorten(W0, piece_of, dict(settings.piece_seconds), sr / config.hop)
-    result = factorize_drums(V, W0, settings=settings, callback=callback)
-    labels = np.array([pieces.index(p) for p in piece_of], dtype=int)
+    fit = fit_pieces(V, sr, config, pieces, templates, settings, callback)
+    result, labels = fit.result, fit.labels
     groups = [list(np.flatnonzero(labels == s)) for s in range(len(pieces))]
     models = nmfd.component_spectrograms(result.W, result.H, groups)
     sources = _rebuild(y, X, _masks(models, settings.mask_power), config)
-    parameters = dict(n_fft=config.n_fft, hop=config.hop, template_frames=T,
-                      templates=template_labels, template_pieces=piece_of)
+    parameters = dict(n_fft=config.n_fft, hop=config.hop,
+                      template_frames=settings.template_frames(sr, config.hop),
+                      templates=fit.template_labels, template_pieces=fit.piece_of)
     return sources, result, labels, parameters
 
 

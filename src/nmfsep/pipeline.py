@@ -37,10 +37,11 @@ from .config import Plan, SeparationConfig
 from .ensemble import Run, regroup_runs
 from .errors import MemoryWarning, ParameterError
 from .features import component_features
+from .kit import fit_kit
 from .masks import MaskPrior
 from .model import Model, Writer
 from .nmf import ProgressCallback, factorize
-from .policy import Decision, Policy, decide
+from .policy import KIT_PIECES, Decision, Policy, decide
 from .priors import build_prior
 from .recording import ArrayRecording, Frames, Recording, unit_spectrogram
 from .resources import format_bytes, plan_memory
@@ -76,7 +77,8 @@ class Separation:
     decision : Decision or None
         What the policy decided (None with dictionaries or hand-made labels).
     names : list of str or None
-        The sources' names when they are known (from dictionaries).
+        The sources' names when they are known (from dictionaries, or the drum
+        pieces of ``auto`` on drums alone).
     loss_history : list of (iteration, loss)
     n_iter : int
     converged : bool
@@ -253,6 +255,11 @@ class Separation:
         """
         if sum(x is not None for x in (labels, groups, grouping)) != 1:
             raise ParameterError("give exactly one of labels, groups or grouping")
+        if (grouping == "auto" and self.decision is not None and self.decision.kit
+                and n_sources in (None, self.n_sources) and policy is None):
+            # the drum pieces' factorization is auto's own grouping of itself
+            return replace(self, paths=[],
+                           sources=self.model.sources(self.frames, self.block_frames))
         config = self.config
         context, runs = self.context, self.runs
         if grouping is not None:
@@ -313,6 +320,11 @@ def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
     decision = decide(config.grouping, n_sources=n_sources, percussive_share=share,
                       pitched_fraction=pitched, n_runs=len(runs) + 1,
                       strength=plan.percussive_prior, policy=policy)
+    if decision.kit:  # the pieces' own factorization is separate_recording's (_kit_decision)
+        decision = replace(decision, kit=(), reasons=(
+            *decision.reasons, "these components come from an NMF, not from the drum "
+            "templates (a recording too long to hold, or a regrouping): they are told apart "
+            "by their timbre"))
     labels = grouping_.group(W, H, n_sources, decision.grouping, context=context)
 
     def group(W_run: np.ndarray, H_run: np.ndarray,
@@ -328,6 +340,24 @@ def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
     prior = build_prior(decision, context, model, spectrogram_power=config.spectrogram_power,
                         policy=policy, **bounded)
     return replace(model, prior=prior), decision
+
+
+def _kit_decision(context: grouping_.GroupingContext, config: SeparationConfig,
+                  plan: Plan) -> Decision | None:
+    """``auto``'s decision when it hears drums alone and names their pieces, else None.
+
+    Decided from the spectrogram before any factorization, since the pieces'
+    factorization replaces the NMF (:mod:`nmfsep.kit`); only for a recording
+    held in memory (a longer one is grouped by timbre, as the decision says).
+    """
+    if (config.grouping != "auto" or plan.n_sources not in KIT_PIECES
+            or context.block is not None):
+        return None
+    share, pitched = context.auto_evidence(plan.n_sources)
+    decision = decide("auto", n_sources=plan.n_sources, percussive_share=share,
+                      pitched_fraction=pitched, n_runs=1, strength=plan.percussive_prior,
+                      policy=config.policy)
+    return decision if decision.kit else None
 
 
 def _scaled_config(config: STFTConfig, scale: float) -> STFTConfig:
@@ -439,6 +469,16 @@ def separate_recording(recording: Recording, config: SeparationConfig, *,
                                               callback=callback)
         result = factors.result
         model = Model(factors.W, factors.H, factors.labels, plan.stft, config.mask_power)
+        timings["factorize"] = time.perf_counter() - clock
+    elif (kit := _kit_decision(context, config, plan)) is not None:
+        fitted = fit_kit(recording, kit.kit, hold=memory.hold, block=block, callback=callback)
+        frames, model, result = fitted.frames, fitted.model, fitted.fit.result
+        decision = replace(kit, kit=(fitted.pieces,), reasons=(*kit.reasons, fitted.reason()))
+        plan = replace(plan, stft=model.stft, n_runs=1, n_components=model.n_components,
+                       names=plan.names or list(fitted.pieces))
+        context = grouping_.GroupingContext(
+            sr=recording.sr, V=fitted.V, random_state=config.random_state,
+            hop=model.stft.hop, policy=config.policy, block=context.block)
         timings["factorize"] = time.perf_counter() - clock
     else:
         result = factorize(

@@ -16,7 +16,12 @@ drums, one other source       ``percussive``    HPSS (half strength with        
 drums, two or more others     ``percussive``,   HPSS, the low register for a    ``floor``
                               the others by     bass line among them, masks
                               ``timbre+time``   re-estimated from the sources
-drums alone, three or more    ``timbre``        none                            ``floor_
+drums alone, three to five    the kit's pieces  none (the drum settings'        --
+pieces                        by NMFD from the  Wiener masks)
+                              drum templates
+                              (:data:`KIT_
+                              PIECES`)
+drums alone, six or more      ``timbre``        none                            ``floor_
 pieces                                                                          without_
                                                                                 drums``
 no drums, two sources         ``timbre+time``   none                            ``floor_
@@ -31,7 +36,10 @@ no drums, three or more       ``timbre+time``   each source's share of the      
 of the spectrogram in its percussive part; "drums alone" that, besides, at most
 :attr:`Policy.drums_alone_frames` of its frames sound pitched
 (:func:`nmfsep.pitched.pitched_fraction`), so that the sources asked for are
-the kit's pieces.  A strategy chosen by name instead of
+the kit's pieces: then the recording is factorized as ``nmfsep drums`` does
+(:mod:`nmfsep.kit`), into the pieces of :data:`KIT_PIECES`, and with four
+sources into toms or cymbals beside kick, snare and hi-hat, whichever explains
+the recording better.  A strategy chosen by name instead of
 ``auto`` keeps its own grouping; ``percussive`` still gets the HPSS weights and
 the bass line's register (its masks re-estimated from the sources), the other
 strategies no experts.  ``percussive_prior=0`` turns every expert off.
@@ -60,8 +68,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-__all__ = ["Policy", "RunPlan", "Decision", "DEFAULT_POLICY", "decide", "auto_grouping",
-           "needs_pitched_fraction", "policy_field_names"]
+__all__ = ["Policy", "RunPlan", "Decision", "DEFAULT_POLICY", "KIT_PIECES", "decide",
+           "auto_grouping", "needs_pitched_fraction", "policy_field_names"]
+
+#: The candidate sets of pieces for drums alone, by number of sources: the
+#: drum benchmark's kits (kick, snare, hi-hat; toms fills or crash and ride),
+#: the fourth piece chosen by the divergence (the tuning half of drumkit-4,
+#: docs/drums.md and benchmarks/quality/notes.md, fifteenth round).
+KIT_PIECES: dict[int, tuple[tuple[str, ...], ...]] = {
+    3: (("kick", "snare", "hihat"),),
+    4: (("kick", "snare", "hihat", "toms"), ("kick", "snare", "hihat", "cymbals")),
+    5: (("kick", "snare", "hihat", "toms", "cymbals"),),
+}
 
 
 @dataclass(frozen=True)
@@ -97,10 +115,11 @@ class Policy:
         (93 ms frames, ``percussive_filter_hz``; notes.md, twelfth round).
     drums_alone_frames : float
         A recording with drums is drums alone when at most this share of its
-        frames sounds pitched; then three or more sources are the kit's pieces,
-        told apart by ``timbre`` (NMF-MFCC), the best strategy on the tuning
-        half of every drum-kit category, rendered and real (notes.md,
-        fourteenth round, with its commands; results/choices/).
+        frames sounds pitched; then three to five sources are the kit's pieces,
+        factorized from the drum templates (:data:`KIT_PIECES`, notes.md,
+        fifteenth round), more by ``timbre`` (NMF-MFCC), the best grouping
+        strategy on the tuning half of every drum-kit category, rendered and
+        real (notes.md, fourteenth round, with its commands; results/choices/).
         The threshold is the drums command's: between the largest value of the
         drum benchmark's drums-only tuning items and the smallest of its items
         with a band (``python -m benchmarks.drums``; docs/drums.md).
@@ -268,6 +287,11 @@ class Decision:
         The floor of the runs' combined masks.
     reasons : tuple of str
         The decision in words, for ``separation.json`` and ``-v``.
+    kit : tuple of tuple of str
+        For drums alone: the candidate sets of drum pieces the recording is
+        factorized into (:mod:`nmfsep.kit`), one set once it is chosen; the
+        sources are the pieces in order and ``grouping`` only regroups.
+        Empty otherwise.
     """
 
     grouping: str
@@ -277,13 +301,15 @@ class Decision:
     consistent: bool = False
     floor: float = DEFAULT_POLICY.floor_without_drums
     reasons: tuple[str, ...] = ()
+    kit: tuple[tuple[str, ...], ...] = ()
 
     def describe(self) -> dict:
         """The decision as plain data (``separation.json``)."""
         return {"grouping": self.grouping, "drum_source": self.drum_source,
                 "hpss_strength": round(float(self.hpss_strength), 6),
                 "register": self.register, "consistent": self.consistent,
-                "floor": self.floor, "reasons": list(self.reasons)}
+                "floor": self.floor, "reasons": list(self.reasons),
+                "kit": [list(pieces) for pieces in self.kit]}
 
 
 def needs_pitched_fraction(percussive_share: float, n_sources: int,
@@ -364,11 +390,18 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
                  f"{policy.drums_share:.0%} needed)")
         reasons = [heard]
         if grouping == "timbre":  # auto takes it for drums alone only
-            reasons.append(f"the drums play alone ({pitched_fraction:.0%} of the frames sound "
-                           f"pitched, at most {policy.drums_alone_frames:.0%} allowed): the "
-                           f"sources are the kit's pieces, told apart by their timbre "
-                           f"(`nmfsep drums` splits them by name)")
-            return Decision(grouping, floor=policy.floor_without_drums, reasons=tuple(reasons))
+            alone = (f"the drums play alone ({pitched_fraction:.0%} of the frames sound "
+                     f"pitched, at most {policy.drums_alone_frames:.0%} allowed): the sources "
+                     f"are the kit's pieces")
+            kit = KIT_PIECES.get(n_sources, ())
+            if kit:
+                reasons.append(f"{alone}, each found from nmfsep's drum templates as "
+                               f"`nmfsep drums` does")
+            else:
+                reasons.append(f"{alone}, told apart by their timbre (more pieces than the "
+                               f"drum templates name)")
+            return Decision(grouping, floor=policy.floor_without_drums, reasons=tuple(reasons),
+                            kit=kit)
     else:
         grouping, drums = strategy, strategy == "percussive"
         reasons = [f"the grouping {strategy!r} was asked for"]
