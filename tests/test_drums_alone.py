@@ -197,3 +197,22 @@ def test_sustained_spectrum_at_the_tested_frames_equals_the_whole_filter(
     columns = np.sort(rng.choice(n_frames, size=tested, replace=False))
     expected = median_filter(V, size=(1, length), mode="reflect")[:, columns]
     np.testing.assert_array_equal(pitched._sustained(V, columns, length), expected)
+
+
+def test_the_command_line_says_which_file_is_which_piece(tmp_path, capsys):
+    import json
+
+    import soundfile as sf
+
+    from nmfsep.cli import main
+    mix, _ = groove(seconds=4.0, seed=3)
+    path = tmp_path / "loop.wav"
+    sf.write(path, mix.T, SR, subtype="FLOAT")
+    assert main(["separate", str(path), "-n", "3", "-o", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert ("split into the kit's pieces from nmfsep's drum templates (one factorization): "
+            "source1 is the kick, source2 is the snare, source3 is the hihat") in err
+    record = json.loads((tmp_path / "out" / "loop" / "separation.json").read_text())
+    assert [s["piece"] for s in record["sources"]] == ["kick", "snare", "hihat"]
+    assert record["decision"]["kit"] == [["kick", "snare", "hihat"]]
+    assert record["parameters"]["n_runs"] == 1

@@ -290,8 +290,14 @@ def _separate_one(path: Path, args, config: SeparationConfig, names: list[str],
         callback=(lambda done, total: reporter.progress(f"{position} stream", done, total))
         if args.stream else _nmf_progress(reporter, f"{position} NMF", args.max_iter * runs))
     reporter.finish_progress()
-    for reason in (record.get("decision") or {}).get("reasons", []):
+    decision = record.get("decision") or {}
+    for reason in decision.get("reasons", []):
         reporter.debug(f"  auto: {reason}")
+    if decision.get("kit"):
+        pieces = ", ".join(f"{name} is the {piece}"
+                           for name, piece in zip(names, decision["kit"][0], strict=True))
+        reporter.info(f"{position} the drums play alone, so they were split into the kit's "
+                      f"pieces from nmfsep's drum templates (one factorization): {pieces}")
     reporter.info(f"{position} {path} -> {Path(args.out) / path.stem}/ ({', '.join(names)}) "
                   f"in {time.perf_counter() - started:.1f} s")
     return record

@@ -56,13 +56,16 @@ def separation_record(separation: Separation, *, names: Sequence[str],
     -------
     dict
         ``parameters`` (resolved), ``decision`` (what ``auto`` decided and
-        why), ``mask_experts``, ``sources`` (name, file, components),
+        why), ``mask_experts``, ``sources`` (name, file, components, and the
+        drum piece when ``auto`` split drums alone into pieces),
         ``labels``, every component's features, the loss history, the memory
         path (``block_by_block``) and the time of each stage.
     """
     recording = separation.frames.recording
     labels = np.asarray(separation.labels)
     prior = separation.prior
+    decision = separation.decision
+    pieces = decision.kit[0] if decision is not None and len(decision.kit) == 1 else ()
     record = {
         "nmfsep_version": __version__,
         "input": None if input is None else str(input),
@@ -75,7 +78,8 @@ def separation_record(separation: Separation, *, names: Sequence[str],
         "decision": None if separation.decision is None else separation.decision.describe(),
         "mask_experts": None if prior is None else prior.describe(),
         "sources": [{"name": name, "file": Path(file).name,
-                     "components": np.flatnonzero(labels == index).tolist()}
+                     "components": np.flatnonzero(labels == index).tolist(),
+                     **({"piece": pieces[index]} if pieces else {})}
                     for index, (name, file) in enumerate(zip(names, files, strict=True))],
         "labels": labels.tolist(),
         "components": component_table(separation),
