@@ -1,6 +1,6 @@
 """``auto`` on drums alone: the kit's pieces by NMFD from the drum templates, as a model.
 
-When the policy hears drums alone and three to five sources are asked for
+When the policy hears drums alone and three or four sources are asked for
 (:attr:`nmfsep.policy.Decision.kit`), the pipeline does not group the
 components of an NMF: it factorizes the recording as ``nmfsep drums`` does
 (:func:`nmfsep.drumfit.fit_pieces`: NMFD started from nmfsep's drum templates,

@@ -16,12 +16,12 @@ drums, one other source       ``percussive``    HPSS (half strength with        
 drums, two or more others     ``percussive``,   HPSS, the low register for a    ``floor``
                               the others by     bass line among them, masks
                               ``timbre+time``   re-estimated from the sources
-drums alone, three to five    the kit's pieces  none (the drum settings'        --
+drums alone, three or four   the kit's pieces  none (the drum settings'        --
 pieces                        by NMFD from the  Wiener masks)
                               drum templates
                               (:data:`KIT_
                               PIECES`)
-drums alone, six or more      ``timbre``        none                            ``floor_
+drums alone, five or more     ``timbre``        none                            ``floor_
 pieces                                                                          without_
                                                                                 drums``
 no drums, two sources         ``timbre+time``   none                            ``floor_
@@ -78,7 +78,6 @@ __all__ = ["Policy", "RunPlan", "Decision", "DEFAULT_POLICY", "KIT_PIECES", "dec
 KIT_PIECES: dict[int, tuple[tuple[str, ...], ...]] = {
     3: (("kick", "snare", "hihat"),),
     4: (("kick", "snare", "hihat", "toms"), ("kick", "snare", "hihat", "cymbals")),
-    5: (("kick", "snare", "hihat", "toms", "cymbals"),),
 }
 
 
@@ -115,7 +114,7 @@ class Policy:
         (93 ms frames, ``percussive_filter_hz``; notes.md, twelfth round).
     drums_alone_frames : float
         A recording with drums is drums alone when at most this share of its
-        frames sounds pitched; then three to five sources are the kit's pieces,
+        frames sounds pitched; then three or four sources are the kit's pieces,
         factorized from the drum templates (:data:`KIT_PIECES`, notes.md,
         fifteenth round), more by ``timbre`` (NMF-MFCC), the best grouping
         strategy on the tuning half of every drum-kit category, rendered and
@@ -398,8 +397,9 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
                 reasons.append(f"{alone}, each found from nmfsep's drum templates as "
                                f"`nmfsep drums` does")
             else:
-                reasons.append(f"{alone}, told apart by their timbre (more pieces than the "
-                               f"drum templates name)")
+                reasons.append(f"{alone}, told apart by their timbre (the drum templates "
+                               f"are used for three or four pieces; `nmfsep drums` splits "
+                               f"more by name)")
             return Decision(grouping, floor=policy.floor_without_drums, reasons=tuple(reasons),
                             kit=kit)
     else:
