@@ -217,3 +217,14 @@ def test_the_command_line_says_which_file_is_which_piece(tmp_path, capsys):
     assert [s["piece"] for s in record["sources"]] == ["kick", "snare", "hihat"]
     assert record["decision"]["kit"] == [["kick", "snare", "hihat"]]
     assert record["parameters"]["n_runs"] == 1
+
+
+def test_progress_of_the_drum_split_ends_where_a_bar_for_the_nmf_ends():
+    mix, _ = groove(seconds=4.0, seed=3)
+    seen = []
+    sep = nmfsep.separate(mix, SR, n_sources=4, max_iter=50,
+                          callback=lambda i, loss: seen.append(i))
+    assert sep.decision.kit and sep.plan.n_runs == 1
+    planned = nmfsep.SeparationConfig(n_sources=4, max_iter=50).resolve(
+        sr=SR, n_samples=mix.shape[1]).n_runs
+    assert seen == sorted(seen) and seen[-1] == 50 * planned

@@ -24,7 +24,7 @@ from .model import Model
 from .nmf import ProgressCallback, beta_divergence
 from .recording import Frames, Recording, unit_spectrogram
 
-__all__ = ["KitFit", "fit_kit"]
+__all__ = ["KitFit", "fit_kit", "kit_iterations"]
 
 
 @dataclass
@@ -67,6 +67,12 @@ class KitFit:
         return (f"the sources are, in order: {names}, the set of pieces whose factorization "
                 f"explains the recording best (divergence {self.losses[self.pieces]:.4g}; "
                 f"{others})")
+
+
+def kit_iterations(candidates: tuple[tuple[str, ...], ...],
+                   settings: DrumSettings = SETTINGS) -> int:
+    """The iterations :func:`fit_kit` reports in all, over every candidate set of pieces."""
+    return settings.max_iter * len(candidates)
 
 
 def fit_kit(recording: Recording, candidates: tuple[tuple[str, ...], ...], *, hold: bool,

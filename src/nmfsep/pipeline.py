@@ -37,7 +37,7 @@ from .config import Plan, SeparationConfig
 from .ensemble import Run, regroup_runs
 from .errors import MemoryWarning, ParameterError
 from .features import component_features
-from .kit import fit_kit
+from .kit import fit_kit, kit_iterations
 from .masks import MaskPrior
 from .model import Model, Writer
 from .nmf import ProgressCallback, factorize
@@ -342,6 +342,14 @@ def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
     return replace(model, prior=prior), decision
 
 
+def _rescaled(callback: ProgressCallback | None, done: int, total: int
+              ) -> ProgressCallback | None:
+    """``callback`` told iteration ``i`` of ``done`` as ``i * total / done`` (rounded)."""
+    if callback is None or done == total:
+        return callback
+    return lambda iteration, loss: callback(round(iteration * total / done), loss)
+
+
 def _kit_decision(context: grouping_.GroupingContext, config: SeparationConfig,
                   plan: Plan) -> Decision | None:
     """``auto``'s decision when it hears drums alone and names their pieces, else None.
@@ -422,7 +430,10 @@ def separate_recording(recording: Recording, config: SeparationConfig, *,
         (``Separation.sources``).
     callback : callable(iteration, loss), optional
         Progress of the factorization; run ``r`` of an ensemble reports its
-        iterations plus ``r * max_iter``.
+        iterations plus ``r * max_iter``.  The drum templates' factorization
+        of drums alone reports on the same scale: its iterations as a share of
+        ``max_iter`` times the runs planned, so that a progress bar sized for
+        the NMF still ends full.
     log : callable(message), optional
         Told when the recording is read block by block, and why.
 
@@ -471,7 +482,9 @@ def separate_recording(recording: Recording, config: SeparationConfig, *,
         model = Model(factors.W, factors.H, factors.labels, plan.stft, config.mask_power)
         timings["factorize"] = time.perf_counter() - clock
     elif (kit := _kit_decision(context, config, plan)) is not None:
-        fitted = fit_kit(recording, kit.kit, hold=memory.hold, block=block, callback=callback)
+        fitted = fit_kit(recording, kit.kit, hold=memory.hold, block=block,
+                         callback=_rescaled(callback, kit_iterations(kit.kit),
+                                            config.max_iter * plan.n_runs))
         frames, model, result = fitted.frames, fitted.model, fitted.fit.result
         decision = replace(kit, kit=(fitted.pieces,), reasons=(*kit.reasons, fitted.reason()))
         plan = replace(plan, stft=model.stft, n_runs=1, n_components=model.n_components,
