@@ -185,6 +185,17 @@ def _heldout_section(heldout: dict) -> str:
     ])
 
 
+def method_text(method: dict) -> str:
+    """What a stored method does: its docstring as run, else its note, else today's docstring
+    (the registry's, for a run stored before the method had one)."""
+    text = " ".join(method["doc"].split()) or method["note"]
+    if not text:
+        from .methods import methods
+        text = next((" ".join((m.run.__doc__ or "").split()) for m in methods()
+                     if m.name == method["name"]), "")
+    return text
+
+
 def write_docs(results: Path, docs: Path) -> Path:
     """Write ``docs/benchmarks.md`` and ``docs/figures/quality.png`` from the JSON results."""
     from .methods import BLIND_ANCHORS
@@ -261,8 +272,7 @@ def write_docs(results: Path, docs: Path) -> Path:
         out += [real_section(json.loads(real_path.read_text()), BLIND_ANCHORS, set(names)), ""]
     out += ["## The methods", ""]
     for m in result["methods"]:
-        doc = " ".join(m["doc"].split()) or m["note"]
-        out.append(f"- **{m['name']}** ({m['kind']}): {doc}")
+        out.append(f"- **{m['name']}** ({m['kind']}): {method_text(m)}")
     out += [
         "",
         "*blind* methods see only the mixture and the number of sources; *oracle* ones also "

@@ -10,7 +10,7 @@ import numpy as np
 
 from .halves import REPORTING, real_halves
 from .merge import merged_lines
-from .report import DEFAULT, PLAIN_ORACLE, _detail, _medians
+from .report import DEFAULT, PLAIN_ORACLE, _detail, _medians, method_text
 
 TITLE = "Real recordings (../shared/real-tuning)"
 #: The grouping should come within this of the oracle grouping of a plain NMF (issue 31).
@@ -175,8 +175,7 @@ def real_section(result: dict, anchors: tuple[str, ...], described: set[str]) ->
     if new:
         out += ["### Methods not described above", ""]
         for m in new:
-            doc = " ".join(m["doc"].split()) or m["note"]
-            out.append(f"- **{m['name']}** ({m['kind']}): {doc}")
+            out.append(f"- **{m['name']}** ({m['kind']}): {method_text(m)}")
         out.append("")
     out += ["### The recordings", "", _recordings_table(result)]
     return "\n".join(out)
