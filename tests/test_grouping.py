@@ -411,3 +411,13 @@ def test_decision_for_the_learned_grouping_says_what_it_listens_for():
     decision = decide("learned", n_sources=3, percussive_share=0.5, n_runs=1)
     assert decision.grouping == "learned" and decision.drum_source is None
     assert any("learned from known stems" in reason for reason in decision.reasons)
+
+
+def test_auto_with_two_sources_and_drums_says_how_to_ask_for_the_voice_instead():
+    two = decide("auto", n_sources=2, percussive_share=0.5, n_runs=5)
+    assert two.grouping == "percussive"
+    assert "--grouping timbre+time" in two.reasons[2]
+    for other in (decide("auto", n_sources=3, percussive_share=0.5, n_runs=5),
+                  decide("percussive", n_sources=2, percussive_share=0.5, n_runs=5),
+                  decide("auto", n_sources=2, percussive_share=0.1, n_runs=5)):
+        assert not any("--grouping timbre+time" in reason for reason in other.reasons)
