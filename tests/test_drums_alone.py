@@ -228,3 +228,12 @@ def test_progress_of_the_drum_split_ends_where_a_bar_for_the_nmf_ends():
     planned = nmfsep.SeparationConfig(n_sources=4, max_iter=50).resolve(
         sr=SR, n_samples=mix.shape[1]).n_runs
     assert seen == sorted(seen) and seen[-1] == 50 * planned
+
+
+def test_asking_for_a_number_of_components_keeps_the_nmf_and_says_so():
+    """``-k`` (and the studio, which asks for its components) keeps NMF components to hear."""
+    mix, _ = groove(seconds=4.0, seed=3)
+    sep = nmfsep.separate(mix, SR, n_sources=3, n_components=30)
+    assert sep.n_components == 30 and not sep.decision.kit
+    assert sep.decision.grouping == "timbre"
+    assert "a number of components was asked for" in sep.decision.reasons[-1]

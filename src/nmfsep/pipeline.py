@@ -323,8 +323,8 @@ def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
     if decision.kit:  # the pieces' own factorization is separate_recording's (_kit_decision)
         decision = replace(decision, kit=(), reasons=(
             *decision.reasons, "these components come from an NMF, not from the drum "
-            "templates (a recording too long to hold, or a regrouping): they are told apart "
-            "by their timbre"))
+            "templates (a number of components was asked for, the recording is too long to "
+            "hold, or it is regrouped): they are told apart by their timbre"))
     labels = grouping_.group(W, H, n_sources, decision.grouping, context=context)
 
     def group(W_run: np.ndarray, H_run: np.ndarray,
@@ -356,10 +356,11 @@ def _kit_decision(context: grouping_.GroupingContext, config: SeparationConfig,
 
     Decided from the spectrogram before any factorization, since the pieces'
     factorization replaces the NMF (:mod:`nmfsep.kit`); only for a recording
-    held in memory (a longer one is grouped by timbre, as the decision says).
+    held in memory and when no number of NMF components was asked for (else the
+    NMF's components are grouped by timbre, as the decision says).
     """
     if (config.grouping != "auto" or plan.n_sources not in KIT_PIECES
-            or context.block is not None):
+            or config.n_components is not None or context.block is not None):
         return None
     share, pitched = context.auto_evidence(plan.n_sources)
     decision = decide("auto", n_sources=plan.n_sources, percussive_share=share,

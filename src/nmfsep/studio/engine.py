@@ -25,6 +25,7 @@ from ..config import SeparationConfig
 from ..errors import AudioError, NmfsepError, ParameterError
 from ..grouping import labels_from_groups
 from ..grouping import parse_groups as parse_group_text
+from ..policy import DEFAULT_POLICY
 from ..record import separation_record
 from ..resources import format_bytes, parse_bytes
 from ..separate import separate
@@ -271,6 +272,8 @@ def factorize(recording: Recording, n_sources: int | None, n_components: int | N
     Model
     """
     n_sources = 2 if n_sources is None else int(n_sources)
+    if n_components is None:  # asked for, so that drums alone keep NMF components to hear
+        n_components = DEFAULT_POLICY.components_per_source * n_sources
     runs = _runs(recording, n_sources)
     callback = None if progress is None else (lambda i, loss: progress(i, MAX_ITER * runs))
     separation = separate(recording.y, recording.sr, n_sources=n_sources,
