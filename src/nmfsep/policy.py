@@ -39,10 +39,11 @@ of the spectrogram in its percussive part; "drums alone" that, besides, at most
 the kit's pieces: then the recording is factorized as ``nmfsep drums`` does
 (:mod:`nmfsep.kit`), into the pieces of :data:`KIT_PIECES`, and with four
 sources into toms or cymbals beside kick, snare and hi-hat, whichever explains
-the recording better (unless a number of NMF components is asked for).  A strategy chosen by name instead of
-``auto`` keeps its own grouping; ``percussive`` still gets the HPSS weights and
-the bass line's register (its masks re-estimated from the sources), the other
-strategies no experts.  ``percussive_prior=0`` turns every expert off.
+the recording better (unless a number of NMF components is asked for).  A
+strategy chosen by name instead of ``auto`` keeps its own grouping;
+``percussive`` still gets the HPSS weights and the bass line's register (its
+masks re-estimated from the sources), the other strategies no experts.
+``percussive_prior=0`` turns every expert off.
 
 The constants live in one frozen :class:`Policy`, passed explicitly to every
 step that reads one (:func:`nmfsep.separate` takes ``policy=``); the quality
