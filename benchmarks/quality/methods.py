@@ -240,22 +240,25 @@ def band_edges(sr: int, per_octave: int = 3, fmin: float = 40.0) -> np.ndarray:
     return np.array(edges)
 
 
+def band_bins(sr: int, config: STFTConfig) -> list[np.ndarray]:
+    """The STFT bins of each non-empty 1/3-octave band (:func:`band_edges`), low to high."""
+    freqs = np.linspace(0, sr / 2, config.n_bins)
+    edges = band_edges(sr)
+    return [band for lo, hi in zip(edges[:-1], edges[1:], strict=True)
+            if (band := (freqs >= lo) & (freqs < hi)).any()]
+
+
 def filterbank(item: Item) -> np.ndarray:
     """A bank of 1/3-octave bandpass filters (brick-wall, in the STFT domain); each band goes
     to the source with the most energy in it (the best assignment of bands to sources)."""
     config = _config(item.sr)
     X = stft(item.mixture, config)
     S = np.stack([stft(s, config)[0] for s in item.sources])
-    freqs = np.linspace(0, item.sr / 2, config.n_bins)
-    edges = band_edges(item.sr)
     masks = np.zeros((len(item.names), config.n_bins, X.shape[-1]), dtype=np.float32)
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-        band = (freqs >= lo) & (freqs < hi)
-        if band.any():
-            energy = (np.abs(S[:, band]) ** 2).sum(axis=(1, 2))
-            masks[int(np.argmax(energy)), band] = 1.0
+    for band in band_bins(item.sr, config):
+        energy = (np.abs(S[:, band]) ** 2).sum(axis=(1, 2))
+        masks[int(np.argmax(energy)), band] = 1.0
     return _rebuild_from_masks(X, masks, config, item.mixture.shape[-1])
-
 
 def crossover_ranges(band_energy: np.ndarray, n_ranges: int) -> list[tuple[int, int]]:
     """Contiguous ranges of bands, one per source, with about equal shares of the energy.
@@ -298,10 +301,7 @@ def filterbank_crossover(item: Item) -> np.ndarray:
     domain), as a multiband crossover would split the mixture into N."""
     config = _config(item.sr)
     X = stft(item.mixture, config)
-    freqs = np.linspace(0, item.sr / 2, config.n_bins)
-    edges = band_edges(item.sr)
-    bands = [band for lo, hi in zip(edges[:-1], edges[1:], strict=True)
-             if (band := (freqs >= lo) & (freqs < hi)).any()]
+    bands = band_bins(item.sr, config)
     power = (np.abs(X) ** 2).sum(axis=(0, 2))
     energy = np.array([power[band].sum() for band in bands])
     masks = np.zeros((len(item.names), config.n_bins, X.shape[-1]), dtype=np.float32)

@@ -35,7 +35,7 @@ from . import sweeps
 from .errors import ParameterError
 from .nmf import _LIMIT_TOLERANCE, _eps, check_options
 
-__all__ = ["batch_activations"]
+__all__ = ["batch_activations", "check_relaxation"]
 
 
 def batch_activations(
@@ -113,8 +113,7 @@ def batch_activations(
                              f"columns of V, got {sizes.tolist()}")
     if not isinstance(check_every, (int, np.integer)) or check_every < 1:
         raise ParameterError(f"check_every must be a positive integer, got {check_every!r}")
-    if not 1.0 <= relaxation < 2.0:
-        raise ParameterError(f"relaxation must be in [1, 2), got {relaxation!r}")
+    relaxation = check_relaxation(relaxation)
     eps = _eps(np.dtype(dtype))
     if beta == 0:
         V = np.maximum(V, eps)
@@ -123,6 +122,20 @@ def batch_activations(
         return solver.run(H, sizes, max_iter, tol if tol > 0 else 0.0, check_every)
     finally:
         solver.close()
+
+
+def check_relaxation(relaxation: float) -> float:
+    """``relaxation`` as a float, checked to lie in [1, 2).
+
+    Raises
+    ------
+    ParameterError
+        Outside [1, 2) (1 is the plain update; 2 doubles its exponent, past
+        which the steps overshoot).
+    """
+    if not 1.0 <= relaxation < 2.0:
+        raise ParameterError(f"relaxation must be in [1, 2), got {relaxation!r}")
+    return float(relaxation)
 
 
 class _Solver:

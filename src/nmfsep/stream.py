@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
-from .activations import batch_activations
+from .activations import batch_activations, check_relaxation
 from .audio import as_channels, audio_info, check_write_format, open_outputs
 from .config import SeparationConfig, make_config
 from .dictionary import Dictionary, initial_activations, stack_dictionaries
@@ -331,8 +331,7 @@ def stream(
         raise ParameterError(f"sample rate must be a positive integer, got {sr!r}")
     if not isinstance(block_size, (int, np.integer)) or block_size < 1:
         raise ParameterError(f"block_size must be a positive integer, got {block_size!r}")
-    if not 1.0 <= relaxation < 2.0:
-        raise ParameterError(f"relaxation must be in [1, 2), got {relaxation!r}")
+    relaxation = check_relaxation(relaxation)
     if dictionaries is not None:
         options["dictionaries"] = dictionaries
     config = make_config(config, **options)
@@ -345,7 +344,7 @@ def stream(
         y = _blocks_of(as_channels(y), int(block_size))
     return SourceStream(y, int(sr), config, stft,
                         batch_frames=max(1, int(block_size) // stft.hop),
-                        dictionaries=plan.dictionaries, relaxation=float(relaxation))
+                        dictionaries=plan.dictionaries, relaxation=relaxation)
 
 
 def stream_file(

@@ -21,11 +21,10 @@ import numpy as np
 
 from .._version import __version__
 from ..audio import audio_info, clipped_fraction, load, validate_signal
-from ..config import SeparationConfig
+from ..config import Plan, SeparationConfig
 from ..errors import AudioError, NmfsepError, ParameterError
 from ..grouping import labels_from_groups
 from ..grouping import parse_groups as parse_group_text
-from ..policy import DEFAULT_POLICY
 from ..record import separation_record
 from ..resources import format_bytes, parse_bytes
 from ..separate import separate
@@ -130,10 +129,15 @@ def _minutes(seconds: float) -> str:
 MAX_ITER = 200
 
 
+def _plan(recording: Recording, n_sources: int) -> Plan:
+    """The library's defaults for this recording: components, runs combined, STFT."""
+    config = SeparationConfig(n_sources=n_sources)
+    return config.resolve(sr=recording.sr, n_samples=recording.n_samples)
+
+
 def _runs(recording: Recording, n_sources: int) -> int:
     """Factorizations combined by default for this recording (the library's choice)."""
-    config = SeparationConfig(n_sources=n_sources)
-    return config.resolve(sr=recording.sr, n_samples=recording.n_samples).n_runs
+    return _plan(recording, n_sources).n_runs
 
 
 def default_iterations(recording: Recording, n_sources: int) -> int:
@@ -273,7 +277,7 @@ def factorize(recording: Recording, n_sources: int | None, n_components: int | N
     """
     n_sources = 2 if n_sources is None else int(n_sources)
     if n_components is None:  # asked for, so that drums alone keep NMF components to hear
-        n_components = DEFAULT_POLICY.components_per_source * n_sources
+        n_components = _plan(recording, n_sources).n_components
     runs = _runs(recording, n_sources)
     callback = None if progress is None else (lambda i, loss: progress(i, MAX_ITER * runs))
     separation = separate(recording.y, recording.sr, n_sources=n_sources,
