@@ -8,7 +8,7 @@ import nmfsep
 from nmfsep.errors import OutputError, ParameterError
 from nmfsep.features import blocked_percussive_mask, percussive_mask
 from nmfsep.resources import _OVERHEAD, plan_memory
-from nmfsep.spectral import STFTConfig, istft, istft_samples, stft, stft_frames
+from nmfsep.spectral import BLOCK_FRAMES, STFTConfig, istft, istft_samples, stft, stft_frames
 
 
 @pytest.mark.parametrize("n_fft, hop, n", [(2048, 512, 60001), (512, 128, 3001),
@@ -58,7 +58,7 @@ def between_the_two_ways(y: np.ndarray, sr: int, **config) -> int:
     memory = plan_memory(y.shape[1], channels=y.shape[0], sr=sr, n_sources=plan.n_sources,
                          n_components=plan.n_components, n_fft=plan.stft.n_fft,
                          hop=plan.stft.hop, n_runs=plan.n_runs,
-                         block_frames=config.get("block_frames", 4096))
+                         block_frames=config.get("block_frames", BLOCK_FRAMES))
     assert memory.streamed < memory.in_memory
     return (memory.streamed + memory.in_memory) // 2 - _OVERHEAD
 

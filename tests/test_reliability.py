@@ -37,6 +37,7 @@ from nmfsep.errors import (
     ParameterError,
     ResourceError,
 )
+from nmfsep.spectral import BLOCK_FRAMES
 
 FAST = ["--max-iter", "5", "-k", "4", "-q"]
 SR = 8000
@@ -363,7 +364,7 @@ def memory_plan(n_samples: int, channels: int = 1, sr: int = SR, *, keep_sources
         n_components=plan.n_components, n_fft=plan.stft.n_fft, hop=plan.stft.hop,
         n_runs=plan.n_runs, keep_sources=keep_sources, max_memory=10**15,
         signal_bytes=8 * channels * n_samples if from_file else 0,
-        block_frames=options.get("block_frames", 4096))
+        block_frames=options.get("block_frames", BLOCK_FRAMES))
 
 
 def test_a_separation_too_big_for_memory_even_block_by_block_is_refused_before_any_work(

@@ -95,6 +95,20 @@ def test_the_report_gives_the_sixty_minute_file_its_row_and_its_stages():
                                                                      "command": "cmd"}))
 
 
+def test_the_report_shows_the_rebuild_at_each_block_length_with_the_default_in_bold():
+    band = {"started": "t", "load_start": [1.0], "load_end": [1.0], "run_by": "cmd",
+            "anchor": {}, "wall": {}, "stages": {}, "stream": {}, "long": {},
+            "blocks": {"seconds": {"128": 1.1, "512": 1.0, "8192": 2.8},
+                       "max_difference": {"128": 3e-8, "512": 0.0, "8192": 6e-8},
+                       "default": 512, "sources": 2, "channels": 2, "bins": 2049,
+                       "consistent": True}}
+    text = "\n".join(_band({"band": band, "command": "cmd"}))
+    assert "### The rebuild's block length" in text
+    assert "| **512** | 1.00 | 0.0e+00 |" in text and "| 8192 | 2.80 | 6.0e-08 |" in text
+    del band["blocks"]
+    assert "block length" not in "\n".join(_band({"band": band, "command": "cmd"}))
+
+
 def test_the_band_section_states_issue_28s_targets_with_this_runs_values():
     band = {"started": "t", "load_start": [1.0], "load_end": [1.0], "run_by": "cmd",
             "anchor": {"seconds": 24.0, "shape": [1025, 100]},

@@ -12,7 +12,9 @@ ratios compare runs of one session:
 ``stream``   the command line ``nmfsep separate --dict A --dict B --stream``
              (start-up included), dictionaries learned beforehand from other material;
 ``long``     ``nmfsep.separate_file`` block by block on the mix repeated to 60 minutes:
-             wall time and peak memory.
+             wall time and peak memory;
+``blocks``   the rebuild (masks and inverse STFT) of one separation of the song at
+             several block lengths (:data:`REBUILD_BLOCKS`), in one process.
 """
 
 from __future__ import annotations
@@ -241,8 +243,40 @@ def mode_long(path: Path) -> dict:
             "sources": LONG_SOURCES, "peak_mib": _status("VmHWM"), "baseline_mib": baseline}
 
 
+#: Block lengths (frames) of :func:`mode_blocks`, the default among them.
+REBUILD_BLOCKS = (128, 512, 2048, 8192)
+
+
+def mode_blocks(path: Path, repeats: int = 2) -> dict:
+    """The rebuild stage of ``nmfsep.separate`` at each block length of :data:`REBUILD_BLOCKS`.
+
+    A separation per length (20 iterations: the rebuild's work does not
+    depend on them), the lengths in turn, ``repeats`` rounds, in one process;
+    the best of each length is kept, and the largest difference of its
+    sources from those of the default length.
+    """
+    import nmfsep
+    from nmfsep.spectral import BLOCK_FRAMES
+
+    y, sr = sf.read(str(path), dtype="float32", always_2d=True)
+    y = np.ascontiguousarray(y.T)
+    reference = nmfsep.separate(y, sr, max_iter=20).sources
+    best = {block: float("inf") for block in REBUILD_BLOCKS}
+    difference = {}
+    for _ in range(repeats):
+        for block in REBUILD_BLOCKS:
+            sep = nmfsep.separate(y, sr, max_iter=20, block_frames=block)
+            best[block] = min(best[block], sep.timings["rebuild"])
+            difference[block] = float(np.abs(sep.sources - reference).max())
+    return {"seconds": {str(b): s for b, s in best.items()},
+            "max_difference": {str(b): d for b, d in difference.items()},
+            "default": BLOCK_FRAMES, "sources": int(sep.n_sources),
+            "channels": int(y.shape[0]), "bins": int(sep.W.shape[0]),
+            "consistent": bool(sep.prior is not None and sep.prior.consistent)}
+
+
 MODES = {"wall": mode_wall, "stages": mode_stages, "anchor": mode_anchor,
-         "stream": mode_stream, "long": mode_long}
+         "stream": mode_stream, "long": mode_long, "blocks": mode_blocks}
 
 
 def main(argv=None) -> int:

@@ -192,6 +192,7 @@ def _band(report: dict) -> list[str]:
                          f"GFLOP/s (sgemm), {rates['bandwidth_gbs']:.0f} GB/s "
                          "(element-wise pass).")
         lines.append("")
+    lines += _rebuild_blocks(band.get("blocks", {}))
     if "startup_seconds" in stream:
         lines += [f"The stream's start-up (`python -c 'import nmfsep.cli'`) took "
                   f"{stream['startup_seconds']:.2f} s of it.", ""]
@@ -200,6 +201,25 @@ def _band(report: dict) -> list[str]:
         if "error" in run:
             lines += [f"The {name} run failed: `{run['error'][:200]}`", ""]
     return lines
+
+
+def _rebuild_blocks(blocks: dict) -> list[str]:
+    """The rebuild of the band mix at several block lengths (``band.py blocks``)."""
+    if "seconds" not in blocks:
+        return []
+    lines = ["### The rebuild's block length", "",
+             f"The rebuild stage (masks and inverse STFT) of `nmfsep.separate` on the song "
+             f"({blocks['sources']} sources, {blocks['channels']} channels, {blocks['bins']} "
+             f"bins, consistent masks: {'yes' if blocks['consistent'] else 'no'}) with "
+             "`block_frames` set to each length, best of 2 in one process "
+             "(`python -m benchmarks.speed.band blocks`). The sources differ only by "
+             "rounding; the default is in bold.", "",
+             "| frames per block | s | largest difference from the default's sources |",
+             "|---:|---:|---:|"]
+    for block, seconds in blocks["seconds"].items():
+        label = f"**{block}**" if int(block) == blocks["default"] else block
+        lines.append(f"| {label} | {seconds:.2f} | {blocks['max_difference'][block]:.1e} |")
+    return lines + [""]
 
 
 def _band_targets(anchor: dict, wall: dict, stream: dict, long: dict) -> list[str]:

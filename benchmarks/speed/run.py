@@ -136,7 +136,7 @@ def band_runs() -> dict:
                  "load_start": os.getloadavg(),
                  "blas_threads": {k: os.environ.get(k) for k in
                                   ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}}
-    for mode in ("anchor", "wall", "stages", "stream", "long"):
+    for mode in ("anchor", "wall", "stages", "blocks", "stream", "long"):
         out[mode] = _worker("band", mode, timeout=7200)
         _log(f"band {mode}: {out[mode]}")
     out["load_end"] = os.getloadavg()

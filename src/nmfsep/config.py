@@ -30,7 +30,7 @@ from .grouping import STRATEGIES, labels_from_groups
 from .masks import check_mask_power, check_prior_strength
 from .nmf import check_options
 from .policy import DEFAULT_POLICY, Policy
-from .spectral import STFTConfig, default_n_fft
+from .spectral import BLOCK_FRAMES, STFTConfig, default_n_fft
 
 __all__ = ["SeparationConfig", "Plan", "make_config", "source_names", "free_source_names"]
 
@@ -201,7 +201,7 @@ class SeparationConfig:
     backend: str = "numpy"
     device: str | None = None
     max_memory: int | None = None
-    block_frames: int = 4096
+    block_frames: int = BLOCK_FRAMES
     policy: Policy = field(default=DEFAULT_POLICY, repr=False)
 
     def __post_init__(self) -> None:

@@ -162,7 +162,10 @@ class Model:
         start, stop = frame_samples(config, n_samples, first, last)
         magnitudes = np.empty((self.n_sources, X.shape[1], last - first), dtype=np.float32)
         masked = np.empty_like(X)
-        for source in range(self.n_sources):
+        # The STFT is linear and the masks sum to one: the last source's frames are
+        # the mixture's frames less the others' (the same numbers up to rounding).
+        rest = np.array(X[..., first - lo : last - lo])
+        for source in range(self.n_sources - 1):
             samples = istft_samples(np.multiply(X, masks[source], out=masked), config, lo,
                                     start, stop)
             if n_samples < config.n_fft:  # shorter than a frame: one piece, padded by stft
@@ -171,6 +174,8 @@ class Model:
                 rebuilt = stft_frames(lambda a, b, s=samples: s[..., a - start : b - start],
                                       n_samples, config, first, last)
             _channel_magnitudes(rebuilt, out=magnitudes[source])
+            rest -= rebuilt
+        _channel_magnitudes(rest, out=magnitudes[-1])
         return X[..., first - lo : last - lo], soft_masks(magnitudes, self.mask_power)
 
     def rebuild(self, frames: Frames, write: Writer, block: int = BLOCK_FRAMES) -> None:
@@ -190,9 +195,15 @@ class Model:
             lo, hi = max(0, first - margin), min(n_frames, last + margin)
             X, masks = self.masks(frames, lo, hi)
             masked = np.empty_like(X)
-            for source in range(self.n_sources):
+            # The masks sum to one and the inverse STFT is linear: the last source
+            # is the mixture less the others (the same numbers up to rounding).
+            rest = np.array(frames.recording.read(start, stop), dtype=np.float32)
+            for source in range(self.n_sources - 1):
                 np.multiply(X, masks[source], out=masked)
-                write(source, start, istft_samples(masked, config, lo, start, stop))
+                samples = istft_samples(masked, config, lo, start, stop)
+                rest -= samples
+                write(source, start, samples)
+            write(self.n_sources - 1, start, rest)
 
     def sources(self, frames: Frames, block: int = BLOCK_FRAMES) -> np.ndarray:
         """Every source in memory, shape=(n_sources, channels, samples), float32."""

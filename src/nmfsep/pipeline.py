@@ -103,7 +103,7 @@ class Separation:
     converged: bool = False
     paths: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
-    block_frames: int = 4096
+    block_frames: int = BLOCK_FRAMES
 
     # ------------------------------------------------------------ the model's parts
     @property

@@ -29,9 +29,13 @@ __all__ = ["STFTConfig", "stft", "istft", "default_n_fft", "mixture_spectrogram"
 #: callable(start, stop) -> samples ``start:stop`` of a signal, shape=(channels, stop - start).
 Reader = Callable[[int, int], np.ndarray]
 
-#: Frames per block of the passes that hold one block at a time (about 95 s at
-#: 44.1 kHz with the default 93 ms frames).
-BLOCK_FRAMES = 4096
+#: Frames per block of the passes that hold one block at a time (about 12 s at
+#: 44.1 kHz with the default 93 ms frames).  Small enough that a stereo block's
+#: complex frames stay under glibc's largest mmap threshold (32 MiB): the
+#: allocator then reuses the memory of one block for the next instead of
+#: mapping, faulting in and unmapping fresh pages for each (docs/performance.md
+#: measures the rebuild at several block lengths).
+BLOCK_FRAMES = 512
 
 #: Frames per FFT call of :func:`overlap_add` (bounds its temporaries to a few
 #: times ``channels × n_fft × 64`` floats; the order of its sums depends on it).
