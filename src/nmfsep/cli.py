@@ -24,12 +24,10 @@ from ._version import __version__
 from .audio import audio_info, check_outputs, load
 from .batch import add_batch_arguments, is_batch, run_batch
 from .config import SeparationConfig, source_names
-from .demo import run_demo
 from .dictionary import check_name, learn_dictionary, load_dictionary
 from .errors import NmfsepError, ParameterError
 from .export import check_names, export_components, separate_track
 from .grouping import STRATEGIES, parse_groups
-from .metrics import evaluate_folders, scores_table
 from .progress import Reporter
 from .record import write_record
 from .resources import parse_bytes
@@ -375,7 +373,13 @@ def _cmd_components(args, reporter: Reporter) -> int:
     return 0
 
 
+# The demo and the scores import scipy.optimize and scipy.linalg, which the other
+# commands do not need: imported where they are used, they leave the start-up of
+# every other command (a stream's included) that much shorter.
 def _cmd_demo(args, reporter: Reporter) -> int:
+    from .demo import run_demo
+    from .metrics import scores_table
+
     reporter.info(f"built-in example: drums + guitar, {args.duration:.0f} s")
     result = run_demo(args.out, duration=args.duration, seed=args.seed, force=args.force,
                       callback=_nmf_progress(reporter, "NMF", 1000), log=reporter.info)
@@ -387,6 +391,8 @@ def _cmd_demo(args, reporter: Reporter) -> int:
 
 
 def _cmd_eval(args, reporter: Reporter) -> int:
+    from .metrics import evaluate_folders, scores_table
+
     rows, how = evaluate_folders(Path(args.reference), Path(args.estimate))
     print(scores_table(rows, f"scores of {args.estimate} against {args.reference} "
                              f"(matched {how}, dB)"))

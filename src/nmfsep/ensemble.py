@@ -28,7 +28,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from .grouping import GroupingContext
 from .masks import soft_masks, source_models
@@ -129,6 +128,10 @@ def _aligned(reference: Run, runs: tuple[Run, ...], n_sources: int,
             overlap += ours @ theirs.T.astype(np.float64)
     aligned = []
     for overlap, run in zip(overlaps, runs, strict=True):
+        # imported here: scipy.optimize takes longer to import than the stream's start-up
+        # may spend (the command line does not need it to read, separate and write)
+        from scipy.optimize import linear_sum_assignment
+
         ours_index, theirs_index = linear_sum_assignment(-overlap)
         renumber = np.empty(n_sources, dtype=int)
         renumber[theirs_index] = ours_index

@@ -45,7 +45,7 @@ from .audio import as_channels, audio_info, check_write_format, open_outputs
 from .config import SeparationConfig, make_config
 from .dictionary import Dictionary, initial_activations, stack_dictionaries
 from .errors import AudioError, ParameterError
-from .masks import apply_masks, soft_masks, source_models
+from .masks import soft_masks, source_models
 from .spectral import STFTConfig, mixture_spectrogram, overlap_add, transform_frames
 from .sweeps import _blas_limiter
 
@@ -203,7 +203,13 @@ class SourceStream:
             self._next_frame = end_frame
         final_until = self._received if final else min(self._received,
                                                        self._frame_start(self._next_frame))
-        return self._emit(final_until)
+        out = self._emit(final_until)
+        # the input is kept until its samples are emitted (the last source is made from it)
+        drop = min(final_until, self._frame_start(self._next_frame)) - self._buffer_start
+        if drop > 0:
+            self._buffer = self._buffer[:, drop:]
+            self._buffer_start += drop
+        return out
 
     def _separate_frames(self, first: int, count: int) -> None:
         """Separate frames ``first:first + count``: batches of ``batch_frames``, solved jointly."""
@@ -219,9 +225,6 @@ class SourceStream:
         H, _ = batch_activations(V, self.W, initial_activations(V, self.W.shape[1]), sizes,
                                  **self._options)
         self._rebuild(X, H, first)
-        drop = self._frame_start(first + count) - self._buffer_start
-        self._buffer = self._buffer[:, drop:]
-        self._buffer_start += drop
 
     def _spectrogram(self, first: int, count: int) -> np.ndarray:
         """The mixture's STFT frames ``first:first + count``, complex64, a thread per channel."""
@@ -238,7 +241,11 @@ class SourceStream:
         return X
 
     def _rebuild(self, X: np.ndarray, H: np.ndarray, first: int) -> None:
-        """Mask ``X`` (frames from ``first``) and overlap-add each source into the output."""
+        """Mask ``X`` (frames from ``first``) and overlap-add the sources into the output.
+
+        All but the last: the masks sum to one and the inverse STFT is linear,
+        so the last source is the input less the others (:meth:`_emit`).
+        """
         n_fft, count = self.stft.n_fft, X.shape[-1]
         stop = self._frame_start(first + count - 1) + n_fft
         if stop - self._output_start > self._output.shape[-1]:
@@ -247,17 +254,20 @@ class SourceStream:
         masks = soft_masks(source_models(self.W, H, self.labels, self.n_sources),
                            self._mask_power)
 
-        def add(source: int) -> None:
+        channels = X.shape[0]
+
+        def add(task: int) -> None:
+            source, channel = divmod(task, channels)
             for a in range(0, count, MASK_FRAMES):  # a few frames at a time, in the caches
                 b = min(count, a + MASK_FRAMES)
-                Y = apply_masks(X[..., a:b], masks[source : source + 1, :, a:b])[0]
+                Y = X[channel, :, a:b] * masks[source, :, a:b]
                 begin = self._frame_start(first + a)
                 end = self._frame_start(first + b - 1) + n_fft
-                self._output[source, :, begin - self._output_start : end - self._output_start] \
-                    += overlap_add(Y.astype(np.complex128), self.stft, begin, end,
-                                   first_frame=first + a)
+                self._output[source, channel,
+                             begin - self._output_start : end - self._output_start] \
+                    += overlap_add(Y, self.stft, begin, end, first_frame=first + a)
 
-        _each(add, range(self.n_sources), count)
+        _each(add, range((self.n_sources - 1) * channels), count)
 
     def _emit(self, until: int) -> np.ndarray:
         """Hand out output samples ``[emitted, until)`` and forget them."""
@@ -266,6 +276,8 @@ class SourceStream:
             return np.zeros((self.n_sources, self._channels, 0), dtype=np.float32)
         a, b = begin - self._output_start, until - self._output_start
         out = self._output[..., a:b].astype(np.float32)
+        mixture = self._buffer[:, begin - self._buffer_start : until - self._buffer_start]
+        out[-1] = mixture - self._output[:-1, :, a:b].sum(axis=0)
         self._output = self._output[..., b:]
         self._output_start = until
         self._emitted = until
