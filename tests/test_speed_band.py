@@ -140,3 +140,12 @@ def test_the_gpu_benchmark_prints_every_engine_side_by_side_with_equal_losses(ca
     assert {"numpy engine (CPU)", "torch, cpu"} <= set(rows)
     losses = [float(values[1]) for values in rows.values()]
     assert max(losses) - min(losses) <= 1e-4 * max(losses)
+
+
+def test_the_band_section_states_the_versions_its_run_recorded_not_todays():
+    band = {"started": "t", "load_start": [1.0], "load_end": [1.0], "run_by": "cmd",
+            "anchor": {}, "wall": {}, "stages": {}, "stream": {}, "long": {},
+            "versions": {"numpy": "9.9.9", "scikit-learn": "0.0.1"}}
+    text = "\n".join(_band({"band": band, "command": "cmd"}))
+    assert "numpy 9.9.9" in text and "scikit-learn 0.0.1" in text
+    assert "scipy not recorded" in text

@@ -17,6 +17,16 @@ def _version(name: str) -> str:
         return "not installed"
 
 
+def versions() -> dict[str, str]:
+    """The installed version of every package the benchmark compares or runs on."""
+    return {name: _version(name) for name in PACKAGES}
+
+
+def _versions_line(stored: dict | None) -> str:
+    found = stored or versions()
+    return "Versions: " + ", ".join(f"{p} {found.get(p, 'not recorded')}" for p in PACKAGES) + "."
+
+
 def _fmt(value, spec: str = ".3g") -> str:
     return "—" if value is None else format(value, spec)
 
@@ -128,7 +138,8 @@ def _band(report: dict) -> list[str]:
              f"{band['load_end'][0]:.1f} at the end); each measure is its own process. "
              "Thread settings of the environment: "
              + (", ".join(f"{k}={v}" for k, v in band.get("blas_threads", {}).items() if v)
-                or "none (the libraries' defaults)") + ".", ""]
+                or "none (the libraries' defaults)") + ". "
+             + _versions_line(band.get("versions")), ""]
     lines += _band_targets(anchor, wall, stream, long)
     if "seconds" in anchor and "seconds" in wall:
         audio = wall["audio_seconds"]
@@ -318,6 +329,12 @@ HOW = """## How nmfsep gets there
   inverse FFTs give frames as rows, 64 frames per call with scipy's FFT threads, and each
   hop-long slice of a chunk of frames is windowed and added to the output as one view,
   without the copies of a roll and a reshape.
+* **Rebuild** (`nmfsep/model.py`): every source but the last is masked and inverted; the
+  last is the mixture less the others (with consistent masks, its frames are the mixture's
+  less the others' rebuilt STFTs), one inverse STFT and one STFT fewer per block. Blocks of
+  `spectral.BLOCK_FRAMES` frames keep each temporary small enough for the allocator to reuse
+  instead of faulting in fresh pages (the table above). The stream does the same, with the
+  other sources overlap-added in float32, a (source, channel) pair per thread.
 * **Long files** (`nmfsep.separate_file`): `separate_file(path, out_paths, ...)` reads the
   audio block by block to build V, factorizes it with the blocked engine, computes the
   percussive mask by blocks, then reads the audio again block by block, masks, inverts and
@@ -346,7 +363,7 @@ def write_report(report: dict, path: Path) -> None:
         "Every ratio below compares runs made in this one session; each run is its own "
         "process, the best of the repeats is kept.",
         "",
-        "Versions: " + ", ".join(f"{p} {_version(p)}" for p in PACKAGES) + ".",
+        _versions_line(report.get("versions")),
         "",
         "## The machine's limit",
         "",

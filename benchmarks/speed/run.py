@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from . import machine
-from .report import write_report
+from .report import versions, write_report
 
 METHODS = ["nmfsep", "nmfsep-torch", "scikit-learn", "librosa", "torchnmf", "nimfa"]
 BETAS = [1.0, 0.0, 2.0]
@@ -133,7 +133,7 @@ def _song_only(args, command: str) -> int:
 def band_runs() -> dict:
     """The band mix: scikit-learn's anchor, the wall time, the stages, the stream, 60 minutes."""
     out: dict = {"started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                 "load_start": os.getloadavg(),
+                 "load_start": os.getloadavg(), "versions": versions(),
                  "blas_threads": {k: os.environ.get(k) for k in
                                   ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}}
     for mode in ("anchor", "wall", "stages", "blocks", "stream", "long"):
@@ -208,7 +208,8 @@ def main(argv=None) -> int:
     workloads = ["clip", "song"]
     started = dt.datetime.now(dt.timezone.utc)
     report: dict = {"command": command.strip(), "started": started.isoformat(timespec="seconds"),
-                    "machine": machine.describe(), "iterations": iterations}
+                    "machine": machine.describe(), "iterations": iterations,
+                    "versions": versions()}
     measures = [machine.measure()]
     _log(f"machine: {measures[0]}")
     report["runs"] = factorization_runs(workloads, betas, methods, iterations,
