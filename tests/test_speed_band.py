@@ -149,3 +149,13 @@ def test_the_band_section_states_the_versions_its_run_recorded_not_todays():
     text = "\n".join(_band({"band": band, "command": "cmd"}))
     assert "numpy 9.9.9" in text and "scikit-learn 0.0.1" in text
     assert "scipy not recorded" in text
+
+
+def test_the_report_states_the_streams_latency_from_its_block_and_frame():
+    band = {"started": "t", "load_start": [1.0], "load_end": [1.0], "run_by": "cmd",
+            "anchor": {}, "wall": {}, "stages": {}, "long": {},
+            "stream": {"seconds": 4.0, "startup_seconds": 0.4, "audio_seconds": 180.0,
+                       "command": "c",
+                       "latency": {"n_fft": 4096, "block_size": 32768, "sr": 44100}}}
+    text = "\n".join(_band({"band": band, "command": "cmd"}))
+    assert "(32768 samples) plus a frame (n_fft 4096), 836 ms at 44100 Hz" in text

@@ -200,6 +200,9 @@ def _learn(folder: Path, seconds: float = 20.0) -> list[Path]:
 
 
 def mode_stream(path: Path) -> dict:
+    from nmfsep.dictionary import dictionaries_stft, load_dictionary
+    from nmfsep.stream import DEFAULT_BLOCK_SIZE
+
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         dicts = _learn(folder)
@@ -213,11 +216,15 @@ def mode_stream(path: Path) -> dict:
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import nmfsep.cli"], check=True)
         startup = time.perf_counter() - start
+        dictionaries = [load_dictionary(item) for item in dicts]
     info = sf.info(str(path))
     if done.returncode:
         return {"error": done.stderr[-600:]}
+    n_fft = dictionaries_stft(dictionaries, info.samplerate).n_fft
     return {"seconds": seconds, "startup_seconds": startup,
             "audio_seconds": info.frames / info.samplerate,
+            "latency": {"n_fft": n_fft, "block_size": DEFAULT_BLOCK_SIZE,
+                        "sr": info.samplerate},
             "command": "nmfsep separate SONG.wav --stream --dict rhythm.npz --dict band.npz "
                        "-o OUT"}
 

@@ -207,6 +207,13 @@ def _band(report: dict) -> list[str]:
     if "startup_seconds" in stream:
         lines += [f"The stream's start-up (`python -c 'import nmfsep.cli'`) took "
                   f"{stream['startup_seconds']:.2f} s of it.", ""]
+    if "latency" in stream:
+        lat = stream["latency"]
+        samples = lat["n_fft"] + lat["block_size"]
+        lines += [f"Latency of the stream on a live input (`nmfsep.stream`, the defaults): a "
+                  f"block ({lat['block_size']} samples) plus a frame (n_fft {lat['n_fft']}), "
+                  f"{samples / lat['sr'] * 1e3:.0f} ms at {lat['sr']} Hz; "
+                  "`block_size` trades it against speed.", ""]
     for name, run in (("anchor", anchor), ("wall", wall), ("stages", stages),
                       ("stream", stream), ("60-minute", long)):
         if "error" in run:
