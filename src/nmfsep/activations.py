@@ -155,28 +155,22 @@ class _Solver:
             min(sweeps.default_block(V.shape[0], V.dtype.itemsize), V.shape[1]), V.dtype,
             threads=1 if small else threads, blas_threads=1 if small else None)
         self._blocked: np.ndarray | None = None
-        self._lane_blocks: dict[int, list[tuple[int, int, np.ndarray]]] = {}
+        self._column_blocks: dict[int, np.ndarray] | None = None
 
     def close(self) -> None:
         """Stop the workspace's threads."""
         self.ws.close()
 
-    def _blocks(self, V: np.ndarray) -> dict[int, list[tuple[int, int, np.ndarray]]]:
-        """``V``'s columns cut as the sweep takes them, each block a contiguous copy.
+    def _blocks(self, V: np.ndarray) -> dict[int, np.ndarray] | None:
+        """``V``'s blocks as the sweep takes them (:func:`nmfsep.sweeps.column_blocks`).
 
-        Keyed by the first column of each thread's range; a block is read whole
-        instead of as short rows spread over all of ``V``, which the caches fetch
-        faster.  Made again only when ``V`` is another array (after columns leave).
+        Made again only when ``V`` is another array (after columns leave).
         """
         if self._blocked is not V:
-            block = self.ws.block
-            self._lane_blocks = {
-                first: [(start, min(start + block, last),
-                         np.ascontiguousarray(V[:, start : min(start + block, last)]))
-                        for start in range(first, last, block)]
-                for first, last in _even_ranges(V.shape[1], self.ws.threads, block)}
+            self._column_blocks = sweeps.column_blocks(
+                V, _even_ranges(V.shape[1], self.ws.threads, self.ws.block), self.ws.block)
             self._blocked = V
-        return self._lane_blocks
+        return self._column_blocks
 
     def run(self, H, sizes, max_iter, tol, check_every):
         """Iterate every batch to its stop; return the activations and the iteration counts."""
@@ -235,9 +229,12 @@ class _Solver:
         """Update ``H`` in place; with ``losses``, first store each column's objective."""
         W, beta, eps = self.W, self.beta, self.eps
         blocks = self._blocks(V)
+        block = self.ws.block
 
         def sweep(lane, first: int, last: int) -> None:
-            for start, stop, Vb in blocks[first]:
+            for start in range(first, last, block):
+                stop = min(start + block, last)
+                Vb = V[:, start:stop] if blocks is None else blocks[start]
                 Hb = H[:, start:stop]
                 A, B = lane.fields(stop - start)
                 num, den = lane.small(stop - start)
@@ -265,7 +262,7 @@ class _Solver:
                     np.power(num, self.exponent, out=num)
                 Hb *= num
 
-        self.ws.map(sweep, _even_ranges(V.shape[1], self.ws.threads, self.ws.block))
+        self.ws.map(sweep, _even_ranges(V.shape[1], self.ws.threads, block))
 
 
 def _even_ranges(n_cols: int, threads: int, block: int) -> list[tuple[int, int]]:

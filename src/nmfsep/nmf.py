@@ -638,6 +638,8 @@ class _NumpyIterator:
         small = V.size < (1 << 20)
         self.ws = sweeps.Workspace(V.shape[0], W.shape[1], min(block, V.shape[1]), V.dtype,
                                    threads=1 if small else None, blas_threads=1 if small else None)
+        self.blocks = None if solver == "hals" else sweeps.column_blocks(
+            V, self.ws.ranges(V.shape[1]), self.ws.block)
 
     @property
     def measures(self) -> bool:
@@ -656,13 +658,13 @@ class _NumpyIterator:
             measured = sweeps.mu_iteration(
                 self.V, self.W, self.H, self.beta, self.ws, self.eps, update_W=False,
                 l1_H=self.l1_H, continuity_step=self.continuity_step, relax=self.relax,
-                measure=measure and divergence is None)
+                measure=measure and divergence is None, blocks=self.blocks)
             divergence = measured if divergence is None else divergence
         measured = sweeps.mu_iteration(
             self.V, self.W, self.H, self.beta, self.ws, self.eps, update_H=update_H,
             update_W=update_W, fixed_columns=self.mask, l1_H=self.l1_H,
             continuity_step=self.continuity_step, relax=self.relax,
-            measure=measure and divergence is None)
+            measure=measure and divergence is None, blocks=self.blocks)
         return measured if divergence is None else divergence
 
     def reset(self, *, relax: float) -> None:
@@ -676,8 +678,9 @@ class _NumpyIterator:
         """Nothing to do: the numpy iterations work on ``W`` and ``H`` themselves."""
 
     def close(self) -> None:
-        """Stop the workspace's threads."""
+        """Stop the workspace's threads and let the copied blocks go."""
         self.ws.close()
+        self.blocks = None
 
 
 def _numpy_iterator(V, W, H, beta, solver, inner, block_size, mask, l1_H, continuity):
