@@ -1,4 +1,5 @@
 import os
+import stat
 
 import numpy as np
 import pytest
@@ -42,6 +43,26 @@ def test_save_round_trips_and_refuses_to_overwrite(tmp_path, rng):
     save(path, 0 * y, 8000, force=True)
     assert np.all(load(path)[0] == 0)
     assert [p.name for p in tmp_path.iterdir()] == ["out.wav"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_a_saved_file_has_the_permissions_of_any_new_file(tmp_path, rng, umask):
+    y = rng.uniform(-0.5, 0.5, (1, 100)).astype(np.float32)
+    previous = os.umask(umask)
+    try:
+        path = save(tmp_path / "out.wav", y, 8000)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+
+
+def test_a_file_replaced_with_force_keeps_its_permissions(tmp_path, rng):
+    y = rng.uniform(-0.5, 0.5, (1, 100)).astype(np.float32)
+    path = save(tmp_path / "out.wav", y, 8000)
+    path.chmod(0o640)
+    save(path, 0 * y, 8000, force=True)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert np.all(load(path)[0] == 0)
 
 
 def test_interrupted_save_leaves_no_partial_file(tmp_path, monkeypatch, rng):

@@ -12,6 +12,7 @@ import errno
 import os
 import re
 import secrets
+import stat
 import warnings
 from pathlib import Path
 
@@ -225,7 +226,9 @@ def atomic_path(target: str | os.PathLike, *, force: bool = False):
     """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
 
     On any exception (including KeyboardInterrupt) the temporary file is removed
-    and ``target`` is left as it was.
+    and ``target`` is left as it was.  The file gets the permissions of any new
+    file (``0o666`` less the umask), or, when it replaces one (``force``), that
+    file's permissions.
 
     Raises
     ------
@@ -247,7 +250,7 @@ def atomic_path(target: str | os.PathLike, *, force: bool = False):
     tmp: Path | None = folder / f".{target.name}.{secrets.token_hex(6)}.part"
     try:  # from here on, any exception (a signal too) removes the temporary file
         try:
-            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
             tmp = None  # another's file by that name: not ours to remove
             raise OutputError(f"{folder}: cannot write here (a temporary file name was "
@@ -255,6 +258,8 @@ def atomic_path(target: str | os.PathLike, *, force: bool = False):
         except OSError as exc:
             raise _write_error(folder, exc) from None
         yield tmp
+        with contextlib.suppress(FileNotFoundError):  # keep the mode of the file replaced
+            os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
         os.replace(tmp, target)
     except OSError as exc:
         _remove_quietly(tmp)
