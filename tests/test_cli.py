@@ -49,6 +49,22 @@ def test_separate_writes_named_sources_that_add_up(song, tmp_path, capsys):
     assert capsys.readouterr().out == ""  # results in files, messages on stderr
 
 
+def test_the_command_line_says_which_file_holds_the_drums(tmp_path, capsys):
+    example = synth.drums_and_guitar(duration=4.0, sr=16000, seed=0)
+    path = tmp_path / "loop.wav"
+    sf.write(path, example.mixture.T, example.sr, subtype="FLOAT")
+    assert main(["separate", str(path), "-o", str(tmp_path / "out"), "--runs", "1"]) == 0
+    record = json.loads((tmp_path / "out" / "loop" / "separation.json").read_text())
+    assert record["decision"]["drum_source"] == 0
+    assert "a drum part is heard: source1 holds the drums, source2 everything else" in \
+        capsys.readouterr().err
+    # the drums' file is the one closer to the true drums
+    drums, _ = read(tmp_path / "out" / "loop" / "source1.wav")
+    rest, _ = read(tmp_path / "out" / "loop" / "source2.wav")
+    truth = example.sources[example.names.index("drums")]
+    assert np.linalg.norm(drums - truth) < np.linalg.norm(rest - truth)
+
+
 def test_existing_outputs_are_not_overwritten_without_force(song, tmp_path, capsys):
     out = tmp_path / "sep"
     assert main(["separate", str(song), "-o", str(out), "-q", *FAST]) == 0

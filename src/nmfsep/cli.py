@@ -296,6 +296,12 @@ def _separate_one(path: Path, args, config: SeparationConfig, names: list[str],
                            for name, piece in zip(names, decision["kit"][0], strict=True))
         reporter.info(f"{position} the drums play alone, so they were split into the kit's "
                       f"pieces from nmfsep's drum templates (one factorization): {pieces}")
+    elif decision.get("drum_source") is not None:
+        drums = names[decision["drum_source"]]
+        others = [name for name in names if name != drums]
+        rest = f"{others[0]} everything else" if len(others) == 1 else \
+            f"{', '.join(others)} the other instruments"
+        reporter.info(f"{position} a drum part is heard: {drums} holds the drums, {rest}")
     reporter.info(f"{position} {path} -> {Path(args.out) / path.stem}/ ({', '.join(names)}) "
                   f"in {time.perf_counter() - started:.1f} s")
     return record
