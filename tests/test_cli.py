@@ -177,7 +177,7 @@ def test_eval_refuses_an_estimate_with_nan_naming_the_file(tmp_path, capsys):
      (["separate", "{song}", "--names", "a,b,c"], 2, "--names gives 3 names for 2 sources"),
      (["separate", "{song}", "--names", "../x,y"], 2, "is not a valid file name"),
      (["separate", "{missing}"], 3, "no such file"),
-     (["separate", "{song}", "-k", "1"], 2, "n_components (1) must be"),
+     (["separate", "{song}", "-k", "1"], 2, "-k 1 gives fewer components than the 2 sources (-n)"),
      (["components", "{missing}"], 3, "no such file")],
 )
 def test_bad_arguments_give_the_promised_code_and_one_line(song, tmp_path, capsys, argv, code,

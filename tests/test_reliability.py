@@ -486,7 +486,7 @@ def test_running_out_of_memory_anyway_gets_exit_code_5(song, tmp_path, capsys, m
 
 
 PARAMETER_FAULTS = [
-    (["-n", "3", "-k", "2"], "n_components (2) must be an integer >= n_sources (3)"),
+    (["-n", "3", "-k", "2"], "-k 2 gives fewer components than the 3 sources (-n)"),
     (["-n", "0"], "-n must be a positive integer, got 0"),
     (["-n", "-2"], "-n must be a positive integer, got -2"),
     (["--beta", "3"], "--beta must be in [0, 2], got 3.0"),

@@ -234,6 +234,10 @@ def _separation_config(args) -> tuple[SeparationConfig, list[str]]:
             raise ParameterError(f"--runs {args.runs} cannot be combined with {option}: it "
                                  "combines several blind factorizations grouped by a strategy")
     groups = parse_groups(args.groups) if args.groups else None
+    sources = len(groups) if groups else (args.sources or 2)
+    if args.n_components is not None and args.n_components < sources and not args.dicts:
+        raise ParameterError(f"-k {args.n_components} gives fewer components than the "
+                             f"{sources} sources (-n): each source needs one at least")
     if groups is not None and args.sources is not None and len(groups) != args.sources:
         raise ParameterError(f"--groups gives {len(groups)} groups for {args.sources} sources")
     dictionaries = None
