@@ -80,3 +80,17 @@ def test_a_factorization_on_the_blocks_equals_one_on_v_in_place(monkeypatch, pro
     assert copied.n_iter == in_place.n_iter
     np.testing.assert_array_equal(copied.W, in_place.W)
     np.testing.assert_array_equal(copied.H, in_place.H)
+
+
+def test_the_memory_estimates_count_the_copy_when_one_is_made(monkeypatch):
+    from nmfsep import resources
+    from nmfsep.spectral import STFTConfig
+
+    options = dict(channels=2, sr=16000, n_sources=2, n_fft=1024, hop=256)
+    bins = 513 * STFTConfig(n_fft=1024, hop=256).n_frames(16000 * 60)
+    with_copy = (resources.estimate_memory(16000 * 60, **options),
+                 resources.estimate_memory_streamed(16000 * 60, **options))
+    monkeypatch.setattr(resources, "BLOCKED_COPY_BYTES", 4 * bins - 1)  # V just too large
+    without = (resources.estimate_memory(16000 * 60, **options),
+               resources.estimate_memory_streamed(16000 * 60, **options))
+    assert [a - b for a, b in zip(with_copy, without, strict=True)] == [4 * bins, 4 * bins]

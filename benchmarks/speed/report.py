@@ -348,7 +348,9 @@ HOW = """## How nmfsep gets there
 * **Long files** (`nmfsep.separate_file`): `separate_file(path, out_paths, ...)` reads the
   audio block by block to build V, factorizes it with the blocked engine, computes the
   percussive mask by blocks, then reads the audio again block by block, masks, inverts and
-  writes every source block by block. Only V (4 bytes × bins × frames) is held whole.
+  writes every source block by block. Only V (4 bytes × bins × frames) is held whole, and,
+  while it is factorized, its contiguous copy when it is small enough to get one (counted
+  in `nmfsep.resources`' estimates).
 """
 
 

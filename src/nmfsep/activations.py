@@ -154,23 +154,15 @@ class _Solver:
             V.shape[0], W.shape[1],
             min(sweeps.default_block(V.shape[0], V.dtype.itemsize), V.shape[1]), V.dtype,
             threads=1 if small else threads, blas_threads=1 if small else None)
-        self._blocked: np.ndarray | None = None
-        self._column_blocks: dict[int, np.ndarray] | None = None
 
     def close(self) -> None:
         """Stop the workspace's threads."""
         self.ws.close()
 
     def _blocks(self, V: np.ndarray) -> dict[int, np.ndarray] | None:
-        """``V``'s blocks as the sweep takes them (:func:`nmfsep.sweeps.column_blocks`).
-
-        Made again only when ``V`` is another array (after columns leave).
-        """
-        if self._blocked is not V:
-            self._column_blocks = sweeps.column_blocks(
-                V, _even_ranges(V.shape[1], self.ws.threads, self.ws.block), self.ws.block)
-            self._blocked = V
-        return self._column_blocks
+        """``V``'s blocks as :meth:`_sweep` takes them (:func:`nmfsep.sweeps.column_blocks`)."""
+        return sweeps.column_blocks(V, _even_ranges(V.shape[1], self.ws.threads, self.ws.block),
+                                    self.ws.block)
 
     def run(self, H, sizes, max_iter, tol, check_every):
         """Iterate every batch to its stop; return the activations and the iteration counts."""
@@ -179,6 +171,7 @@ class _Solver:
         active = np.arange(sizes.size)     # the batches still iterating
         columns = np.arange(H.shape[1])    # their columns, numbered as in V
         V = self.V
+        blocks = self._blocks(V)
         WtV = self.W.T @ V if self.beta == 2 else None
         x_sums = (V.sum(axis=0, dtype=np.float64)
                   if tol and _divergence_beta(self.beta) == 1 else None)
@@ -190,7 +183,7 @@ class _Solver:
             checked = iteration - 1
             measure = bool(tol) and checked % check_every == 0
             saved = H.copy() if measure and checked else None
-            self._sweep(V, H, WtV, losses if measure else None, x_sums)
+            self._sweep(V, blocks, H, WtV, losses if measure else None, x_sums)
             if not measure:
                 continue
             current = np.add.reduceat(losses[: H.shape[1]],
@@ -218,6 +211,7 @@ class _Solver:
             if not active.size:
                 return out, n_iter
             V, H = np.ascontiguousarray(V[:, keep]), np.ascontiguousarray(H[:, keep])
+            blocks = self._blocks(V)
             if WtV is not None:
                 WtV = np.ascontiguousarray(WtV[:, keep])
             if x_sums is not None:
@@ -225,10 +219,12 @@ class _Solver:
         out[:, columns] = H
         return out, n_iter
 
-    def _sweep(self, V, H, WtV, losses, x_sums) -> None:
-        """Update ``H`` in place; with ``losses``, first store each column's objective."""
+    def _sweep(self, V, blocks, H, WtV, losses, x_sums) -> None:
+        """Update ``H`` in place; with ``losses``, first store each column's objective.
+
+        ``blocks``: ``V``'s blocks from :meth:`_blocks`, or None to read ``V`` in place.
+        """
         W, beta, eps = self.W, self.beta, self.eps
-        blocks = self._blocks(V)
         block = self.ws.block
 
         def sweep(lane, first: int, last: int) -> None:

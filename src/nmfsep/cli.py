@@ -234,10 +234,10 @@ def _separation_config(args) -> tuple[SeparationConfig, list[str]]:
             raise ParameterError(f"--runs {args.runs} cannot be combined with {option}: it "
                                  "combines several blind factorizations grouped by a strategy")
     groups = parse_groups(args.groups) if args.groups else None
-    sources = len(groups) if groups else (args.sources or 2)
-    if args.n_components is not None and args.n_components < sources and not args.dicts:
+    n_sources = len(groups) if groups else (args.sources or 2)
+    if args.n_components is not None and args.n_components < n_sources and not args.dicts:
         raise ParameterError(f"-k {args.n_components} gives fewer components than the "
-                             f"{sources} sources (-n): each source needs one at least")
+                             f"{n_sources} sources (-n): each source needs one at least")
     if groups is not None and args.sources is not None and len(groups) != args.sources:
         raise ParameterError(f"--groups gives {len(groups)} groups for {args.sources} sources")
     dictionaries = None
@@ -264,7 +264,6 @@ def _separation_config(args) -> tuple[SeparationConfig, list[str]]:
         raise _flagged(exc) from None
     if dictionaries is not None:
         return config, source_names(dictionaries, args.free, args.sources)
-    n_sources = len(groups) if groups else (args.sources or 2)
     if args.names is None:
         return config, [f"source{i + 1}" for i in range(n_sources)]
     return config, check_names(args.names.split(","), n_sources)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .errors import ParameterError, ResourceError
 from .spectral import BLOCK_FRAMES, STFTConfig, default_n_fft
+from .sweeps import BLOCKED_COPY_BYTES
 
 __all__ = ["available_memory", "estimate_memory", "estimate_memory_streamed", "check_memory",
            "format_bytes", "parse_bytes", "MEMORY_LIMIT_ENV", "MemoryPlan", "plan_memory",
@@ -130,6 +131,16 @@ def available_memory() -> int | None:
     return min(known) if known else None
 
 
+def _blocked_copy(bins: int) -> int:
+    """Bytes of the factorization's contiguous copy of V, when it makes one.
+
+    :func:`nmfsep.sweeps.column_blocks` copies a float32 ``V`` of at most
+    :data:`~nmfsep.sweeps.BLOCKED_COPY_BYTES` while it is factorized.
+    """
+    size = 4 * bins
+    return size if size <= BLOCKED_COPY_BYTES else 0
+
+
 def estimate_memory(
     n_samples: int, *, channels: int = 1, sr: int = 44100, n_sources: int = 2,
     n_components: int | None = None, n_fft: int | None = None, hop: int | None = None,
@@ -147,7 +158,8 @@ def estimate_memory(
     Returns
     -------
     int
-        An upper estimate: the STFT of every channel, the spectrogram, the
+        An upper estimate: the STFT of every channel, the spectrogram (and
+        the factorization's contiguous copy of it, when one is made), the
         factorization, one soft mask per source in float64 and the rebuilt
         sources, with several runs their factorizations and combined masks,
         plus a fixed overhead.
@@ -163,7 +175,7 @@ def estimate_memory(
         per_bin += (_RUNS_PER_BIN + _RUNS_PER_BIN_PER_SOURCE * n_sources
                     + _RUNS_PER_BIN_PER_CHANNEL * channels)
         factors *= 1.5 * n_runs  # one run has half again as many components
-    return int(bins * per_bin + factors + _OVERHEAD)
+    return int(bins * per_bin + factors + _blocked_copy(bins) + _OVERHEAD)
 
 
 def _streamed_parts(n_samples: int, *, channels: int, sr: int, n_sources: int,
@@ -183,7 +195,8 @@ def _streamed_parts(n_samples: int, *, channels: int, sr: int, n_sources: int,
         per_block_bin += _RUNS_PER_BIN_PER_SOURCE * n_sources
         factors *= 1.5 * n_runs
     bins = config.n_bins * frames
-    fixed = bins * whole + factors + min(_STREAMED_FIXED, 8 * bins) + _OVERHEAD
+    fixed = (bins * whole + factors + _blocked_copy(bins) + min(_STREAMED_FIXED, 8 * bins)
+             + _OVERHEAD)
     return int(fixed), config.n_bins * per_block_bin, frames
 
 
