@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 import nmfsep
 from benchmarks.quality import supervised, supervised_report
@@ -67,3 +68,30 @@ def test_the_section_reports_the_reporting_half_and_the_leads(tmp_path):
     assert "| mine | 8.0 |" in text
     supervised_report.write_doc(path, doc)
     assert doc.read_text() == text and text.startswith("# Title\n\nhand-written\n")
+
+
+def test_a_merged_run_replaces_its_own_records_and_is_named_in_the_section(tmp_path):
+    stored = dict(command="python -m benchmarks.quality.supervised", started="then",
+                  duration=10.0, items=4, categories=["cat"], records=_records(),
+                  docs={"mine": "my method"}, seconds=60.0)
+    again = [dict(r, sdr=r["sdr"] + 10) for r in _records() if r["method"] == "mine"
+             and r["item"] == 1]
+    new = [dict(r, method="new") for r in _records() if r["method"] == "mine"]
+    added = dict(command="python -m benchmarks.quality.supervised --methods new --merge",
+                 started="now", duration=10.0, items=4, categories=["cat"],
+                 records=again + new, docs={"mine": "my method", "new": "a new one"},
+                 seconds=120.0)
+    merged = supervised.merge_run(stored, added)
+    sdr = {(r["method"], r["item"], r["source"]): r["sdr"] for r in merged["records"]}
+    assert len(merged["records"]) == len(stored["records"]) + len(new)
+    assert sdr["mine", 1, "a"] == 7.0 + 1 + 10 and sdr["mine", 3, "a"] == 7.0 + 3
+    assert sdr["new", 3, "b"] == 7.0 + 3
+    assert merged["command"] == stored["command"] and len(merged["merged"]) == 1
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(merged))
+    doc = tmp_path / "doc.md"
+    supervised_report.write_doc(path, doc)
+    assert ("Added by `python -m benchmarks.quality.supervised --methods new --merge` "
+            "(now, 2 min, commit ") in doc.read_text()
+    with pytest.raises(SystemExit, match="items of 10 s, this run 15 s"):
+        supervised.merge_run(stored, dict(added, duration=15.0))

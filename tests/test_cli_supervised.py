@@ -65,6 +65,18 @@ def test_learn_writes_a_dictionary_from_several_examples(files, tmp_path, capsys
     assert kit.info["n_examples"] == 2 and kit.info["seconds"] == 4.0
 
 
+def test_learn_shifts_the_examples_by_two_semitones_unless_told(files, tmp_path, capsys):
+    default, plain = tmp_path / "default.npz", tmp_path / "plain.npz"
+    assert main(["learn", str(files["guitar"]), "--name", "guitar", "-k", "4", "-o",
+                 str(default), "--max-iter", "5"]) == 0
+    assert "copies shifted by -2, -1, +1, +2 semitones" in capsys.readouterr().err
+    assert main(["learn", str(files["guitar"]), "--name", "guitar", "-k", "4", "-o",
+                 str(plain), "--max-iter", "5", "--pitch-shifts", "0"]) == 0
+    assert "shifted" not in capsys.readouterr().err
+    assert nmfsep.load_dictionary(default).info["pitch_shifts"] == "-2,-1,1,2"
+    assert nmfsep.load_dictionary(plain).info["pitch_shifts"] == ""
+
+
 def test_learn_names_the_output_after_the_source_by_default(files, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["learn", str(files["guitar"]), "--name", "guitar", "-k", "2", "-q",
@@ -88,7 +100,9 @@ def test_learn_never_overwrites_without_force(files, tmp_path, capsys):
     "extra, message",
     [(["--name", "my/drums"], "dictionary name 'my/drums'"),
      (["--name", "x", "-k", "0"], "-k must be a positive number"),
-     (["--name", "x", "--hop", "5000"], "hop must be between")],
+     (["--name", "x", "--hop", "5000"], "hop must be between"),
+     (["--name", "x", "--pitch-shifts", "-1"], "--pitch-shifts must be a whole number of "
+                                               "semitones from 0 to 24, got -1")],
 )
 def test_learn_rejects_bad_arguments(files, tmp_path, capsys, extra, message):
     assert main(["learn", str(files["drums"]), "-o", str(tmp_path / "x.npz"), *extra]) == 2

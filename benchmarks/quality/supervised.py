@@ -6,7 +6,7 @@ generator).  Dictionaries are learned from those clips only; the mixture's
 stems are seen by the oracle alone.  Halves: item index even = tuning half
 (every choice is made there), odd = reporting half (docs/supervised.md).
 
-    python -m benchmarks.quality.supervised --items 6 --duration 10
+    OMP_NUM_THREADS=1 python -m benchmarks.quality.supervised --items 12 --duration 10 --jobs 2
     python -m benchmarks.quality.supervised --docs-only
 
 Columns: nmfsep blind ``auto``; plain supervised NMF (K = 24 per source, KL,
@@ -32,13 +32,15 @@ from nmfsep.metrics import evaluate
 from nmfsep.nmf import factorize
 from nmfsep.spectral import STFTConfig, default_n_fft, istft, stft
 
-from .generate import CATEGORIES, build
+from .generate import build
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 RESULTS = HERE / "results" / "supervised.json"
 DOC = ROOT / "docs" / "supervised.md"
 EPS = 1e-12
+#: The categories of issue 29: rendered, each source with its training clip.
+CATEGORIES = ("drums+guitar", "piano+voice", "bass+drums+piano", "chorale")
 #: The plain baseline of issue 29, fixed here so it does not move with nmfsep.
 PLAIN_K, PLAIN_ITER = 24, 200
 
@@ -98,6 +100,24 @@ def learned(item, **options) -> list[nmfsep.Dictionary]:
 def nmfsep_supervised(item) -> np.ndarray:
     """nmfsep ``learn`` then ``separate --dict`` with every default."""
     return nmfsep.separate(item.mixture, item.sr, dictionaries=learned(item)).sources
+
+
+def unshifted_supervised(item) -> np.ndarray:
+    """As ``separate --dict``, the dictionaries learned from the training clips as
+    recorded (``learn --pitch-shifts none``), without the pitch-shifted copies."""
+    return nmfsep.separate(item.mixture, item.sr,
+                           dictionaries=learned(item, pitch_shifts=())).sources
+
+
+def shifted_supervised(semitones: tuple[float, ...]) -> Callable:
+    """As ``separate --dict``, the dictionaries learned with other pitch shifts."""
+    def run(item) -> np.ndarray:
+        return nmfsep.separate(item.mixture, item.sr,
+                               dictionaries=learned(item, pitch_shifts=semitones)).sources
+    run.__doc__ = (f"As ``separate --dict``, the dictionaries also learned from copies of "
+                   f"the training clips shifted by {', '.join(f'{s:+g}' for s in semitones)} "
+                   f"semitones.")
+    return run
 
 
 def _kl_columns(D: np.ndarray, C: np.ndarray, n_iter: int = 50) -> np.ndarray:
@@ -166,6 +186,52 @@ def adapted(penalty: float, n_iter: int = 100) -> Callable:
     return run
 
 
+def _fixed_W_activations(V: np.ndarray, W: np.ndarray) -> np.ndarray:
+    H = nmfsep.dictionary.initial_activations(V, W.shape[1])
+    return factorize(V, W.shape[1], beta=1.0, W=W, H=H, fixed_W=True, max_iter=200,
+                     tol=1e-4).H
+
+
+def reconstruction_dictionaries(n_offsets: int = 3, n_iter: int = 100) -> Callable:
+    """Discriminative reconstruction dictionaries (after Weninger et al. 2014): the
+    activations come from the learned dictionaries as they are; the masks from each
+    source's dictionary refitted (KL, activations fixed) so that its part of the
+    activations found on a mixture of the training clips (summed, at ``n_offsets``
+    offsets) rebuilds that source's clip."""
+    def run(item) -> np.ndarray:
+        dictionaries = learned(item)
+        config = dictionaries[0].stft
+        W = np.concatenate([d.W for d in dictionaries], axis=1)
+        labels = np.repeat(np.arange(len(dictionaries)),
+                           [d.n_components for d in dictionaries])
+        clips = [item.training[name][0] for name in item.names]
+        length = min(len(c) for c in clips)
+        mixtures, targets = [], []
+        for offset in range(n_offsets):
+            shifted = [np.roll(c[:length], j * offset * length // (n_offsets * len(clips)))
+                       for j, c in enumerate(clips)]
+            mixtures.append(np.abs(stft(np.sum(shifted, axis=0)[None], config))[0])
+            targets.append(np.stack([np.abs(stft(c[None], config))[0] for c in shifted]))
+        V = np.concatenate(mixtures, axis=1).astype(np.float32)
+        S = np.concatenate(targets, axis=2).astype(np.float32)
+        scale = V.mean()
+        H = _fixed_W_activations(V / scale, W)
+        refitted = []
+        for j in range(len(dictionaries)):
+            Wj, Hj = W[:, labels == j].copy(), H[labels == j]
+            totals = Hj.sum(axis=1)[None, :] + EPS
+            for _ in range(n_iter):
+                Wj *= ((S[j] / scale) / (Wj @ Hj + EPS)) @ Hj.T / totals
+            refitted.append(Wj)
+        X = stft(item.mixture, config)
+        Vm = np.abs(X).mean(axis=0).astype(np.float32)
+        H = _fixed_W_activations(Vm / Vm.mean(), W)
+        models = np.stack([Wj @ H[labels == j] for j, Wj in enumerate(refitted)]) + EPS
+        return _masked(item, models / models.sum(axis=0, keepdims=True), config, X)
+    run.__doc__ = reconstruction_dictionaries.__doc__
+    return run
+
+
 def _magnitudes(estimates: np.ndarray, config: STFTConfig) -> np.ndarray:
     return np.stack([np.abs(stft(e, config)).mean(axis=0) for e in estimates]) + EPS
 
@@ -215,7 +281,11 @@ METHODS: dict[str, Callable] = {
     "blind auto": blind_auto,
     "plain supervised (K=24, KL, W fixed, Wiener)": plain_supervised,
     "nmfsep supervised (separate --dict)": nmfsep_supervised,
+    "nmfsep supervised, dictionaries without pitch shifts": unshifted_supervised,
+    "nmfsep supervised, pitch shifts ±1": shifted_supervised((-1.0, 1.0)),
+    "nmfsep supervised, pitch shifts ±3": shifted_supervised((-3.0, -2.0, -1.0, 1.0, 2.0, 3.0)),
     "dictionary-informed grouping of the blind NMF": informed_grouping,
+    "discriminative reconstruction dictionaries": reconstruction_dictionaries(),
     "adapted dictionaries, penalty 1": adapted(1.0),
     "adapted dictionaries, penalty 0.2": adapted(0.2),
     "blind auto + adapted dictionaries (masks averaged)": combined(1.0),
@@ -226,24 +296,38 @@ METHODS: dict[str, Callable] = {
 
 # --------------------------------------------------------------------------- runner
 
-def run(categories: list[str], indices: list[int], duration: float, chosen: list[str],
-        log=print) -> list[dict]:
+def _run_item(category: str, index: int, duration: float, chosen: list[str]) -> list[dict]:
+    """Every chosen method on one item; its lines go to stderr as they finish."""
     records = []
-    for category in categories:
-        for index in indices:
-            item = build(category, index, duration)
-            for name in chosen:
-                start = time.perf_counter()
-                estimates = METHODS[name](item)
-                seconds = time.perf_counter() - start
-                scores = evaluate(item.sources, estimates, permute=True)
-                for source, sdr in zip(item.names, scores.sdr, strict=True):
-                    records.append(dict(category=category, item=index, half=half_of(index),
-                                        method=name, source=source, sdr=float(sdr),
-                                        seconds=seconds))
-                log(f"{category:18s} {index} {name:48s} "
-                    + " ".join(f"{s:6.2f}" for s in scores.sdr) + f"  ({seconds:.1f} s)")
+    item = build(category, index, duration)
+    for name in chosen:
+        start = time.perf_counter()
+        estimates = METHODS[name](item)
+        seconds = time.perf_counter() - start
+        scores = evaluate(item.sources, estimates, permute=True)
+        for source, sdr in zip(item.names, scores.sdr, strict=True):
+            records.append(dict(category=category, item=index, half=half_of(index),
+                                method=name, source=source, sdr=float(sdr),
+                                seconds=seconds))
+        print(f"{category:18s} {index} {name:48s} "
+              + " ".join(f"{s:6.2f}" for s in scores.sdr) + f"  ({seconds:.1f} s)",
+              file=sys.stderr, flush=True)
     return records
+
+
+def run(categories: list[str], indices: list[int], duration: float, chosen: list[str],
+        jobs: int = 1) -> list[dict]:
+    """Every chosen method on every item, ``jobs`` items at a time (one process each)."""
+    tasks = [(category, index, duration, chosen) for category in categories
+             for index in indices]
+    if jobs <= 1:
+        results = [_run_item(*task) for task in tasks]
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(_run_item, *zip(*tasks, strict=True)))
+    return [record for records in results for record in records]
 
 
 def table(records: list[dict], half: str) -> dict[str, dict[str, float]]:
@@ -253,6 +337,32 @@ def table(records: list[dict], half: str) -> dict[str, dict[str, float]]:
         if r["half"] == half:
             cells.setdefault(r["method"], {}).setdefault(r["category"], []).append(r["sdr"])
     return {m: {c: float(np.median(v)) for c, v in row.items()} for m, row in cells.items()}
+
+
+def merge_run(stored: dict, added: dict) -> dict:
+    """``stored`` with ``added``'s records put in (the same category, item, method and
+    source replaced) and ``added``'s command listed under ``merged``."""
+    if stored["duration"] != added["duration"]:
+        raise SystemExit(f"--merge: the stored run has items of {stored['duration']:g} s, "
+                         f"this run {added['duration']:g} s")
+    def key(r: dict) -> tuple:
+        return r["category"], r["item"], r["method"], r["source"]
+    records = {key(r): r for r in stored["records"]}
+    records.update({key(r): r for r in added["records"]})
+    run = dict(command=added["command"], started=added["started"], seconds=added["seconds"],
+               commit=_commit(), methods=list(added["docs"]))
+    return {**stored, "records": list(records.values()),
+            "categories": list(dict.fromkeys([*stored["categories"], *added["categories"]])),
+            "docs": {**stored.get("docs", {}), **added["docs"]},
+            "merged": [*stored.get("merged", []), run]}
+
+
+def _commit() -> str:
+    import subprocess
+
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    return done.stdout.strip() or "?"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -265,7 +375,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", default=None,
                         help="only methods whose name contains one of these comma-separated words")
     parser.add_argument("--half", choices=("tuning", "reporting", "both"), default="both")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="items measured at a time, one process each (run with "
+                             "OMP_NUM_THREADS=1)")
     parser.add_argument("--out", default=str(RESULTS))
+    parser.add_argument("--merge", action="store_true",
+                        help="put this run's records into --out's stored run (a record of the "
+                             "same item, method and source replaced) instead of replacing it")
     parser.add_argument("--docs-only", action="store_true",
                         help="only rewrite docs/supervised.md's results from --out")
     args = parser.parse_args(argv)
@@ -278,16 +394,19 @@ def main(argv: list[str] | None = None) -> int:
         indices = [i for i in range(args.items)
                    if args.half == "both" or half_of(i) == args.half]
         categories = args.categories.split(",")
-        started = time.strftime("%Y-%m-%d %H:%M:%S")
-        records = run(categories, indices, args.duration, chosen,
-                      log=lambda s: print(s, file=sys.stderr, flush=True))
+        started, clock = time.strftime("%Y-%m-%d %H:%M:%S"), time.perf_counter()
+        records = run(categories, indices, args.duration, chosen, jobs=args.jobs)
         command = shlex.join(["python", "-m", "benchmarks.quality.supervised",
                               *(argv if argv is not None else sys.argv[1:])])
-        out.write_text(json.dumps(dict(command=command, started=started,
-                                       duration=args.duration, items=args.items,
-                                       categories=categories, records=records,
-                                       docs={m: (METHODS[m].__doc__ or "").strip()
-                                             for m in chosen}), indent=1))
+        result = dict(command=command, started=started, duration=args.duration,
+                      items=args.items, categories=categories, records=records,
+                      seconds=time.perf_counter() - clock,
+                      docs={m: (METHODS[m].__doc__ or "").strip() for m in chosen})
+        if args.merge:
+            result = merge_run(json.loads(out.read_text()), result)
+        tmp = out.with_suffix(".tmp")
+        tmp.write_text(json.dumps(result, indent=1))
+        tmp.replace(out)
         for half in ("tuning", "reporting"):
             print(f"\n{half} half, median SDR (dB)")
             for method, row in table(records, half).items():

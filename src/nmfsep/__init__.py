@@ -2,8 +2,10 @@
 
 >>> import nmfsep
 >>> y, sr = nmfsep.load("mix.wav")                       # doctest: +SKIP
->>> sep = nmfsep.separate(y, sr, n_sources=2)            # doctest: +SKIP
+>>> example = nmfsep.synth.drums_and_guitar(duration=4.0, seed=0)   # the built-in example
+>>> sep = nmfsep.separate(example.mixture, example.sr, n_sources=2)
 >>> sep.sources.shape                                     # (n_sources, channels, samples)
+(2, 1, 88200)
 """
 
 from __future__ import annotations

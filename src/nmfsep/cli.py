@@ -24,10 +24,11 @@ from ._version import __version__
 from .audio import audio_info, check_outputs, load
 from .batch import add_batch_arguments, is_batch, run_batch
 from .config import SeparationConfig, source_names
-from .dictionary import check_name, learn_dictionary, load_dictionary
+from .dictionary import DEFAULT_PITCH_SHIFTS, check_name, learn_dictionary, load_dictionary
 from .errors import NmfsepError, ParameterError
 from .export import check_names, export_components, separate_track
 from .grouping import STRATEGIES, parse_groups
+from .pitch_shift import semitone_steps
 from .progress import Reporter
 from .record import write_record
 from .resources import parse_bytes
@@ -179,6 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
     learn.add_argument("-k", "--components", dest="n_components", type=int, default=None,
                        help="basis spectra (default 32, fewer for examples under 3 s)")
     learn.add_argument("-o", "--out", default=None, help="output file (default NAME.npz)")
+    learn.add_argument("--pitch-shifts", type=int, default=None, metavar="N",
+                       help="also learn from copies of the examples shifted by every whole "
+                            "semitone up to N, up and down, so that the dictionary knows the "
+                            "notes next to theirs (default 2; 0 learns from the examples as "
+                            "recorded)")
     _add_analysis_options(learn)
     _add_common(learn, force="overwrite the output")
 
@@ -334,6 +340,8 @@ def _cmd_learn(args, reporter: Reporter) -> int:
     check_name(args.name)
     out = Path(args.out) if args.out else Path(f"{args.name}.npz")
     _check_analysis(args)
+    shifts = (DEFAULT_PITCH_SHIFTS if args.pitch_shifts is None
+              else semitone_steps(args.pitch_shifts, "--pitch-shifts"))
     paths = [Path(p) for p in args.examples]
     check_outputs([out], paths, args.force)
     examples, rates = [], []
@@ -346,13 +354,15 @@ def _cmd_learn(args, reporter: Reporter) -> int:
         rates.append(sr)
     dictionary = learn_dictionary(
         examples, rates[0], name=args.name, n_components=args.n_components, beta=args.beta,
-        n_fft=args.n_fft, hop=args.hop, max_iter=args.max_iter, random_state=args.seed,
-        callback=_nmf_progress(reporter, "NMF", args.max_iter))
+        n_fft=args.n_fft, hop=args.hop, pitch_shifts=shifts, max_iter=args.max_iter,
+        random_state=args.seed, callback=_nmf_progress(reporter, "NMF", args.max_iter))
     reporter.finish_progress()
     dictionary.save(out, force=args.force)
+    shifted = (f", and from copies shifted by {', '.join(f'{s:+g}' for s in shifts)} "
+               f"semitones" if shifts else "")
     reporter.info(f"learned {dictionary.n_components} basis spectra of {args.name!r} from "
                   f"{len(paths)} example(s), {dictionary.info['seconds']:.1f} s at {rates[0]} "
-                  f"Hz; use it with: nmfsep separate MIX --dict {out}")
+                  f"Hz{shifted}; use it with: nmfsep separate MIX --dict {out}")
     print(out)
     return 0
 

@@ -15,7 +15,7 @@ mixture as well.
 >>> drums = nmfsep.learn_dictionary(train.sources[0], train.sr, name="drums",
 ...                                 n_components=8)
 >>> drums.W.shape
-(513, 8)
+(1025, 8)
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import numpy as np
 from .audio import atomic_path, validate_signal
 from .errors import AudioError, ParameterError
 from .nmf import ProgressCallback, factorize
+from .pitch_shift import check_pitch_shifts, pitch_shifted
 from .spectral import STFTConfig, default_n_fft, mixture_spectrogram, stft
 
 __all__ = [
@@ -48,12 +49,17 @@ __all__ = [
     "remap_dictionaries",
     "initial_activations",
     "FORMAT_VERSION",
+    "DEFAULT_PITCH_SHIFTS",
 ]
 
 FORMAT_VERSION = 1
 #: Above a dictionary's Nyquist frequency, a basis spectrum re-mapped to a higher
 #: sample rate is held at its mean over this top fraction of its bins.
 TOP_BAND_FRACTION = 0.05
+#: Semitones by which :func:`learn_dictionary` also shifts every example by
+#: default: chosen by the worst category of the supervised benchmark's tuning
+#: half among no shift, ±1, ±2 and ±3 (docs/supervised.md).
+DEFAULT_PITCH_SHIFTS: tuple[float, ...] = (-2.0, -1.0, 1.0, 2.0)
 _NAME = re.compile(r"^\w[\w.+-]*$")
 
 
@@ -101,7 +107,9 @@ class Dictionary:
     spectrogram_power : float
         1 if learned from magnitude spectrograms, 2 from power spectrograms.
     info : dict
-        How it was learned: ``n_examples``, ``seconds``, ``n_iter``, ``loss``.
+        How it was learned: ``n_examples``, ``seconds`` (of the examples as
+        recorded), ``pitch_shifts`` (the shifted copies also learned from,
+        semitones separated by commas), ``n_iter``, ``loss``.
     path : Path or None
         The file it was loaded from, for messages.
     """
@@ -298,6 +306,7 @@ def learn_dictionary(
     hop: int | None = None,
     window: str = "hann",
     spectrogram_power: float = 1.0,
+    pitch_shifts: Sequence[float] = DEFAULT_PITCH_SHIFTS,
     init: str = "nndsvda",
     max_iter: int = 200,
     tol: float = 1e-4,
@@ -326,6 +335,12 @@ def learn_dictionary(
     window : str
     spectrogram_power : float
         1 magnitude, 2 power; must match the separation's.
+    pitch_shifts : sequence of float
+        Semitones: besides each example as recorded, a copy of it shifted by
+        each of these (:func:`nmfsep.pitch_shift.pitch_shifted`) is learned
+        from, so that a dictionary learned from other music than the
+        mixture's also holds the notes next to those of its examples.
+        ``()`` learns from the examples as they are.
     init, max_iter, tol, l1_H, random_state, callback
         Passed to :func:`nmfsep.nmf.factorize`.
 
@@ -341,23 +356,23 @@ def learn_dictionary(
         If a parameter is out of range.
     """
     check_name(name)
+    shifts = check_pitch_shifts(pitch_shifts)
     n_fft = default_n_fft(sr) if n_fft is None else int(n_fft)
     config = STFTConfig(n_fft=n_fft, hop=n_fft // 4 if hop is None else int(hop), window=window)
-    spectrograms = []
-    seconds = 0.0
-    for index, example in enumerate(_as_examples(y)):
-        signal = validate_signal(example, sr, name=f"example {index + 1}")
-        seconds += signal.shape[1] / sr
-        V = mixture_spectrogram(stft(signal, config), spectrogram_power)
-        spectrograms.append(V[:, V.sum(axis=0) > 0])
-    V = np.concatenate(spectrograms, axis=1)
-    if V.shape[1] == 0:
+    examples = [validate_signal(example, sr, name=f"example {index + 1}")
+                for index, example in enumerate(_as_examples(y))]
+    seconds = sum(signal.shape[1] for signal in examples) / sr
+    recorded = _sounding_frames(examples, config, spectrogram_power)
+    if recorded.shape[1] == 0:
         raise AudioError(f"dictionary {name!r}: the examples are silent; there is nothing "
                          f"to learn")
     if n_components is None:
-        n_components = default_dictionary_size(V.shape[1])
+        n_components = default_dictionary_size(recorded.shape[1])
     if not isinstance(n_components, (int, np.integer)) or n_components < 1:
         raise ParameterError(f"n_components must be a positive integer, got {n_components!r}")
+    V = np.concatenate([recorded] + [
+        _sounding_frames([pitch_shifted(signal, shift) for signal in examples], config,
+                         spectrogram_power) for shift in shifts], axis=1)
     V = V / np.float32(V.mean(dtype=np.float64))
     result = factorize(V, int(n_components), beta=beta, init=init, max_iter=max_iter, tol=tol,
                        l1_H=l1_H, random_state=random_state, callback=callback)
@@ -368,9 +383,20 @@ def learn_dictionary(
     return Dictionary(
         W=W[:, order], name=name, sr=int(sr), stft=config, beta=float(beta),
         spectrogram_power=float(spectrogram_power),
-        info={"n_examples": len(spectrograms), "seconds": round(seconds, 3),
+        info={"n_examples": len(examples), "seconds": round(seconds, 3),
+              "pitch_shifts": ",".join(f"{shift:g}" for shift in shifts),
               "n_iter": result.n_iter, "loss": result.loss},
     )
+
+
+def _sounding_frames(signals: list[np.ndarray], config: STFTConfig,
+                     spectrogram_power: float) -> np.ndarray:
+    """The spectrograms of ``signals`` side by side, their silent frames left out."""
+    spectrograms = []
+    for signal in signals:
+        V = mixture_spectrogram(stft(signal, config), spectrogram_power)
+        spectrograms.append(V[:, V.sum(axis=0) > 0])
+    return np.concatenate(spectrograms, axis=1)
 
 
 def dictionaries_stft(

@@ -10,7 +10,6 @@ are the same numbers (:func:`nmfsep.spectral.stft_frames`), so a separation
 read block by block equals the one held in memory.
 
 >>> import numpy as np
-import soundfile as sf
 >>> from nmfsep.recording import ArrayRecording, Frames
 >>> from nmfsep.spectral import STFTConfig
 >>> frames = Frames(ArrayRecording(np.ones((1, 8000), np.float32), 8000), STFTConfig(512, 128))

@@ -6,7 +6,7 @@ operating system half-way.
 
 >>> from nmfsep.resources import estimate_memory, format_bytes
 >>> format_bytes(estimate_memory(44100 * 60, channels=2, sr=44100))  # one stereo minute
-'753 MB'
+'773 MB'
 """
 
 from __future__ import annotations
