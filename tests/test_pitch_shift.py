@@ -6,6 +6,7 @@ import pytest
 import nmfsep
 from nmfsep.errors import ParameterError
 from nmfsep.pitch_shift import check_pitch_shifts, pitch_shifted, semitone_steps
+from nmfsep.policy import DEFAULT_POLICY
 
 SR = 16000
 A4 = 440.0
@@ -14,6 +15,11 @@ A4 = 440.0
 def tone(frequency: float, seconds: float = 2.0, channels: int = 1) -> np.ndarray:
     t = np.arange(int(seconds * SR)) / SR
     return np.tile(0.5 * np.sin(2 * np.pi * frequency * t), (channels, 1)).astype(np.float32)
+
+
+def harmonic_tone(frequency: float, seconds: float) -> np.ndarray:
+    """Eight harmonics falling as 1/k: it sounds pitched, its fundamental strongest."""
+    return sum(tone(k * frequency, seconds) / k for k in range(1, 9)) / 3
 
 
 def peak_frequency(y: np.ndarray) -> float:
@@ -55,7 +61,7 @@ def test_shifts_are_checked_and_steps_listed():
 def test_a_dictionary_of_one_note_also_holds_its_neighbours():
     """Learned from A4 alone, the default dictionary has a basis spectrum at every
     semitone from G4 to B4; learned without shifts, A4 is all it knows."""
-    example = tone(A4, seconds=4.0)
+    example = harmonic_tone(A4, seconds=4.0)
     shifted = nmfsep.learn_dictionary(example, SR, name="flute", n_components=5)
     plain = nmfsep.learn_dictionary(example, SR, name="flute", n_components=1,
                                     pitch_shifts=())
@@ -65,3 +71,20 @@ def test_a_dictionary_of_one_note_also_holds_its_neighbours():
     assert abs(np.argmax(plain.W[:, 0]) * bin_hz - A4) <= bin_hz
     assert shifted.info["pitch_shifts"] == "-2,-1,1,2" and plain.info["pitch_shifts"] == ""
     assert shifted.info["seconds"] == 4.0
+
+
+def test_a_drum_example_is_learned_as_recorded_unless_asked():
+    """Shifts apply to examples that sound pitched: the guitar of the built-in example,
+    not its drums (nmfsep.pitched.pitched_fraction against Policy.drums_alone_frames)."""
+    train = nmfsep.synth.drums_and_guitar(duration=4.0, seed=7)
+    drums, guitar = train.sources
+    threshold = DEFAULT_POLICY.drums_alone_frames
+    options = dict(n_components=4, max_iter=10)
+    kit = nmfsep.learn_dictionary(drums, train.sr, name="drums", **options)
+    assert kit.info["pitched_frames"] <= threshold and kit.info["pitch_shifts"] == ""
+    forced = nmfsep.learn_dictionary(drums, train.sr, name="drums", shift_unpitched=True,
+                                     **options)
+    assert forced.info["pitch_shifts"] == "-2,-1,1,2"
+    strings = nmfsep.learn_dictionary(guitar, train.sr, name="guitar", **options)
+    assert strings.info["pitched_frames"] > threshold
+    assert strings.info["pitch_shifts"] == "-2,-1,1,2"

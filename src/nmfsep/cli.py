@@ -183,8 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     learn.add_argument("--pitch-shifts", type=int, default=None, metavar="N",
                        help="also learn from copies of the examples shifted by every whole "
                             "semitone up to N, up and down, so that the dictionary knows the "
-                            "notes next to theirs (default 2; 0 learns from the examples as "
-                            "recorded)")
+                            "notes next to theirs, unless they do not sound pitched (a drum "
+                            "kit); default 2, 0 learns from the examples as recorded")
     _add_analysis_options(learn)
     _add_common(learn, force="overwrite the output")
 
@@ -358,8 +358,9 @@ def _cmd_learn(args, reporter: Reporter) -> int:
         random_state=args.seed, callback=_nmf_progress(reporter, "NMF", args.max_iter))
     reporter.finish_progress()
     dictionary.save(out, force=args.force)
-    shifted = (f", and from copies shifted by {', '.join(f'{s:+g}' for s in shifts)} "
-               f"semitones" if shifts else "")
+    used = [float(s) for s in dictionary.info["pitch_shifts"].split(",") if s]
+    shifted = (f", and from copies shifted by {', '.join(f'{s:+g}' for s in used)} semitones"
+               if used else " (not shifted: they do not sound pitched)" if shifts else "")
     reporter.info(f"learned {dictionary.n_components} basis spectra of {args.name!r} from "
                   f"{len(paths)} example(s), {dictionary.info['seconds']:.1f} s at {rates[0]} "
                   f"Hz{shifted}; use it with: nmfsep separate MIX --dict {out}")

@@ -34,6 +34,8 @@ from .audio import atomic_path, validate_signal
 from .errors import AudioError, ParameterError
 from .nmf import ProgressCallback, factorize
 from .pitch_shift import check_pitch_shifts, pitch_shifted
+from .pitched import pitched_fraction
+from .policy import DEFAULT_POLICY
 from .spectral import STFTConfig, default_n_fft, mixture_spectrogram, stft
 
 __all__ = [
@@ -56,9 +58,9 @@ FORMAT_VERSION = 1
 #: Above a dictionary's Nyquist frequency, a basis spectrum re-mapped to a higher
 #: sample rate is held at its mean over this top fraction of its bins.
 TOP_BAND_FRACTION = 0.05
-#: Semitones by which :func:`learn_dictionary` also shifts every example by
-#: default: chosen by the worst category of the supervised benchmark's tuning
-#: half among no shift, ±1, ±2 and ±3 (docs/supervised.md).
+#: Semitones by which :func:`learn_dictionary` also shifts examples that sound
+#: pitched, by default: chosen by the worst category of the supervised
+#: benchmark's tuning half among no shift, ±1, ±2 and ±3 (docs/supervised.md).
 DEFAULT_PITCH_SHIFTS: tuple[float, ...] = (-2.0, -1.0, 1.0, 2.0)
 _NAME = re.compile(r"^\w[\w.+-]*$")
 
@@ -108,7 +110,8 @@ class Dictionary:
         1 if learned from magnitude spectrograms, 2 from power spectrograms.
     info : dict
         How it was learned: ``n_examples``, ``seconds`` (of the examples as
-        recorded), ``pitch_shifts`` (the shifted copies also learned from,
+        recorded), ``pitched_frames`` (the share of their frames that sound
+        pitched), ``pitch_shifts`` (the shifted copies also learned from,
         semitones separated by commas), ``n_iter``, ``loss``.
     path : Path or None
         The file it was loaded from, for messages.
@@ -307,6 +310,7 @@ def learn_dictionary(
     window: str = "hann",
     spectrogram_power: float = 1.0,
     pitch_shifts: Sequence[float] = DEFAULT_PITCH_SHIFTS,
+    shift_unpitched: bool = False,
     init: str = "nndsvda",
     max_iter: int = 200,
     tol: float = 1e-4,
@@ -341,6 +345,13 @@ def learn_dictionary(
         from, so that a dictionary learned from other music than the
         mixture's also holds the notes next to those of its examples.
         ``()`` learns from the examples as they are.
+    shift_unpitched : bool
+        Shift examples that do not sound pitched too.  By default the shifts
+        apply only when more than ``Policy.drums_alone_frames`` of the
+        examples' frames sound pitched (:func:`nmfsep.pitched.pitched_fraction`,
+        the test that tells a drum kit from a band): a drum kit has no notes to
+        lend neighbours to, and on the supervised benchmark its shifted copies
+        cost the categories with drums (docs/supervised.md).
     init, max_iter, tol, l1_H, random_state, callback
         Passed to :func:`nmfsep.nmf.factorize`.
 
@@ -370,6 +381,10 @@ def learn_dictionary(
         n_components = default_dictionary_size(recorded.shape[1])
     if not isinstance(n_components, (int, np.integer)) or n_components < 1:
         raise ParameterError(f"n_components must be a positive integer, got {n_components!r}")
+    magnitudes = recorded if spectrogram_power == 1 else recorded ** (1 / spectrogram_power)
+    pitched = pitched_fraction(magnitudes, sr, config.hop)
+    if not shift_unpitched and pitched <= DEFAULT_POLICY.drums_alone_frames:
+        shifts = ()
     V = np.concatenate([recorded] + [
         _sounding_frames([pitch_shifted(signal, shift) for signal in examples], config,
                          spectrogram_power) for shift in shifts], axis=1)
@@ -384,6 +399,7 @@ def learn_dictionary(
         W=W[:, order], name=name, sr=int(sr), stft=config, beta=float(beta),
         spectrogram_power=float(spectrogram_power),
         info={"n_examples": len(examples), "seconds": round(seconds, 3),
+              "pitched_frames": round(float(pitched), 3),
               "pitch_shifts": ",".join(f"{shift:g}" for shift in shifts),
               "n_iter": result.n_iter, "loss": result.loss},
     )
