@@ -22,6 +22,15 @@ RUNS = "nmfsep runs=1"
 PLAIN_ORACLE = "plain NMF, oracle grouping"
 
 
+def git_commit() -> str:
+    """The repository's short commit, or "unknown" outside a git checkout."""
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True, cwd=Path(__file__).parent).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def machine() -> dict:
     """Where the benchmark ran: CPU, cores, Python and library versions, git commit."""
     import librosa
@@ -39,11 +48,7 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, check=True, cwd=Path(__file__).parent).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = "unknown"
+    commit = git_commit()
     import os
     return dict(cpu=cpu, cores=os.cpu_count(), system=platform.platform(),
                 python=platform.python_version(), numpy=numpy.__version__,

@@ -33,6 +33,7 @@ from nmfsep.nmf import factorize
 from nmfsep.spectral import STFTConfig, default_n_fft, istft, stft
 
 from .generate import build
+from .report import git_commit
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -351,19 +352,11 @@ def merge_run(stored: dict, added: dict) -> dict:
     records = {key(r): r for r in stored["records"]}
     records.update({key(r): r for r in added["records"]})
     run = dict(command=added["command"], started=added["started"], seconds=added["seconds"],
-               commit=_commit(), methods=list(added["docs"]))
+               commit=git_commit(), methods=list(added["docs"]))
     return {**stored, "records": list(records.values()),
             "categories": list(dict.fromkeys([*stored["categories"], *added["categories"]])),
             "docs": {**stored.get("docs", {}), **added["docs"]},
             "merged": [*stored.get("merged", []), run]}
-
-
-def _commit() -> str:
-    import subprocess
-
-    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                          capture_output=True, text=True, check=False)
-    return done.stdout.strip() or "?"
 
 
 def main(argv: list[str] | None = None) -> int:

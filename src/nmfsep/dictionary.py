@@ -111,8 +111,9 @@ class Dictionary:
     info : dict
         How it was learned: ``n_examples``, ``seconds`` (of the examples as
         recorded), ``pitched_frames`` (the share of their frames that sound
-        pitched), ``pitch_shifts`` (the shifted copies also learned from,
-        semitones separated by commas), ``n_iter``, ``loss``.
+        pitched, when it decided whether to shift them), ``pitch_shifts``
+        (the shifted copies also learned from, semitones separated by commas),
+        ``n_iter``, ``loss``.
     path : Path or None
         The file it was loaded from, for messages.
     """
@@ -381,10 +382,13 @@ def learn_dictionary(
         n_components = default_dictionary_size(recorded.shape[1])
     if not isinstance(n_components, (int, np.integer)) or n_components < 1:
         raise ParameterError(f"n_components must be a positive integer, got {n_components!r}")
-    magnitudes = recorded if spectrogram_power == 1 else recorded ** (1 / spectrogram_power)
-    pitched = pitched_fraction(magnitudes, sr, config.hop)
-    if not shift_unpitched and pitched <= DEFAULT_POLICY.drums_alone_frames:
-        shifts = ()
+    measured = {}
+    if shifts and not shift_unpitched:  # the pitched test decides whether to shift
+        magnitudes = recorded if spectrogram_power == 1 else recorded ** (1 / spectrogram_power)
+        pitched = pitched_fraction(magnitudes, sr, config.hop)
+        measured["pitched_frames"] = round(float(pitched), 3)
+        if pitched <= DEFAULT_POLICY.drums_alone_frames:
+            shifts = ()
     V = np.concatenate([recorded] + [
         _sounding_frames([pitch_shifted(signal, shift) for signal in examples], config,
                          spectrogram_power) for shift in shifts], axis=1)
@@ -398,8 +402,7 @@ def learn_dictionary(
     return Dictionary(
         W=W[:, order], name=name, sr=int(sr), stft=config, beta=float(beta),
         spectrogram_power=float(spectrogram_power),
-        info={"n_examples": len(examples), "seconds": round(seconds, 3),
-              "pitched_frames": round(float(pitched), 3),
+        info={"n_examples": len(examples), "seconds": round(seconds, 3), **measured,
               "pitch_shifts": ",".join(f"{shift:g}" for shift in shifts),
               "n_iter": result.n_iter, "loss": result.loss},
     )

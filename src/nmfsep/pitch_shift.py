@@ -80,9 +80,8 @@ def pitch_shifted(y: np.ndarray, semitones: float) -> np.ndarray:
     """
     from scipy.signal import resample_poly  # only here: the command line starts without it
 
-    (semitones,) = check_pitch_shifts([semitones]) or (0.0,)
     y = np.asarray(y, dtype=np.float32)
-    if semitones == 0:
+    if not check_pitch_shifts([semitones]):  # a shift of 0
         return y.copy()
     ratio = Fraction(2.0 ** (-semitones / 12.0)).limit_denominator(_MAX_DENOMINATOR)
     return resample_poly(y, ratio.numerator, ratio.denominator, axis=-1).astype(np.float32)

@@ -7,11 +7,12 @@ harmonic series (multiples of one fundamental between 35 Hz and 1 kHz, within
 1.5 % or 0.6 bins).  Drums ring with few peaks, and the modes of toms and
 cymbals are not harmonic; a bass, keys or a voice fill the series.
 
-:func:`pitched_fraction` is the share of such frames.  Two decisions read it
+:func:`pitched_fraction` is the share of such frames.  Three decisions read it
 against one threshold, :attr:`nmfsep.policy.Policy.drums_alone_frames`:
 ``nmfsep drums`` keeps a ``rest`` stem only above it
-(:func:`nmfsep.drums.separate_drums`), and ``auto`` splits a recording at or
-below it into drum pieces by timbre (:func:`nmfsep.policy.auto_grouping`).
+(:func:`nmfsep.drums.separate_drums`), ``auto`` splits a recording at or
+below it into drum pieces by timbre (:func:`nmfsep.policy.auto_grouping`), and
+:func:`nmfsep.learn_dictionary` shifts the pitch of examples only above it.
 """
 
 from __future__ import annotations

@@ -123,6 +123,9 @@ class Policy:
         The threshold is the drums command's: between the largest value of the
         drum benchmark's drums-only tuning items and the smallest of its items
         with a band (``python -m benchmarks.drums``; docs/drums.md).
+        :func:`nmfsep.learn_dictionary` reads it too: examples at or below it
+        (a drum kit) are learned without pitch-shifted copies
+        (docs/supervised.md).
     coactivity_weight : float
         How strongly ``timbre+time`` keeps apart components that sound
         together: the affinity is ``exp(-d2 / median(d2) - weight * c)``
