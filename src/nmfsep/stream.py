@@ -90,6 +90,14 @@ def _each(fn: Callable[[int], None], items: Iterable[int], frames: int) -> None:
             future.result()
 
 
+def _extended(array: np.ndarray, extra: int) -> np.ndarray:
+    """``array`` followed by ``extra`` zeros along its last axis: a fresh (calloc'd)
+    array, into which only ``array`` is copied, not np.pad's explicit pass over the zeros."""
+    out = np.zeros(array.shape[:-1] + (array.shape[-1] + extra,), dtype=array.dtype)
+    out[..., : array.shape[-1]] = array
+    return out
+
+
 def _blocks_of(y: np.ndarray, block_size: int) -> Iterator[np.ndarray]:
     for start in range(0, y.shape[-1], block_size):
         yield y[..., start : start + block_size]
@@ -190,7 +198,7 @@ class SourceStream:
             needed = self._frame_start(last - 1) + n_fft - self._buffer_start
             short = needed - self._buffer.shape[1]
             if short > 0:
-                self._buffer = np.pad(self._buffer, ((0, 0), (0, short)))
+                self._buffer = _extended(self._buffer, short)
             end_frame = last
         else:
             available = self._buffer_start + self._buffer.shape[1]
@@ -250,7 +258,7 @@ class SourceStream:
         stop = self._frame_start(first + count - 1) + n_fft
         if stop - self._output_start > self._output.shape[-1]:
             grow = stop - self._output_start - self._output.shape[-1]
-            self._output = np.pad(self._output, ((0, 0), (0, 0), (0, grow)))
+            self._output = _extended(self._output, grow)
         masks = soft_masks(source_models(self.W, H, self.labels, self.n_sources),
                            self._mask_power)
 
