@@ -270,6 +270,17 @@ def combined(penalty: float, weight: float = 0.5) -> Callable:
     return run
 
 
+def divergence_supervised(beta: float) -> Callable:
+    """As ``separate --dict``, the activations fitted under another beta-divergence."""
+    def run(item) -> np.ndarray:
+        return nmfsep.separate(item.mixture, item.sr, dictionaries=learned(item),
+                               beta=beta).sources
+    run.__doc__ = (f"As ``separate --dict`` (dictionaries learned under Kullback-Leibler), "
+                   f"the activations fitted under the beta-divergence {beta:g} (``--beta "
+                   f"{beta:g}``) instead of Kullback-Leibler.")
+    return run
+
+
 def ideal_ratio_mask(item) -> np.ndarray:
     """Oracle |S_j| / sum_i |S_i| on the default STFT: the limit of any mask."""
     config = _config(item.sr)
@@ -286,6 +297,7 @@ METHODS: dict[str, Callable] = {
     "nmfsep supervised, pitch shifts ±1": shifted_supervised((-1.0, 1.0)),
     "nmfsep supervised, pitch shifts ±3": shifted_supervised((-3.0, -2.0, -1.0, 1.0, 2.0, 3.0)),
     "nmfsep supervised, pitch shifts ±2 on every clip": shifted_supervised((-2.0, -1.0, 1.0, 2.0)),
+    "nmfsep supervised, activations under beta 0.5": divergence_supervised(0.5),
     "dictionary-informed grouping of the blind NMF": informed_grouping,
     "discriminative reconstruction dictionaries": reconstruction_dictionaries(),
     "adapted dictionaries, penalty 1": adapted(1.0),
