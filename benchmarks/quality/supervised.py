@@ -105,7 +105,7 @@ def nmfsep_supervised(item) -> np.ndarray:
 
 def unshifted_supervised(item) -> np.ndarray:
     """As ``separate --dict``, the dictionaries learned from the training clips as
-    recorded (``learn --pitch-shifts none``), without the pitch-shifted copies."""
+    recorded (``learn --pitch-shifts 0``), without the pitch-shifted copies."""
     return nmfsep.separate(item.mixture, item.sr,
                            dictionaries=learned(item, pitch_shifts=())).sources
 

@@ -359,8 +359,11 @@ def _cmd_learn(args, reporter: Reporter) -> int:
     reporter.finish_progress()
     dictionary.save(out, force=args.force)
     used = [float(s) for s in dictionary.info["pitch_shifts"].split(",") if s]
-    shifted = (f", and from copies shifted by {', '.join(f'{s:+g}' for s in used)} semitones"
-               if used else " (not shifted: they do not sound pitched)" if shifts else "")
+    shifted = ""
+    if used:
+        shifted = f", and from copies shifted by {', '.join(f'{s:+g}' for s in used)} semitones"
+    elif shifts:  # asked for, but the pitched test left them out
+        shifted = " (not shifted: they do not sound pitched)"
     reporter.info(f"learned {dictionary.n_components} basis spectra of {args.name!r} from "
                   f"{len(paths)} example(s), {dictionary.info['seconds']:.1f} s at {rates[0]} "
                   f"Hz{shifted}; use it with: nmfsep separate MIX --dict {out}")
