@@ -83,7 +83,7 @@ def factorize(items: list[Item]) -> list[tuple[Item, object, np.ndarray]]:
 
 
 def fit_drum_model(cases) -> tuple:
-    """Weighted logistic model of "oracle drum component"; every category weighs the same."""
+    """Weighted logistic model of "oracle drum component"; each category and gain weigh the same."""
     per_group: dict[str, int] = {}
     for item, _, _ in cases:
         per_group[_group_name(item)] = per_group.get(_group_name(item), 0) + 1
