@@ -7,11 +7,14 @@ import pytest
 
 import nmfsep
 from benchmarks.quality.drum_classifier import (
+    ALL,
     FEATURES,
+    DrumModel,
     _group_name,
-    component_features,
+    drum_features,
     fit_drum_model,
     learned_drum_test,
+    purest_cut,
 )
 from benchmarks.quality.generate import Item
 from benchmarks.quality.methods import oracle_labels
@@ -31,7 +34,7 @@ def case():
 
 def test_the_features_are_the_library_features_and_their_within_recording_z_scores(case):
     _, sep, _ = case
-    features = component_features(sep.W, sep.H, sep.context)
+    features = drum_features(sep.W, sep.H, sep.context)
     assert features.shape == (sep.W.shape[1], len(FEATURES))
     perc = percussiveness(sep.W, sep.H, sep.context.percussive)
     np.testing.assert_allclose(features[:, 0], perc)
@@ -55,16 +58,26 @@ def test_a_model_fitted_on_a_recording_finds_its_oracle_drums(case):
 def test_the_learned_test_gives_the_drums_at_least_one_component(case):
     _, sep, _ = case
     K = sep.W.shape[1]
-    never = (np.zeros(len(FEATURES)), np.zeros(len(FEATURES)), np.ones(len(FEATURES)), -10.0)
+    never = DrumModel(ALL, np.zeros(len(FEATURES)), np.zeros(len(FEATURES)),
+                      np.ones(len(FEATURES)), -10.0)
     chosen = learned_drum_test(never)(sep.W, sep.H, sep.context, settle=True)
     assert chosen.sum() == 1 and chosen.shape == (K,)
 
 
-@pytest.mark.parametrize(("name", "group"), [
-    ("drums+guitar-3", "drums+guitar"),
-    ("band-4-2@0.3", "band-4@0.3"),
-    ("real:drums+rest-md_punk", "real:drums+rest"),
+@pytest.mark.parametrize(("name", "category", "group"), [
+    ("drums+guitar-3", "drums+guitar", "drums+guitar"),
+    ("band-4-2@0.3", "band-4", "band-4@0.3"),
+    ("real:drums+rest-md_punk", "real:drums+rest", "real:drums+rest"),
 ])
-def test_items_are_grouped_by_category_and_drum_gain(name, group):
-    assert _group_name(Item(name=name, category="", sr=1, mixture=np.zeros(1), sources=np.zeros(1),
-                            names=[], training={}, info={})) == group
+def test_items_are_grouped_by_category_and_drum_gain(name, category, group):
+    assert _group_name(Item(name=name, category=category, sr=1, mixture=np.zeros(1),
+                            sources=np.zeros(1), names=[], training={}, info={})) == group
+
+
+def test_the_purest_cut_takes_the_most_percussive_components_first(case):
+    _, sep, _ = case
+    perc = drum_features(sep.W, sep.H, sep.context)[:, 0]
+    for weighted in (True, False):
+        chosen = purest_cut(weighted)(sep.W, sep.H, sep.context, settle=True)
+        assert 1 <= chosen.sum() < len(perc)
+        assert perc[chosen].min() >= perc[~chosen].max()
