@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from benchmarks.quality.stream_relaxation import _tolerance_sections
+import pytest
+
+from benchmarks.quality.stream_relaxation import _stored, _tolerance_sections, loosest_within
+from nmfsep.stream import TOLERANCE
 
 
 def _record(category: str, tol: float, sdr: list[float], iterations: float) -> dict:
@@ -17,9 +20,26 @@ def test_each_category_shows_its_change_and_the_worst_comes_first():
     rows = [line for line in lines if line.startswith("| a ") or line.startswith("| b ")]
     assert rows == ["| a | 11.00 | 90 | 10.00 | 50 | -1.00 |",
                     "| b | 6.00 | 100 | 6.10 | 60 | +0.10 |"]
-    assert "Worst category's change: -1.00 at 0.001." in lines
+    assert ("Worst category's change: -1.00 at 0.001; the loosest tolerance within "
+            "0.02 dB: 0.0001.") in lines
     assert "### Reporting half" in lines and "### Tuning half" not in lines
 
 
 def test_no_tolerance_runs_no_section():
     assert _tolerance_sections({}) == []
+
+
+def test_the_loosest_tolerance_within_float_noise_is_chosen():
+    assert loosest_within({1.5e-4: -0.01, 2e-4: -0.02, 3e-4: -0.04}, 1e-4) == 2e-4
+    assert loosest_within({2e-4: -0.004, 3e-4: 0.01}, 1e-4) == 3e-4
+    assert loosest_within({2e-4: -0.03, 3e-4: -0.01}, 1e-4) == 1e-4  # no gap in between
+    assert loosest_within({2e-4: -0.5}, 1e-4) == 1e-4
+
+
+def test_the_stream_default_is_the_tolerance_the_stored_tuning_run_chose():
+    tuning = _stored("tolerance").get("tuning")
+    if tuning is None:
+        pytest.skip("no stored tuning run of the stream's tolerance")
+    text = "\n".join(_tolerance_sections({"tuning": tuning}))
+    assert (f"the loosest tolerance within 0.02 dB: {TOLERANCE:g}."
+            in text.replace("\n", " "))

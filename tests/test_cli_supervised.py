@@ -9,6 +9,7 @@ import soundfile as sf
 import nmfsep
 from nmfsep import synth
 from nmfsep.cli import main
+from nmfsep.stream import RELAXATION, TOLERANCE
 
 FAST = ["--max-iter", "30"]
 
@@ -162,6 +163,8 @@ def test_separate_stream_matches_the_offline_files(files, dicts, tmp_path):
     assert relative_error(np.stack(streamed), library) < 1e-6  # the command is the library
     record = json.loads((tmp_path / "b" / "song" / "separation.json").read_text())
     assert record["stream"] is True and record["duration_s"] == 3.0
+    assert record["parameters"]["tol"] == TOLERANCE  # each batch's, as the library's default
+    assert record["parameters"]["relaxation"] == RELAXATION
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import soundfile as sf
 import nmfsep
 from nmfsep import synth
 from nmfsep.errors import ParameterError
-from nmfsep.stream import stream_file
+from nmfsep.stream import TOLERANCE, stream_file
 
 BLOCK = 4096  # samples per batch: 8 frames of the 22.05 kHz STFT (hop 512)
 
@@ -67,3 +67,28 @@ def test_a_file_read_many_batches_at_a_time_equals_the_array_stream(mixture, dic
 def test_a_relaxation_out_of_range_is_refused_at_once(mixture, dictionaries, relaxation):
     with pytest.raises(ParameterError, match="relaxation"):
         nmfsep.stream(mixture.mixture, mixture.sr, dictionaries, relaxation=relaxation)
+
+
+def test_each_batch_stops_at_the_stream_tolerance_unless_told(mixture, dictionaries, tmp_path):
+    y, sr = mixture.mixture, mixture.sr
+
+    def streamed(**options):
+        return np.concatenate(list(nmfsep.stream(y, sr, dictionaries, block_size=BLOCK,
+                                                 **options)), axis=-1)
+
+    default = streamed()
+    assert np.array_equal(default, streamed(tol=TOLERANCE))
+    offline_tolerance = streamed(tol=nmfsep.SeparationConfig().tol)  # tighter: more iterations
+    assert not np.array_equal(default, offline_tolerance)
+    path = tmp_path / "mix.wav"
+    sf.write(path, y.T, sr, subtype="FLOAT")
+    outputs = [tmp_path / "drums.wav", tmp_path / "guitar.wav"]
+    stream_file(path, outputs, dictionaries, block_size=BLOCK,
+                tol=nmfsep.SeparationConfig().tol)
+    from_file = np.stack([sf.read(p, dtype="float32", always_2d=True)[0].T for p in outputs])
+    assert np.abs(from_file - offline_tolerance).max() <= 1e-5 * np.abs(offline_tolerance).max()
+
+
+def test_a_negative_tolerance_is_refused_at_once(mixture, dictionaries):
+    with pytest.raises(ParameterError, match="tol"):
+        nmfsep.stream(mixture.mixture, mixture.sr, dictionaries, tol=-1e-4)

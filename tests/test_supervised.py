@@ -22,8 +22,8 @@ SUPERVISED_MARGIN_DB = 4.5
 SEMI_SUPERVISED_FLOOR_DB = 11.0
 # The stream against the offline result, relative L2 error of the sources: with the
 # same updates (relaxation=1) and iterations (tol=0) float rounding only; with the
-# defaults (tol=1e-4, over-relaxed updates) the iterations differ between batches and
-# the whole recording.
+# defaults (the stream's own tolerance, over-relaxed updates) the iterations differ between
+# batches and the whole recording.
 STREAM_EXACT_TOLERANCE = 1e-5
 STREAM_DEFAULT_TOLERANCE = 3e-3
 # The same example rendered at 16 and 48 kHz, separated with the 22.05 kHz dictionaries

@@ -159,10 +159,12 @@ class _Solver:
         """Stop the workspace's threads."""
         self.ws.close()
 
-    def _blocks(self, V: np.ndarray) -> dict[int, np.ndarray] | None:
-        """``V``'s blocks as :meth:`_sweep` takes them (:func:`nmfsep.sweeps.column_blocks`)."""
-        return sweeps.column_blocks(V, _even_ranges(V.shape[1], self.ws.threads, self.ws.block),
-                                    self.ws.block)
+    def _blocks(self, columns: np.ndarray) -> dict[int, np.ndarray] | None:
+        """The blocks of ``V``'s ``columns`` as :meth:`_sweep` takes them, each gathered
+        from ``V`` in one copy (:func:`nmfsep.sweeps.column_blocks`); None for a large ``V``."""
+        ranges = _even_ranges(len(columns), self.ws.threads, self.ws.block)
+        return sweeps.column_blocks(self.V, ranges, self.ws.block,
+                                    None if len(columns) == self.V.shape[1] else columns)
 
     def run(self, H, sizes, max_iter, tol, check_every):
         """Iterate every batch to its stop; return the activations and the iteration counts."""
@@ -170,8 +172,8 @@ class _Solver:
         n_iter = np.full(sizes.size, max_iter, dtype=np.int64)
         active = np.arange(sizes.size)     # the batches still iterating
         columns = np.arange(H.shape[1])    # their columns, numbered as in V
-        V = self.V
-        blocks = self._blocks(V)
+        V = self.V  # its active columns, when the sweeps read them in place (no blocks)
+        blocks = self._blocks(columns)
         WtV = self.W.T @ V if self.beta == 2 else None
         x_sums = (V.sum(axis=0, dtype=np.float64)
                   if tol and _divergence_beta(self.beta) == 1 else None)
@@ -210,8 +212,10 @@ class _Solver:
             active, columns = active[~stop], columns[keep]
             if not active.size:
                 return out, n_iter
-            V, H = np.ascontiguousarray(V[:, keep]), np.ascontiguousarray(H[:, keep])
-            blocks = self._blocks(V)
+            H = np.ascontiguousarray(H[:, keep])
+            blocks = self._blocks(columns)
+            if blocks is None:
+                V = np.ascontiguousarray(V[:, keep])
             if WtV is not None:
                 WtV = np.ascontiguousarray(WtV[:, keep])
             if x_sums is not None:
@@ -258,7 +262,7 @@ class _Solver:
                     np.power(num, self.exponent, out=num)
                 Hb *= num
 
-        self.ws.map(sweep, _even_ranges(V.shape[1], self.ws.threads, block))
+        self.ws.map(sweep, _even_ranges(H.shape[1], self.ws.threads, block))
 
 
 def _even_ranges(n_cols: int, threads: int, block: int) -> list[tuple[int, int]]:

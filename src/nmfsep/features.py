@@ -10,7 +10,6 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy.fft import dct
-from scipy.ndimage import median_filter
 
 from .policy import DEFAULT_POLICY, Policy
 from .running_median import running_median
@@ -279,6 +278,10 @@ def tonalness(W: np.ndarray, sr: int,
     unit = _unit_columns(W)
     bin_hz = sr / 2 / max(W.shape[0] - 1, 1)
     width = _odd_at_least_3(median_hz / bin_hz)
+    # here, not at the top: scipy.ndimage is slow to import and the stream
+    # does without it
+    from scipy.ndimage import median_filter
+
     floor = median_filter(unit, size=(width, 1), mode="nearest")
     return np.maximum(unit - floor, 0.0).sum(axis=0)
 
@@ -300,6 +303,10 @@ def spikiness(H: np.ndarray, frames: int = 21) -> np.ndarray:
     -------
     np.ndarray, shape=(K,)
     """
+    # here, not at the top: scipy.ndimage is slow to import and the stream
+    # does without it
+    from scipy.ndimage import median_filter
+
     H = np.asarray(H, dtype=np.float64)
     floor = median_filter(H, size=(1, frames), mode="nearest")
     bursts = np.maximum(H - floor, 0.0)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
 
 from .errors import ParameterError
 from .policy import DEFAULT_POLICY
@@ -223,6 +222,10 @@ def share_weights(profiles: np.ndarray, smooth_bins: int = DEFAULT_POLICY.share_
     """
     profiles = np.asarray(profiles, dtype=np.float64)
     if smooth_bins > 1:
+        # here, not at the top: scipy.ndimage is slow to import and the stream
+        # does without it
+        from scipy.ndimage import uniform_filter1d
+
         profiles = uniform_filter1d(profiles, smooth_bins, axis=1)
     total = profiles.sum(axis=0, keepdims=True)
     share = np.divide(profiles, total, out=np.full_like(profiles, 1 / len(profiles)),

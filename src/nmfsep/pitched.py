@@ -18,7 +18,6 @@ below it into drum pieces by timbre (:func:`nmfsep.policy.auto_grouping`), and
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import maximum_filter
 
 from .features import median_along
 
@@ -69,6 +68,10 @@ def pitched_fraction(V: np.ndarray, sr: int, hop: int) -> float:
     active = np.flatnonzero(energy > energy.max() * 1e-3)
     if active.size > MAX_TESTED_FRAMES:
         active = active[np.linspace(0, active.size - 1, MAX_TESTED_FRAMES).round().astype(int)]
+    # here, not at the top: scipy.ndimage is slow to import and the stream
+    # does without it
+    from scipy.ndimage import maximum_filter
+
     frames = max(3, int(round(SUSTAIN_SECONDS * sr / hop)) | 1)
     sustained = _sustained(V, active, frames)
     floor = median_along(sustained, max(3, int(round(200 / bin_hz)) | 1), axis=0,

@@ -46,20 +46,27 @@ def default_block(n_rows: int, itemsize: int = 4) -> int:
 BLOCKED_COPY_BYTES = 256 << 20
 
 
-def column_blocks(V: np.ndarray, ranges: Sequence[tuple[int, int]],
-                  block: int) -> dict[int, np.ndarray] | None:
+def column_blocks(V: np.ndarray, ranges: Sequence[tuple[int, int]], block: int,
+                  columns: np.ndarray | None = None) -> dict[int, np.ndarray] | None:
     """``V``'s columns cut as a sweep takes them, each block a contiguous copy.
 
     Each range ``(first, last)`` is cut into blocks of ``block`` columns from
     ``first`` (as :meth:`Workspace.ranges` and ``Workspace.block`` give them to
     :func:`mu_iteration`); the copies are keyed by their first column and
     serve every sweep over this ``V`` (which must not change meanwhile).  None
-    when ``V`` is larger than :data:`BLOCKED_COPY_BYTES`: the sweeps then read
-    ``V`` in place.
+    when the columns are more than :data:`BLOCKED_COPY_BYTES`: the sweeps then
+    read ``V`` in place.
+
+    With ``columns`` (indices into ``V``'s columns), the ranges number those
+    columns alone, and each block is gathered from ``V`` in one copy.
     """
-    if V.nbytes > BLOCKED_COPY_BYTES:
+    count = V.shape[1] if columns is None else len(columns)
+    if V.shape[0] * count * V.itemsize > BLOCKED_COPY_BYTES:
         return None
-    return {start: np.ascontiguousarray(V[:, start : min(start + block, last)])
+    if columns is None:
+        return {start: np.ascontiguousarray(V[:, start : min(start + block, last)])
+                for first, last in ranges for start in range(first, last, block)}
+    return {start: V.take(columns[start : min(start + block, last)], axis=1)
             for first, last in ranges for start in range(first, last, block)}
 
 
