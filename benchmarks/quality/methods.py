@@ -29,6 +29,7 @@ import numpy as np
 import nmfsep
 from nmfsep.grouping import STRATEGIES
 from nmfsep.masks import soft_masks, source_models
+from nmfsep.policy import named_lead
 from nmfsep.spectral import STFTConfig, default_n_fft, istft, stft
 
 from . import drum_nmfd
@@ -49,6 +50,7 @@ NUSSL = "nussl NMF-MFCC"
 NMFD = "NMFD (libnmfd recipe)"
 CROSSOVER = "filterbank, crossover"
 BEST_BANDS = "filterbank, best bands"
+NAMED = "nmfsep, sources named"
 
 
 @dataclass
@@ -129,6 +131,18 @@ def nmf_separation(item: Item) -> nmfsep.Separation:
 def nmfsep_default(item: Item) -> np.ndarray:
     """nmfsep with every default: what a user gets from ``nmfsep separate mix.wav -n N``."""
     return default_separation(item).sources
+
+
+def names_a_lead(item: Item) -> bool:
+    """Whether the category's names are a voice or lead and the rest
+    (:func:`nmfsep.policy.named_lead`), the case ``auto`` reads names for."""
+    return named_lead(item.names) is not None
+
+
+def nmfsep_named(item: Item) -> np.ndarray:
+    """nmfsep's defaults told the sources' names, as ``--names`` does; its outputs come in
+    the names' order and are scored by name."""
+    return nmfsep.separate(item.mixture, item.sr, names=item.names).sources
 
 
 def nmfsep_runs(n_runs: int) -> Callable[[Item], np.ndarray]:
@@ -379,6 +393,9 @@ def methods() -> list[Method]:
     """Every method of the benchmark, in table order."""
     rows = [Method("nmfsep (defaults)", "blind", nmfsep_default,
                    note="nmfsep.separate(y, sr, n_sources=N)"),
+            Method(NAMED, "blind", nmfsep_named, applies=names_a_lead,
+                   by_name=True, note="nmfsep.separate(y, sr, names=[...]): the defaults "
+                   "with --names, where the names are a voice or lead and the rest"),
             Method("nmfsep runs=1", "blind", nmfsep_runs(1),
                    note="nmfsep.separate(y, sr, n_sources=N, n_runs=1)"),
             Method("nmfsep runs=3", "blind", nmfsep_runs(3),

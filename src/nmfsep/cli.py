@@ -104,7 +104,11 @@ def _add_separate(commands) -> None:
                      help=f"how components become sources: {', '.join(sorted(STRATEGIES))}")
     sep.add_argument("--groups", default=None, metavar="\"0,3,5;1,2,4\"",
                      help="assign components by hand: ';' between sources, ',' within")
-    sep.add_argument("--names", default=None, help="source names, e.g. drums,guitar")
+    sep.add_argument("--names", default=None,
+                     help="source names, one per source, e.g. drums,guitar or "
+                          "vocals,accompaniment; auto reads them: a voice or lead named "
+                          "against the rest is not split as drums and the rest, and comes "
+                          "out under its name")
     sep.add_argument("--format", choices=["wav", "flac"], default="wav", help="output format")
     _add_analysis_options(sep)
     sep.add_argument("--mask-power", type=float, default=1.0,
@@ -246,7 +250,9 @@ def _separation_config(args) -> tuple[SeparationConfig, list[str]]:
                              f"{n_sources} sources (-n): each source needs one at least")
     if groups is not None and args.sources is not None and len(groups) != args.sources:
         raise ParameterError(f"--groups gives {len(groups)} groups for {args.sources} sources")
-    dictionaries = None
+    dictionaries, names = None, None
+    if args.names is not None and not args.dicts:
+        names = check_names(args.names.split(","), n_sources)
     if args.dicts:
         for flag, given in (("-k", args.n_components), ("--groups", args.groups),
                             ("--from", args.from_dir), ("--names", args.names)):
@@ -261,8 +267,9 @@ def _separation_config(args) -> tuple[SeparationConfig, list[str]]:
         config = SeparationConfig(
             n_sources=args.sources, n_components=args.n_components, beta=args.beta,
             grouping=args.grouping, groups=None if args.from_dir else groups,
-            dictionaries=dictionaries, n_free_components=args.free, n_fft=args.n_fft,
-            hop=args.hop, mask_power=args.mask_power, percussive_prior=args.percussive_prior,
+            names=None if names is None else tuple(names), dictionaries=dictionaries,
+            n_free_components=args.free, n_fft=args.n_fft, hop=args.hop,
+            mask_power=args.mask_power, percussive_prior=args.percussive_prior,
             n_runs=args.runs, max_iter=args.max_iter, random_state=args.seed,
             max_memory=None if args.max_memory is None else
             parse_bytes(args.max_memory, "--max-memory"))
@@ -270,9 +277,7 @@ def _separation_config(args) -> tuple[SeparationConfig, list[str]]:
         raise _flagged(exc) from None
     if dictionaries is not None:
         return config, source_names(dictionaries, args.free, args.sources)
-    if args.names is None:
-        return config, [f"source{i + 1}" for i in range(n_sources)]
-    return config, check_names(args.names.split(","), n_sources)
+    return config, names or [f"source{i + 1}" for i in range(n_sources)]
 
 
 # ---------------------------------------------------------------- commands

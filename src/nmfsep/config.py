@@ -97,7 +97,7 @@ class Plan:
     n_runs : int
     percussive_prior : float
     names : list of str or None
-        The sources' names when the dictionaries give them.
+        The sources' names when the dictionaries or ``names`` give them.
     dictionaries : list of Dictionary or None
         The dictionaries re-mapped to the recording's sample rate and STFT.
     """
@@ -130,6 +130,13 @@ class SeparationConfig:
         :data:`nmfsep.grouping.STRATEGIES`; ``"manual"`` with ``groups``.
     groups : list of lists of int, optional
         Component indices per source, chosen by hand; implies ``"manual"``.
+    names : list of str, optional
+        What the blind sources are, in order (e.g. ``["vocals", "accompaniment"]``);
+        they set ``n_sources`` when it is not given.  ``auto`` reads them: two
+        sources named a voice or lead and the rest are not split into drums and
+        the rest, and the voice comes out where its name is
+        (:func:`nmfsep.policy.named_lead`).  Not with ``dictionaries``, which
+        name their sources.
     dictionaries : list of Dictionary, optional
         Supervised separation: one source per dictionary, named after it,
         rebuilt from its fixed basis spectra; the STFT parameters not given
@@ -182,6 +189,7 @@ class SeparationConfig:
     beta: float = 1.0
     grouping: str = "auto"
     groups: tuple[tuple[int, ...], ...] | None = None
+    names: tuple[str, ...] | None = None
     dictionaries: tuple[Dictionary, ...] | None = field(default=None, repr=False)
     n_free_components: int = 0
     n_fft: int | None = None
@@ -212,6 +220,8 @@ class SeparationConfig:
             set_(self, "n_sources", len(self.groups))
         if self.n_sources is not None and (not _is_count(self.n_sources) or self.n_sources < 1):
             raise ParameterError(f"n_sources must be a positive integer, got {self.n_sources!r}")
+        if self.names is not None:
+            self._check_names()
         if self.grouping not in STRATEGIES:
             raise ParameterError(f"unknown grouping {self.grouping!r}; choose one of "
                                  f"{', '.join(sorted(STRATEGIES))}")
@@ -257,6 +267,21 @@ class SeparationConfig:
                                  f"{self.max_memory!r}")
         if not _is_count(self.block_frames) or self.block_frames < 1:
             raise ParameterError(f"block_frames must be positive, got {self.block_frames}")
+
+    def _check_names(self) -> None:
+        names = (self.names,) if isinstance(self.names, str) else self.names
+        names = tuple(names)
+        if not names or not all(isinstance(name, str) and name.strip() for name in names):
+            raise ParameterError(f"names must be non-empty strings, got {list(names)!r}")
+        if len({name.strip().lower() for name in names}) != len(names):
+            raise ParameterError(f"names must differ, got {list(names)!r}")
+        if self.dictionaries is not None:
+            raise ParameterError("names apply to blind separation: the dictionaries name "
+                                 "their sources")
+        if self.n_sources is not None and self.n_sources != len(names):
+            raise ParameterError(f"{len(names)} names for {self.n_sources} sources")
+        object.__setattr__(self, "names", names)
+        object.__setattr__(self, "n_sources", len(names))
 
     def _check_supervised(self) -> None:
         if (self.solver, self.backend, self.device) != ("mu", "numpy", None):
@@ -310,7 +335,8 @@ class SeparationConfig:
         n_components = self.n_components or self.policy.components_per_source * n_sources
         return Plan(n_sources=n_sources, n_components=int(n_components), stft=config,
                     n_runs=self.default_runs(n_samples, sr) if self.n_runs is None
-                    else int(self.n_runs), percussive_prior=strength)
+                    else int(self.n_runs), percussive_prior=strength,
+                    names=None if self.names is None else list(self.names))
 
     def default_runs(self, n_samples: int, sr: int) -> int:
         """Runs when none are asked for: the policy's ``auto_runs`` up to its length, else 1.

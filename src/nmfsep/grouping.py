@@ -82,7 +82,7 @@ from .policy import DEFAULT_POLICY, Policy, auto_grouping, needs_pitched_fractio
 __all__ = [
     "GroupingContext", "STRATEGIES", "group", "parse_groups", "labels_from_groups",
     "kmeans", "spectral_clusters", "coactivity_affinity", "low_register_weights",
-    "settle_by_timbre", "learned_affinity",
+    "settle_by_timbre", "learned_affinity", "place_lead",
 ]
 
 @dataclass
@@ -595,6 +595,40 @@ def low_register_weights(W: np.ndarray, H: np.ndarray, labels: np.ndarray, drum_
     for j in pitched:
         weights[j] = (low if j == pitched[lowest] else 1.0 - low) + 1e-3
     return (weights**policy.register_strength).astype(np.float32)
+
+
+def place_lead(W: np.ndarray, H: np.ndarray, labels: np.ndarray, lead: int, sr: int,
+               policy: Policy = DEFAULT_POLICY) -> np.ndarray:
+    """Two sources' labels, swapped if needed so that the voice or lead is source ``lead``.
+
+    The voice or lead is the source whose model (its spectrum summed over time)
+    has the smaller share below the low register's cutoff
+    (``policy.register_cutoff_hz``): the rest holds the bass line and the kick.
+
+    Parameters
+    ----------
+    W : np.ndarray, shape=(bins, K)
+    H : np.ndarray, shape=(K, frames)
+    labels : np.ndarray of int in {0, 1}, shape=(K,)
+    lead : int
+        The source (0 or 1) named a voice or lead (:func:`nmfsep.policy.named_lead`).
+    sr : int
+    policy : Policy
+
+    Returns
+    -------
+    np.ndarray, shape=(K,)
+        ``labels`` or ``1 - labels``.
+    """
+    labels = np.asarray(labels)
+    low = bin_frequencies(W.shape[0], sr) < policy.register_cutoff_hz
+    activity = np.asarray(H, dtype=np.float64).sum(axis=1)
+    shares = []
+    for source in (0, 1):
+        profile = W[:, labels == source].astype(np.float64) @ activity[labels == source]
+        shares.append(profile[low].sum() / max(profile.sum(), np.finfo(np.float64).tiny))
+    found = int(np.argmin(shares))
+    return labels if found == lead else 1 - labels
 
 
 def group(

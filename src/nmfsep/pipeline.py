@@ -319,13 +319,15 @@ def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
     share, pitched = context.auto_evidence(n_sources) if heard else (0.0, None)
     decision = decide(config.grouping, n_sources=n_sources, percussive_share=share,
                       pitched_fraction=pitched, n_runs=len(runs) + 1,
-                      strength=plan.percussive_prior, policy=policy)
+                      strength=plan.percussive_prior, policy=policy, names=plan.names)
     if decision.kit:  # the pieces' own factorization is separate_recording's (_kit_decision)
         decision = replace(decision, kit=(), reasons=(
             *decision.reasons, "these components come from an NMF, not from the drum "
             "templates (a number of components was asked for, the recording is too long to "
             "hold, or it is regrouped): they are told apart by their timbre"))
     labels = grouping_.group(W, H, n_sources, decision.grouping, context=context)
+    if decision.lead_source is not None:  # the other runs follow the first one's sources
+        labels = grouping_.place_lead(W, H, labels, decision.lead_source, context.sr, policy)
 
     def group(W_run: np.ndarray, H_run: np.ndarray,
               run_context: grouping_.GroupingContext | None) -> np.ndarray:

@@ -30,6 +30,11 @@ no drums, two sources         ``timbre+time``   none                            
 no drums, three or more       ``timbre+time``   each source's share of the      ``floor_
                                                 spectrum                        without_
                                                                                 drums``
+two sources named a voice or  ``timbre+time``   none                            ``floor_
+lead and the rest (no drums   (the voice: the                                   without_
+named), drums heard or not    source with less                                  drums``
+                              of its energy in
+                              the low register)
 ============================  ================  ==============================  =========
 
 "Drums" means that a median-filter HPSS puts at least :attr:`Policy.drums_share`
@@ -44,6 +49,13 @@ strategy chosen by name instead of ``auto`` keeps its own grouping;
 ``percussive`` still gets the HPSS weights and the bass line's register (its
 masks re-estimated from the sources), the other strategies no experts.
 ``percussive_prior=0`` turns every expert off.
+
+Two sources without names are ambiguous when drums are heard: drums and the
+rest, or a voice and its accompaniment.  ``auto`` takes the drums unless the
+sources are named (``names=``, ``--names``) as a voice or lead instrument
+(:data:`LEAD_NAMES`) and something that is not a drum part (:data:`DRUM_NAMES`):
+then the sources are grouped as a recording without drums, and the voice is
+put where its name is (:func:`named_lead`).
 
 The constants live in one frozen :class:`Policy`, passed explicitly to every
 step that reads one (:func:`nmfsep.separate` takes ``policy=``); the quality
@@ -67,9 +79,11 @@ import it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 
-__all__ = ["Policy", "RunPlan", "Decision", "DEFAULT_POLICY", "KIT_PIECES", "decide",
+__all__ = ["Policy", "RunPlan", "Decision", "DEFAULT_POLICY", "KIT_PIECES", "LEAD_NAMES",
+           "DRUM_NAMES", "named_lead", "decide",
            "auto_grouping", "needs_pitched_fraction", "policy_field_names"]
 
 #: The candidate sets of pieces for drums alone, by number of sources: the
@@ -295,6 +309,10 @@ class Decision:
         factorized into (:mod:`nmfsep.kit`), one set once it is chosen; the
         sources are the pieces in order and ``grouping`` only regroups.
         Empty otherwise.
+    lead_source : int or None
+        The source named a voice or lead instrument (:func:`named_lead`): the
+        group with less of its energy in the low register is put there
+        (:func:`nmfsep.grouping.place_lead`).  None otherwise.
     """
 
     grouping: str
@@ -305,6 +323,7 @@ class Decision:
     floor: float = DEFAULT_POLICY.floor_without_drums
     reasons: tuple[str, ...] = ()
     kit: tuple[tuple[str, ...], ...] = ()
+    lead_source: int | None = None
 
     def describe(self) -> dict:
         """The decision as plain data (``separation.json``)."""
@@ -312,7 +331,32 @@ class Decision:
                 "hpss_strength": round(float(self.hpss_strength), 6),
                 "register": self.register, "consistent": self.consistent,
                 "floor": self.floor, "reasons": list(self.reasons),
-                "kit": [list(pieces) for pieces in self.kit]}
+                "kit": [list(pieces) for pieces in self.kit], "lead_source": self.lead_source}
+
+
+#: Source names that say "a voice or a lead instrument" (lower case).
+LEAD_NAMES = frozenset({"vocals", "vocal", "voice", "vox", "singer", "singing", "lead",
+                        "melody"})
+#: Source names that say "a drum part" (lower case).
+DRUM_NAMES = frozenset({"drums", "drum", "percussion", "kit", "beat"})
+
+
+def named_lead(names: Sequence[str] | None) -> int | None:
+    """The source that two names call a voice or lead against the rest, else None.
+
+    Exactly one of two names must be in :data:`LEAD_NAMES` and neither in
+    :data:`DRUM_NAMES` (drums named beside a voice are a drum split).
+
+    >>> named_lead(["vocals", "accompaniment"]), named_lead(["drums", "vocals"])
+    (0, None)
+    """
+    if names is None or len(names) != 2:
+        return None
+    words = [name.strip().lower() for name in names]
+    if any(word in DRUM_NAMES for word in words):
+        return None
+    leads = [index for index, word in enumerate(words) if word in LEAD_NAMES]
+    return leads[0] if len(leads) == 1 else None
 
 
 def needs_pitched_fraction(percussive_share: float, n_sources: int,
@@ -355,7 +399,8 @@ def auto_grouping(percussive_share: float, policy: Policy = DEFAULT_POLICY, *,
 
 def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_runs: int,
            strength: float | None = None, policy: Policy = DEFAULT_POLICY,
-           pitched_fraction: float | None = None) -> Decision:
+           pitched_fraction: float | None = None,
+           names: Sequence[str] | None = None) -> Decision:
     """One row of the table above: the grouping, the mask weights and the floor.
 
     Parameters
@@ -376,6 +421,10 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
     pitched_fraction : float, optional
         Share of the frames that sound pitched, for ``auto`` with three or more
         sources of a recording with drums (:func:`needs_pitched_fraction`).
+    names : sequence of str, optional
+        What the sources are, in order (:func:`named_lead`): two sources named
+        a voice or lead and the rest are grouped as a recording without drums,
+        the voice where its name is.
 
     Returns
     -------
@@ -392,6 +441,15 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
                  f"no drum part is heard ({share:.0%} of the spectrogram is percussive, "
                  f"{policy.drums_share:.0%} needed)")
         reasons = [heard]
+        lead = named_lead(names)
+        if lead is not None:
+            reasons.append(f"the sources are named {names[lead]!r} and {names[1 - lead]!r}: a "
+                           "voice or lead instrument and the rest, with no drum part named, "
+                           "so they are grouped as a recording without drums, by timbre and "
+                           f"by when they play; {names[lead]!r} gets the source with less of "
+                           "its sound in the low register")
+            return Decision("timbre+time", floor=policy.floor_without_drums,
+                            reasons=tuple(reasons), lead_source=lead)
         if grouping == "timbre":  # auto takes it for drums alone only
             alone = (f"the drums play alone ({pitched_fraction:.0%} of the frames sound "
                      f"pitched, at most {policy.drums_alone_frames:.0%} allowed): the sources "
