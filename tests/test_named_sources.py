@@ -103,3 +103,18 @@ def test_the_command_line_passes_the_names_and_records_why(tmp_path, capsys):
     assert decision["grouping"] == "timbre+time" and decision["lead_source"] == 0
     assert "'vocals'" in capsys.readouterr().err
     assert (out / "song" / "vocals.wav").exists() and (out / "song" / "band.wav").exists()
+
+
+def test_a_drum_split_puts_the_drums_where_they_are_named():
+    heard = dict(n_sources=2, percussive_share=0.4, n_runs=5)
+    assert decide("auto", **heard).drum_source == 0
+    assert decide("auto", **heard, names=["guitar", "Drums"]).drum_source == 1
+    assert decide("percussive", **heard, names=["guitar", "drums"]).drum_source == 1
+    example = synth.drums_and_guitar(duration=4.0, seed=0)
+    first = nmfsep.separate(example.mixture, example.sr, names=["drums", "guitar"], n_runs=1)
+    second = nmfsep.separate(example.mixture, example.sr, names=["guitar", "drums"], n_runs=1)
+    assert (first.decision.drum_source, second.decision.drum_source) == (0, 1)
+    np.testing.assert_allclose(second.sources, first.sources[::-1], atol=1e-6)
+    in_order = evaluate(example.sources, first.sources, permute=False).sdr  # drums, guitar
+    np.testing.assert_allclose(in_order, evaluate(example.sources, first.sources).sdr)
+    assert in_order.min() >= 4.5  # the drums were heard and split off, into the named file

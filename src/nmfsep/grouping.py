@@ -82,7 +82,7 @@ from .policy import DEFAULT_POLICY, Policy, auto_grouping, needs_pitched_fractio
 __all__ = [
     "GroupingContext", "STRATEGIES", "group", "parse_groups", "labels_from_groups",
     "kmeans", "spectral_clusters", "coactivity_affinity", "low_register_weights",
-    "settle_by_timbre", "learned_affinity", "place_lead",
+    "settle_by_timbre", "learned_affinity", "place_lead", "swap_sources",
 ]
 
 @dataclass
@@ -595,6 +595,12 @@ def low_register_weights(W: np.ndarray, H: np.ndarray, labels: np.ndarray, drum_
     for j in pitched:
         weights[j] = (low if j == pitched[lowest] else 1.0 - low) + 1e-3
     return (weights**policy.register_strength).astype(np.float32)
+
+
+def swap_sources(labels: np.ndarray, first: int, second: int) -> np.ndarray:
+    """``labels`` with sources ``first`` and ``second`` exchanged."""
+    labels = np.asarray(labels)
+    return np.where(labels == first, second, np.where(labels == second, first, labels))
 
 
 def place_lead(W: np.ndarray, H: np.ndarray, labels: np.ndarray, lead: int, sr: int,

@@ -326,8 +326,11 @@ def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
             "templates (a number of components was asked for, the recording is too long to "
             "hold, or it is regrouped): they are told apart by their timbre"))
     labels = grouping_.group(W, H, n_sources, decision.grouping, context=context)
-    if decision.lead_source is not None:  # the other runs follow the first one's sources
+    # the other runs follow the first one's sources
+    if decision.lead_source is not None:
         labels = grouping_.place_lead(W, H, labels, decision.lead_source, context.sr, policy)
+    if decision.drum_source:  # the drum split's drums (source 0) go where they are named
+        labels = grouping_.swap_sources(labels, 0, decision.drum_source)
 
     def group(W_run: np.ndarray, H_run: np.ndarray,
               run_context: grouping_.GroupingContext | None) -> np.ndarray:

@@ -55,7 +55,8 @@ rest, or a voice and its accompaniment.  ``auto`` takes the drums unless the
 sources are named (``names=``, ``--names``) as a voice or lead instrument
 (:data:`LEAD_NAMES`) and something that is not a drum part (:data:`DRUM_NAMES`):
 then the sources are grouped as a recording without drums, and the voice is
-put where its name is (:func:`named_lead`).
+put where its name is (:func:`named_lead`).  A drum split puts the drums where
+a drum part is named (:func:`named_drums`), else in the first source.
 
 The constants live in one frozen :class:`Policy`, passed explicitly to every
 step that reads one (:func:`nmfsep.separate` takes ``policy=``); the quality
@@ -83,7 +84,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 
 __all__ = ["Policy", "RunPlan", "Decision", "DEFAULT_POLICY", "KIT_PIECES", "LEAD_NAMES",
-           "DRUM_NAMES", "named_lead", "decide",
+           "DRUM_NAMES", "named_lead", "named_drums", "decide",
            "auto_grouping", "needs_pitched_fraction", "policy_field_names"]
 
 #: The candidate sets of pieces for drums alone, by number of sources: the
@@ -341,6 +342,18 @@ LEAD_NAMES = frozenset({"vocals", "vocal", "voice", "vox", "singer", "singing", 
 DRUM_NAMES = frozenset({"drums", "drum", "percussion", "kit", "beat"})
 
 
+def named_drums(names: Sequence[str] | None) -> int:
+    """The source a drum split puts the drums in: the one named a drum part
+    (:data:`DRUM_NAMES`), else the first.
+
+    >>> named_drums(["guitar", "Drums"]), named_drums(["guitar", "bass"]), named_drums(None)
+    (1, 0, 0)
+    """
+    words = [name.strip().lower() for name in names or ()]
+    drums = [index for index, word in enumerate(words) if word in DRUM_NAMES]
+    return drums[0] if len(drums) == 1 else 0
+
+
 def named_lead(names: Sequence[str] | None) -> int | None:
     """The source that two names call a voice or lead against the rest, else None.
 
@@ -422,9 +435,10 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
         Share of the frames that sound pitched, for ``auto`` with three or more
         sources of a recording with drums (:func:`needs_pitched_fraction`).
     names : sequence of str, optional
-        What the sources are, in order (:func:`named_lead`): two sources named
-        a voice or lead and the rest are grouped as a recording without drums,
-        the voice where its name is.
+        What the sources are, in order: two sources named a voice or lead and
+        the rest are grouped as a recording without drums, the voice where its
+        name is (:func:`named_lead`); a drum split puts the drums where a drum
+        part is named (:func:`named_drums`).
 
     Returns
     -------
@@ -511,5 +525,6 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
                        "line, if there is one, keeps the low register")
         register = "bass line"
     reasons.append("the masks are estimated once more from the sources they rebuild")
-    return Decision(grouping, drum_source=0, hpss_strength=hpss, register=register,
+    return Decision(grouping, drum_source=named_drums(names), hpss_strength=hpss,
+                    register=register,
                     consistent=True, floor=policy.floor, reasons=tuple(reasons))
