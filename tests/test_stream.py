@@ -1,5 +1,7 @@
 """The stream solves many batches of frames together with the results of one batch at a time."""
 
+import importlib
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -92,3 +94,28 @@ def test_each_batch_stops_at_the_stream_tolerance_unless_told(mixture, dictionar
 def test_a_negative_tolerance_is_refused_at_once(mixture, dictionaries):
     with pytest.raises(ParameterError, match="tol"):
         nmfsep.stream(mixture.mixture, mixture.sr, dictionaries, tol=-1e-4)
+
+
+def test_a_write_that_fails_leaves_no_output_behind(mixture, dictionaries, tmp_path, monkeypatch):
+    from nmfsep.audio import OutputSink
+    from nmfsep.errors import OutputError
+
+    path = tmp_path / "mix.wav"
+    sf.write(path, mixture.mixture.T, mixture.sr, subtype="FLOAT")
+    out = tmp_path / "out"
+    out.mkdir()
+    write, calls = OutputSink.write, []
+
+    def failing(self, samples):  # the disk fills up at the third block
+        calls.append(samples.shape)
+        if len(calls) == 5:
+            raise OutputError(f"{self.target}: no space left on the device")
+        write(self, samples)
+
+    monkeypatch.setattr(OutputSink, "write", failing)
+    # a read of two channels' batch at a time: many blocks, written while the next is made
+    monkeypatch.setattr(importlib.import_module("nmfsep.stream"), "FILE_SAMPLES", 2 * BLOCK)
+    with pytest.raises(OutputError, match="no space left"):
+        stream_file(path, [out / "drums.wav", out / "guitar.wav"], dictionaries,
+                    block_size=BLOCK)
+    assert len(calls) == 5 and list(out.iterdir()) == []

@@ -334,8 +334,9 @@ HOW = """## How nmfsep gets there
   reach the same stopping tolerance in fewer iterations, and each batch stops at the
   stream's own tolerance (`nmfsep.stream.TOLERANCE`, looser than the offline one's); their
   effect on quality, per category: [stream-relaxation.md](stream-relaxation.md). The
-  stream's STFT runs in float32, as the offline one does, and the command line's start-up
-  leaves out `scipy.ndimage`, which only the blind grouping needs.
+  stream works in float32, as the offline transforms do, writes a block while it
+  separates the next, and the command line's start-up leaves out `scipy.ndimage`, which
+  only the blind grouping needs.
 * **GPU** (`backend="torch", device="cuda"`): the iterations and their loss checks run on
   the device (the factors come back to the host at each check, V never does); the start
   (`init`) is computed on the host. `python -m benchmarks.speed.gpu` prints the numpy

@@ -41,7 +41,7 @@ import numpy as np
 import soundfile as sf
 
 from .activations import batch_activations, check_relaxation
-from .audio import as_channels, audio_info, check_write_format, open_outputs
+from .audio import OutputSink, as_channels, audio_info, check_write_format, open_outputs
 from .config import SeparationConfig, make_config
 from .dictionary import Dictionary, initial_activations, stack_dictionaries
 from .errors import AudioError, ParameterError
@@ -188,9 +188,9 @@ class SourceStream:
             raise AudioError(f"the input holds NaN or Inf samples near sample {self._received}")
         if self._channels is None:
             self._channels = block.shape[0]
-            # float32, as as_channels gives the samples: the STFT is then the offline one's
+            # float32, as as_channels gives the samples and as the offline transforms work
             self._buffer = np.zeros((self._channels, self._buffer.shape[1]), dtype=np.float32)
-            self._output = np.zeros((self.n_sources, self._channels, 0))
+            self._output = np.zeros((self.n_sources, self._channels, 0), dtype=np.float32)
         elif block.shape[0] != self._channels:
             raise ParameterError(f"a block has {block.shape[0]} channels, the stream "
                                  f"{self._channels}")
@@ -466,16 +466,29 @@ def stream_file(
     done = 0
     with contextlib.ExitStack() as stack:
         sinks = open_outputs(stack, out_paths, sr, channels, force=force, subtype=subtype)
+        # A block is written while the next is separated (one at a time, in order); the
+        # writer is left, its last block written, before the outputs close or are removed.
+        writer = stack.enter_context(ThreadPoolExecutor(1))
+        writing = None
         for block in separated:
-            for sink, samples in zip(sinks, block, strict=True):
-                sink.write(samples)
+            if writing is not None:
+                writing.result()
+            writing = writer.submit(_write_block, sinks, block)
             done += block.shape[-1]
             if callback is not None:
                 callback(done, max(total, done))
+        if writing is not None:
+            writing.result()
         for sink in sinks:
             sink.close()
     return dict(sr=sr, channels=channels, n_samples=done, names=separated.names,
                 paths=out_paths, stft=separated.stft, tol=tol, relaxation=RELAXATION)
+
+
+def _write_block(sinks: Sequence[OutputSink], block: np.ndarray) -> None:
+    """Each source of ``block`` (sources, channels, n) to its output."""
+    for sink, samples in zip(sinks, block, strict=True):
+        sink.write(samples)
 
 
 def _file_blocks(path: Path, block_size: int) -> Iterator[np.ndarray]:
