@@ -38,8 +38,7 @@ from .generate import CATEGORIES, build
 from .supervised import half_of, learned
 
 #: The largest change of a category's median SDR (dB) that the stream's stopping tolerance
-#: may cost on the tuning half: the size of float noise in these medians, not a loss a
-#: listener or the benchmark's one-decimal tables can show.
+#: may cost on the tuning half: below the tenth of a dB that the benchmark's tables show.
 NOISE_DB = 0.02
 
 HERE = Path(__file__).resolve().parent
@@ -159,9 +158,9 @@ def _tolerance_sections(results: dict[str, dict]) -> list[str]:
              "fewer iterations, a faster stream, at the cost in each category shown. The "
              f"stream's default, `nmfsep.stream.TOLERANCE` = {stream_module.TOLERANCE:g}, "
              "is the loosest tolerance whose worst category on the tuning half moves by at "
-             f"most {NOISE_DB:g} dB (float noise in these medians); the reporting half "
-             "checks it. Categories ordered by the change at the loosest tolerance, "
-             "worst first.", ""]
+             f"most {NOISE_DB:g} dB (below the tenth of a dB the quality tables show); "
+             "the reporting half checks it. Categories ordered by the change at the "
+             "loosest tolerance, worst first.", ""]
     for half in ("tuning", "reporting"):
         if half not in results:
             continue

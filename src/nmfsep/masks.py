@@ -19,22 +19,33 @@ __all__ = ["source_models", "soft_masks", "apply_masks", "MaskPrior", "check_pri
            "check_mask_power", "share_weights"]
 
 
-def source_models(W: np.ndarray, H: np.ndarray, labels: np.ndarray, n_sources: int) -> np.ndarray:
+def source_models(W: np.ndarray, H: np.ndarray, labels: np.ndarray, n_sources: int,
+                  out: np.ndarray | None = None) -> np.ndarray:
     """Each source's model spectrogram ``W_s @ H_s``.
+
+    Parameters
+    ----------
+    W, H : np.ndarray
+    labels : np.ndarray of int, shape=(K,)
+    n_sources : int
+    out : np.ndarray, shape=(n_sources, bins, frames), optional
+        Where to write them (a buffer reused from call to call).
 
     Returns
     -------
     np.ndarray, shape=(n_sources, bins, frames)
     """
     labels = np.asarray(labels)
-    models = np.empty((n_sources, W.shape[0], H.shape[1]), dtype=np.result_type(W, H))
+    models = out if out is not None else \
+        np.empty((n_sources, W.shape[0], H.shape[1]), dtype=np.result_type(W, H))
     for source in range(n_sources):
         members = labels == source
         np.matmul(W[:, members], H[members], out=models[source])
     return models
 
 
-def soft_masks(models: np.ndarray, power: float = 1.0) -> np.ndarray:
+def soft_masks(models: np.ndarray, power: float = 1.0,
+               out: np.ndarray | None = None) -> np.ndarray:
     """Masks that sum to one over sources.
 
     Parameters
@@ -42,6 +53,8 @@ def soft_masks(models: np.ndarray, power: float = 1.0) -> np.ndarray:
     models : np.ndarray, shape=(n_sources, bins, frames), non-negative
     power : float
         1 (default) for ratio masks, 2 for Wiener masks.
+    out : np.ndarray of float32, shape=models.shape, optional
+        Where to write them; may be ``models`` itself.
 
     Returns
     -------
@@ -54,7 +67,8 @@ def soft_masks(models: np.ndarray, power: float = 1.0) -> np.ndarray:
         weighted = weighted ** real(power)
     total = weighted.sum(axis=0)
     silent = total <= np.finfo(real).tiny * 1e6
-    masks = weighted / np.where(silent, real(1), total)
+    total[silent] = 1
+    masks = np.divide(weighted, total, out=out)
     masks[:, silent] = 1.0 / models.shape[0]
     return masks.astype(np.float32, copy=False)
 
