@@ -101,7 +101,9 @@ def test_the_command_line_passes_the_names_and_records_why(tmp_path, capsys):
     record = json.loads((out / "song" / "separation.json").read_text())
     decision = record["decision"]
     assert decision["grouping"] == "timbre+time" and decision["lead_source"] == 0
-    assert "'vocals'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "'vocals'" in err  # -v: the decision's reasons
+    assert "vocals holds the voice or lead instrument and band the rest" in err
     assert (out / "song" / "vocals.wav").exists() and (out / "song" / "band.wav").exists()
 
 

@@ -316,6 +316,11 @@ def _separate_one(path: Path, args, config: SeparationConfig, names: list[str],
         rest = f"{others[0]} everything else" if len(others) == 1 else \
             f"{', '.join(others)} the other instruments"
         reporter.info(f"{position} a drum part is heard: {drums} holds the drums, {rest}")
+    elif decision.get("lead_source") is not None:
+        lead = names[decision["lead_source"]]
+        rest = names[1 - decision["lead_source"]]
+        reporter.info(f"{position} {lead} holds the voice or lead instrument and {rest} the "
+                      "rest, told apart by timbre and by when they play (as named)")
     reporter.info(f"{position} {path} -> {Path(args.out) / path.stem}/ ({', '.join(names)}) "
                   f"in {time.perf_counter() - started:.1f} s")
     return record
