@@ -15,10 +15,12 @@ from benchmarks.quality.drum_classifier import (
     fit_drum_model,
     learned_drum_test,
     purest_cut,
+    score,
 )
 from benchmarks.quality.generate import Item
 from benchmarks.quality.methods import oracle_labels
 from nmfsep.features import percussiveness, tonalness
+from nmfsep.metrics import evaluate
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +83,19 @@ def test_the_purest_cut_takes_the_most_percussive_components_first(case):
         chosen = purest_cut(weighted)(sep.W, sep.H, sep.context, settle=True)
         assert 1 <= chosen.sum() < len(perc)
         assert perc[chosen].min() >= perc[~chosen].max()
+
+
+def test_a_policy_that_hears_no_drums_regroups_without_the_drum_split(case):
+    from dataclasses import replace
+
+    from nmfsep.policy import DEFAULT_POLICY
+
+    item, sep, _ = case
+    as_it_is = score([case], None)["drums+guitar"]
+    deaf = score([case], None, replace(DEFAULT_POLICY, drums_share=1.0))["drums+guitar"]
+    expected = evaluate(item.sources, sep.regroup(
+        grouping="auto", policy=replace(DEFAULT_POLICY, drums_share=1.0)).sources,
+        permute=True).sdr
+    np.testing.assert_allclose(deaf[0], expected)
+    assert sep.regroup(grouping="auto").decision.drum_source == 0  # heard as it is
+    assert as_it_is[0] != deaf[0]

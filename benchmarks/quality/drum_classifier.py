@@ -15,6 +15,10 @@ threshold) and a cut without a fixed test (:func:`purest_cut`).
 
     python -m benchmarks.quality.drum_classifier
     python -m benchmarks.quality.drum_classifier --categories drums+guitar --items 4
+    python -m benchmarks.quality.drum_classifier --drums-share 0.188
+
+``--drums-share`` adds a column: the split as it is, with ``auto`` hearing drums from
+that percussive share instead of ``Policy.drums_share`` (``notes.md``, nineteenth round).
 
 The real recordings are used to reject, never to fit; without ``../shared/real-tuning`` the
 study says so and runs the rest.
@@ -26,6 +30,7 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import NamedTuple
 from unittest import mock
 
@@ -35,6 +40,7 @@ import nmfsep
 from nmfsep import grouping
 from nmfsep.features import component_features, low_frequency_ratio, tonalness
 from nmfsep.metrics import evaluate
+from nmfsep.policy import DEFAULT_POLICY, Policy
 
 from .drum_share import DRUMS, with_drum_gain
 from .generate import Item, build
@@ -145,14 +151,17 @@ def purest_cut(weighted: bool) -> Callable:
     return drums
 
 
-def score(cases, drum_test: Callable | None) -> dict[str, tuple[list[float], list[float]]]:
-    """Per category: every source's SDR and the drums' SDR of ``auto`` with ``drum_test``."""
+def score(cases, drum_test: Callable | None, policy: Policy | None = None
+          ) -> dict[str, tuple[list[float], list[float]]]:
+    """Per category: every source's SDR and the drums' SDR of ``auto`` with ``drum_test``
+    (and ``policy``, else the separation's)."""
     rows: dict[str, tuple[list[float], list[float]]] = {}
     patch = (mock.patch.object(grouping, "_drum_components", drum_test) if drum_test
              else contextlib.nullcontext())
     with patch:
         for item, sep, _ in cases:
-            sdr = evaluate(item.sources, sep.regroup(grouping="auto").sources, permute=True).sdr
+            regrouped = sep.regroup(grouping="auto", policy=policy)
+            sdr = evaluate(item.sources, regrouped.sources, permute=True).sdr
             every, drums = rows.setdefault(_group_name(item), ([], []))
             every.extend(sdr.tolist())
             drums.append(float(sdr[item.names.index(DRUMS)]))
@@ -166,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--categories", default=",".join(CATEGORIES))
     parser.add_argument("--items", type=int, default=8, help="items per category (both halves)")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per item")
+    parser.add_argument("--drums-share", type=float, default=None,
+                        help="also the split as it is with auto hearing drums from this "
+                             "percussive share (Policy.drums_share; python -m "
+                             "benchmarks.quality.drums_heard gives its tuning-half gap)")
     args = parser.parse_args(argv)
     halves: dict[str, list[Item]] = {"tuning": [], "reporting": []}
     for half, items in halves.items():
@@ -198,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
              "purest cut, unweighted": purest_cut(weighted=False)}
     cases = factorize(halves["reporting"]) + factorize(real)
     rows = {"as it is": score(cases, None)}
+    if args.drums_share is not None:
+        heard = replace(DEFAULT_POLICY, drums_share=args.drums_share)
+        rows[f"as it is, drums heard from {args.drums_share:g}"] = score(cases, None, heard)
     rows.update((name, score(cases, test)) for name, test in tests.items())
     print("Median SDR over every source (dB); in brackets the drums' median SDR.\n")
     print("| category (reporting half; real: all) | " + " | ".join(rows) + " |")
