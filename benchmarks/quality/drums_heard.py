@@ -25,8 +25,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from nmfsep.config import SeparationConfig
 from nmfsep.grouping import GroupingContext
-from nmfsep.spectral import STFTConfig, default_n_fft, mixture_spectrogram, stft
+from nmfsep.recording import ArrayRecording, Frames, unit_spectrogram
 
 from . import real
 from .drum_share import DRUMS, with_drum_gain
@@ -67,11 +68,11 @@ def pitched_only(category: str) -> bool:
 
 
 def item_measures(item: Item) -> dict[str, float]:
-    """Every measure of :data:`MEASURES` for one item, on ``auto``'s spectrogram and mask."""
-    n_fft = default_n_fft(item.sr)
-    config = STFTConfig(n_fft=n_fft, hop=n_fft // 4)
-    V = mixture_spectrogram(stft(np.asarray(item.mixture, dtype=np.float32), config))
-    V = (V / max(float(V.mean()), 1e-30)).astype(np.float32)
+    """Every measure of :data:`MEASURES` for one item, on ``auto``'s spectrogram and mask
+    (the default plan's STFT, the spectrogram scaled as the pipeline scales it)."""
+    recording = ArrayRecording(item.mixture, item.sr)
+    config = SeparationConfig().resolve(sr=item.sr, n_samples=recording.n_samples).stft
+    V, _ = unit_spectrogram(Frames(recording, config, hold=True))
     context = GroupingContext(sr=item.sr, V=V, hop=config.hop)
     freqs = np.linspace(0.0, item.sr / 2, V.shape[0])
     return {name: measure(V, context.percussive, freqs) for name, measure in MEASURES.items()}

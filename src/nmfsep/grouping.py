@@ -583,9 +583,7 @@ def low_register_weights(W: np.ndarray, H: np.ndarray, labels: np.ndarray, drum_
     if len(pitched) < 2:
         return None
     freqs = bin_frequencies(W.shape[0], sr)
-    activity = np.asarray(H, dtype=np.float64).sum(axis=1)
-    profiles = np.column_stack([W[:, labels == j].astype(np.float64) @ activity[labels == j]
-                                for j in pitched])  # each source's spectrum summed over time
+    profiles = _source_spectra(W, H, labels, pitched)
     lowest = int(np.argmin(spectral_centroid(profiles, sr)))
     profile = profiles[:, lowest]
     if profile.sum() <= 0 or profile[freqs < policy.bass_band_hz].sum() < 0.5 * profile.sum():
@@ -628,13 +626,25 @@ def place_lead(W: np.ndarray, H: np.ndarray, labels: np.ndarray, lead: int, sr: 
     """
     labels = np.asarray(labels)
     low = bin_frequencies(W.shape[0], sr) < policy.register_cutoff_hz
-    activity = np.asarray(H, dtype=np.float64).sum(axis=1)
-    shares = []
-    for source in (0, 1):
-        profile = W[:, labels == source].astype(np.float64) @ activity[labels == source]
-        shares.append(profile[low].sum() / max(profile.sum(), np.finfo(np.float64).tiny))
+    profiles = _source_spectra(W, H, labels, (0, 1))
+    shares = profiles[low].sum(axis=0) / np.maximum(profiles.sum(axis=0),
+                                                   np.finfo(np.float64).tiny)
     found = int(np.argmin(shares))
     return labels if found == lead else 1 - labels
+
+
+def _source_spectra(W: np.ndarray, H: np.ndarray, labels: np.ndarray,
+                   sources: Sequence[int]) -> np.ndarray:
+    """Each of ``sources``' model spectrum summed over time, ``W_s @ H_s.sum(axis=1)``.
+
+    Returns
+    -------
+    np.ndarray, shape=(bins, len(sources)), float64
+    """
+    labels = np.asarray(labels)
+    activity = np.asarray(H, dtype=np.float64).sum(axis=1)
+    return np.column_stack([W[:, labels == j].astype(np.float64) @ activity[labels == j]
+                            for j in sources])
 
 
 def group(
