@@ -120,3 +120,16 @@ def test_a_drum_split_puts_the_drums_where_they_are_named():
     in_order = evaluate(example.sources, first.sources, permute=False).sdr  # drums, guitar
     np.testing.assert_allclose(in_order, evaluate(example.sources, first.sources).sdr)
     assert in_order.min() >= 4.5  # the drums were heard and split off, into the named file
+
+
+def test_a_regrouping_by_strategy_keeps_the_names_and_places_the_sources_again():
+    example = synth.drums_and_guitar(duration=4.0, seed=0)
+    named = nmfsep.separate(example.mixture, example.sr, names=["guitar", "drums"], n_runs=1)
+    again = named.regroup(grouping="auto")
+    assert again.names == ["guitar", "drums"] and again.decision.drum_source == 1
+    np.testing.assert_array_equal(again.sources, named.sources)
+    # a regrouping into another number of sources has no names for them, and says nothing
+    three = named.regroup(grouping="auto", n_sources=3)
+    assert three.names is None and three.config.names is None and three.n_sources == 3
+    by_hand = named.regroup(labels=named.labels)
+    assert by_hand.names is None

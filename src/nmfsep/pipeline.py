@@ -246,7 +246,9 @@ class Separation:
         separation's; a policy with other HPSS filters makes the percussive
         masks again); labels and groups choose among the first run's
         components and give the masks of the factorization alone (the other
-        runs are dropped).
+        runs are dropped).  A strategy keeps the sources' names (``names=``)
+        and puts the voice or the drums where they are named again, unless
+        ``n_sources`` is another number; labels and groups drop the names.
 
         Returns
         -------
@@ -267,11 +269,15 @@ class Separation:
                 raise ParameterError("this separation keeps no spectrogram to group by")
             strength = self.plan.percussive_prior if percussive_prior is None \
                 else percussive_prior
-            config = replace(config, grouping=grouping, n_sources=n_sources or self.n_sources,
+            count = n_sources or self.n_sources
+            # the names hold for as many sources as they name (and place them again)
+            names = config.names if config.names and len(config.names) == count else None
+            config = replace(config, grouping=grouping, n_sources=count, names=names,
                              percussive_prior=strength, groups=None, n_runs=None,
                              **({} if policy is None else {"policy": policy}))
             plan = replace(self.plan, n_sources=config.n_sources,
-                           percussive_prior=config.percussive_prior)
+                           percussive_prior=config.percussive_prior,
+                           names=None if names is None else list(names))
             context = context.with_policy(config.policy)
             runs = tuple(run if run.context is None else
                          replace(run, context=run.context.with_policy(config.policy))
@@ -287,7 +293,8 @@ class Separation:
                              n_runs=None) if groups is None else \
                 replace(config, groups=tuple(tuple(g) for g in groups), n_runs=None)
         return replace(self, model=model, config=config, plan=plan, decision=decision,
-                       context=context, names=None, paths=[],
+                       context=context, names=plan.names if grouping is not None else None,
+                       paths=[],
                        sources=model.sources(self.frames, self.block_frames))
 
 
