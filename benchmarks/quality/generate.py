@@ -641,7 +641,7 @@ def register(categories: dict[str, Callable], version: str) -> None:
 
 
 # The categories with their own renderers register themselves when imported.
-from . import band, drumkit, electronic, stereo  # noqa: E402, F401
+from . import band, bleed, drumkit, electronic, stereo  # noqa: E402, F401
 
 
 def main() -> None:
