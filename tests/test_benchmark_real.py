@@ -236,3 +236,11 @@ def test_section_shows_the_worst_category_first_and_a_skipped_anchor_once():
     assert header.index("real:b") < header.index("real:a")
     targets = [line for line in page.splitlines() if line.startswith("| real:")]
     assert targets[0].startswith("| real:b | 0.0 | NMF + low-frequency centroid 2.0 | -2.0 | no")
+
+
+def test_the_studies_get_no_real_items_and_one_line_without_the_folder(tmp_path, capsys):
+    from benchmarks.quality.real import items_or_say
+
+    assert items_or_say(["real:drums+rest"], tmp_path / "absent") == []
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("real recordings skipped:")

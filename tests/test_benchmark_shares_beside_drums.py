@@ -10,14 +10,15 @@ import pytest
 
 import nmfsep
 from benchmarks.quality.generate import Item
-from benchmarks.quality.shares_beside_drums import regrouped
+from benchmarks.quality.shares_beside_drums import AS_IS, RULE, WITHOUT, regrouped, summary
+from nmfsep.grouping import low_register_share
 from nmfsep.metrics import evaluate
 from nmfsep.policy import DEFAULT_POLICY
 
 
-def _item(sources: np.ndarray, names: list[str], sr: int) -> Item:
+def _item(sources: np.ndarray, names: list[str], sr: int, name: str = "example-0") -> Item:
     sources = np.asarray(sources, dtype=np.float32)
-    return Item(name="example-0", category="drums+guitar", sr=sr, mixture=sources.sum(axis=0),
+    return Item(name=name, category="drums+guitar", sr=sr, mixture=sources.sum(axis=0),
                 sources=sources, names=names, training={}, info={})
 
 
@@ -26,37 +27,67 @@ def example():
     return nmfsep.synth.drums_and_guitar(duration=4.0, seed=3)
 
 
-def test_both_sides_are_autos_separation_and_the_percussive_grouping(example):
+@pytest.fixture(scope="module")
+def separated(example):
     item = _item(example.sources, ["drums", "guitar"], example.sr)
-    sep = nmfsep.separate(item.mixture, item.sr, n_sources=2, n_runs=1)
+    return item, nmfsep.separate(item.mixture, item.sr, n_sources=2, n_runs=1)
+
+
+def test_the_columns_are_autos_separation_and_the_percussive_grouping(separated):
+    item, sep = separated
     assert sep.decision.register == "shares"  # what the study takes away
     row = regrouped(item, sep)
     assert row.drums_heard
     scores = evaluate(item.sources, sep.sources).sdr
-    assert (row.median_with, row.drums_with) == pytest.approx((np.median(scores), scores[0]))
+    assert row.every[AS_IS] == pytest.approx(scores.tolist())
+    assert row.drums[AS_IS] == pytest.approx(scores[0])
     percussive = nmfsep.separate(item.mixture, item.sr, n_sources=2, n_runs=1,
                                  grouping="percussive")
     assert percussive.decision.register == "bass line"
-    scores = evaluate(item.sources, percussive.sources).sdr
-    assert (row.median_without, row.drums_without) == pytest.approx(
-        (np.median(scores), scores[0]), abs=1e-3)
+    assert row.every[WITHOUT] == pytest.approx(
+        evaluate(item.sources, percussive.sources).sdr.tolist(), abs=1e-3)
     energy = sep.W.sum(axis=0) * sep.H.sum(axis=1)
     assert row.drum_energy_share == pytest.approx(
         energy[sep.labels == sep.decision.drum_source].sum() / energy.sum(), rel=1e-4)
-    assert 0 < row.drum_energy_share < 1
 
 
-def test_drums_not_heard_leave_the_percussive_side_empty(example):
+def test_the_rule_takes_the_percussive_masks_where_the_other_holds_the_low_register(
+        separated):
+    item, sep = separated
+    row = regrouped(item, sep)
+    drums = sep.decision.drum_source
+    low = low_register_share(sep.W, sep.H, sep.labels, (drums, 1 - drums), item.sr)
+    assert (row.low_drums, row.low_other) == pytest.approx(tuple(low))
+    expected = WITHOUT if row.low_other >= row.low_drums else AS_IS
+    assert row.every[RULE] == row.every[expected]
+
+
+def test_drums_not_heard_leave_only_autos_column_and_the_summary_counts_it(example):
     item = _item(example.sources, ["drums", "guitar"], example.sr)
     deaf = replace(DEFAULT_POLICY, drums_share=1.0)  # a policy that never hears drums
     row = regrouped(item, nmfsep.separate(item.mixture, item.sr, n_sources=2, n_runs=1,
                                           policy=deaf))
-    assert not row.drums_heard
-    assert np.isnan(row.median_without) and np.isnan(row.drum_energy_share)
+    assert not row.drums_heard and set(row.every) == {AS_IS}
     assert "| no |" in row.line()
+    lines = summary([row])
+    median = f"{np.median(row.every[AS_IS]):.2f}"
+    assert lines[-1] == f"| drums+guitar | {median} | {median} | {median} |"
 
 
-def test_an_item_without_drums_is_refused(example):
-    item = _item(example.sources, ["kit", "guitar"], example.sr)
-    with pytest.raises(ValueError, match="no source named 'drums'"):
+def test_an_item_of_three_sources_is_refused(example):
+    item = _item(np.concatenate([example.sources, example.sources[:1]]),
+                 ["drums", "guitar", "more"], example.sr)
+    with pytest.raises(ValueError, match="two sources needed"):
         regrouped(item)
+
+
+def test_the_low_register_share_is_the_sources_energy_below_the_cutoff():
+    sr, bins = 22050, 513
+    freqs = np.linspace(0, sr / 2, bins)
+    low = (freqs < 100).astype(float)
+    high = (freqs > 2000).astype(float)
+    W = np.column_stack([low + 0.25 * high, high])
+    H = np.ones((2, 10))
+    shares = low_register_share(W, H, np.array([0, 1]), (0, 1), sr, DEFAULT_POLICY)
+    expected = low.sum() / (low.sum() + 0.25 * high.sum())
+    np.testing.assert_allclose(shares, [expected, 0.0])

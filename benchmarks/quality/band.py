@@ -7,6 +7,8 @@ Rendered benchmark categories, registered with :func:`benchmarks.quality.generat
                 or guitar, summed)
 ``band-4``      the same items' four parts: ``bass``, ``drums``, ``chords`` (keys or guitar,
                 comping) and ``lead``
+``drums+rest``  the same items as ``drums`` and ``rest`` (bass, chords and lead, summed): the
+                rendered counterpart of the real recordings' ``real:drums+rest``
 
 The parts are those of :mod:`benchmarks.quality.generate` (General MIDI on
 FluidR3 GM), each at a level within ±3 dB, the lead within -3 to +1 dB of the
@@ -29,8 +31,12 @@ CHORDS = [("piano", 0, "keys"), ("clean guitar", 27, "guitar"), ("e-piano", 4, "
           ("steel guitar", 25, "guitar")]
 
 
+#: The four parts, in the order of ``band-4``'s sources.
+PARTS = ("bass", "drums", "chords", "lead")
+
+
 def _spec(index: int, duration: float, rng: np.random.Generator, *,
-          merged: bool) -> generate.Spec:
+          apart: str | None) -> generate.Spec:
     rng = np.random.default_rng(generate._seed(f"{BAND_VERSION}/band-{index}"))
     lead_label, lead_program, lead_kind = LEADS[index % len(LEADS)]
     chords_label, chords_program, chords_kind = CHORDS[(index + index // 4) % len(CHORDS)]
@@ -58,7 +64,7 @@ def _spec(index: int, duration: float, rng: np.random.Generator, *,
     other = parts_of(generate.make_song(rng, generate.TRAINING_SECONDS, tempo=(80, 124)), 3)
     level_db = rng.uniform(-3.0, 3.0, 3)
     lead_db = rng.uniform(-3.0, 1.0)
-    names = ["lead", "rest"] if merged else ["bass", "drums", "chords", "lead"]
+    names = list(PARTS) if apart is None else [apart, "rest"]
     info = dict(tempo=song.tempo, lead=lead_label, lead_kind=lead_kind, chords=chords_label,
                 groove=groove, bass=bass_label, bass_style=bass_style,
                 band_version=BAND_VERSION)
@@ -70,23 +76,29 @@ def _spec(index: int, duration: float, rng: np.random.Generator, *,
         stems[3] *= generate.rms(stems[:3].sum(axis=0)) * 10 ** (lead_db / 20) / generate.rms(
             stems[3])
         clips = {p.name: generate.render(p, generate.TRAINING_SECONDS, sr) for p in other}
-        if merged:
-            stems = np.stack([stems[3], stems[:3].sum(axis=0)])
-            clips = {"lead": clips["lead"],
-                     "rest": sum(clips[n] for n in ("bass", "drums", "chords"))}
+        if apart is not None:
+            alone = PARTS.index(apart)
+            others = [i for i in range(len(PARTS)) if i != alone]
+            stems = np.stack([stems[alone], stems[others].sum(axis=0)])
+            clips = {apart: clips[apart],
+                     "rest": sum(clips[n] for n in PARTS if n != apart)}
         return names, stems, clips
 
     return generate.Spec([], [], info, rendered=rendered)
 
 
 def spec_lead_rest(index: int, duration: float, rng: np.random.Generator) -> generate.Spec:
-    return _spec(index, duration, rng, merged=True)
+    return _spec(index, duration, rng, apart="lead")
 
 
 def spec_band(index: int, duration: float, rng: np.random.Generator) -> generate.Spec:
-    return _spec(index, duration, rng, merged=False)
+    return _spec(index, duration, rng, apart=None)
 
 
-CATEGORIES = {"lead+rest": spec_lead_rest, "band-4": spec_band}
+def spec_drums_rest(index: int, duration: float, rng: np.random.Generator) -> generate.Spec:
+    return _spec(index, duration, rng, apart="drums")
+
+
+CATEGORIES = {"lead+rest": spec_lead_rest, "band-4": spec_band, "drums+rest": spec_drums_rest}
 
 generate.register(CATEGORIES, f".b{BAND_VERSION}")

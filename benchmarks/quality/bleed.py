@@ -13,7 +13,11 @@ The true stems are what each microphone recorded (its own part, dry and through 
 and the other part's bleed), as a multitrack's stems are, so they add up exactly to the
 mix.  Mono, 22.05 kHz, deterministic (seeded by the item's name), cached under
 :data:`BLEED_VERSION`.  The rendered categories keep each drum sample to its own register
-and each stem pure; the real recordings do neither (``notes.md``, twentieth round).
+and each stem pure; the real recordings do neither (``notes.md``, twentieth round).  A
+category for studies, outside the widened benchmark's run
+(:data:`benchmarks.quality.widened.WIDENED`):
+``python -m benchmarks.quality.shares_beside_drums --half tuning --categories
+drums+guitar-bleed --no-real``.
 """
 
 from __future__ import annotations

@@ -186,14 +186,9 @@ def main(argv: list[str] | None = None) -> int:
             for index in select(range(args.items), half):
                 item = build(category, index, args.duration)
                 items += [with_drum_gain(item, gain) for gain in GAINS]
-    real: list[Item] = []
-    from .real import RealFolderMissing, build_category, locate
-    try:
-        folder = locate()
-        for category in REAL_CATEGORIES:
-            real += build_category(category, folder)
-    except RealFolderMissing as exc:
-        print(f"real recordings skipped: {exc}", file=sys.stderr)
+    from .real import items_or_say
+
+    real = items_or_say(list(REAL_CATEGORIES))
     tuning = factorize(halves["tuning"])
     models = {name: fit_drum_model(tuning, columns)
               for name, columns in (("learned", ALL), ("absolute features", ABSOLUTE),

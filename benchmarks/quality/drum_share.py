@@ -134,11 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     items: list[Item] = []
     if args.real:
-        from .real import RealFolderMissing, build_category, locate
-        try:
-            items += build_category("real:drums+rest", locate())
-        except RealFolderMissing as exc:
-            print(f"real recordings skipped: {exc}", file=sys.stderr)
+        from .real import items_or_say
+
+        items += items_or_say(["real:drums+rest"])
     for category in filter(None, args.categories.split(",")):
         for index in args.items.split(","):
             item = build(category, int(index), args.duration)

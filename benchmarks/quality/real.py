@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -189,3 +190,16 @@ def build_all(folder: Path, categories: list[str] | None = None, n_items: int | 
     """The items of ``categories`` (every real category by default), category by category."""
     return [item for c in (categories or list(CATEGORIES))
             for item in build_category(c, folder, n_items, seconds)]
+
+
+def items_or_say(categories: list[str], folder: str | os.PathLike | None = None) -> list[Item]:
+    """The items of ``categories``, or none and one line on stderr when the folder is missing.
+
+    For the studies beside the benchmark: the real recordings reject, and a machine
+    without them runs the rest.
+    """
+    try:
+        return build_all(locate(folder), categories)
+    except RealFolderMissing as exc:
+        print(f"real recordings skipped: {exc}", file=sys.stderr)
+        return []

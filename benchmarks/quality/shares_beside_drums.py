@@ -4,15 +4,21 @@ With drums and one other source, ``auto`` weighs each source's mask by its share
 long-term spectrum (:func:`nmfsep.masks.share_weights`, the policy table's "each source's
 share of the spectrum") and halves the HPSS weights beside it; ``grouping="percussive"``
 groups the same components without the shares, with the full HPSS weights and the bass
-line's register.  This regroups nmfsep's default separation (every run of its ensemble)
-of each item both ways and prints, per item, the median SDR over the sources and the drums'
-SDR, beside what could tell the two kinds of recording apart before separating: the HPSS
-percussive share (``auto``'s drums-heard measure) and the drum group's share of the
-model's energy.
+line's register.  A third way was tried as a rule for ``auto``: the shares unless the
+source beside the drums holds as much of the low register as the drums or more
+(:func:`nmfsep.grouping.low_register_share` of the first run's sources: a bass line in a
+band), and then ``percussive``'s masks, which are ``auto``'s without the shares.  This
+regroups nmfsep's default separation (every run of its ensemble) of each item and prints,
+per item, the median
+SDR over the sources and the drums' SDR, with what the recording says before separating:
+the HPSS percussive share (``auto``'s drums-heard measure), the drum group's share of the
+model's energy and the two sources' shares of the low register; then the median per
+category, worst category first.
 
-Items: one half of every category asked for (``halves.select``), each as rendered and with
-its drums scaled by 0.3 (``drum_share.with_drum_gain``), and the real recordings'
-``real:drums+rest`` (all five: they reject, they do not fit).
+Items: one half of every category asked for (``halves.select``), those with drums also
+with their drums scaled by 0.3 (``drum_share.with_drum_gain``), and the real recordings'
+``real:drums+rest`` and ``real:vocals+accompaniment`` (all items: they reject, they do
+not fit).
 
     python -m benchmarks.quality.shares_beside_drums --half tuning
     python -m benchmarks.quality.shares_beside_drums --half reporting --no-real
@@ -28,93 +34,137 @@ from typing import NamedTuple
 import numpy as np
 
 import nmfsep
+from nmfsep.grouping import low_register_share
 from nmfsep.metrics import evaluate
 
 from .drum_share import DRUMS, with_drum_gain
 from .generate import Item, build
 from .halves import select
 
-CATEGORIES = ("drums+guitar", "drums+guitar-stereo", "drums+guitar-mastered")
+CATEGORIES = ("drums+guitar", "drums+guitar-stereo", "drums+guitar-mastered", "drums+rest",
+              "lead+rest")
 GAINS = (1.0, 0.3)
-REAL_CATEGORY = "real:drums+rest"
+REAL_CATEGORIES = ("real:drums+rest", "real:vocals+accompaniment")
+AS_IS, WITHOUT, RULE = "auto", "percussive", "auto, shares unless a bass line"
+METHODS = (AS_IS, WITHOUT, RULE)
 
 
 class Row(NamedTuple):
-    """One item regrouped with and without the shares."""
+    """One item regrouped the three ways."""
 
     item: str
+    group: str
     drums_heard: bool
     percussive_share: float
     drum_energy_share: float
-    median_with: float
-    drums_with: float
-    median_without: float
-    drums_without: float
+    low_drums: float
+    low_other: float
+    every: dict[str, list[float]]
+    drums: dict[str, float]
 
     def line(self) -> str:
         """The row of the printed table."""
-        if not self.drums_heard:
-            return (f"| {self.item} | no | {self.percussive_share:.2f} | – | "
-                    f"{self.median_with:.2f} ({self.drums_with:.1f}) | – | – |")
-        return (f"| {self.item} | yes | {self.percussive_share:.2f} | "
-                f"{self.drum_energy_share:.2f} | {self.median_with:.2f} "
-                f"({self.drums_with:.1f}) | {self.median_without:.2f} "
-                f"({self.drums_without:.1f}) | {self.median_without - self.median_with:+.2f} |")
+        def cell(method: str) -> str:
+            if method not in self.every:
+                return "–"
+            drums = self.drums.get(method, float("nan"))
+            return f"{np.median(self.every[method]):.2f}" + (
+                "" if np.isnan(drums) else f" ({drums:.1f})")
+        measures = (" – | – | – |" if not self.drums_heard else
+                    f" {self.drum_energy_share:.2f} | {self.low_drums:.2f} | "
+                    f"{self.low_other:.2f} |")
+        return (f"| {self.item} | {'yes' if self.drums_heard else 'no'} | "
+                f"{self.percussive_share:.2f} |{measures} "
+                + " | ".join(cell(m) for m in METHODS) + " |")
 
 
 HEADER = ("| item | drums heard | HPSS percussive share | drum group's energy share | "
-          "`auto` (with the shares) | `percussive` (without) | change |\n"
-          "|---|---|---:|---:|---:|---:|---:|")
+          "drums' low register | the other's low register | "
+          + " | ".join(f"`{m}`" if m != RULE else m for m in METHODS) + " |\n"
+          "|---|---|---:|---:|---:|---:|" + "---:|" * len(METHODS))
 
 
 def regrouped(item: Item, separation: nmfsep.Separation | None = None) -> Row:
-    """``item`` separated with the defaults, then regrouped by ``percussive``.
+    """``item`` separated with the defaults, then regrouped without the shares, and the rule.
 
     Parameters
     ----------
     item : Item
-        It must have a source named ``drums``.
+        Two sources.
     separation : Separation, optional
-        nmfsep's separation of ``item`` with ``n_sources`` its number of sources, when
-        already made.
+        nmfsep's separation of ``item`` into its two sources, when already made.
 
     Returns
     -------
     Row
-        Median SDR over the sources and the drums' SDR (dB), both ways; without drums
-        heard, ``auto`` has no drum split to take the shares from and only its side counts.
+        Every source's SDR (dB) per method, and the drums' when the item has a ``drums``
+        source; without drums heard there is no drum split to regroup and only ``auto``
+        is scored.
 
     Raises
     ------
     ValueError
-        If the item has no ``drums`` source.
+        If the item does not have two sources.
     """
-    if DRUMS not in item.names:
-        raise ValueError(f"{item.name}: no source named {DRUMS!r} among {item.names}")
-    truth = item.names.index(DRUMS)
-    sep = separation or nmfsep.separate(item.mixture, item.sr, n_sources=len(item.names))
-    with_shares = evaluate(item.sources, sep.sources).sdr
+    if len(item.names) != 2:
+        raise ValueError(f"{item.name}: two sources needed, it has {item.names}")
+    sep = separation or nmfsep.separate(item.mixture, item.sr, n_sources=2)
+    outputs = {AS_IS: sep.sources}
     drum_source = sep.decision.drum_source
-    if drum_source is None:
-        return Row(item.name, False, float(sep.context.percussive_share), float("nan"),
-                   float(np.median(with_shares)), float(with_shares[truth]),
-                   float("nan"), float("nan"))
-    energy = sep.W.sum(axis=0, dtype=np.float64) * sep.H.sum(axis=1, dtype=np.float64)
-    without = evaluate(item.sources, sep.regroup(grouping="percussive").sources).sdr
-    return Row(item.name, True, float(sep.context.percussive_share),
-               float(energy[sep.labels == drum_source].sum() / energy.sum()),
-               float(np.median(with_shares)), float(with_shares[truth]),
-               float(np.median(without)), float(without[truth]))
+    energy_share = low_drums = low_other = float("nan")
+    if drum_source is not None:
+        outputs[WITHOUT] = sep.regroup(grouping="percussive").sources
+        energy = sep.W.sum(axis=0, dtype=np.float64) * sep.H.sum(axis=1, dtype=np.float64)
+        energy_share = float(energy[sep.labels == drum_source].sum() / energy.sum())
+        low_drums, low_other = low_register_share(sep.W, sep.H, sep.labels,
+                                                  (drum_source, 1 - drum_source), item.sr)
+        outputs[RULE] = outputs[WITHOUT] if low_other >= low_drums else outputs[AS_IS]
+    truth = item.names.index(DRUMS) if DRUMS in item.names else None
+    every, drums = {}, {}
+    for method, sources in outputs.items():
+        sdr = evaluate(item.sources, sources).sdr
+        every[method] = sdr.tolist()
+        if truth is not None:
+            drums[method] = float(sdr[truth])
+    return Row(item.name, _group(item), drum_source is not None,
+               float(sep.context.percussive_share), energy_share, float(low_drums),
+               float(low_other), every, drums)
+
+
+def _group(item: Item) -> str:
+    """The item's category, with its drum gain when scaled (:func:`with_drum_gain`)."""
+    _, _, gain = item.name.partition("@")
+    return item.category + (f"@{gain}" if gain else "")
+
+
+def summary(rows: Iterable[Row]) -> list[str]:
+    """Median SDR over every source of each group's items, per method, worst first.
+
+    A method that did not run on an item (no drums heard) counts ``auto``'s sources there:
+    the three are the same separation when no drums are heard.
+    """
+    groups: dict[str, dict[str, list[float]]] = {}
+    for row in rows:
+        scores = groups.setdefault(row.group, {m: [] for m in METHODS})
+        for method in METHODS:
+            scores[method].extend(row.every.get(method, row.every[AS_IS]))
+    medians = {g: {m: float(np.median(s[m])) for m in METHODS} for g, s in groups.items()}
+    lines = ["| category | " + " | ".join(METHODS) + " |", "|---|" + "---:|" * len(METHODS)]
+    for group in sorted(medians, key=lambda g: medians[g][AS_IS]):
+        lines.append(f"| {group} | " + " | ".join(f"{medians[group][m]:.2f}"
+                                                  for m in METHODS) + " |")
+    return lines
 
 
 def rendered_items(categories: Iterable[str], half: str, items: int,
                    duration: float) -> list[Item]:
-    """The half's items of every category, as rendered and at every drum gain."""
+    """The half's items of every category, as rendered and, with drums, at every drum gain."""
     out = []
     for category in categories:
         for index in select(range(items), half):
             item = build(category, index, duration)
-            out += [with_drum_gain(item, gain) for gain in GAINS]
+            gains = GAINS if DRUMS in item.names else (1.0,)
+            out += [with_drum_gain(item, gain) for gain in gains]
     return out
 
 
@@ -131,15 +181,17 @@ def main(argv: list[str] | None = None) -> int:
     items = rendered_items(filter(None, args.categories.split(",")), args.half, args.items,
                            args.duration)
     if not args.no_real:
-        from .real import RealFolderMissing, build_category, locate
-        try:
-            items += build_category(REAL_CATEGORY, locate())
-        except RealFolderMissing as exc:
-            print(f"real recordings skipped: {exc}", file=sys.stderr)
-    print("Median SDR over the sources (dB); in brackets the drums' SDR.\n")
+        from .real import items_or_say
+
+        items += items_or_say(list(REAL_CATEGORIES))
+    print("Median SDR over the item's sources (dB); in brackets the drums' SDR.\n")
     print(HEADER)
+    rows = []
     for item in items:
-        print(regrouped(item).line(), flush=True)
+        rows.append(regrouped(item))
+        print(rows[-1].line(), flush=True)
+    print("\nMedian SDR over every source of the category's items (dB), worst first.\n")
+    print("\n".join(summary(rows)))
     return 0
 
 

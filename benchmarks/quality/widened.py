@@ -24,6 +24,8 @@ DESCRIPTIONS = {
     "lead+rest": "a sung melody (GM voice patches) or a lead instrument over bass, drums and "
                  "keys or guitar, as lead vs the rest (`benchmarks/quality/band.py`)",
     "band-4": "the same items as bass, drums, chords (keys or guitar) and lead",
+    "drums+rest": "the same items as drums vs the rest (bass, chords and lead): the rendered "
+                  "counterpart of the real recordings' `real:drums+rest`",
     "<category>-stereo": "the first four categories' items panned and sent to one stereo room, "
                          "two channels (`benchmarks/quality/stereo.py`)",
     "<category>-mastered": "the same stereo items through bus compression and a peak limiter, "

@@ -82,7 +82,7 @@ from .policy import DEFAULT_POLICY, Policy, auto_grouping, needs_pitched_fractio
 __all__ = [
     "GroupingContext", "STRATEGIES", "group", "parse_groups", "labels_from_groups",
     "kmeans", "spectral_clusters", "coactivity_affinity", "low_register_weights",
-    "settle_by_timbre", "learned_affinity", "place_lead", "swap_sources",
+    "settle_by_timbre", "learned_affinity", "place_lead", "swap_sources", "low_register_share",
 ]
 
 @dataclass
@@ -625,12 +625,23 @@ def place_lead(W: np.ndarray, H: np.ndarray, labels: np.ndarray, lead: int, sr: 
         ``labels`` or ``1 - labels``.
     """
     labels = np.asarray(labels)
-    low = bin_frequencies(W.shape[0], sr) < policy.register_cutoff_hz
-    profiles = _source_spectra(W, H, labels, (0, 1))
-    shares = profiles[low].sum(axis=0) / np.maximum(profiles.sum(axis=0),
-                                                   np.finfo(np.float64).tiny)
-    found = int(np.argmin(shares))
+    found = int(np.argmin(low_register_share(W, H, labels, (0, 1), sr, policy)))
     return labels if found == lead else 1 - labels
+
+
+def low_register_share(W: np.ndarray, H: np.ndarray, labels: np.ndarray,
+                       sources: Sequence[int], sr: int,
+                       policy: Policy = DEFAULT_POLICY) -> np.ndarray:
+    """Each of ``sources``' share of its model's energy below ``policy.register_cutoff_hz``.
+
+    Returns
+    -------
+    np.ndarray, shape=(len(sources),), in [0, 1]
+    """
+    low = bin_frequencies(W.shape[0], sr) < policy.register_cutoff_hz
+    profiles = _source_spectra(W, H, np.asarray(labels), sources)
+    return profiles[low].sum(axis=0) / np.maximum(profiles.sum(axis=0),
+                                                 np.finfo(np.float64).tiny)
 
 
 def _source_spectra(W: np.ndarray, H: np.ndarray, labels: np.ndarray,
