@@ -204,10 +204,12 @@ def _band(report: dict) -> list[str]:
                          "(element-wise pass).")
         lines.append("")
     lines += _rebuild_blocks(band.get("blocks", {}))
-    if "runs_seconds" in stream:
-        lines += [f"The stream's command ran {len(stream['runs_seconds'])} times; its rows give "
-                  "the fastest run (all: "
-                  + ", ".join(f"{s:.1f}" for s in stream["runs_seconds"]) + " s).", ""]
+    for what, run in (("scikit-learn's anchor", anchor), ("the end-to-end separation", wall),
+                      ("the stream's command", stream)):
+        if "runs_seconds" in run:
+            lines += [f"{what[0].upper()}{what[1:]} ran {len(run['runs_seconds'])} times, each "
+                      "in a fresh process; its rows give the fastest run (all: "
+                      + ", ".join(f"{s:.1f}" for s in run["runs_seconds"]) + " s).", ""]
     if "startup_seconds" in stream:
         lines += [f"The stream's start-up (`python -c 'import nmfsep.cli'`) took "
                   f"{stream['startup_seconds']:.2f} s of it.", ""]

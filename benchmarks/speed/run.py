@@ -130,6 +130,29 @@ def _song_only(args, command: str) -> int:
     return _replace_end_to_end(args, command, result)
 
 
+#: Fresh processes of scikit-learn's anchor and of the end-to-end separation on the band
+#: mix; the fastest of each is reported (all are kept), as for the stream's command
+#: (``band.STREAM_REPEATS``): the ratio of the two then compares like with like on a host
+#: whose other load moves a single run by a fifth or more.
+BAND_REPEATS = 3
+
+
+def fastest(results: list[dict]) -> dict:
+    """The result of the fastest run, with every run's ``seconds`` in ``runs_seconds``.
+
+    A single result is returned as it is; a failed run (``error``) is returned as soon as
+    it is met.
+    """
+    if len(results) == 1:
+        return results[0]
+    for result in results:
+        if "error" in result:
+            return result
+    best = dict(min(results, key=lambda r: r["seconds"]))
+    best["runs_seconds"] = [r["seconds"] for r in results]
+    return best
+
+
 def band_runs() -> dict:
     """The band mix: scikit-learn's anchor, the wall time, the stages, the stream, 60 minutes."""
     out: dict = {"started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -137,7 +160,8 @@ def band_runs() -> dict:
                  "blas_threads": {k: os.environ.get(k) for k in
                                   ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}}
     for mode in ("anchor", "wall", "stages", "blocks", "stream", "long"):
-        out[mode] = _worker("band", mode, timeout=7200)
+        repeats = BAND_REPEATS if mode in ("anchor", "wall") else 1
+        out[mode] = fastest([_worker("band", mode, timeout=7200) for _ in range(repeats)])
         _log(f"band {mode}: {out[mode]}")
     out["load_end"] = os.getloadavg()
     return out
