@@ -10,7 +10,16 @@ import pytest
 
 import nmfsep
 from benchmarks.quality.generate import Item
-from benchmarks.quality.shares_beside_drums import AS_IS, RULE, WITHOUT, regrouped, summary
+from benchmarks.quality.shares_beside_drums import (
+    AS_IS,
+    BASS_NOTES_HZ,
+    NOTES_RULE,
+    RULE,
+    WITHOUT,
+    bass_notes,
+    regrouped,
+    summary,
+)
 from nmfsep.grouping import low_register_share
 from nmfsep.metrics import evaluate
 from nmfsep.policy import DEFAULT_POLICY
@@ -60,6 +69,20 @@ def test_the_rule_takes_the_percussive_masks_where_the_other_holds_the_low_regis
     assert (row.low_drums, row.low_other) == pytest.approx(tuple(low))
     expected = WITHOUT if row.low_other >= row.low_drums else AS_IS
     assert row.every[RULE] == row.every[expected]
+    assert row.bass_notes == bass_notes(sep.W, sep.labels != drums, item.sr)
+    assert row.every[NOTES_RULE] == row.every[WITHOUT if row.bass_notes else AS_IS]
+
+
+def test_bass_notes_are_the_components_peaking_below_any_guitars_lowest_note():
+    sr, bins = 22050, 1025
+    freqs = np.linspace(0, sr / 2, bins)
+    peaks = [20.0, 41.2, 65.4, 82.4, 196.0]  # under B0, E1, C2, E2 (a guitar's), G3
+    W = np.column_stack([np.exp(-((freqs - f) / 8.0) ** 2) + 1e-3 for f in peaks])
+    members = np.ones(len(peaks), dtype=bool)
+    assert BASS_NOTES_HZ[0] < 41.2 and 65.4 < BASS_NOTES_HZ[1] < 82.4
+    assert bass_notes(W, members, sr) == 2
+    members[1] = False  # the E1 component belongs to the drums
+    assert bass_notes(W, members, sr) == 1
 
 
 def test_drums_not_heard_leave_only_autos_column_and_the_summary_counts_it(example):
@@ -71,7 +94,7 @@ def test_drums_not_heard_leave_only_autos_column_and_the_summary_counts_it(examp
     assert "| no |" in row.line()
     lines = summary([row])
     median = f"{np.median(row.every[AS_IS]):.2f}"
-    assert lines[-1] == f"| drums+guitar | {median} | {median} | {median} |"
+    assert lines[-1] == f"| drums+guitar | {median} | {median} | {median} | {median} |"
 
 
 def test_an_item_of_three_sources_is_refused(example):

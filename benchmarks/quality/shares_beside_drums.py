@@ -7,7 +7,9 @@ groups the same components without the shares, with the full HPSS weights and th
 line's register.  A third way was tried as a rule for ``auto``: the shares unless the
 source beside the drums holds as much of the low register as the drums or more
 (:func:`nmfsep.grouping.low_register_share` of the first run's sources: a bass line in a
-band), and then ``percussive``'s masks, which are ``auto``'s without the shares.  This
+band), and then ``percussive``'s masks, which are ``auto``'s without the shares; and a
+fourth: the same with a bass line told by its notes, a component of the other source whose
+strongest bin lies between :data:`BASS_NOTES_HZ` (below any guitar's lowest note).  This
 regroups nmfsep's default separation (every run of its ensemble) of each item and prints,
 per item, the median
 SDR over the sources and the drums' SDR, with what the recording says before separating:
@@ -34,6 +36,7 @@ from typing import NamedTuple
 import numpy as np
 
 import nmfsep
+from nmfsep.features import bin_frequencies
 from nmfsep.grouping import low_register_share
 from nmfsep.metrics import evaluate
 
@@ -46,7 +49,11 @@ CATEGORIES = ("drums+guitar", "drums+guitar-stereo", "drums+guitar-mastered", "d
 GAINS = (1.0, 0.3)
 REAL_CATEGORIES = ("real:drums+rest", "real:vocals+accompaniment")
 AS_IS, WITHOUT, RULE = "auto", "percussive", "auto, shares unless a bass line"
-METHODS = (AS_IS, WITHOUT, RULE)
+NOTES_RULE = "auto, shares unless bass notes"
+METHODS = (AS_IS, WITHOUT, RULE, NOTES_RULE)
+#: Bass notes: from B0, a five-string bass's lowest, to D2, the lowest note of a guitar in
+#: drop-D tuning, so that no guitar part has one (Hz).
+BASS_NOTES_HZ = (30.9, 73.4)
 
 
 class Row(NamedTuple):
@@ -59,6 +66,7 @@ class Row(NamedTuple):
     drum_energy_share: float
     low_drums: float
     low_other: float
+    bass_notes: int
     every: dict[str, list[float]]
     drums: dict[str, float]
 
@@ -70,18 +78,18 @@ class Row(NamedTuple):
             drums = self.drums.get(method, float("nan"))
             return f"{np.median(self.every[method]):.2f}" + (
                 "" if np.isnan(drums) else f" ({drums:.1f})")
-        measures = (" – | – | – |" if not self.drums_heard else
+        measures = (" – | – | – | – |" if not self.drums_heard else
                     f" {self.drum_energy_share:.2f} | {self.low_drums:.2f} | "
-                    f"{self.low_other:.2f} |")
+                    f"{self.low_other:.2f} | {self.bass_notes} |")
         return (f"| {self.item} | {'yes' if self.drums_heard else 'no'} | "
                 f"{self.percussive_share:.2f} |{measures} "
                 + " | ".join(cell(m) for m in METHODS) + " |")
 
 
 HEADER = ("| item | drums heard | HPSS percussive share | drum group's energy share | "
-          "drums' low register | the other's low register | "
+          "drums' low register | the other's low register | bass notes | "
           + " | ".join(f"`{m}`" if m != RULE else m for m in METHODS) + " |\n"
-          "|---|---|---:|---:|---:|---:|" + "---:|" * len(METHODS))
+          "|---|---|---:|---:|---:|---:|---:|" + "---:|" * len(METHODS))
 
 
 def regrouped(item: Item, separation: nmfsep.Separation | None = None) -> Row:
@@ -112,6 +120,7 @@ def regrouped(item: Item, separation: nmfsep.Separation | None = None) -> Row:
     outputs = {AS_IS: sep.sources}
     drum_source = sep.decision.drum_source
     energy_share = low_drums = low_other = float("nan")
+    notes = 0
     if drum_source is not None:
         outputs[WITHOUT] = sep.regroup(grouping="percussive").sources
         energy = sep.W.sum(axis=0, dtype=np.float64) * sep.H.sum(axis=1, dtype=np.float64)
@@ -119,6 +128,8 @@ def regrouped(item: Item, separation: nmfsep.Separation | None = None) -> Row:
         low_drums, low_other = low_register_share(sep.W, sep.H, sep.labels,
                                                   (drum_source, 1 - drum_source), item.sr)
         outputs[RULE] = outputs[WITHOUT] if low_other >= low_drums else outputs[AS_IS]
+        notes = bass_notes(sep.W, sep.labels != drum_source, item.sr)
+        outputs[NOTES_RULE] = outputs[WITHOUT] if notes else outputs[AS_IS]
     truth = item.names.index(DRUMS) if DRUMS in item.names else None
     every, drums = {}, {}
     for method, sources in outputs.items():
@@ -128,7 +139,14 @@ def regrouped(item: Item, separation: nmfsep.Separation | None = None) -> Row:
             drums[method] = float(sdr[truth])
     return Row(item.name, _group(item), drum_source is not None,
                float(sep.context.percussive_share), energy_share, float(low_drums),
-               float(low_other), every, drums)
+               float(low_other), notes, every, drums)
+
+
+def bass_notes(W: np.ndarray, members: np.ndarray, sr: int) -> int:
+    """How many of the ``members`` components peak on a bass note (:data:`BASS_NOTES_HZ`)."""
+    peaks = bin_frequencies(W.shape[0], sr)[np.argmax(W, axis=0)]
+    low, high = BASS_NOTES_HZ
+    return int(np.sum(members & (peaks >= low) & (peaks < high)))
 
 
 def _group(item: Item) -> str:
