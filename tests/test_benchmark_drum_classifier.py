@@ -10,13 +10,13 @@ from benchmarks.quality.drum_classifier import (
     ALL,
     FEATURES,
     DrumModel,
-    _group_name,
     drum_features,
     fit_drum_model,
     learned_drum_test,
     purest_cut,
     score,
 )
+from benchmarks.quality.drum_share import gain_group
 from benchmarks.quality.generate import Item
 from benchmarks.quality.methods import oracle_labels
 from nmfsep.features import percussiveness, tonalness
@@ -72,8 +72,8 @@ def test_the_learned_test_gives_the_drums_at_least_one_component(case):
     ("real:drums+rest-md_punk", "real:drums+rest", "real:drums+rest"),
 ])
 def test_items_are_grouped_by_category_and_drum_gain(name, category, group):
-    assert _group_name(Item(name=name, category=category, sr=1, mixture=np.zeros(1),
-                            sources=np.zeros(1), names=[], training={}, info={})) == group
+    assert gain_group(Item(name=name, category=category, sr=1, mixture=np.zeros(1),
+                           sources=np.zeros(1), names=[], training={}, info={})) == group
 
 
 def test_the_purest_cut_takes_the_most_percussive_components_first(case):

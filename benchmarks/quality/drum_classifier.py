@@ -42,7 +42,7 @@ from nmfsep.features import component_features, low_frequency_ratio, tonalness
 from nmfsep.metrics import evaluate
 from nmfsep.policy import DEFAULT_POLICY, Policy
 
-from .drum_share import DRUMS, with_drum_gain
+from .drum_share import DRUMS, gain_group, with_drum_gain
 from .generate import Item, build
 from .grouping_affinity import fit
 from .halves import select
@@ -85,12 +85,6 @@ def drum_features(W: np.ndarray, H: np.ndarray, context) -> np.ndarray:
                             np.log(shared["energy"] * len(shared["energy"]))])
 
 
-def _group_name(item: Item) -> str:
-    """The item's category, with its drum gain when scaled (:func:`with_drum_gain`)."""
-    _, _, gain = item.name.partition("@")
-    return item.category + (f"@{gain}" if gain else "")
-
-
 def factorize(items: list[Item]) -> list[tuple[Item, object, np.ndarray]]:
     """Each item's one-run separation and its oracle labels."""
     out = []
@@ -108,13 +102,13 @@ def fit_drum_model(cases, columns: Sequence[int] = ALL) -> DrumModel:
     """
     per_group: dict[str, int] = {}
     for item, _, _ in cases:
-        per_group[_group_name(item)] = per_group.get(_group_name(item), 0) + 1
+        per_group[gain_group(item)] = per_group.get(gain_group(item), 0) + 1
     X, y, w = [], [], []
     for item, sep, oracle in cases:
         features = drum_features(sep.W, sep.H, sep.context)[:, columns]
         X.append(features)
         y.append((oracle == item.names.index(DRUMS)).astype(float))
-        w.append(np.full(len(features), 1.0 / (len(features) * per_group[_group_name(item)])))
+        w.append(np.full(len(features), 1.0 / (len(features) * per_group[gain_group(item)])))
     return DrumModel(tuple(columns), *fit(np.vstack(X), np.concatenate(y), np.concatenate(w)))
 
 
@@ -162,7 +156,7 @@ def score(cases, drum_test: Callable | None, policy: Policy | None = None
         for item, sep, _ in cases:
             regrouped = sep.regroup(grouping="auto", policy=policy)
             sdr = evaluate(item.sources, regrouped.sources, permute=True).sdr
-            every, drums = rows.setdefault(_group_name(item), ([], []))
+            every, drums = rows.setdefault(gain_group(item), ([], []))
             every.extend(sdr.tolist())
             drums.append(float(sdr[item.names.index(DRUMS)]))
     return rows

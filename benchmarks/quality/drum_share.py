@@ -119,6 +119,12 @@ def with_drum_gain(item: Item, gain: float) -> Item:
                    mixture=sources.sum(axis=0))
 
 
+def gain_group(item: Item) -> str:
+    """The item's category, with its drum gain when scaled by :func:`with_drum_gain`."""
+    _, _, gain = item.name.partition("@")
+    return item.category + (f"@{gain}" if gain else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.quality.drum_share",
                                      description=__doc__,

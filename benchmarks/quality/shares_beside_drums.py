@@ -40,7 +40,7 @@ from nmfsep.features import bin_frequencies
 from nmfsep.grouping import low_register_share
 from nmfsep.metrics import evaluate
 
-from .drum_share import DRUMS, with_drum_gain
+from .drum_share import DRUMS, gain_group, with_drum_gain
 from .generate import Item, build
 from .halves import select
 
@@ -137,7 +137,7 @@ def regrouped(item: Item, separation: nmfsep.Separation | None = None) -> Row:
         every[method] = sdr.tolist()
         if truth is not None:
             drums[method] = float(sdr[truth])
-    return Row(item.name, _group(item), drum_source is not None,
+    return Row(item.name, gain_group(item), drum_source is not None,
                float(sep.context.percussive_share), energy_share, float(low_drums),
                float(low_other), notes, every, drums)
 
@@ -147,12 +147,6 @@ def bass_notes(W: np.ndarray, members: np.ndarray, sr: int) -> int:
     peaks = bin_frequencies(W.shape[0], sr)[np.argmax(W, axis=0)]
     low, high = BASS_NOTES_HZ
     return int(np.sum(members & (peaks >= low) & (peaks < high)))
-
-
-def _group(item: Item) -> str:
-    """The item's category, with its drum gain when scaled (:func:`with_drum_gain`)."""
-    _, _, gain = item.name.partition("@")
-    return item.category + (f"@{gain}" if gain else "")
 
 
 def summary(rows: Iterable[Row]) -> list[str]:

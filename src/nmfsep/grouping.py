@@ -639,7 +639,7 @@ def low_register_share(W: np.ndarray, H: np.ndarray, labels: np.ndarray,
     np.ndarray, shape=(len(sources),), in [0, 1]
     """
     low = bin_frequencies(W.shape[0], sr) < policy.register_cutoff_hz
-    profiles = _source_spectra(W, H, np.asarray(labels), sources)
+    profiles = _source_spectra(W, H, labels, sources)
     return profiles[low].sum(axis=0) / np.maximum(profiles.sum(axis=0),
                                                  np.finfo(np.float64).tiny)
 
