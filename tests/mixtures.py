@@ -43,12 +43,13 @@ def bass_note(f0: float, seconds: float) -> np.ndarray:
     return tone * np.exp(-t / 0.8) * np.minimum(1.0, t / 0.01)
 
 
-def bass_drums_keys(seed: int, seconds: float = 8.0) -> np.ndarray:
+def bass_drums_keys(seed: int, seconds: float = 8.0, bass_octave: int = 0) -> np.ndarray:
     """Sources (bass, drums, keys), each (1, samples), at equal loudness.
 
-    A bass line in quarter notes (E1 to A1), kick and snare on alternate beats
-    with a hi-hat between them, and plucked triads an octave and more above
-    middle C every two beats.
+    A bass line in quarter notes (C2 to A2, moved by ``bass_octave`` octaves:
+    -1 puts it where a bass guitar's low notes are, C1 to A1), kick and snare
+    on alternate beats with a hi-hat between them, and plucked triads an
+    octave and more above middle C every two beats.
     """
     rng = np.random.default_rng(seed)
     n = int(seconds * SR)
@@ -58,7 +59,8 @@ def bass_drums_keys(seed: int, seconds: float = 8.0) -> np.ndarray:
     chords = [(64, 67, 72), (62, 67, 71), (64, 69, 72), (65, 69, 72)]
     for b in range(int(seconds / beat)):
         start = int(b * beat * SR)
-        synth._place(bass, bass_note(synth._midi_hz(line[b % 8]), beat), start, 1.0)
+        synth._place(bass, bass_note(synth._midi_hz(line[b % 8] + 12 * bass_octave), beat),
+                     start, 1.0)
         if b % 2 == 0:
             for note in chords[(b // 4) % 4]:
                 synth._place(keys, synth.pluck(synth._midi_hz(note), 2 * beat, SR, rng,

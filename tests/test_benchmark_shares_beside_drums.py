@@ -12,15 +12,13 @@ import nmfsep
 from benchmarks.quality.generate import Item
 from benchmarks.quality.shares_beside_drums import (
     AS_IS,
-    BASS_NOTES_HZ,
-    NOTES_RULE,
     RULE,
+    SHARES_ALWAYS,
     WITHOUT,
-    bass_notes,
     regrouped,
     summary,
 )
-from nmfsep.grouping import low_register_share
+from nmfsep.grouping import bass_note_components, low_register_share
 from nmfsep.metrics import evaluate
 from nmfsep.policy import DEFAULT_POLICY
 
@@ -67,22 +65,17 @@ def test_the_rule_takes_the_percussive_masks_where_the_other_holds_the_low_regis
     drums = sep.decision.drum_source
     low = low_register_share(sep.W, sep.H, sep.labels, (drums, 1 - drums), item.sr)
     assert (row.low_drums, row.low_other) == pytest.approx(tuple(low))
-    expected = WITHOUT if row.low_other >= row.low_drums else AS_IS
+    expected = WITHOUT if row.low_other >= row.low_drums else SHARES_ALWAYS
     assert row.every[RULE] == row.every[expected]
-    assert row.bass_notes == bass_notes(sep.W, sep.labels != drums, item.sr)
-    assert row.every[NOTES_RULE] == row.every[WITHOUT if row.bass_notes else AS_IS]
+    assert row.bass_notes == bass_note_components(sep.W, sep.labels, 1 - drums,
+                                                  item.sr).sum()
 
 
-def test_bass_notes_are_the_components_peaking_below_any_guitars_lowest_note():
-    sr, bins = 22050, 1025
-    freqs = np.linspace(0, sr / 2, bins)
-    peaks = [20.0, 41.2, 65.4, 82.4, 196.0]  # under B0, E1, C2, E2 (a guitar's), G3
-    W = np.column_stack([np.exp(-((freqs - f) / 8.0) ** 2) + 1e-3 for f in peaks])
-    members = np.ones(len(peaks), dtype=bool)
-    assert BASS_NOTES_HZ[0] < 41.2 and 65.4 < BASS_NOTES_HZ[1] < 82.4
-    assert bass_notes(W, members, sr) == 2
-    members[1] = False  # the E1 component belongs to the drums
-    assert bass_notes(W, members, sr) == 1
+def test_before_the_bass_notes_test_auto_keeps_the_shares(separated):
+    item, sep = separated
+    row = regrouped(item, sep)
+    assert row.bass_notes == 0  # the built-in example has no bass line: auto keeps its shares
+    assert row.every[SHARES_ALWAYS] == pytest.approx(row.every[AS_IS], abs=1e-4)
 
 
 def test_drums_not_heard_leave_only_autos_column_and_the_summary_counts_it(example):

@@ -421,3 +421,26 @@ def test_auto_with_two_sources_and_drums_says_how_to_ask_for_the_voice_instead()
                   decide("percussive", n_sources=2, percussive_share=0.5, n_runs=5),
                   decide("auto", n_sources=2, percussive_share=0.1, n_runs=5)):
         assert not any("--grouping timbre+time" in reason for reason in other.reasons)
+
+
+def test_bass_note_components_peak_below_any_guitars_lowest_note_and_have_a_second_partial():
+    sr, bins = 22050, 1025
+    freqs = np.linspace(0, sr / 2, bins)
+
+    def note(f0: float, second: float) -> np.ndarray:
+        return (np.exp(-((freqs - f0) / 8.0) ** 2) + second * np.exp(-((freqs - 2 * f0) / 8.0) ** 2)
+                + 1e-3)
+
+    # under B0, E1, C2, E1 without a partial (a kick's tail), E2 (a guitar's lowest), G3
+    W = np.column_stack([note(20.0, 0.5), note(41.2, 0.5), note(65.4, 0.3), note(41.2, 0.0),
+                         note(82.4, 0.5), note(196.0, 0.5)])
+    low, high = DEFAULT_POLICY.bass_notes_hz
+    assert low < 41.2 and 65.4 < high < 82.4
+    labels = np.zeros(W.shape[1], dtype=int)
+    found = grouping.bass_note_components(W, labels, 0, sr)
+    assert found.tolist() == [False, True, True, False, False, False]
+    labels[1] = 1  # the E1 component belongs to another source
+    assert grouping.bass_note_components(W, labels, 0, sr).tolist() == [
+        False, False, True, False, False, False]
+    weak = replace(DEFAULT_POLICY, bass_partial_ratio=0.4)  # C2's partial is too weak for it
+    assert grouping.bass_note_components(W, labels, 0, sr, weak).tolist() == [False] * 6

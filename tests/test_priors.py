@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from mixtures import SR, three_voices
+from mixtures import SR, bass_drums_keys, three_voices
 
 import nmfsep
 from nmfsep import grouping, priors, synth
@@ -123,3 +123,48 @@ def test_each_voice_gains_from_its_share_of_the_spectrum():
     without_shares = evaluate(sources, without).sdr
     assert np.all(with_shares > without_shares)
     assert with_shares.mean() >= without_shares.mean() + 0.4
+
+
+@pytest.fixture(scope="module")
+def drums_beside_a_bass_line():
+    """Drums against a bass line (C1 to A1) and keys: a band with a bass line, summed."""
+    bass, drums, keys = bass_drums_keys(seed=0, bass_octave=-1)
+    return np.stack([drums, bass + keys])
+
+
+def test_beside_a_bass_line_the_drums_get_percussives_masks_and_no_shares(
+        drums_beside_a_bass_line):
+    sources = drums_beside_a_bass_line
+    mixture = sources.sum(axis=0)
+    sep = nmfsep.separate(mixture, SR, n_sources=2)
+    assert sep.decision.register == "bass line"
+    assert sep.decision.hpss_strength == DEFAULT_POLICY.percussive_prior  # full strength
+    assert any("bass notes" in reason for reason in sep.decision.reasons)
+    assert not any("each source on its share" in reason for reason in sep.decision.reasons)
+    percussive = nmfsep.separate(mixture, SR, n_sources=2, grouping="percussive")
+    np.testing.assert_array_equal(sep.sources, percussive.sources)
+    drums = sep.decision.drum_source
+    assert grouping.bass_note_components(sep.W, sep.labels, 1 - drums, SR).any()
+
+
+def test_without_the_bass_notes_test_the_shares_stay_and_both_sources_lose(
+        drums_beside_a_bass_line):
+    sources = drums_beside_a_bass_line
+    mixture = sources.sum(axis=0)
+    sep = nmfsep.separate(mixture, SR, n_sources=2)
+    deaf = replace(DEFAULT_POLICY, bass_notes_hz=(0.0, 0.0))  # no frequency is a bass note
+    shares = nmfsep.separate(mixture, SR, n_sources=2, policy=deaf)
+    assert shares.decision.register == "shares"
+    with_bass_line = evaluate(sources, sep.sources).sdr
+    with_shares = evaluate(sources, shares.sources).sdr
+    assert np.all(with_bass_line > with_shares)
+    assert with_bass_line.mean() >= with_shares.mean() + 0.1
+    assert sep.regroup(grouping="auto", policy=deaf).decision.register == "shares"
+
+
+def test_drums_beside_a_guitar_keep_their_shares():
+    example = synth.drums_and_guitar(duration=8.0, sr=SR, seed=1)
+    sep = nmfsep.separate(example.mixture, SR, n_sources=2, n_runs=1)
+    assert sep.decision.register == "shares"
+    assert not grouping.bass_note_components(sep.W, sep.labels,
+                                             1 - sep.decision.drum_source, SR).any()

@@ -2,20 +2,19 @@
 
 With drums and one other source, ``auto`` weighs each source's mask by its share of the
 long-term spectrum (:func:`nmfsep.masks.share_weights`, the policy table's "each source's
-share of the spectrum") and halves the HPSS weights beside it; ``grouping="percussive"``
-groups the same components without the shares, with the full HPSS weights and the bass
-line's register.  A third way was tried as a rule for ``auto``: the shares unless the
-source beside the drums holds as much of the low register as the drums or more
-(:func:`nmfsep.grouping.low_register_share` of the first run's sources: a bass line in a
-band), and then ``percussive``'s masks, which are ``auto``'s without the shares; and a
-fourth: the same with a bass line told by its notes, a component of the other source whose
-strongest bin lies between :data:`BASS_NOTES_HZ` (below any guitar's lowest note).  This
-regroups nmfsep's default separation (every run of its ensemble) of each item and prints,
-per item, the median
-SDR over the sources and the drums' SDR, with what the recording says before separating:
-the HPSS percussive share (``auto``'s drums-heard measure), the drum group's share of the
-model's energy and the two sources' shares of the low register; then the median per
-category, worst category first.
+share of the spectrum") and halves the HPSS weights beside it, unless the other source
+plays bass notes (:func:`nmfsep.grouping.bass_note_components`: a band with a bass line);
+``grouping="percussive"`` groups the same components without the shares, with the full
+HPSS weights and the bass line's register.  Beside ``auto`` and ``percussive``, two more
+columns: ``auto`` before the bass-notes test (the shares always: the policy with an empty
+:attr:`~nmfsep.policy.Policy.bass_notes_hz`), and a rule tried and rejected, the shares
+unless the source beside the drums holds as much of the low register as the drums or more
+(:func:`nmfsep.grouping.low_register_share` of the first run's sources).  This regroups
+nmfsep's default separation (every run of its ensemble) of each item and prints, per item,
+the median SDR over the sources and the drums' SDR, with what the recording says before
+separating: the HPSS percussive share (``auto``'s drums-heard measure), the drum group's
+share of the model's energy, the two sources' shares of the low register and the other
+source's bass-note components; then the median per category, worst category first.
 
 Items: one half of every category asked for (``halves.select``), those with drums also
 with their drums scaled by 0.3 (``drum_share.with_drum_gain``), and the real recordings'
@@ -31,13 +30,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
 
 import nmfsep
-from nmfsep.features import bin_frequencies
-from nmfsep.grouping import low_register_share
+from nmfsep.grouping import bass_note_components, low_register_share
 from nmfsep.metrics import evaluate
 
 from .drum_share import DRUMS, gain_group, with_drum_gain
@@ -48,16 +47,14 @@ CATEGORIES = ("drums+guitar", "drums+guitar-stereo", "drums+guitar-mastered", "d
               "lead+rest")
 GAINS = (1.0, 0.3)
 REAL_CATEGORIES = ("real:drums+rest", "real:vocals+accompaniment")
-AS_IS, WITHOUT, RULE = "auto", "percussive", "auto, shares unless a bass line"
-NOTES_RULE = "auto, shares unless bass notes"
-METHODS = (AS_IS, WITHOUT, RULE, NOTES_RULE)
-#: Bass notes: from B0, a five-string bass's lowest, to D2, the lowest note of a guitar in
-#: drop-D tuning, so that no guitar part has one (Hz).
-BASS_NOTES_HZ = (30.9, 73.4)
+AS_IS, WITHOUT = "auto", "percussive"
+SHARES_ALWAYS = "auto before the bass-notes test"
+RULE = "auto, shares unless a bass line"
+METHODS = (AS_IS, WITHOUT, SHARES_ALWAYS, RULE)
 
 
 class Row(NamedTuple):
-    """One item regrouped the three ways."""
+    """One item separated and regrouped every way of :data:`METHODS`."""
 
     item: str
     group: str
@@ -88,12 +85,13 @@ class Row(NamedTuple):
 
 HEADER = ("| item | drums heard | HPSS percussive share | drum group's energy share | "
           "drums' low register | the other's low register | bass notes | "
-          + " | ".join(f"`{m}`" if m != RULE else m for m in METHODS) + " |\n"
+          + " | ".join(f"`{m}`" if m in (AS_IS, WITHOUT) else m for m in METHODS)
+          + " |\n"
           "|---|---|---:|---:|---:|---:|---:|" + "---:|" * len(METHODS))
 
 
 def regrouped(item: Item, separation: nmfsep.Separation | None = None) -> Row:
-    """``item`` separated with the defaults, then regrouped without the shares, and the rule.
+    """``item`` separated with the defaults, then regrouped every way of :data:`METHODS`.
 
     Parameters
     ----------
@@ -127,9 +125,12 @@ def regrouped(item: Item, separation: nmfsep.Separation | None = None) -> Row:
         energy_share = float(energy[sep.labels == drum_source].sum() / energy.sum())
         low_drums, low_other = low_register_share(sep.W, sep.H, sep.labels,
                                                   (drum_source, 1 - drum_source), item.sr)
-        outputs[RULE] = outputs[WITHOUT] if low_other >= low_drums else outputs[AS_IS]
-        notes = bass_notes(sep.W, sep.labels != drum_source, item.sr)
-        outputs[NOTES_RULE] = outputs[WITHOUT] if notes else outputs[AS_IS]
+        policy = sep.config.policy
+        notes = int(bass_note_components(sep.W, sep.labels, 1 - drum_source, item.sr,
+                                         policy).sum())
+        shares = sep.regroup(grouping="auto", policy=replace(policy, bass_notes_hz=(0.0, 0.0)))
+        outputs[SHARES_ALWAYS] = shares.sources
+        outputs[RULE] = outputs[WITHOUT] if low_other >= low_drums else shares.sources
     truth = item.names.index(DRUMS) if DRUMS in item.names else None
     every, drums = {}, {}
     for method, sources in outputs.items():
@@ -140,13 +141,6 @@ def regrouped(item: Item, separation: nmfsep.Separation | None = None) -> Row:
     return Row(item.name, gain_group(item), drum_source is not None,
                float(sep.context.percussive_share), energy_share, float(low_drums),
                float(low_other), notes, every, drums)
-
-
-def bass_notes(W: np.ndarray, members: np.ndarray, sr: int) -> int:
-    """How many of the ``members`` components peak on a bass note (:data:`BASS_NOTES_HZ`)."""
-    peaks = bin_frequencies(W.shape[0], sr)[np.argmax(W, axis=0)]
-    low, high = BASS_NOTES_HZ
-    return int(np.sum(members & (peaks >= low) & (peaks < high)))
 
 
 def summary(rows: Iterable[Row]) -> list[str]:

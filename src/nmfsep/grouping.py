@@ -644,6 +644,54 @@ def low_register_share(W: np.ndarray, H: np.ndarray, labels: np.ndarray,
                                                  np.finfo(np.float64).tiny)
 
 
+def bass_note_components(W: np.ndarray, labels: np.ndarray, source: int, sr: int,
+                         policy: Policy = DEFAULT_POLICY) -> np.ndarray:
+    """The components of ``source`` that sound a bass note.
+
+    A bass note's strongest bin lies in ``policy.bass_notes_hz`` (below any
+    guitar's lowest note, above a five-string bass's lowest) and it has a
+    second partial: within one bin of twice that frequency the basis spectrum
+    reaches ``policy.bass_partial_ratio`` of its peak and stands above the
+    valley halfway between the two partials (at one and a half times the
+    peak's frequency).  A kick drum's tail, a sine gliding down to its pitch,
+    has no such partial, nor has a kick's body, a lobe falling steadily from
+    its peak.  With frequency bins too coarse to hold that valley apart (a
+    peak in bin 2 or lower) no component is called a bass note.
+
+    Parameters
+    ----------
+    W : np.ndarray, shape=(bins, K)
+    labels : np.ndarray, shape=(K,)
+        The source of each component.
+    source : int
+    sr : int
+        Sample rate.
+    policy : Policy
+
+    Returns
+    -------
+    np.ndarray, shape=(K,), bool
+
+    >>> W = np.full((2049, 4), 1e-4)
+    >>> W[4, :] = 1.0  # 43 Hz: E1 or a kick's tail
+    >>> W[8, 0] = W[8, 2] = W[8, 3] = 0.5  # a partial at 86 Hz
+    >>> W[5:8, 3] = 0.8  # ... above no valley: a kick's body
+    >>> bass_note_components(W, np.array([0, 0, 1, 0]), 0, 44100).tolist()
+    [True, False, False, False]
+    """
+    freqs = bin_frequencies(W.shape[0], sr)
+    peaks = np.argmax(W, axis=0)
+    low, high = policy.bass_notes_hz
+    found = (np.asarray(labels) == source) & (freqs[peaks] >= low) & (freqs[peaks] < high)
+    for k in np.flatnonzero(found):
+        peak = int(peaks[k])
+        valley = int(round(1.5 * peak))
+        second = W[2 * peak - 1:2 * peak + 2, k].max()
+        found[k] = (valley < 2 * peak - 1 and second > W[valley, k]
+                    and second >= policy.bass_partial_ratio * W[peak, k])
+    return found
+
+
 def _source_spectra(W: np.ndarray, H: np.ndarray, labels: np.ndarray,
                    sources: Sequence[int]) -> np.ndarray:
     """Each of ``sources``' model spectrum summed over time, ``W_s @ H_s.sum(axis=1)``.

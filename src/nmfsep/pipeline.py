@@ -41,7 +41,7 @@ from .kit import fit_kit, kit_iterations
 from .masks import MaskPrior
 from .model import Model, Writer
 from .nmf import ProgressCallback, factorize
-from .policy import KIT_PIECES, Decision, Policy, decide
+from .policy import KIT_PIECES, Decision, Policy, beside_a_bass_line, decide
 from .priors import build_prior
 from .recording import ArrayRecording, Frames, Recording, unit_spectrogram
 from .resources import format_bytes, plan_memory
@@ -338,6 +338,10 @@ def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
         labels = grouping_.place_lead(W, H, labels, decision.lead_source, context.sr, policy)
     if decision.drum_source:  # the drum split's drums (source 0) go where they are named
         labels = grouping_.swap_sources(labels, 0, decision.drum_source)
+    if (decision.register == "shares" and decision.drum_source is not None
+            and grouping_.bass_note_components(W, labels, 1 - decision.drum_source,
+                                               context.sr, policy).any()):
+        decision = beside_a_bass_line(decision, plan.percussive_prior, policy)
 
     def group(W_run: np.ndarray, H_run: np.ndarray,
               run_context: grouping_.GroupingContext | None) -> np.ndarray:

@@ -13,6 +13,9 @@ drums, one other source       ``percussive``    HPSS (half strength with        
                                                 several runs), each source's
                                                 share of the spectrum, masks
                                                 re-estimated from the sources
+drums, one other source with  ``percussive``    HPSS, masks re-estimated from   ``floor``
+bass notes (a band with a                       the sources
+bass line)
 drums, two or more others     ``percussive``,   HPSS, the low register for a    ``floor``
                               the others by     bass line among them, masks
                               ``timbre+time``   re-estimated from the sources
@@ -50,6 +53,13 @@ strategy chosen by name instead of ``auto`` keeps its own grouping;
 masks re-estimated from the sources), the other strategies no experts.
 ``percussive_prior=0`` turns every expert off.
 
+Beside the drums, one other source is a band with a bass line rather than
+one instrument when one of its components sounds a bass note (its peak in
+:attr:`Policy.bass_notes_hz` and a second partial,
+:func:`nmfsep.grouping.bass_note_components`):
+this is known only once the components are grouped, so the pipeline asks
+:func:`beside_a_bass_line` after grouping.
+
 Two sources without names are ambiguous when drums are heard: drums and the
 rest, or a voice and its accompaniment.  ``auto`` takes the drums unless the
 sources are named (``names=``, ``--names``) as a voice or lead instrument
@@ -81,10 +91,10 @@ import it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 __all__ = ["Policy", "RunPlan", "Decision", "DEFAULT_POLICY", "KIT_PIECES", "LEAD_NAMES",
-           "DRUM_NAMES", "named_lead", "named_drums", "decide",
+           "DRUM_NAMES", "named_lead", "named_drums", "decide", "beside_a_bass_line",
            "auto_grouping", "needs_pitched_fraction", "policy_field_names"]
 
 #: The candidate sets of pieces for drums alone, by number of sources: the
@@ -159,6 +169,24 @@ class Policy:
         A pitched source is a bass line when at least half of its model's
         magnitude spectrum lies below this frequency; a tonal drum hit with
         half its energy below it is a kick.
+    bass_notes_hz : tuple of float
+        Beside the drums, the other source is a band with a bass line, not one
+        instrument, when one of its components peaks in this range (Hz): from
+        B0, a five-string bass's lowest note, to D2, a guitar's lowest in
+        drop-D tuning, so that no guitar part has one; bounds from the
+        instruments, not fitted.  Then its mask does not lean on the shares:
+        beside a band the shares stopped helping the drums and cost the real
+        drums on every recording (the shares study,
+        ``python -m benchmarks.quality.shares_beside_drums``; notes.md,
+        twentieth round, both halves).  An empty range turns the test off.
+    bass_partial_ratio : float
+        A bass note also has a second partial: within one bin of twice its
+        peak's frequency its basis spectrum reaches this fraction of the peak
+        (-20 dB) and rises above the valley between the partials, which a
+        kick drum's tail or body does not
+        (:func:`nmfsep.grouping.bass_note_components`).  Every value between
+        the kick tails' ratios and the weakest bass line's decides alike on
+        the measured items (notes.md, twenty-first round).
     affinity_weights, affinity_offsets, affinity_scales : tuple of float
         The ``learned`` grouping's logistic model of "two components belong to
         one source", one entry per :data:`nmfsep.features.PAIR_FEATURES`: a
@@ -237,6 +265,8 @@ class Policy:
     timbre_neighbours: int = 3
     settle_beside_pitched: int = 1
     bass_band_hz: float = 300.0
+    bass_notes_hz: tuple[float, float] = (30.9, 73.4)
+    bass_partial_ratio: float = 0.1
     affinity_weights: tuple[float, ...] = (-0.4004, -0.061, -0.2545, 0.1154, -0.3628, -0.1321,
                                            0.2371, -0.0736)
     affinity_offsets: tuple[float, ...] = (1.3749, 0.0788, 0.7957, 0.1817, 0.1699, 1.2988,
@@ -528,3 +558,46 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
     return Decision(grouping, drum_source=named_drums(names), hpss_strength=hpss,
                     register=register,
                     consistent=True, floor=policy.floor, reasons=tuple(reasons))
+
+
+def beside_a_bass_line(decision: Decision, strength: float | None = None,
+                       policy: Policy = DEFAULT_POLICY) -> Decision:
+    """``decision`` for drums beside a band with a bass line instead of one instrument.
+
+    The pipeline asks once the components are grouped, when the source beside
+    the drums plays bass notes (:attr:`Policy.bass_notes_hz`): the masks no
+    longer lean on each source's share of the spectrum and HPSS weighs the
+    drums at full strength, as ``percussive`` does.  A decision without the
+    shares is returned as it is.
+
+    Parameters
+    ----------
+    decision : Decision
+        From :func:`decide`.
+    strength : float, optional
+        ``percussive_prior``; :attr:`Policy.percussive_prior` by default.
+    policy : Policy
+
+    Returns
+    -------
+    Decision
+
+    >>> shares = decide("auto", n_sources=2, percussive_share=0.4, n_runs=5)
+    >>> band = beside_a_bass_line(shares)
+    >>> shares.register, band.register, band.hpss_strength == DEFAULT_POLICY.percussive_prior
+    ('shares', 'bass line', True)
+    """
+    if decision.register != "shares" or decision.drum_source is None:
+        return decision
+    strength = policy.percussive_prior if strength is None else float(strength)
+    low, high = policy.bass_notes_hz
+    reasons = [reason for reason in decision.reasons if "share of the long-term" not in reason]
+    reasons.insert(len(reasons) - 1,
+                   f"the instruments beside the drums play bass notes (a sound whose "
+                   f"strongest partial lies between {low:g} and {high:g} Hz, with a second "
+                   f"partial at twice that): a band with a "
+                   f"bass line rather than one instrument, so the drums' mask leans on a "
+                   f"harmonic/percussive split (HPSS) at full strength and no source on its "
+                   f"share of the long-term spectrum")
+    return replace(decision, hpss_strength=strength, register="bass line",
+                   reasons=tuple(reasons))
