@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from benchmarks.quality import generate
-from benchmarks.quality.halves import half_of, real_halves, rendered_index, select
+from benchmarks.quality.halves import half_of, real_halves, rendered_index, select, study_parser
 
 
 def test_even_index_tunes_odd_index_reports():
@@ -83,3 +83,14 @@ def test_stereo_and_mastered_items(tmp_path):
     ratio = mastered.sources[:, 0, loud] / stereo.sources[:, 0, loud]
     assert np.median(ratio.max(axis=0) - ratio.min(axis=0)) < 1e-3 * np.median(ratio)
     assert np.ptp(np.median(ratio, axis=0)) > 0.1  # and the gain does vary in time
+
+
+def test_a_studys_command_line_needs_a_half_and_defaults_to_its_categories():
+    parser = study_parser("python -m benchmarks.quality.some_study", None, ("a", "b"))
+    args = parser.parse_args(["--half", "reporting"])
+    assert (args.half, args.categories, args.items, args.duration) == ("reporting", "a,b", 8,
+                                                                       10.0)
+    with pytest.raises(SystemExit):
+        parser.parse_args([])
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--half", "both"])

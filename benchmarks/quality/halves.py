@@ -10,6 +10,7 @@ position in the category's list of item names, sorted.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterable
 
 TUNING = "tuning"
@@ -49,3 +50,25 @@ def select(indices: Iterable[int], half: str) -> list[int]:
     if half not in (*HALVES, "all"):
         raise ValueError(f"half must be tuning, reporting or all, not {half!r}")
     return [i for i in indices if half == "all" or half_of(i) == half]
+
+
+def study_parser(prog: str, description: str | None,
+                 categories: Iterable[str]) -> argparse.ArgumentParser:
+    """A study's command line: ``--half`` (required), ``--categories``, ``--items``, ``--duration``.
+
+    Parameters
+    ----------
+    prog : str
+        ``python -m benchmarks.quality.<study>``.
+    description : str or None
+        The study's docstring.
+    categories : iterable of str
+        The default categories.
+    """
+    parser = argparse.ArgumentParser(prog=prog, description=description,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--half", choices=HALVES, required=True)
+    parser.add_argument("--categories", default=",".join(categories))
+    parser.add_argument("--items", type=int, default=8, help="items per category (both halves)")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per item")
+    return parser

@@ -22,7 +22,6 @@ median SDR over every source of the half's items of each category.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 import numpy as np
@@ -31,7 +30,7 @@ import nmfsep
 from nmfsep.metrics import evaluate
 
 from .generate import build
-from .halves import select
+from .halves import select, study_parser
 from .stereo import BASES
 
 CATEGORIES = tuple(f"{base}-{form}" for form in ("stereo", "mastered") for base in BASES)
@@ -157,13 +156,7 @@ def study(category: str, indices: list[int], ratios: tuple[float, ...],
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.quality.pan_study",
-                                     description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--half", choices=("tuning", "reporting"), required=True)
-    parser.add_argument("--categories", default=",".join(CATEGORIES))
-    parser.add_argument("--items", type=int, default=8, help="items per category (both halves)")
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per item")
+    parser = study_parser("python -m benchmarks.quality.pan_study", __doc__, CATEGORIES)
     parser.add_argument("--ratios", default=",".join(f"{r:g}" for r in RATIOS),
                         help="Fisher ratios above which two sources are refined by pan")
     args = parser.parse_args(argv)

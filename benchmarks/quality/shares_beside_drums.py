@@ -27,7 +27,6 @@ not fit).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Iterable
 from dataclasses import replace
@@ -41,7 +40,7 @@ from nmfsep.metrics import evaluate
 
 from .drum_share import DRUMS, gain_group, with_drum_gain
 from .generate import Item, build
-from .halves import select
+from .halves import select, study_parser
 
 CATEGORIES = ("drums+guitar", "drums+guitar-stereo", "drums+guitar-mastered", "drums+rest",
               "lead+rest")
@@ -175,13 +174,7 @@ def rendered_items(categories: Iterable[str], half: str, items: int,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.quality.shares_beside_drums",
-                                     description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--half", choices=("tuning", "reporting"), required=True)
-    parser.add_argument("--categories", default=",".join(CATEGORIES))
-    parser.add_argument("--items", type=int, default=8, help="items per category (both halves)")
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per item")
+    parser = study_parser("python -m benchmarks.quality.shares_beside_drums", __doc__, CATEGORIES)
     parser.add_argument("--no-real", action="store_true", help="leave the real recordings out")
     args = parser.parse_args(argv)
     items = rendered_items(filter(None, args.categories.split(",")), args.half, args.items,
