@@ -26,6 +26,7 @@ import nmfsep
 from nmfsep import cli
 from nmfsep.batch.inputs import STATE_DIR, discover
 from nmfsep.batch.options import TrackOptions, options_hash
+from nmfsep.batch.runner import sigint_deferred
 from nmfsep.config import SeparationConfig
 from nmfsep.errors import ParameterError
 
@@ -384,3 +385,29 @@ def test_importing_the_batch_package_does_not_import_dask():
     done = subprocess.run([sys.executable, "-c", code], env=_environment(), text=True,
                           capture_output=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_ctrl_c_during_the_bookkeeping_is_raised_when_it_is_done():
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # Python's own
+    steps = []
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with sigint_deferred():
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.01)
+                steps.append("after the signal")  # the block is not cut short
+        assert steps == ["after the signal"]
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_a_ctrl_c_the_process_ignores_stays_ignored_after_the_bookkeeping():
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with sigint_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.01)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)

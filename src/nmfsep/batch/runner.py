@@ -132,11 +132,16 @@ class _Batch:
                               "(--workers), workers with more memory, fewer sources or "
                               "components, or a larger --hop")
             return
-        self.executor.submit(job)
-        self.in_flight[key] = track
+        with sigint_deferred():  # a submitted task is always in flight
+            self.executor.submit(job)
+            self.in_flight[key] = track
         self.progress.submitted()
 
     def finished(self, job: Job, result: dict | None, exc: BaseException | None) -> None:
+        with sigint_deferred():  # out of flight only once the manifest says so
+            self._finished(job, result, exc)
+
+    def _finished(self, job: Job, result: dict | None, exc: BaseException | None) -> None:
         track = self.in_flight.pop(job.key)
         if exc is not None:
             extra = getattr(self.executor, "allowed_failures", 0) if (
@@ -294,3 +299,34 @@ def _no_sigint():
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def sigint_deferred():
+    """Hold a Ctrl-C until the block's bookkeeping is done, then raise it.
+
+    In the main thread, a SIGINT that arrives inside the block is noted and
+    handed to the handler that was there before when the block ends (Python's
+    raises :class:`KeyboardInterrupt`), so that a track's outputs and its
+    manifest row never disagree; one that the process ignored before stays
+    ignored.  Elsewhere the block runs as is.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        After the block, if a SIGINT arrived during it.
+    """
+    received: list[int] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received and callable(previous):
+        previous(signal.SIGINT, None)  # Python's own handler raises KeyboardInterrupt
+    elif received and previous == signal.SIG_DFL:
+        raise KeyboardInterrupt
