@@ -288,17 +288,27 @@ def execute(tracks: list[Track], out: str | os.PathLike, options, executor, repo
 
 
 @contextlib.contextmanager
-def _no_sigint():
-    """Ignore Ctrl-C while cleaning up (in the main thread only)."""
+def _sigint_handler(handler):
+    """``handler`` for SIGINT inside the block (main thread only); yields the previous one.
+
+    Elsewhere than in the main thread nothing is installed and None is yielded.
+    """
     try:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        previous = signal.signal(signal.SIGINT, handler)
     except ValueError:  # not the main thread
-        yield
+        yield None
         return
     try:
-        yield
+        yield previous
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _no_sigint():
+    """Ignore Ctrl-C while cleaning up (in the main thread only)."""
+    with _sigint_handler(signal.SIG_IGN):
+        yield
 
 
 @contextlib.contextmanager
@@ -307,8 +317,8 @@ def sigint_deferred():
 
     In the main thread, a SIGINT that arrives inside the block is noted and
     handed to the handler that was there before when the block ends (Python's
-    raises :class:`KeyboardInterrupt`), so that a track's outputs and its
-    manifest row never disagree; one that the process ignored before stays
+    raises :class:`KeyboardInterrupt`), so that the driver's record of a
+    track is never cut in half; one that the process ignored before stays
     ignored.  Elsewhere the block runs as is.
 
     Raises
@@ -317,15 +327,8 @@ def sigint_deferred():
         After the block, if a SIGINT arrived during it.
     """
     received: list[int] = []
-    try:
-        previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
-    except ValueError:  # not the main thread
+    with _sigint_handler(lambda signum, frame: received.append(signum)) as previous:
         yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
     if received and callable(previous):
         previous(signal.SIGINT, None)  # Python's own handler raises KeyboardInterrupt
     elif received and previous == signal.SIG_DFL:
