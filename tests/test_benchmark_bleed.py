@@ -46,5 +46,3 @@ def test_the_category_is_registered_with_levels_in_its_ranges_and_deterministic(
     assert low <= first["bleed_db"]["drums"] <= high
     low, high = bleed.BLEED_DB["other"]
     assert low <= first["bleed_db"]["guitar"] <= high
-
-

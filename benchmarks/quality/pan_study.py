@@ -31,6 +31,7 @@ from nmfsep.metrics import evaluate
 
 from .generate import build
 from .halves import select, study_parser
+from .methods import oracle_labels
 from .stereo import BASES
 
 CATEGORIES = tuple(f"{base}-{form}" for form in ("stereo", "mastered") for base in BASES)
@@ -133,8 +134,6 @@ def refine_by_pan(labels: np.ndarray, pans: np.ndarray, energy: np.ndarray,
 def study(category: str, indices: list[int], ratios: tuple[float, ...],
           duration: float) -> dict[str, list[float]]:
     """Every source's SDR (dB) of ``category``'s items, grouped by ``auto``, refined, oracle."""
-    from .methods import oracle_labels
-
     scores: dict[str, list[float]] = {"auto": [], "oracle": []}
     scores.update({f"refined, ratio > {r:g}": [] for r in ratios})
     for index in indices:

@@ -41,7 +41,7 @@ from .kit import fit_kit, kit_iterations
 from .masks import MaskPrior
 from .model import Model, Writer
 from .nmf import ProgressCallback, factorize
-from .policy import KIT_PIECES, Decision, Policy, beside_a_bass_line, decide
+from .policy import KIT_PIECES, Decision, Policy, decide
 from .priors import build_prior
 from .recording import ArrayRecording, Frames, Recording, unit_spectrogram
 from .resources import format_bytes, plan_memory
@@ -324,9 +324,10 @@ def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
     n_sources, policy = plan.n_sources, config.policy
     heard = config.grouping == "auto" and n_sources > 1  # what auto decides from
     share, pitched = context.auto_evidence(n_sources) if heard else (0.0, None)
-    decision = decide(config.grouping, n_sources=n_sources, percussive_share=share,
-                      pitched_fraction=pitched, n_runs=len(runs) + 1,
-                      strength=plan.percussive_prior, policy=policy, names=plan.names)
+    evidence = {"n_sources": n_sources, "percussive_share": share,
+                "pitched_fraction": pitched, "n_runs": len(runs) + 1,
+                "strength": plan.percussive_prior, "policy": policy, "names": plan.names}
+    decision = decide(config.grouping, **evidence)
     if decision.kit:  # the pieces' own factorization is separate_recording's (_kit_decision)
         decision = replace(decision, kit=(), reasons=(
             *decision.reasons, "these components come from an NMF, not from the drum "
@@ -341,7 +342,7 @@ def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
     if (decision.register == "shares" and decision.drum_source is not None
             and grouping_.bass_note_components(W, labels, 1 - decision.drum_source,
                                                context.sr, policy).any()):
-        decision = beside_a_bass_line(decision, plan.percussive_prior, policy)
+        decision = decide(config.grouping, **evidence, bass_notes=True)
 
     def group(W_run: np.ndarray, H_run: np.ndarray,
               run_context: grouping_.GroupingContext | None) -> np.ndarray:

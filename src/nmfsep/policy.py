@@ -57,8 +57,8 @@ Beside the drums, one other source is a band with a bass line rather than
 one instrument when one of its components sounds a bass note (its peak in
 :attr:`Policy.bass_notes_hz` and a second partial,
 :func:`nmfsep.grouping.bass_note_components`):
-this is known only once the components are grouped, so the pipeline asks
-:func:`beside_a_bass_line` after grouping.
+this is known only once the components are grouped, so the pipeline decides
+again with ``bass_notes=True`` (:func:`decide`) when it finds one.
 
 Two sources without names are ambiguous when drums are heard: drums and the
 rest, or a voice and its accompaniment.  ``auto`` takes the drums unless the
@@ -91,10 +91,10 @@ import it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 
 __all__ = ["Policy", "RunPlan", "Decision", "DEFAULT_POLICY", "KIT_PIECES", "LEAD_NAMES",
-           "DRUM_NAMES", "named_lead", "named_drums", "decide", "beside_a_bass_line",
+           "DRUM_NAMES", "named_lead", "named_drums", "decide",
            "auto_grouping", "needs_pitched_fraction", "policy_field_names"]
 
 #: The candidate sets of pieces for drums alone, by number of sources: the
@@ -182,7 +182,7 @@ class Policy:
     bass_partial_ratio : float
         A bass note also has a second partial: within one bin of twice its
         peak's frequency its basis spectrum reaches this fraction of the peak
-        (-20 dB) and rises above the valley between the partials, which a
+        and rises above the valley between the partials, which a
         kick drum's tail or body does not
         (:func:`nmfsep.grouping.bass_note_components`).  Every value between
         the kick tails' ratios and the weakest bass line's decides alike on
@@ -443,7 +443,7 @@ def auto_grouping(percussive_share: float, policy: Policy = DEFAULT_POLICY, *,
 def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_runs: int,
            strength: float | None = None, policy: Policy = DEFAULT_POLICY,
            pitched_fraction: float | None = None,
-           names: Sequence[str] | None = None) -> Decision:
+           names: Sequence[str] | None = None, bass_notes: bool = False) -> Decision:
     """One row of the table above: the grouping, the mask weights and the floor.
 
     Parameters
@@ -469,10 +469,21 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
         the rest are grouped as a recording without drums, the voice where its
         name is (:func:`named_lead`); a drum split puts the drums where a drum
         part is named (:func:`named_drums`).
+    bass_notes : bool
+        Whether the source beside the drums of a two-source drum split plays
+        bass notes (:func:`nmfsep.grouping.bass_note_components`, known once
+        the components are grouped): a band with a bass line, whose masks do
+        not lean on the shares.
 
     Returns
     -------
     Decision
+
+    >>> decide("auto", n_sources=2, percussive_share=0.4, n_runs=5).register
+    'shares'
+    >>> band = decide("auto", n_sources=2, percussive_share=0.4, n_runs=5, bass_notes=True)
+    >>> band.register, band.hpss_strength == DEFAULT_POLICY.percussive_prior
+    ('bass line', True)
     """
     strength = policy.percussive_prior if strength is None else float(strength)
     if strategy == "auto":
@@ -535,7 +546,7 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
             reasons.append("percussive_prior is 0: the masks come from the factorization "
                            "alone")
         return Decision(grouping, floor=policy.floor_without_drums, reasons=tuple(reasons))
-    shares = strategy == "auto" and (n_sources == 2 if drums
+    shares = strategy == "auto" and (n_sources == 2 and not bass_notes if drums
                                      else n_sources >= policy.min_share_sources)
     if not drums:
         if shares:
@@ -551,6 +562,13 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
                        "source on its share of the long-term spectrum")
         register = "shares"
     else:
+        if bass_notes:
+            low, high = policy.bass_notes_hz
+            reasons.append(f"the instruments beside the drums play bass notes (a sound whose "
+                           f"strongest partial lies between {low:g} and {high:g} Hz, with a "
+                           f"second partial at twice that): a band with a bass line rather "
+                           f"than one instrument, so no source leans on its share of the "
+                           f"spectrum")
         reasons.append("the drums' mask leans on a harmonic/percussive split (HPSS); a bass "
                        "line, if there is one, keeps the low register")
         register = "bass line"
@@ -559,45 +577,3 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
                     register=register,
                     consistent=True, floor=policy.floor, reasons=tuple(reasons))
 
-
-def beside_a_bass_line(decision: Decision, strength: float | None = None,
-                       policy: Policy = DEFAULT_POLICY) -> Decision:
-    """``decision`` for drums beside a band with a bass line instead of one instrument.
-
-    The pipeline asks once the components are grouped, when the source beside
-    the drums plays bass notes (:attr:`Policy.bass_notes_hz`): the masks no
-    longer lean on each source's share of the spectrum and HPSS weighs the
-    drums at full strength, as ``percussive`` does.  A decision without the
-    shares is returned as it is.
-
-    Parameters
-    ----------
-    decision : Decision
-        From :func:`decide`.
-    strength : float, optional
-        ``percussive_prior``; :attr:`Policy.percussive_prior` by default.
-    policy : Policy
-
-    Returns
-    -------
-    Decision
-
-    >>> shares = decide("auto", n_sources=2, percussive_share=0.4, n_runs=5)
-    >>> band = beside_a_bass_line(shares)
-    >>> shares.register, band.register, band.hpss_strength == DEFAULT_POLICY.percussive_prior
-    ('shares', 'bass line', True)
-    """
-    if decision.register != "shares" or decision.drum_source is None:
-        return decision
-    strength = policy.percussive_prior if strength is None else float(strength)
-    low, high = policy.bass_notes_hz
-    reasons = [reason for reason in decision.reasons if "share of the long-term" not in reason]
-    reasons.insert(len(reasons) - 1,
-                   f"the instruments beside the drums play bass notes (a sound whose "
-                   f"strongest partial lies between {low:g} and {high:g} Hz, with a second "
-                   f"partial at twice that): a band with a "
-                   f"bass line rather than one instrument, so the drums' mask leans on a "
-                   f"harmonic/percussive split (HPSS) at full strength and no source on its "
-                   f"share of the long-term spectrum")
-    return replace(decision, hpss_strength=strength, register="bass line",
-                   reasons=tuple(reasons))
