@@ -17,7 +17,9 @@ defaults chosen.
 
 An item set is ``fl`` (FluidR3 GM, the benchmark's soundfont) or ``ms``
 (MuseScore General, held-out instruments) and a range of item indices:
-``fl0-7`` is the benchmark's items, ``ms12-19`` its held-out check.  A
+``fl0-7`` is the benchmark's items, ``ms12-19`` its held-out check;
+``--half tuning`` keeps the sets' items of the tuning half alone
+(:mod:`benchmarks.quality.halves`).  A
 variant is a name, a colon and assignments separated by commas:
 ``policy.FIELD=value`` sets a field of the policy (``python -c "import nmfsep;
 print(nmfsep.policy.policy_field_names())"`` lists them; a warning says when
@@ -56,6 +58,7 @@ from nmfsep.policy import DEFAULT_POLICY, Policy, policy_field_names
 
 from . import generate
 from .generate import CATEGORIES
+from .halves import select
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -298,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
                         metavar="'NAME: policy.FIELD=V, ...'",
                         help="a variant to compare with the defaults (repeatable)")
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per item")
+    parser.add_argument("--half", choices=("tuning", "reporting", "all"), default="all",
+                        help="only the sets' items of this half (benchmarks/quality/halves.py)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="items measured in parallel")
     parser.add_argument("--out", type=Path, default=RESULTS / "regroup.json",
@@ -323,7 +328,8 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError(f"unknown categories {unknown}; known: {', '.join(CATEGORIES)}")
     except ValueError as error:
         parser.error(str(error))
-    jobs = [(c, i, s) for s in item_sets for c in categories for i in s.indices]
+    jobs = [(c, i, s) for s in item_sets for c in categories
+            for i in select(s.indices, args.half)]
     factorization_key()  # before the workers start, which inherit it
     print(f"{len(jobs)} items x {len(variants)} variants", file=sys.stderr)
     started, t0 = time.strftime("%Y-%m-%d %H:%M:%S"), time.perf_counter()

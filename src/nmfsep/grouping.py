@@ -110,6 +110,11 @@ class GroupingContext:
         result in bounded temporary memory); None filters ``V`` whole.
     power : float
         ``V`` is the magnitude spectrogram to this power (1: magnitude).
+    channels : np.ndarray or callable(first, last), optional
+        A stereo recording's two channels at ``V``'s STFT, for the components'
+        pans (:func:`nmfsep.panning.component_pans`): the STFT, shape=(2, bins,
+        frames), or a function giving its frames ``first:last``.  None for a
+        recording of one channel or more than two.
     """
 
     sr: int
@@ -120,6 +125,7 @@ class GroupingContext:
     policy: Policy = DEFAULT_POLICY
     block: int | None = None
     power: float = 1.0
+    channels: np.ndarray | Callable[[int, int], np.ndarray] | None = None
 
     @property
     def filter_lengths(self) -> MedianFilterLengths:

@@ -41,9 +41,10 @@ from .kit import fit_kit, kit_iterations
 from .masks import MaskPrior
 from .model import Model, Writer
 from .nmf import ProgressCallback, factorize
+from .panning import component_pans, refine_by_pan
 from .policy import KIT_PIECES, Decision, Policy, decide
 from .priors import build_prior
-from .recording import ArrayRecording, Frames, Recording, unit_spectrogram
+from .recording import ArrayRecording, Frames, Recording, stereo_channels, unit_spectrogram
 from .resources import format_bytes, plan_memory
 from .spectral import BLOCK_FRAMES, STFTConfig
 from .supervised import factorize_with_dictionaries
@@ -334,6 +335,10 @@ def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
             "templates (a number of components was asked for, the recording is too long to "
             "hold, or it is regrouped): they are told apart by their timbre"))
     labels = grouping_.group(W, H, n_sources, decision.grouping, context=context)
+    refined = refined_by_pan(W, H, labels, decision, context)
+    if (moved := int(np.count_nonzero(refined != labels))) > 0:
+        decision = replace(decision, reasons=(*decision.reasons, _pan_reason(moved)))
+    labels = refined
     # the other runs follow the first one's sources
     if decision.lead_source is not None:
         labels = grouping_.place_lead(W, H, labels, decision.lead_source, context.sr, policy)
@@ -346,8 +351,10 @@ def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
 
     def group(W_run: np.ndarray, H_run: np.ndarray,
               run_context: grouping_.GroupingContext | None) -> np.ndarray:
-        return grouping_.group(W_run, H_run, n_sources, decision.grouping,
-                               context=context if run_context is None else run_context)
+        run_context = context if run_context is None else run_context
+        return refined_by_pan(W_run, H_run, grouping_.group(
+            W_run, H_run, n_sources, decision.grouping, context=run_context),
+            decision, run_context)
 
     # Held in memory, the sums go by the modules' own blocks; block by block, by the plan's.
     bounded = {} if context.block is None else {"block": context.block}
@@ -357,6 +364,30 @@ def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
     prior = build_prior(decision, context, model, spectrogram_power=config.spectrogram_power,
                         policy=policy, **bounded)
     return replace(model, prior=prior), decision
+
+
+def refined_by_pan(W: np.ndarray, H: np.ndarray, labels: np.ndarray, decision: Decision,
+                   context: grouping_.GroupingContext) -> np.ndarray:
+    """``labels`` regrouped by the components' pans when the decision says so and the
+    recording is stereo (:func:`nmfsep.panning.refine_by_pan`); the drums stay.
+
+    The drum split's drums are source 0 of a ``percussive`` grouping, before
+    they are moved to where they are named.
+    """
+    fixed = 0 if decision.grouping == "percussive" else None
+    if (not decision.by_pan or context.channels is None
+            or np.setdiff1d(labels, [fixed] if fixed is not None else []).size < 2):
+        return labels
+    pans = component_pans(W, H, context.channels)
+    energy = W.sum(axis=0, dtype=np.float64) * H.sum(axis=1, dtype=np.float64)
+    return refine_by_pan(labels, pans, energy, context.policy.pan_ratio, fixed=fixed)
+
+
+def _pan_reason(moved: int) -> str:
+    """The decision's words for a grouping refined by pan."""
+    return (f"the instruments sit at different places between the loudspeakers: "
+            f"{moved} sound{'s' if moved != 1 else ''} went to the instrument "
+            f"{'they sit' if moved != 1 else 'it sits'} with")
 
 
 def _rescaled(callback: ProgressCallback | None, done: int, total: int
@@ -416,7 +447,7 @@ def _extra_runs(recording: Recording, frames: Frames, V: np.ndarray, scale: floa
             run_context = grouping_.GroupingContext(
                 sr=recording.sr, V=V_run, random_state=config.random_state,
                 hop=frame_config.hop, policy=config.policy, block=context.block,
-                power=config.spectrogram_power)
+                power=config.spectrogram_power, channels=stereo_channels(run_frames))
         offset = index * config.max_iter
         result = factorize(
             V_run, max(plan.n_sources, round(plan.n_components * run_plan.component_scale)),
@@ -488,7 +519,7 @@ def separate_recording(recording: Recording, config: SeparationConfig, *,
     context = grouping_.GroupingContext(
         sr=recording.sr, V=V, groups=config.groups, random_state=config.random_state,
         hop=plan.stft.hop, policy=config.policy, block=None if memory.hold else block,
-        power=config.spectrogram_power)
+        power=config.spectrogram_power, channels=stereo_channels(frames))
     timings["spectrogram"] = time.perf_counter() - clock
 
     clock = time.perf_counter()

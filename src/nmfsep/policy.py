@@ -60,6 +60,11 @@ one instrument when one of its components sounds a bass note (its peak in
 this is known only once the components are grouped, so the pipeline decides
 again with ``bass_notes=True`` (:func:`decide`) when it finds one.
 
+In a stereo recording ``auto`` also hears where the instruments sit between the
+loudspeakers: once the components are grouped, in every run of the ensemble,
+two sources (never the drums) whose components' pans stand apart by more than
+:attr:`Policy.pan_ratio` are regrouped by pan (:mod:`nmfsep.panning`).
+
 Two sources without names are ambiguous when drums are heard: drums and the
 rest, or a voice and its accompaniment.  ``auto`` takes the drums unless the
 sources are named (``names=``, ``--names``) as a voice or lead instrument
@@ -196,6 +201,13 @@ class Policy:
         --fit-only`` (results in docs/grouping.md).
     affinity_bias : float
         The logistic model's intercept.
+    pan_ratio : float
+        In a stereo recording, two sources (not a drum kit) whose components'
+        pans stand apart by more than this Fisher ratio are regrouped by where
+        their components sit between the loudspeakers
+        (:func:`nmfsep.panning.refine_by_pan`); chosen by the sweep of the
+        tuning half of every stereo and mastered category (notes.md,
+        twenty-second round); infinity turns it off.
 
     HPSS features
     -------------
@@ -274,6 +286,7 @@ class Policy:
     affinity_scales: tuple[float, ...] = (0.4099, 0.1638, 0.7379, 0.1537, 0.1429, 1.3071,
                                           0.1521, 0.3476)
     affinity_bias: float = -0.3387
+    pan_ratio: float = 2.0
 
     harmonic_filter_seconds: float = 0.2
     percussive_filter_hz: float = 175.0
@@ -344,6 +357,9 @@ class Decision:
         The source named a voice or lead instrument (:func:`named_lead`): the
         group with less of its energy in the low register is put there
         (:func:`nmfsep.grouping.place_lead`).  None otherwise.
+    by_pan : bool
+        Whether the sources of a stereo recording that sit apart are regrouped
+        by their components' pans (:attr:`Policy.pan_ratio`); never the drums.
     """
 
     grouping: str
@@ -355,6 +371,7 @@ class Decision:
     reasons: tuple[str, ...] = ()
     kit: tuple[tuple[str, ...], ...] = ()
     lead_source: int | None = None
+    by_pan: bool = False
 
     def describe(self) -> dict:
         """The decision as plain data (``separation.json``)."""
@@ -362,7 +379,8 @@ class Decision:
                 "hpss_strength": round(float(self.hpss_strength), 6),
                 "register": self.register, "consistent": self.consistent,
                 "floor": self.floor, "reasons": list(self.reasons),
-                "kit": [list(pieces) for pieces in self.kit], "lead_source": self.lead_source}
+                "kit": [list(pieces) for pieces in self.kit], "lead_source": self.lead_source,
+                "by_pan": self.by_pan}
 
 
 #: Source names that say "a voice or a lead instrument" (lower case).
@@ -504,7 +522,7 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
                            f"by when they play; {names[lead]!r} gets the source with less of "
                            "its sound in the low register")
             return Decision("timbre+time", floor=policy.floor_without_drums,
-                            reasons=tuple(reasons), lead_source=lead)
+                            reasons=tuple(reasons), lead_source=lead, by_pan=True)
         if grouping == "timbre":  # auto takes it for drums alone only
             alone = (f"the drums play alone ({pitched_fraction:.0%} of the frames sound "
                      f"pitched, at most {policy.drums_alone_frames:.0%} allowed): the sources "
@@ -524,6 +542,7 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
         reasons = [f"the grouping {strategy!r} was asked for"]
     if n_sources == 1:
         return Decision(grouping, reasons=("one source: every component belongs to it",))
+    by_pan = strategy == "auto"  # a stereo image's places, for the sources but the drums
     if drums:
         reasons.append("the drums are grouped first; a component that sounds like "
                        "neither side is settled by its timbre" if grouping == "percussive"
@@ -545,7 +564,8 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
         if strength == 0:
             reasons.append("percussive_prior is 0: the masks come from the factorization "
                            "alone")
-        return Decision(grouping, floor=policy.floor_without_drums, reasons=tuple(reasons))
+        return Decision(grouping, floor=policy.floor_without_drums, reasons=tuple(reasons),
+                        by_pan=by_pan)
     shares = strategy == "auto" and (n_sources == 2 and not bass_notes if drums
                                      else n_sources >= policy.min_share_sources)
     if not drums:
@@ -553,7 +573,7 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
             reasons.append("each instrument keeps to its own register: its mask leans on its "
                            "share of the long-term spectrum")
         return Decision(grouping, register="shares" if shares else None,
-                        floor=policy.floor_without_drums, reasons=tuple(reasons))
+                        floor=policy.floor_without_drums, reasons=tuple(reasons), by_pan=by_pan)
     hpss = strength
     if shares:
         if n_runs > 1:
@@ -575,5 +595,5 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
     reasons.append("the masks are estimated once more from the sources they rebuild")
     return Decision(grouping, drum_source=named_drums(names), hpss_strength=hpss,
                     register=register,
-                    consistent=True, floor=policy.floor, reasons=tuple(reasons))
+                    consistent=True, floor=policy.floor, reasons=tuple(reasons), by_pan=by_pan)
 

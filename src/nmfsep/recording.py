@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,8 @@ from .spectral import (
     stft_frames,
 )
 
-__all__ = ["Recording", "ArrayRecording", "FileRecording", "Frames", "unit_spectrogram"]
+__all__ = ["Recording", "ArrayRecording", "FileRecording", "Frames", "stereo_channels",
+           "unit_spectrogram"]
 
 
 class Recording:
@@ -220,6 +222,14 @@ class Frames:
         for first, last in frame_blocks(self.n_frames, block):
             V[:, first:last] = mixture_spectrogram(self.get(first, last), power)
         return V
+
+
+def stereo_channels(frames: Frames) -> Callable[[int, int], np.ndarray] | None:
+    """What the components' pans read of a two-channel recording: its frames
+    ``first:last`` (:meth:`Frames.get`: held, or computed again block by block);
+    None for a recording of one channel or more than two
+    (:attr:`nmfsep.grouping.GroupingContext.channels`)."""
+    return frames.get if frames.recording.channels == 2 else None
 
 
 def unit_spectrogram(frames: Frames, power: float = 1.0,

@@ -18,7 +18,7 @@ from .errors import ParameterError
 from .grouping import GroupingContext
 from .model import Model
 from .pipeline import Separation
-from .recording import ArrayRecording, Frames, unit_spectrogram
+from .recording import ArrayRecording, Frames, stereo_channels, unit_spectrogram
 from .spectral import STFTConfig
 
 __all__ = ["save_factorization", "load_factorization", "restore"]
@@ -97,6 +97,6 @@ def restore(y: np.ndarray, sr: int, saved: dict) -> Separation:
     V, _ = unit_spectrogram(frames, power)
     model = Model(W, H, labels, stft, config.mask_power)
     context = GroupingContext(sr=sr, V=V, random_state=config.random_state, hop=stft.hop,
-                               power=power)
+                               power=power, channels=stereo_channels(frames))
     return Separation(model=model, frames=frames, config=config, plan=plan,
                       sources=model.sources(frames), context=context)
