@@ -447,7 +447,9 @@ def _extra_runs(recording: Recording, frames: Frames, V: np.ndarray, scale: floa
             run_context = grouping_.GroupingContext(
                 sr=recording.sr, V=V_run, random_state=config.random_state,
                 hop=frame_config.hop, policy=config.policy, block=context.block,
-                power=config.spectrogram_power, channels=stereo_channels(run_frames))
+                power=config.spectrogram_power,
+                # the pans compute this STFT again when asked rather than hold it
+                channels=stereo_channels(Frames(recording, frame_config)))
         offset = index * config.max_iter
         result = factorize(
             V_run, max(plan.n_sources, round(plan.n_components * run_plan.component_scale)),

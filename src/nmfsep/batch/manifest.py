@@ -38,7 +38,7 @@ from pathlib import Path
 
 from ..errors import OutputError
 from .inputs import STATE_DIR
-from .worker import result_file
+from .worker import outputs_in_place, published, result_file
 
 __all__ = ["Manifest", "RunLock", "STATUSES"]
 
@@ -182,8 +182,7 @@ class Manifest:
 
     def outputs_exist(self, row: dict) -> bool:
         """Whether every file the row lists is in its track's folder."""
-        track = self.out / row["key"]
-        return bool(row["outputs"]) and all((track / name).is_file() for name in row["outputs"])
+        return outputs_in_place(self.out, row["key"], row["outputs"])
 
     # ------------------------------------------------------------ changing
 
@@ -248,8 +247,8 @@ class Manifest:
             result = json.loads(path.read_text())
         except (OSError, ValueError):
             return False
-        if result.get("status") != "done" or not self.outputs_exist(
-                {"key": row["key"], "outputs": result["outputs"]}):
+        if result.get("status") != "done" or not published(self.out, {**result,
+                                                                       "key": row["key"]}):
             return False
         self._record_done(row["key"], run_id, result)
         with contextlib.suppress(OSError):

@@ -83,9 +83,10 @@ def staging_root(out: str | os.PathLike) -> Path:
 def result_file(out: str | os.PathLike, token: str) -> Path:
     """Where the task ``token`` leaves its result for the driver (``OUT/.nmfsep-batch/results/``).
 
-    Written when the task ends (after the track's files are in place if it
-    succeeded), read by the driver, and removed once the manifest has recorded
-    it.  Dask keeps a task's return value on its worker
+    Written when the task ends, and for a task that succeeded also just before
+    its files are published (:func:`published` then tells whether they all
+    are); read by the driver, and removed once the manifest has recorded it.
+    Dask keeps a task's return value on its worker
     until the client fetches it; if that worker dies first, Dask runs the task
     again, and the second run returns this file instead of separating the
     file twice.  A run that stopped before recording a finished task (Ctrl-C,
@@ -146,7 +147,11 @@ def run_track(job: Job, task: Callable | None = None) -> dict:
         earlier, killed attempts that were found and removed).
     """
     with contextlib.suppress(FileNotFoundError, ValueError):
-        return {**json.loads(result_path(job).read_text()), "replayed": True}
+        kept = json.loads(result_path(job).read_text())
+        # a task stopped while it published its files left a result whose files are not all
+        # in place: it runs again
+        if kept.get("status") != "done" or published(job.out, kept):
+            return {**kept, "replayed": True}
     started, clock = time.time(), time.perf_counter()
     worker = _current_worker()
     result: dict[str, Any] = {
@@ -167,9 +172,17 @@ def run_track(job: Job, task: Callable | None = None) -> dict:
         stage.mkdir(parents=True)
         with _one_blas_thread(worker is not None):
             record = (task or separate_track)(Path(job.input), stage, options)
+        result["audio_seconds"] = float(record.get("duration_s", 0.0))
+        if (stage / RECORD_NAME).is_file():
+            result["record_sha256"] = file_sha256(stage / RECORD_NAME)
+        # kept before the files are published, so that a task stopped right after publishing
+        # them is found done (the driver adopts it); one stopped before or while publishing
+        # is not, since its files are not all in place (published)
+        with contextlib.suppress(OSError):
+            _keep({**result, "status": "done", "outputs": _staged_files(stage),
+                   "seconds": time.perf_counter() - clock}, result_path(job))
         result["outputs"] = _publish(stage, Path(job.out) / job.key)
         stage = None
-        result["audio_seconds"] = float(record.get("duration_s", 0.0))
         result["status"] = "done"
     except Exception as exc:  # noqa: BLE001 - a bad file is a result, not a crash
         result["error"] = _message(exc, job.input)
@@ -197,10 +210,32 @@ def _keep(result: dict, path: Path) -> None:
             tmp.unlink()
 
 
+def outputs_in_place(out: str | os.PathLike, key: str, outputs: list[str]) -> bool:
+    """Whether the track ``key`` under ``out`` has every file of ``outputs`` (and some)."""
+    track = Path(out) / key
+    return bool(outputs) and all((track / name).is_file() for name in outputs)
+
+
+def published(out: str | os.PathLike, result: dict) -> bool:
+    """Whether the files of a task's ``result`` are in its track, its own record last among
+    them: a track republished file by file over an older version has the new record only
+    once every new file is in place."""
+    if not outputs_in_place(out, result["key"], result.get("outputs", [])):
+        return False
+    expected = result.get("record_sha256")
+    record = Path(out) / result["key"] / RECORD_NAME
+    return expected is None or (record.is_file() and file_sha256(record) == expected)
+
+
+def _staged_files(stage: Path) -> list[str]:
+    """The files of ``stage``, relative to it, in the order they are published: the record last."""
+    return sorted((p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file()),
+                  key=lambda name: (name == RECORD_NAME, name))
+
+
 def _publish(stage: Path, track: Path) -> list[str]:
     """Move every file of ``stage`` into ``track``; the record last.  Returns their names."""
-    files = sorted((p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file()),
-                   key=lambda name: (name == RECORD_NAME, name))
+    files = _staged_files(stage)
     if not track.exists():
         track.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(OSError):  # appeared meanwhile: replace file by file
