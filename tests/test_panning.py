@@ -90,6 +90,20 @@ def test_refinement_moves_a_component_to_the_source_that_sits_where_it_does():
     assert (refine_by_pan(labels, pans, energy, min_ratio=2.0, fixed=1)[3:6] == 1).all()
 
 
+def test_with_a_margin_a_component_between_the_sources_stays():
+    pans = np.array([-0.6, -0.5, -0.55, 0.1, 0.5, 0.6, 0.55])
+    labels = np.array([0, 0, 0, 0, 1, 1, 1])  # component 3 sits between, a bit to the right
+    energy = np.array([1, 1, 1, 0.1, 1, 1, 1])
+    _, left, right = pan_separation(pans, energy, labels == 0, labels == 1)
+    towards_right = (0.1 - left) / (right - left)  # about 0.6 of the way
+    assert 0.5 < towards_right < 0.75
+    assert refine_by_pan(labels, pans, energy, min_ratio=2.0)[3] == 1
+    assert refine_by_pan(labels, pans, energy, min_ratio=2.0, margin=0.75)[3] == 0
+    # one that sits beyond the other's mean moves at any margin below 1
+    far = np.where(np.arange(7) == 3, 0.58, pans)
+    assert refine_by_pan(labels, far, energy, min_ratio=2.0, margin=0.95)[3] == 1
+
+
 def test_refinement_never_empties_a_source():
     pans = np.array([-0.5, -0.4, -0.45, 0.5])
     labels = np.array([0, 0, 1, 1])  # moving component 2 would leave source 1 one component
@@ -107,7 +121,7 @@ def hard_panned_voices(seed: int) -> np.ndarray:
 
 
 def test_auto_groups_voices_panned_apart_as_the_oracle_does():
-    sources = hard_panned_voices(seed=0)
+    sources = hard_panned_voices(seed=4)
     with_pans = nmfsep.separate(sources.sum(axis=0), SR, n_sources=2, n_runs=1,
                                 random_state=0)
     without = nmfsep.separate(sources.sum(axis=0), SR, n_sources=2, n_runs=1,
@@ -124,7 +138,7 @@ def test_auto_groups_voices_panned_apart_as_the_oracle_does():
 
 
 def test_every_run_of_the_ensemble_is_refined_as_the_first():
-    sources = hard_panned_voices(seed=0)
+    sources = hard_panned_voices(seed=4)
     sep = nmfsep.separate(sources.sum(axis=0), SR, n_sources=2, random_state=0)
     assert len(sep.runs) == nmfsep.DEFAULT_POLICY.auto_runs - 1
     refined_runs = 0
@@ -133,7 +147,8 @@ def test_every_run_of_the_ensemble_is_refined_as_the_first():
         timbre = nmfsep.grouping.group(run.W, run.H, 2, sep.decision.grouping, context=context)
         refined = refine_by_pan(timbre, component_pans(run.W, run.H, context.channels),
                                 run.W.sum(axis=0) * run.H.sum(axis=1),
-                                nmfsep.DEFAULT_POLICY.pan_ratio)
+                                nmfsep.DEFAULT_POLICY.pan_ratio,
+                                margin=nmfsep.DEFAULT_POLICY.pan_margin)
         refined_runs += not np.array_equal(refined, timbre)
         # the run's sources are matched to the first run's: its labels, maybe swapped
         assert np.array_equal(run.labels, refined) or np.array_equal(run.labels, 1 - refined)

@@ -7,8 +7,8 @@ magnitude spectrogram, summed over bins and frames, as ``(right - left) /
 (right + left)``: -1 hard left, 0 centre, +1 hard right
 (:func:`component_pans`).  Instruments that a mix places apart keep their
 places in every note, so two sources whose components' pans stand apart
-(:func:`pan_separation`, a Fisher ratio) can be regrouped by them: every
-component of the two goes to the one whose mean pan is nearer
+(:func:`pan_separation`, a Fisher ratio) can be regrouped by them: a
+component of one that sits well towards the other's mean pan goes to it
 (:func:`refine_by_pan`).
 
 >>> import numpy as np
@@ -138,13 +138,16 @@ def pan_separation(pans: np.ndarray, energy: np.ndarray, first: np.ndarray,
 
 
 def refine_by_pan(labels: np.ndarray, pans: np.ndarray, energy: np.ndarray,
-                  min_ratio: float, fixed: int | None = None) -> np.ndarray:
+                  min_ratio: float, fixed: int | None = None,
+                  margin: float = 0.5) -> np.ndarray:
     """``labels`` with the components of sources that sit apart regrouped by their pans.
 
     For each pair of sources whose :func:`pan_separation` exceeds ``min_ratio``,
-    the farthest apart first (ratios taken from ``labels`` as given), every
-    component of the two goes to the source whose mean pan is nearer; a pair
-    whose regrouping would leave one of them empty is left as it is.
+    the farthest apart first (ratios taken from ``labels`` as given), a
+    component of one goes to the other when its pan lies more than ``margin``
+    of the way from its own source's mean pan to the other's (0.5: when it
+    sits nearer the other); a pair whose regrouping would leave one of them
+    empty is left as it is.
 
     Parameters
     ----------
@@ -157,6 +160,10 @@ def refine_by_pan(labels: np.ndarray, pans: np.ndarray, energy: np.ndarray,
         The least Fisher ratio of a pair refined.
     fixed : int, optional
         A source left as it is (a drum kit, spread across the stereo image).
+    margin : float
+        How far towards the other source's mean a component must sit to move:
+        above 0.5, a component between the two means (a sound both sources
+        share, or spread by reverberation) stays where the grouping put it.
 
     Returns
     -------
@@ -170,9 +177,10 @@ def refine_by_pan(labels: np.ndarray, pans: np.ndarray, energy: np.ndarray,
         if not ratio > min_ratio:
             break
         _, mean_a, mean_b = pan_separation(pans, energy, labels == a, labels == b)
-        members = (labels == a) | (labels == b)
-        nearer = np.where(np.abs(pans - mean_a) <= np.abs(pans - mean_b), a, b)
-        trial = np.where(members, nearer, labels)
+        # 0 at the component's own source's mean pan, 1 at the other's
+        towards_b = (pans - mean_a) / (mean_b - mean_a)
+        trial = np.where((labels == a) & (towards_b > margin), b,
+                         np.where((labels == b) & (1 - towards_b > margin), a, labels))
         if (trial == a).any() and (trial == b).any():
             labels = trial
     return labels

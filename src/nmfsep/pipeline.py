@@ -380,7 +380,8 @@ def refined_by_pan(W: np.ndarray, H: np.ndarray, labels: np.ndarray, decision: D
         return labels
     pans = component_pans(W, H, context.channels)
     energy = W.sum(axis=0, dtype=np.float64) * H.sum(axis=1, dtype=np.float64)
-    return refine_by_pan(labels, pans, energy, context.policy.pan_ratio, fixed=fixed)
+    return refine_by_pan(labels, pans, energy, context.policy.pan_ratio, fixed=fixed,
+                         margin=context.policy.pan_margin)
 
 
 def _pan_reason(moved: int) -> str:

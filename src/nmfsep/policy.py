@@ -208,6 +208,12 @@ class Policy:
         (:func:`nmfsep.panning.refine_by_pan`); chosen by the sweep of the
         tuning half of every stereo and mastered category (notes.md,
         twenty-second round); infinity turns it off.
+    pan_margin : float
+        How far from its source's mean pan towards the other's a component
+        must sit to move (0.5: nearer the other's;
+        :func:`nmfsep.panning.refine_by_pan`): above one half, a sound between
+        the two stays where the grouping put it.  Chosen with ``pan_ratio`` by
+        the sweep of the same tuning items (notes.md, twenty-second round).
 
     HPSS features
     -------------
@@ -287,6 +293,7 @@ class Policy:
                                           0.1521, 0.3476)
     affinity_bias: float = -0.3387
     pan_ratio: float = 2.0
+    pan_margin: float = 0.65
 
     harmonic_filter_seconds: float = 0.2
     percussive_filter_hz: float = 175.0
