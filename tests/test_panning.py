@@ -11,7 +11,7 @@ from mixtures import SR, three_voices
 
 import nmfsep
 from benchmarks.quality.methods import oracle_labels
-from nmfsep.errors import ParameterError
+from nmfsep.errors import MemoryWarning, ParameterError
 from nmfsep.panning import component_pans, pan_separation, refine_by_pan
 from nmfsep.policy import decide
 from nmfsep.recording import ArrayRecording, Frames
@@ -186,3 +186,18 @@ def test_only_auto_regroups_by_pan():
     assert not decide("auto", n_sources=3, percussive_share=0.6, n_runs=1,
                       pitched_fraction=0.0).by_pan  # drums alone: the kit's pieces
     assert not decide("auto", n_sources=1, percussive_share=0.1, n_runs=1).by_pan
+
+
+def test_a_stereo_file_read_block_by_block_is_refined_as_when_held(tmp_path):
+    sources = hard_panned_voices(seed=4)
+    path = tmp_path / "voices.wav"
+    nmfsep.save(path, sources.sum(axis=0), SR)
+    y, sr = nmfsep.load(path)
+    held = nmfsep.separate(y, sr, n_sources=2, n_runs=1, random_state=0)
+    outs = [tmp_path / "low.wav", tmp_path / "high.wav"]
+    with pytest.warns(MemoryWarning):  # blocks smaller than the budget needs, on purpose
+        read = nmfsep.separate_file(path, outs, n_sources=2, n_runs=1, random_state=0,
+                                    max_memory=10_000_000)
+    assert read.context.block is not None  # it went block by block
+    assert "between the loudspeakers" in read.decision.reasons[-1]
+    np.testing.assert_array_equal(read.labels, held.labels)
