@@ -66,8 +66,8 @@ def test_a_task_stopped_right_after_publishing_is_found_done(job, monkeypatch):
     task = counting_task("new")
     real_publish = worker._publish
 
-    def publish_then_stop(stage, track):
-        real_publish(stage, track)
+    def publish_then_stop(*args):
+        real_publish(*args)
         raise Stopped
 
     monkeypatch.setattr(worker, "_publish", publish_then_stop)
@@ -82,7 +82,7 @@ def test_a_task_stopped_right_after_publishing_is_found_done(job, monkeypatch):
 
 def test_a_task_stopped_before_publishing_runs_again(job, monkeypatch):
     task = counting_task("new")
-    monkeypatch.setattr(worker, "_publish", lambda stage, track: (_ for _ in ()).throw(Stopped()))
+    monkeypatch.setattr(worker, "_publish", lambda *args: (_ for _ in ()).throw(Stopped()))
     with pytest.raises(Stopped):
         run_track(job, task)
     assert not published(job.out, json.loads(result_path(job).read_text()))

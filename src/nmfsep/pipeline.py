@@ -336,9 +336,7 @@ def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
             "hold, or it is regrouped): they are told apart by their timbre"))
     labels = grouping_.group(W, H, n_sources, decision.grouping, context=context)
     refined = refined_by_pan(W, H, labels, decision, context)
-    if (moved := int(np.count_nonzero(refined != labels))) > 0:
-        decision = replace(decision, reasons=(*decision.reasons, _pan_reason(moved)))
-    labels = refined
+    moved, labels = int(np.count_nonzero(refined != labels)), refined
     # the other runs follow the first one's sources
     if decision.lead_source is not None:
         labels = grouping_.place_lead(W, H, labels, decision.lead_source, context.sr, policy)
@@ -348,6 +346,8 @@ def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
             and grouping_.bass_note_components(W, labels, 1 - decision.drum_source,
                                                context.sr, policy).any()):
         decision = decide(config.grouping, **evidence, bass_notes=True)
+    if moved:  # said once the decision is final
+        decision = replace(decision, reasons=(*decision.reasons, _pan_reason(moved)))
 
     def group(W_run: np.ndarray, H_run: np.ndarray,
               run_context: grouping_.GroupingContext | None) -> np.ndarray:
@@ -375,8 +375,7 @@ def refined_by_pan(W: np.ndarray, H: np.ndarray, labels: np.ndarray, decision: D
     they are moved to where they are named.
     """
     fixed = 0 if decision.grouping == "percussive" else None
-    if (not decision.by_pan or context.channels is None
-            or np.setdiff1d(labels, [fixed] if fixed is not None else []).size < 2):
+    if not decision.by_pan or context.channels is None or len(set(labels) - {fixed}) < 2:
         return labels
     pans = component_pans(W, H, context.channels)
     energy = W.sum(axis=0, dtype=np.float64) * H.sum(axis=1, dtype=np.float64)

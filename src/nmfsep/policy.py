@@ -63,7 +63,9 @@ again with ``bass_notes=True`` (:func:`decide`) when it finds one.
 In a stereo recording ``auto`` also hears where the instruments sit between the
 loudspeakers: once the components are grouped, in every run of the ensemble,
 two sources (never the drums) whose components' pans stand apart by more than
-:attr:`Policy.pan_ratio` are regrouped by pan (:mod:`nmfsep.panning`).
+:attr:`Policy.pan_ratio` exchange the components that sit more than
+:attr:`Policy.pan_margin` of the way towards the other's mean pan
+(:mod:`nmfsep.panning`).
 
 Two sources without names are ambiguous when drums are heard: drums and the
 rest, or a voice and its accompaniment.  ``auto`` takes the drums unless the

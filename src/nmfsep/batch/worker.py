@@ -178,10 +178,12 @@ def run_track(job: Job, task: Callable | None = None) -> dict:
         # kept before the files are published, so that a task stopped right after publishing
         # them is found done (the driver adopts it); one stopped before or while publishing
         # is not, since its files are not all in place (published)
+        files = _staged_files(stage)
         with contextlib.suppress(OSError):
-            _keep({**result, "status": "done", "outputs": _staged_files(stage),
+            _keep({**result, "status": "done", "outputs": files,
                    "seconds": time.perf_counter() - clock}, result_path(job))
-        result["outputs"] = _publish(stage, Path(job.out) / job.key)
+        _publish(stage, Path(job.out) / job.key, files)
+        result["outputs"] = files
         stage = None
         result["status"] = "done"
     except Exception as exc:  # noqa: BLE001 - a bad file is a result, not a crash
@@ -233,19 +235,18 @@ def _staged_files(stage: Path) -> list[str]:
                   key=lambda name: (name == RECORD_NAME, name))
 
 
-def _publish(stage: Path, track: Path) -> list[str]:
-    """Move every file of ``stage`` into ``track``; the record last.  Returns their names."""
-    files = _staged_files(stage)
+def _publish(stage: Path, track: Path, files: list[str]) -> None:
+    """Move ``files`` (:func:`_staged_files`: every file of ``stage``) into ``track``,
+    the record last."""
     if not track.exists():
         track.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(OSError):  # appeared meanwhile: replace file by file
             os.rename(stage, track)
-            return files
+            return
     for name in files:
         (track / name).parent.mkdir(parents=True, exist_ok=True)
         os.replace(stage / name, track / name)
     shutil.rmtree(stage, ignore_errors=True)
-    return files
 
 
 def _current_worker():
