@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+import nmfsep
 from benchmarks.quality import __main__ as bench
 from benchmarks.quality import drum_nmfd, real
 from benchmarks.quality.anchors import centroid_labels, kmeans_1d
@@ -244,3 +245,40 @@ def test_the_studies_get_no_real_items_and_one_line_without_the_folder(tmp_path,
     assert items_or_say(["real:drums+rest"], tmp_path / "absent") == []
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("real recordings skipped:")
+
+
+# --------------------------------------------------------------------------- the regroup harness
+
+def test_the_regroup_harness_takes_the_real_items_by_half(tmp_path, rng, monkeypatch):
+    from benchmarks.quality import regroup
+
+    made = _write_folder(tmp_path, {
+        name: {stem: _noise(rng, -20) for stem in ("drums", "bass", "other", "vocals")}
+        for name in ("md_c", "md_a", "md_b")})
+    monkeypatch.setenv(real.ENV_VAR, str(made))
+    assert [i.name for i in regroup.real_items("real:drums+rest")] == [
+        "real:drums+rest-md_a", "real:drums+rest-md_b", "real:drums+rest-md_c"]
+    categories = ["real:drums+rest", "real:vocals+accompaniment"]
+    assert regroup.real_jobs(categories, "tuning") == [
+        ("real:drums+rest", 0), ("real:drums+rest", 2),
+        ("real:vocals+accompaniment", 0), ("real:vocals+accompaniment", 2)]
+    assert regroup.real_jobs(categories, "reporting") == [
+        ("real:drums+rest", 1), ("real:vocals+accompaniment", 1)]
+    # measured like a rendered item: the defaults regrouped give the separation back
+    monkeypatch.setattr(regroup, "cached_separation", lambda item, tag: nmfsep.separate(
+        item.mixture, item.sr, n_sources=len(item.names), n_runs=1))
+    record = regroup.measure_real_item("real:drums+rest", 1, [regroup.DEFAULTS])
+    assert record["item"] == "real:drums+rest-md_b" and record["reproduces"]
+    assert len(record["sdr"]["defaults"]) == 2
+
+
+def test_the_regroup_harness_says_so_without_the_folder(tmp_path, monkeypatch, capsys):
+    from benchmarks.quality import regroup
+
+    monkeypatch.setenv(real.ENV_VAR, str(tmp_path / "absent"))
+    assert regroup.real_jobs(["real:drums+rest"], "all") == []
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("real recordings skipped:")
+    # asked for the real set alone: nothing to measure, said, and a failure code
+    assert regroup.main(["--sets", "real", "--categories", "real:drums+rest"]) == 1
+    assert "no items to measure" in capsys.readouterr().err

@@ -29,7 +29,11 @@ def test_item_sets_name_a_soundfont_and_both_ends_of_a_range():
     assert (held_out.soundfont, list(held_out.indices)) == (MUSESCORE, list(range(12, 20)))
 
 
-@pytest.mark.parametrize("text", ["fl7-0", "sf0-7", "fl0", "ms-1-3", ""])
+def test_the_real_set_is_named_real():
+    assert parse_item_set("real").name == "real"
+
+
+@pytest.mark.parametrize("text", ["fl7-0", "sf0-7", "fl0", "ms-1-3", "", "real0-3"])
 def test_a_malformed_item_set_is_refused(text):
     with pytest.raises(ValueError, match="item set"):
         parse_item_set(text)

@@ -416,11 +416,17 @@ def test_decision_for_the_learned_grouping_says_what_it_listens_for():
 def test_auto_with_two_sources_and_drums_says_how_to_ask_for_the_voice_instead():
     two = decide("auto", n_sources=2, percussive_share=0.5, n_runs=5)
     assert two.grouping == "percussive"
-    assert "--grouping timbre+time" in two.reasons[2]
+    assert "--names vocals,rest" in two.reasons[2]
+    # the advice is what names do: the voice against the rest, under its name
+    named = decide("auto", n_sources=2, percussive_share=0.5, n_runs=5,
+                   names=["vocals", "rest"])
+    assert (named.grouping, named.lead_source) == ("timbre+time", 0)
     for other in (decide("auto", n_sources=3, percussive_share=0.5, n_runs=5),
                   decide("percussive", n_sources=2, percussive_share=0.5, n_runs=5),
-                  decide("auto", n_sources=2, percussive_share=0.1, n_runs=5)):
-        assert not any("--grouping timbre+time" in reason for reason in other.reasons)
+                  decide("auto", n_sources=2, percussive_share=0.1, n_runs=5),
+                  decide("auto", n_sources=2, percussive_share=0.5, n_runs=5,
+                         names=["drums", "guitar"])):
+        assert not any("--names" in reason for reason in other.reasons)
 
 
 def test_bass_note_components_peak_below_any_guitars_lowest_note_and_have_a_second_partial():

@@ -19,7 +19,11 @@ An item set is ``fl`` (FluidR3 GM, the benchmark's soundfont) or ``ms``
 (MuseScore General, held-out instruments) and a range of item indices:
 ``fl0-7`` is the benchmark's items, ``ms12-19`` its held-out check;
 ``--half tuning`` keeps the sets' items of the tuning half alone
-(:mod:`benchmarks.quality.halves`).  A
+(:mod:`benchmarks.quality.halves`).  The set ``real`` is the real recordings'
+categories (:mod:`benchmarks.quality.real`, each recording's whole excerpt,
+its half by its position among the category's sorted item names): they are
+there to reject a variant that does not generalize, never to fit one; without
+the folder one line says so and the rendered sets run alone.  A
 variant is a name, a colon and assignments separated by commas:
 ``policy.FIELD=value`` sets a field of the policy (``python -c "import nmfsep;
 print(nmfsep.policy.policy_field_names())"`` lists them; a warning says when
@@ -56,7 +60,7 @@ from nmfsep.audio import atomic_path
 from nmfsep.metrics import evaluate
 from nmfsep.policy import DEFAULT_POLICY, Policy, policy_field_names
 
-from . import generate
+from . import generate, real
 from .generate import CATEGORIES
 from .halves import select
 
@@ -65,6 +69,8 @@ RESULTS = HERE / "results"
 SEPARATIONS = generate.CACHE / "separations"
 MUSESCORE = "/usr/share/sounds/sf3/MuseScore_General.sf3"
 SOUNDFONT_OF_PREFIX = {"fl": None, "ms": MUSESCORE}
+#: The item set of the real recordings' categories.
+REAL_SET = "real"
 #: The modules whose code makes the factorizations; the cache is keyed on them.
 FACTORIZATION_MODULES = ("nmf.py", "sweeps.py", "spectral.py", "recording.py", "config.py",
                          "pipeline.py")
@@ -108,10 +114,16 @@ SEPARATION_SETTINGS = ("percussive_prior", "mask_power", "n_runs")
 
 
 def parse_item_set(text: str) -> ItemSet:
-    """``fl0-7`` or ``ms12-19``: a soundfont prefix and a range of indices, both ends kept."""
+    """``fl0-7`` or ``ms12-19``: a soundfont prefix and a range of indices, both ends kept.
+
+    ``real``: the real recordings (every item of each real category).
+    """
+    if text.strip() == REAL_SET:
+        return ItemSet(REAL_SET, None, range(0))
     match = re.fullmatch(r"(fl|ms)(\d+)-(\d+)", text.strip())
     if match is None or int(match[2]) > int(match[3]):
-        raise ValueError(f"item set {text!r} is not fl or ms and a range such as fl0-7")
+        raise ValueError(f"item set {text!r} is not real, or fl or ms and a range such as "
+                         "fl0-7")
     return ItemSet(match[0], SOUNDFONT_OF_PREFIX[match[1]],
                    range(int(match[2]), int(match[3]) + 1))
 
@@ -246,6 +258,29 @@ def measure_item(category: str, index: int, soundfont: str | None, duration: flo
             **measure(cached_separation(item, soundfont), item.sources, variants)}
 
 
+def real_items(category: str) -> list:
+    """The items of a real category, sorted by name (their positions make the halves)."""
+    return sorted(real.build_category(category, real.locate()), key=lambda item: item.name)
+
+
+def measure_real_item(category: str, position: int, variants: Sequence[Variant]) -> dict:
+    """:func:`measure` on the real item at ``position`` of ``category``'s sorted items."""
+    item = real_items(category)[position]
+    return {"item": item.name,
+            **measure(cached_separation(item, REAL_SET), item.sources, variants)}
+
+
+def real_jobs(categories: Sequence[str], half: str) -> list[tuple[str, int]]:
+    """``(category, position)`` of the real items of ``half``; none, said in a line, without
+    the folder."""
+    try:
+        real.locate()
+    except real.RealFolderMissing as exc:
+        print(f"real recordings skipped: {exc}", file=sys.stderr)
+        return []
+    return [(c, i) for c in categories for i in select(range(len(real_items(c))), half)]
+
+
 def _median(records: list[dict], variant: str) -> float:
     return float(np.median([sdr for r in records for sdr in r["sdr"][variant]]))
 
@@ -294,9 +329,12 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", default="fl0-7",
-                        help="comma-separated item sets such as fl0-7,ms12-19 (default fl0-7)")
-    parser.add_argument("--categories", default=",".join(CATEGORIES),
-                        help="comma-separated subset of " + ", ".join(CATEGORIES))
+                        help="comma-separated item sets such as fl0-7,ms12-19,real "
+                        "(default fl0-7)")
+    parser.add_argument("--categories",
+                        help="comma-separated subset of " + ", ".join(CATEGORIES) + " (the "
+                        "rendered sets') and " + ", ".join(real.CATEGORIES) + " (the real "
+                        "set's); default: all")
     parser.add_argument("--variant", action="append", default=[],
                         metavar="'NAME: policy.FIELD=V, ...'",
                         help="a variant to compare with the defaults (repeatable)")
@@ -322,14 +360,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         item_sets = [parse_item_set(s) for s in args.sets.split(",")]
         variants = [DEFAULTS, *(parse_variant(v) for v in args.variant)]
-        categories = [c.strip() for c in args.categories.split(",")]
-        unknown = sorted(set(categories) - set(CATEGORIES))
+        known = [*CATEGORIES, *real.CATEGORIES]
+        categories = known if args.categories is None else \
+            [c.strip() for c in args.categories.split(",")]
+        unknown = sorted(set(categories) - set(known))
         if unknown:
-            raise ValueError(f"unknown categories {unknown}; known: {', '.join(CATEGORIES)}")
+            raise ValueError(f"unknown categories {unknown}; known: {', '.join(known)}")
     except ValueError as error:
         parser.error(str(error))
-    jobs = [(c, i, s) for s in item_sets for c in categories
+    rendered = [c for c in categories if c in CATEGORIES]
+    jobs = [(c, i, s) for s in item_sets if s.name != REAL_SET for c in rendered
             for i in select(s.indices, args.half)]
+    if any(s.name == REAL_SET for s in item_sets):
+        real_set = next(s for s in item_sets if s.name == REAL_SET)
+        jobs += [(c, i, real_set) for c, i in
+                 real_jobs([c for c in categories if c in real.CATEGORIES], args.half)]
+    if not jobs:
+        print("no items to measure (the sets, categories and half leave none)", file=sys.stderr)
+        return 1
     factorization_key()  # before the workers start, which inherit it
     print(f"{len(jobs)} items x {len(variants)} variants", file=sys.stderr)
     started, t0 = time.strftime("%Y-%m-%d %H:%M:%S"), time.perf_counter()
@@ -337,7 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     where = machine()  # the commit that runs, not one made while it runs
     records = []
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = [pool.submit(measure_item, c, i, s.soundfont, args.duration, variants)
+        futures = [pool.submit(measure_real_item, c, i, variants) if s.name == REAL_SET else
+                   pool.submit(measure_item, c, i, s.soundfont, args.duration, variants)
                    for c, i, s in jobs]
         for (category, _, item_set), future in zip(jobs, futures, strict=True):
             record = future.result()

@@ -558,10 +558,10 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
                        and n_sources - 1 <= policy.settle_beside_pitched else
                        "the drums are grouped first, the other instruments by timbre and "
                        "by when they play")
-        if strategy == "auto" and n_sources == 2:
+        if strategy == "auto" and n_sources == 2 and not names:
             reasons.append("two sources of a recording with drums are taken as the drums and "
                            "everything else; for a voice or a lead instrument against the "
-                           "rest, ask for --grouping timbre+time")
+                           "rest, name them (--names vocals,rest)")
     else:
         reasons.append("the instruments are told apart by timbre and by when they play"
                        if grouping == "timbre+time" else
