@@ -121,6 +121,25 @@ def shifted_supervised(semitones: tuple[float, ...]) -> Callable:
     return run
 
 
+def larger_supervised(n_components: int) -> Callable:
+    """As ``separate --dict``, ``n_components`` per dictionary."""
+    def run(item) -> np.ndarray:
+        dictionaries = learned(item, n_components=n_components)
+        return nmfsep.separate(item.mixture, item.sr, dictionaries=dictionaries).sources
+    run.__doc__ = f"As ``separate --dict``, {n_components} components per dictionary."
+    return run
+
+
+def supervised_with(**options) -> Callable:
+    """As ``separate --dict``, the separation asked for ``options``."""
+    def run(item) -> np.ndarray:
+        return nmfsep.separate(item.mixture, item.sr, dictionaries=learned(item),
+                               **options).sources
+    run.__doc__ = "As ``separate --dict``, with " + ", ".join(
+        f"``{k}={v!r}``" for k, v in options.items()) + "."
+    return run
+
+
 def _kl_columns(D: np.ndarray, C: np.ndarray, n_iter: int = 50) -> np.ndarray:
     """KL divergence of each column of C from its best non-negative fit by D's columns."""
     A = np.full((D.shape[1], C.shape[1]), 1.0 / D.shape[1], dtype=np.float64)
@@ -305,6 +324,9 @@ METHODS: dict[str, Callable] = {
     "blind auto + adapted dictionaries (masks averaged)": combined(1.0),
     "blind auto + adapted dictionaries (masks, weight 0.75 supervised)": combined(1.0, 0.75),
     "oracle ideal ratio mask": ideal_ratio_mask,
+    "nmfsep supervised, 64 components": larger_supervised(64),
+    "nmfsep supervised, Wiener masks": supervised_with(mask_power=2.0),
+    "nmfsep supervised, sparse activations": supervised_with(l1_H=1.0),
 }
 
 
