@@ -9,6 +9,7 @@ import soundfile as sf
 import nmfsep
 from nmfsep import synth
 from nmfsep.cli import main
+from nmfsep.policy import DEFAULT_POLICY
 from nmfsep.stream import RELAXATION, TOLERANCE
 
 FAST = ["--max-iter", "30"]
@@ -134,6 +135,9 @@ def test_separate_with_dictionaries_names_the_sources_after_them(files, dicts, t
     assert [s["name"] for s in record["sources"]] == ["drums", "guitar"]
     assert record["parameters"]["dictionaries"] == ["drums", "guitar"]
     assert record["dictionaries"] == [str(dicts["drums"]), str(dicts["guitar"])]
+    assert record["mask_experts"]["hpss"] == {
+        "source": 0, "strength": DEFAULT_POLICY.dictionary_percussive_prior}
+    assert record["parameters"]["percussive_prior"] == DEFAULT_POLICY.dictionary_percussive_prior
 
 
 def test_separate_with_free_components_adds_the_rest(files, dicts, tmp_path):

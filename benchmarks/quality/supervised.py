@@ -28,11 +28,8 @@ from pathlib import Path
 import numpy as np
 
 import nmfsep
-from nmfsep.features import median_filter_lengths, percussive_mask
-from nmfsep.masks import MaskPrior, soft_masks, source_models
 from nmfsep.metrics import evaluate
 from nmfsep.nmf import factorize
-from nmfsep.policy import DRUM_NAMES
 from nmfsep.spectral import STFTConfig, default_n_fft, istft, stft
 
 from .generate import build
@@ -140,28 +137,6 @@ def supervised_with(**options) -> Callable:
                                **options).sources
     run.__doc__ = "As ``separate --dict``, with " + ", ".join(
         f"``{k}={v!r}``" for k, v in options.items()) + "."
-    return run
-
-
-def supervised_hpss(strength: float) -> Callable:
-    """As ``separate --dict``, the masks weighed by HPSS for a source named a drum part."""
-    def run(item) -> np.ndarray:
-        separation = nmfsep.separate(item.mixture, item.sr, dictionaries=learned(item))
-        drums = [i for i, name in enumerate(item.names) if name.lower() in DRUM_NAMES]
-        if not drums:
-            return separation.sources
-        config = separation.stft
-        X = stft(item.mixture, config)
-        V = np.abs(X).mean(axis=0).astype(np.float32)
-        lengths = median_filter_lengths(item.sr, config.hop, config.n_bins)
-        prior = MaskPrior(source=drums[0], mask=percussive_mask(V, lengths.frames, lengths.bins),
-                          strength=strength)
-        models = source_models(separation.W, separation.H, separation.labels, len(item.names))
-        return _masked(item, soft_masks(prior.weigh(models)), config, X)
-    run.__doc__ = (f"As ``separate --dict``, each source's model weighed by the mixture's HPSS "
-                   f"percussive mask P as the blind pipeline's expert does (``MaskPrior``): the "
-                   f"source of a dictionary named a drum part by P ** {strength:g}, the others by "
-                   f"(1 - P) ** {strength:g}; unchanged without one.")
     return run
 
 
@@ -352,7 +327,8 @@ METHODS: dict[str, Callable] = {
     "nmfsep supervised, 64 components": larger_supervised(64),
     "nmfsep supervised, Wiener masks": supervised_with(mask_power=2.0),
     "nmfsep supervised, sparse activations": supervised_with(l1_H=1.0),
-    "nmfsep supervised, HPSS expert 0.5": supervised_hpss(0.5),
+    "nmfsep supervised, HPSS expert 0.5": supervised_with(percussive_prior=0.5),
+    "nmfsep supervised, without the HPSS expert": supervised_with(percussive_prior=0.0),
 }
 
 

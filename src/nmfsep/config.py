@@ -156,7 +156,10 @@ class SeparationConfig:
     percussive_prior : float, optional
         Exponent of the experts' weights beside the factorization (HPSS for a
         drum source, with registers and shares as :mod:`nmfsep.policy` says);
-        the policy's by default; 0 turns every expert off.  Blind separation.
+        the policy's by default; 0 turns every expert off.  With
+        ``dictionaries``, the HPSS weights on the source of the one dictionary
+        named a drum part (:func:`nmfsep.policy.drum_dictionary`), the policy's
+        ``dictionary_percussive_prior`` by default.
     n_runs : int, optional
         Factorizations combined (:mod:`nmfsep.ensemble`); by default the
         policy's ``auto_runs`` up to ``auto_runs_seconds`` of audio, else 1,
@@ -320,6 +323,8 @@ class SeparationConfig:
         strength = self.policy.percussive_prior if self.percussive_prior is None \
             else self.percussive_prior
         if self.dictionaries is not None:
+            if self.percussive_prior is None:
+                strength = self.policy.dictionary_percussive_prior
             config = dictionaries_stft(self.dictionaries, sr, n_fft=self.n_fft, hop=self.hop,
                                        window=None if self.window == "hann" else self.window,
                                        spectrogram_power=self.spectrogram_power)

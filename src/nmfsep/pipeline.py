@@ -43,7 +43,7 @@ from .model import Model, Writer
 from .nmf import ProgressCallback, factorize
 from .panning import component_pans, refine_by_pan
 from .policy import KIT_PIECES, Decision, Policy, decide
-from .priors import build_prior
+from .priors import build_prior, dictionary_prior
 from .recording import ArrayRecording, Frames, Recording, stereo_channels, unit_spectrogram
 from .resources import format_bytes, plan_memory
 from .spectral import BLOCK_FRAMES, STFTConfig
@@ -195,7 +195,8 @@ class Separation:
         )
         if config.supervised:
             parameters.update(dictionaries=[item.name for item in config.dictionaries],
-                              n_free_components=int(config.n_free_components))
+                              n_free_components=int(config.n_free_components),
+                              percussive_prior=plan.percussive_prior)
         else:
             parameters.update(percussive_prior=plan.percussive_prior, n_runs=plan.n_runs,
                               solver=config.solver, backend=config.backend)
@@ -530,7 +531,8 @@ def separate_recording(recording: Recording, config: SeparationConfig, *,
         factors = factorize_with_dictionaries(V, scale, config, plan, sr=recording.sr,
                                               callback=callback)
         result = factors.result
-        model = Model(factors.W, factors.H, factors.labels, plan.stft, config.mask_power)
+        model = Model(factors.W, factors.H, factors.labels, plan.stft, config.mask_power,
+                      prior=dictionary_prior(plan, context))
         timings["factorize"] = time.perf_counter() - clock
     elif (kit := _kit_decision(context, config, plan)) is not None:
         fitted = fit_kit(recording, kit.kit, hold=memory.hold, block=block,

@@ -101,7 +101,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 
 __all__ = ["Policy", "RunPlan", "Decision", "DEFAULT_POLICY", "KIT_PIECES", "LEAD_NAMES",
-           "DRUM_NAMES", "named_lead", "named_drums", "decide",
+           "DRUM_NAMES", "named_lead", "named_drums", "drum_dictionary", "decide",
            "auto_grouping", "needs_pitched_fraction", "policy_field_names"]
 
 #: The candidate sets of pieces for drums alone, by number of sources: the
@@ -236,6 +236,10 @@ class Policy:
     percussive_prior : float
         Default exponent of the HPSS weights (``percussive_prior`` of
         :func:`nmfsep.separate`; notes.md, twelfth round).
+    dictionary_percussive_prior : float
+        The same exponent in a supervised separation, on the source of the one
+        dictionary named a drum part (:func:`drum_dictionary`): chosen by the
+        sweep on the tuning half of the supervised benchmark (docs/supervised.md).
     hpss_scale_beside_shares : float
         Beside the shares, drums and one other source of an ensemble take the
         HPSS weights to this fraction of ``percussive_prior``: the shares and
@@ -303,6 +307,7 @@ class Policy:
     tonalness_median_hz: float = 150.0
 
     percussive_prior: float = 0.75
+    dictionary_percussive_prior: float = 0.5
     hpss_scale_beside_shares: float = 0.5
     min_share_sources: int = 3
     share_smooth_bins: int = 9
@@ -409,6 +414,20 @@ def named_drums(names: Sequence[str] | None) -> int:
     words = [name.strip().lower() for name in names or ()]
     drums = [index for index, word in enumerate(words) if word in DRUM_NAMES]
     return drums[0] if len(drums) == 1 else 0
+
+
+def drum_dictionary(names: Sequence[str] | None) -> int | None:
+    """The source of the one dictionary named a drum part (:data:`DRUM_NAMES`) beside
+    others, whose masks HPSS weighs in a supervised separation; else None.
+
+    >>> drum_dictionary(["Drums", "guitar"]), drum_dictionary(["piano", "voice"])
+    (0, None)
+    >>> drum_dictionary(["drums"]), drum_dictionary(["drums", "kit", "bass"])
+    (None, None)
+    """
+    words = [name.strip().lower() for name in names or ()]
+    drums = [index for index, word in enumerate(words) if word in DRUM_NAMES]
+    return drums[0] if len(drums) == 1 and len(words) > 1 else None
 
 
 def named_lead(names: Sequence[str] | None) -> int | None:

@@ -9,7 +9,9 @@ makes them from the recording and the grouped factorization:
 - each source's share of the long-term spectrum (:func:`nmfsep.masks.share_weights`),
   measured on the masks of the factorizations themselves (:func:`source_profiles`);
 - the masks estimated again from the sources they rebuild
-  (:attr:`nmfsep.masks.MaskPrior.consistent`).
+  (:attr:`nmfsep.masks.MaskPrior.consistent`);
+- with dictionaries, HPSS alone, on the source of a dictionary named a drum
+  part (:func:`dictionary_prior`).
 
 >>> import nmfsep
 >>> example = nmfsep.synth.drums_and_guitar(duration=2.0)
@@ -24,13 +26,14 @@ from dataclasses import replace
 
 import numpy as np
 
+from .config import Plan
 from .grouping import GroupingContext, low_register_weights
 from .masks import MaskPrior, share_weights
 from .model import Model
-from .policy import DEFAULT_POLICY, Decision, Policy
+from .policy import DEFAULT_POLICY, Decision, Policy, drum_dictionary
 from .spectral import frame_blocks
 
-__all__ = ["build_prior", "source_profiles"]
+__all__ = ["build_prior", "dictionary_prior", "source_profiles"]
 
 
 def source_profiles(V: np.ndarray, model: Model, spectrogram_power: float = 1.0,
@@ -106,3 +109,30 @@ def build_prior(decision: Decision, context: GroupingContext, model: Model, *,
     profiles = source_profiles(context.V, replace(model, prior=prior), spectrogram_power, block)
     weights = share_weights(profiles, policy.share_smooth_bins, policy.share_strength)
     return replace(prior or MaskPrior(), register=weights, register_kind="shares")
+
+
+def dictionary_prior(plan: Plan, context: GroupingContext) -> MaskPrior | None:
+    """HPSS beside the dictionaries of a supervised separation, or None.
+
+    The source of the one dictionary named a drum part
+    (:func:`nmfsep.policy.drum_dictionary`) is weighed by the mixture's
+    percussive mask, every other source by its complement, to the plan's
+    ``percussive_prior``; the stream weighs its masks alike
+    (:class:`nmfsep.stream.SourceStream`).
+
+    Parameters
+    ----------
+    plan : Plan
+        The supervised plan: its sources' names and ``percussive_prior``.
+    context : GroupingContext
+        With ``V``, the factorized spectrogram, whose percussive mask weighs.
+
+    Returns
+    -------
+    MaskPrior or None
+        None without such a dictionary or with a ``percussive_prior`` of 0.
+    """
+    source = drum_dictionary(plan.names)
+    if source is None or plan.percussive_prior == 0:
+        return None
+    return MaskPrior(source=source, mask=context.percussive, strength=plan.percussive_prior)

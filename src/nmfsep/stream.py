@@ -17,6 +17,11 @@ streamed sources add up to the mixture.  With the plain update
 dictionaries=...)`` result (see ``docs/supervised.md`` for the measured
 tolerance); by default the updates are over-relaxed (:data:`RELAXATION`),
 which stops sooner at the same tolerance.
+With a dictionary named a drum part beside others, the masks are weighed by
+the mixture's percussive mask as offline (:func:`nmfsep.priors.dictionary_prior`):
+its median filter across time needs half its length of frames on either side,
+so the frames are separated that many frames after the input completes them,
+and the previous frames' spectrogram is kept for the filter.
 
 >>> import nmfsep
 >>> train = nmfsep.synth.drums_and_guitar(duration=3.0, seed=7)
@@ -34,6 +39,7 @@ import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +51,10 @@ from .audio import OutputSink, as_channels, audio_info, check_write_format, open
 from .config import SeparationConfig, make_config
 from .dictionary import Dictionary, initial_activations, stack_dictionaries
 from .errors import AudioError, ParameterError
-from .masks import soft_masks, source_models
+from .features import median_filter_lengths, percussive_mask
+from .masks import MaskPrior, soft_masks, source_models
 from .nmf import check_options
+from .policy import drum_dictionary
 from .spectral import STFTConfig, mixture_spectrogram, overlap_add, transform_frames
 from .sweeps import _blas_limiter
 
@@ -129,17 +137,27 @@ class SourceStream:
     stft : STFTConfig
     latency : int
         Samples of input needed beyond an output sample before it is final:
-        ``n_fft``; add the input block size for the delay of a live stream.
+        ``n_fft``, and half the HPSS filter's frames when HPSS weighs the
+        masks; add the input block size for the delay of a live stream.
     """
 
     def __init__(self, blocks: Iterable[np.ndarray], sr: int, config: SeparationConfig,
                  stft: STFTConfig, batch_frames: int,
                  dictionaries: Sequence[Dictionary] | None = None,
-                 relaxation: float = 1.0, tol: float | None = None) -> None:
+                 relaxation: float = 1.0, tol: float | None = None,
+                 percussive_prior: float = 0.0) -> None:
         self.W, self.labels, self.names = stack_dictionaries(dictionaries or config.dictionaries)
         self.sr = sr
         self.stft = stft
-        self.latency = stft.n_fft
+        drums = drum_dictionary(self.names)
+        self._hpss: MaskPrior | None = None  # made for the frames being separated
+        self._lengths = median_filter_lengths(sr, stft.hop, stft.n_bins, config.policy)
+        self._lookahead = 0  # frames separated only once the input reaches this many beyond
+        if drums is not None and percussive_prior > 0:
+            self._hpss = MaskPrior(source=drums, strength=percussive_prior)
+            self._lookahead = self._lengths.frames // 2
+        self._history = np.zeros((stft.n_bins, 0), dtype=np.float32)  # V before the frames
+        self.latency = stft.n_fft + self._lookahead * stft.hop
         self._blocks = iter(blocks)
         self._options = dict(beta=config.beta, max_iter=config.max_iter,
                              tol=config.tol if tol is None else tol,
@@ -210,20 +228,25 @@ class SourceStream:
         if final:
             # every frame that starts before the end, zero-padded as the offline STFT pads
             last = -(-(self._received + self._mid) // hop)  # first frame starting at/after end
-            needed = self._frame_start(last - 1) + n_fft - self._buffer_start
+            # and for the HPSS filter, the offline STFT's frames beyond, which add no sample
+            offline_end = self.stft.transform.p_max(self.stft.padded_length(self._received))
+            ahead = max(0, offline_end - last) if self._hpss is not None else 0
+            needed = self._frame_start(last + ahead - 1) + n_fft - self._buffer_start
             short = needed - self._buffer.shape[1]
             if short > 0:
                 self._buffer = _extended(self._buffer, short)
-            end_frame = last
+            end_frame = last + ahead
         else:
             available = self._buffer_start + self._buffer.shape[1]
             end_frame = (available - n_fft + self._mid) // hop + 1
-        if self._next_frame < end_frame:
+            ahead = self._lookahead
+        if self._next_frame < end_frame - ahead:
             # Threads of this module's own, each with one BLAS thread: BLAS's own threads,
             # idle between calls, would spin on the cores they need.
             with _one_blas_thread():
-                self._separate_frames(self._next_frame, end_frame - self._next_frame)
-            self._next_frame = end_frame
+                self._separate_frames(self._next_frame, end_frame - ahead - self._next_frame,
+                                      ahead)
+            self._next_frame = end_frame - ahead
         final_until = self._received if final else min(self._received,
                                                        self._frame_start(self._next_frame))
         out = self._emit(final_until)
@@ -234,11 +257,17 @@ class SourceStream:
             self._buffer_start += drop
         return out
 
-    def _separate_frames(self, first: int, count: int) -> None:
-        """Separate frames ``first:first + count``: batches of ``batch_frames``, solved jointly."""
-        X = self._spectrogram(first, count)
+    def _separate_frames(self, first: int, count: int, ahead: int = 0) -> None:
+        """Separate frames ``first:first + count``: batches of ``batch_frames``, solved jointly.
+
+        ``ahead`` more frames are transformed for the HPSS filter alone.
+        """
+        X = self._spectrogram(first, count + ahead)
         V = mixture_spectrogram(X, self._power)
-        sizes = [min(self._batch, count - at) for at in range(0, count, self._batch)]
+        if self._hpss is not None:
+            self._set_percussive_mask(V, count)
+        X, V = X[..., :count], np.ascontiguousarray(V[:, :count])
+        sizes = self._batch_sizes(first, count)
         at = 0
         for size in sizes:  # each batch scaled by its own level, as a call of its own would be
             scale = float(np.ascontiguousarray(V[:, at : at + size]).mean(dtype=np.float64))
@@ -248,6 +277,35 @@ class SourceStream:
         H, _ = batch_activations(V, self.W, initial_activations(V, self.W.shape[1]), sizes,
                                  **self._options)
         self._rebuild(X, H, first)
+
+    def _batch_sizes(self, first: int, count: int) -> list[int]:
+        """Frames ``first:first + count`` cut into batches where the stream's grid cuts them.
+
+        The grid's batches are ``batch_frames`` long and end where a block of as
+        many frames lets the look-ahead frames in, so that the batches do not
+        depend on how much input comes at a time: all of it at once, or one
+        batch's block after another.
+        """
+        origin = self.stft.transform.p_min - self._lookahead
+        sizes, at, end = [], first, first + count
+        while at < end:
+            cut = min(end, at + self._batch - (at - origin) % self._batch)
+            sizes.append(cut - at)
+            at = cut
+        return sizes
+
+    def _set_percussive_mask(self, V: np.ndarray, count: int) -> None:
+        """The HPSS expert's mask of the first ``count`` frames of ``V``, as offline.
+
+        The median across time of a frame reaches half its length on either
+        side: the kept history before, ``V``'s frames beyond ``count`` after; at
+        the recording's ends the filter extends them as the offline one does.
+        """
+        context = np.concatenate([self._history, V], axis=1)
+        before = self._history.shape[1]
+        mask = percussive_mask(context, self._lengths.frames, self._lengths.bins)
+        self._hpss = replace(self._hpss, mask=mask[:, before : before + count])
+        self._history = context[:, : before + count][:, -self._lookahead :].copy()
 
     def _spectrogram(self, first: int, count: int) -> np.ndarray:
         """The mixture's STFT frames ``first:first + count``, complex64, a thread per channel."""
@@ -283,6 +341,8 @@ class SourceStream:
         if self._masks is None or self._masks.shape != shape:
             self._masks = np.empty(shape, dtype=np.float32)  # reused as self._frames is
         models = source_models(self.W, H, self.labels, self.n_sources, out=self._masks)
+        if self._hpss is not None:
+            self._hpss.weigh(models, self._mask_power)
         masks = soft_masks(models, self._mask_power, out=models)
 
         channels = X.shape[0]
@@ -394,7 +454,8 @@ def stream(
         y = _blocks_of(as_channels(y), int(block_size))
     return SourceStream(y, int(sr), config, stft,
                         batch_frames=max(1, int(block_size) // stft.hop),
-                        dictionaries=plan.dictionaries, relaxation=relaxation, tol=tol)
+                        dictionaries=plan.dictionaries, relaxation=relaxation, tol=tol,
+                        percussive_prior=plan.percussive_prior)
 
 
 def stream_file(
