@@ -282,3 +282,59 @@ def test_the_regroup_harness_says_so_without_the_folder(tmp_path, monkeypatch, c
     # asked for the real set alone: nothing to measure, said, and a failure code
     assert regroup.main(["--sets", "real", "--categories", "real:drums+rest"]) == 1
     assert "no items to measure" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- the supervised harness
+
+def test_the_supervised_harness_trains_on_the_other_recordings_alone(tmp_path, rng, monkeypatch):
+    from benchmarks.quality import supervised
+
+    stems = {name: {stem: _noise(rng, -20) for stem in ("drums", "bass", "other", "vocals")}
+             for name in ("md_c", "md_a", "md_b")}
+    monkeypatch.setenv(real.ENV_VAR, str(_write_folder(tmp_path, stems)))
+    item = supervised.real_item("real:drums+rest", 1)  # md_b, by sorted name
+    assert item.name == "real:drums+rest-md_b" and item.names == ["drums", "rest"]
+    # the training clips: md_a's then md_c's stems of each source, end to end, not md_b's
+    a, c = real.build("real:drums+rest", {"id": "md_a", "stems": list(stems["md_a"])},
+                      real.locate()), \
+        real.build("real:drums+rest", {"id": "md_c", "stems": list(stems["md_c"])},
+                   real.locate())
+    for j, name in enumerate(item.names):
+        expected = np.concatenate([a.sources[j], c.sources[j]], axis=-1)
+        np.testing.assert_array_equal(item.training[name], expected)
+    assert supervised.real_tasks(["real:drums+rest"], "reporting") == [("real:drums+rest", 1)]
+    assert supervised.real_tasks(["real:drums+rest"], "both") == [
+        ("real:drums+rest", 0), ("real:drums+rest", 1), ("real:drums+rest", 2)]
+
+
+def test_the_supervised_harness_says_so_without_the_folder(tmp_path, monkeypatch, capsys):
+    from benchmarks.quality import supervised
+
+    monkeypatch.setenv(real.ENV_VAR, str(tmp_path / "absent"))
+    assert supervised.real_tasks(["real:drums+rest"], "both") == []
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("real recordings skipped:")
+    out = tmp_path / "r.json"
+    assert supervised.main(["--real", "--categories", "", "--out", str(out)]) == 1
+    assert "no items to measure" in capsys.readouterr().err and not out.exists()
+
+
+def test_the_supervised_section_reports_the_real_recordings_apart(tmp_path):
+    from benchmarks.quality import supervised_report as report
+
+    records = []
+    for category, items, base in (("cat", 4, 5.0), ("real:drums+rest", 3, 1.0)):
+        for method, lead in ((report.BLIND, 0.0), (report.PLAIN, 1.0), ("mine", 3.0)):
+            for index in range(items):
+                records.append(dict(category=category, item=index,
+                                    half="tuning" if index % 2 == 0 else "reporting",
+                                    method=method, source="a", sdr=base + lead + index,
+                                    seconds=1.0))
+    result = dict(command="c", started="now", duration=10.0, items=4,
+                  categories=["cat", "real:drums+rest"], records=records, docs={})
+    text = report.section(result)
+    main, real_part = text.split("### Real recordings (../shared/real-tuning)")
+    assert "real:drums+rest" not in main
+    # every real recording together: median of base + lead + (0, 1, 2)
+    assert "| mine | 5.0 |" in real_part and "| blind auto | 2.0 |" in real_part
+    assert "| mine | +3.0 / +2.0 |" in real_part and "real:drums+rest: 3" in real_part

@@ -6,7 +6,15 @@ generator).  Dictionaries are learned from those clips only; the mixture's
 stems are seen by the oracle alone.  Halves: item index even = tuning half
 (every choice is made there), odd = reporting half (docs/supervised.md).
 
+With ``--real``, the real categories of ``../shared/real-tuning`` too
+(:mod:`benchmarks.quality.real`), each recording whole: a source's training
+clip is that source's stems in the category's *other* recordings, laid end to
+end (leave one out), so the dictionaries never hear the recording they
+separate.  They are reported apart, every recording together: they are few, and
+reject what does not generalize rather than tune.
+
     OMP_NUM_THREADS=1 python -m benchmarks.quality.supervised --items 12 --duration 10 --jobs 2
+    OMP_NUM_THREADS=1 python -m benchmarks.quality.supervised --real --categories '' --jobs 2
     python -m benchmarks.quality.supervised --docs-only
 
 Columns: nmfsep blind ``auto``; plain supervised NMF (K = 24 per source, KL,
@@ -23,6 +31,7 @@ import shlex
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +41,9 @@ from nmfsep.metrics import evaluate
 from nmfsep.nmf import factorize
 from nmfsep.spectral import STFTConfig, default_n_fft, istft, stft
 
-from .generate import build
+from . import real
+from .generate import Item, build
+from .halves import select
 from .report import git_commit
 
 HERE = Path(__file__).resolve().parent
@@ -49,6 +60,40 @@ PLAIN_K, PLAIN_ITER = 24, 200
 def half_of(index: int) -> str:
     """Even item index: tuning half; odd: reporting half (the project's rule)."""
     return "tuning" if index % 2 == 0 else "reporting"
+
+
+def real_item(category: str, position: int) -> Item:
+    """The real item at ``position`` of ``category``'s items sorted by name, with training
+    clips: each source's stems in the category's other recordings, laid end to end.
+
+    Raises
+    ------
+    ValueError
+        If no other recording of the category has one of the item's sources.
+    """
+    items = sorted(real.build_category(category, real.locate()), key=lambda item: item.name)
+    item = items[position]
+    training = {}
+    for name in item.names:
+        clips = [other.sources[other.names.index(name)] for other in items
+                 if other is not item and name in other.names]
+        if not clips:
+            raise ValueError(f"{item.name}: no other recording of {category} has {name!r}")
+        training[name] = np.concatenate(clips, axis=-1)
+    return replace(item, training=training)
+
+
+def real_tasks(categories: list[str], half: str) -> list[tuple[str, int]]:
+    """``(category, position)`` of the real items of ``half`` (``"both"``: all); none, and
+    one line on stderr, without the folder of real recordings."""
+    try:
+        folder = real.locate()
+    except real.RealFolderMissing as exc:
+        print(f"real recordings skipped: {exc}", file=sys.stderr)
+        return []
+    return [(c, i) for c in categories
+            for i in select(range(len(real.build_category(c, folder))),
+                            "all" if half == "both" else half)]
 
 
 def _config(sr: int) -> STFTConfig:
@@ -337,7 +382,8 @@ METHODS: dict[str, Callable] = {
 def _run_item(category: str, index: int, duration: float, chosen: list[str]) -> list[dict]:
     """Every chosen method on one item; its lines go to stderr as they finish."""
     records = []
-    item = build(category, index, duration)
+    item = real_item(category, index) if category in real.CATEGORIES \
+        else build(category, index, duration)
     for name in chosen:
         start = time.perf_counter()
         estimates = METHODS[name](item)
@@ -353,11 +399,11 @@ def _run_item(category: str, index: int, duration: float, chosen: list[str]) -> 
     return records
 
 
-def run(categories: list[str], indices: list[int], duration: float, chosen: list[str],
+def run(items: list[tuple[str, int]], duration: float, chosen: list[str],
         jobs: int = 1) -> list[dict]:
-    """Every chosen method on every item, ``jobs`` items at a time (one process each)."""
-    tasks = [(category, index, duration, chosen) for category in categories
-             for index in indices]
+    """Every chosen method on every ``(category, index)`` item, ``jobs`` items at a time
+    (one process each)."""
+    tasks = [(category, index, duration, chosen) for category, index in items]
     if jobs <= 1:
         results = [_run_item(*task) for task in tasks]
     else:
@@ -401,9 +447,14 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--items", type=int, default=6, help="items per category (both halves)")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per item")
-    parser.add_argument("--categories", default=",".join(CATEGORIES))
+    parser.add_argument("--categories", default=",".join(CATEGORIES),
+                        help="rendered categories, comma-separated ('' for none)")
+    parser.add_argument("--real", action="store_true",
+                        help="also the real categories of ../shared/real-tuning (every "
+                             "recording of --half, leave-one-out training clips)")
     parser.add_argument("--methods", default=None,
-                        help="only methods whose name contains one of these comma-separated words")
+                        help="only methods whose name contains one of these comma-separated "
+                             "words (a method's whole name: that method alone)")
     parser.add_argument("--half", choices=("tuning", "reporting", "both"), default="both")
     parser.add_argument("--jobs", type=int, default=1,
                         help="items measured at a time, one process each (run with "
@@ -420,12 +471,25 @@ def main(argv: list[str] | None = None) -> int:
         chosen = list(METHODS)
         if args.methods:
             words = [w.strip() for w in args.methods.split(",")]
-            chosen = [m for m in chosen if any(w in m for w in words)]
+            # a word that names a method whole chooses it alone
+            chosen = [m for m in chosen
+                      if any(w == m or (w not in METHODS and w in m) for w in words)]
         indices = [i for i in range(args.items)
                    if args.half == "both" or half_of(i) == args.half]
-        categories = args.categories.split(",")
+        rendered = [c for c in args.categories.split(",") if c]
+        unknown = [c for c in rendered if c not in CATEGORIES]
+        if unknown:
+            parser.error(f"unknown categories {', '.join(unknown)}; choose among "
+                         f"{', '.join(CATEGORIES)} (and --real)")
+        items = [(c, i) for c in rendered for i in indices]
+        if args.real:
+            items += real_tasks(list(real.CATEGORIES), args.half)
+        if not items:
+            print("no items to measure", file=sys.stderr)
+            return 1
+        categories = list(dict.fromkeys(c for c, _ in items))
         started, clock = time.strftime("%Y-%m-%d %H:%M:%S"), time.perf_counter()
-        records = run(categories, indices, args.duration, chosen, jobs=args.jobs)
+        records = run(items, args.duration, chosen, jobs=args.jobs)
         command = shlex.join(["python", "-m", "benchmarks.quality.supervised",
                               *(argv if argv is not None else sys.argv[1:])])
         result = dict(command=command, started=started, duration=args.duration,
