@@ -11,7 +11,8 @@ block by block and offline, and prints for each sample rate:
   (below 1 is faster than real time), best of ``--repeat`` runs;
 * the same for the offline supervised ``nmfsep.separate(..., dictionaries=...)``;
 * the relative L2 difference between the streamed and offline sources;
-* the latency (``n_fft``) and the block size.
+* the latency (``SourceStream.latency``: ``n_fft``, and the HPSS filter's look-ahead
+  with a drum dictionary) and the block size.
 
 Wall-clock numbers depend on the machine and on what else runs on it; the
 script prints the core count with them.
@@ -64,7 +65,7 @@ def measure(sr: int, seconds: float, block_size: int, repeat: int) -> dict:
     difference = np.linalg.norm(out_stream - out_offline) / np.linalg.norm(out_offline)
     return dict(sr=sr, seconds=seconds, block_size=block_size,
                 block_ms=round(1000 * block_size / sr, 1),
-                latency_samples=dicts[0].stft.n_fft,
+                latency_samples=nmfsep.stream(mix, sr, dicts, block_size=block_size).latency,
                 components=sum(d.n_components for d in dicts),
                 rtf_stream=t_stream / seconds, rtf_offline=t_offline / seconds,
                 stream_vs_offline=float(difference))

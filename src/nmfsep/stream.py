@@ -409,9 +409,10 @@ def stream(
         (``block_size // hop``), the frames whose objective decides when their
         iterations stop.  The batches a block completes are solved together.
         Latency: an output sample is final once the input reaches ``n_fft``
-        samples beyond it (:attr:`SourceStream.latency`), and each block's
-        final samples come out as soon as that block is in; a live stream's
-        delay is therefore the block plus ``n_fft``.
+        samples beyond it, and half the HPSS filter's frames more with a drum
+        dictionary (:attr:`SourceStream.latency`); each block's final samples
+        come out as soon as that block is in, so a live stream's delay is the
+        block plus that latency.
     relaxation : float in [1, 2)
         Over-relaxation of the activations' updates
         (:func:`nmfsep.activations.batch_activations`); 1 is the plain update of
