@@ -62,6 +62,7 @@ def test_learn_writes_a_dictionary_from_several_examples(files, tmp_path, capsys
                  "-k", "6", "-o", str(out), *FAST])
     assert code == 0
     assert capsys.readouterr().out.strip() == str(out)
+    assert "sound like drums" not in capsys.readouterr().err  # "kit" names a drum part
     kit = nmfsep.load_dictionary(out)
     assert (kit.name, kit.n_components, kit.sr) == ("kit", 6, 16000)
     assert kit.info["n_examples"] == 2 and kit.info["seconds"] == 4.0
@@ -77,6 +78,19 @@ def test_learn_shifts_the_examples_by_two_semitones_unless_told(files, tmp_path,
     assert "shifted" not in capsys.readouterr().err
     assert nmfsep.load_dictionary(default).info["pitch_shifts"] == "-2,-1,1,2"
     assert nmfsep.load_dictionary(plain).info["pitch_shifts"] == ""
+
+
+def test_learn_says_how_to_name_unpitched_examples_for_the_hpss_weights(files, tmp_path,
+                                                                        capsys):
+    out = tmp_path / "rhythm.npz"
+    assert main(["learn", str(files["drums"]), "--name", "rhythm", "-k", "4", "-o", str(out),
+                 "--max-iter", "5"]) == 0
+    err = capsys.readouterr().err
+    assert "(not shifted: they do not sound pitched)" in err
+    assert "the examples sound like drums: named 'drums' (--name drums)" in err
+    assert main(["learn", str(files["guitar"]), "--name", "lead", "-k", "4", "-o",
+                 str(tmp_path / "lead.npz"), "--max-iter", "5"]) == 0
+    assert "sound like drums" not in capsys.readouterr().err
 
 
 def test_learn_names_the_output_after_the_source_by_default(files, tmp_path, monkeypatch):

@@ -29,7 +29,7 @@ from .errors import NmfsepError, ParameterError
 from .export import check_names, export_components, separate_track
 from .grouping import STRATEGIES, parse_groups
 from .pitch_shift import semitone_steps
-from .policy import drum_dictionary
+from .policy import DRUM_NAMES, drum_dictionary
 from .progress import Reporter
 from .record import write_record
 from .resources import parse_bytes
@@ -386,6 +386,11 @@ def _cmd_learn(args, reporter: Reporter) -> int:
     reporter.info(f"learned {dictionary.n_components} basis spectra of {args.name!r} from "
                   f"{len(paths)} example(s), {dictionary.info['seconds']:.1f} s at {rates[0]} "
                   f"Hz{shifted}; use it with: nmfsep separate MIX --dict {out}")
+    unpitched = used == [] and bool(shifts)
+    if unpitched and args.name.strip().lower() not in DRUM_NAMES:
+        reporter.info("the examples sound like drums: named 'drums' (--name drums), the "
+                      "dictionary's source would also be weighed by the mixture's "
+                      "percussive (HPSS) mask in separate --dict")
     print(out)
     return 0
 
