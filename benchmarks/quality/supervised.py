@@ -175,6 +175,18 @@ def larger_supervised(n_components: int) -> Callable:
     return run
 
 
+def sparse_dictionaries(l1_H: float) -> Callable:
+    """As ``separate --dict``, the dictionaries learned with an L1 penalty ``l1_H`` on
+    their activations."""
+    def run(item) -> np.ndarray:
+        dictionaries = learned(item, l1_H=l1_H)
+        return nmfsep.separate(item.mixture, item.sr, dictionaries=dictionaries).sources
+    run.__doc__ = (f"As ``separate --dict``, the dictionaries learned with a penalty "
+                   f"``l1_H={l1_H:g}`` on the training clips' activations (sparser, more "
+                   f"note-like atoms; no cost to the separation).")
+    return run
+
+
 def supervised_with(**options) -> Callable:
     """As ``separate --dict``, the separation asked for ``options``."""
     def run(item) -> np.ndarray:
@@ -374,6 +386,9 @@ METHODS: dict[str, Callable] = {
     "nmfsep supervised, sparse activations": supervised_with(l1_H=1.0),
     "nmfsep supervised, HPSS expert 0.5": supervised_with(percussive_prior=0.5),
     "nmfsep supervised, without the HPSS expert": supervised_with(percussive_prior=0.0),
+    "nmfsep supervised, dictionaries learned sparse (0.1)": sparse_dictionaries(0.1),
+    "nmfsep supervised, dictionaries learned sparse (0.5)": sparse_dictionaries(0.5),
+    "nmfsep supervised, dictionaries learned sparse (4)": sparse_dictionaries(4.0),
 }
 
 
