@@ -302,8 +302,8 @@ def test_the_supervised_harness_trains_on_the_other_recordings_alone(tmp_path, r
     for j, name in enumerate(item.names):
         expected = np.concatenate([a.sources[j], c.sources[j]], axis=-1)
         np.testing.assert_array_equal(item.training[name], expected)
-    assert supervised.real_tasks(["real:drums+rest"], "reporting") == [("real:drums+rest", 1)]
-    assert supervised.real_tasks(["real:drums+rest"], "both") == [
+    assert real.jobs(["real:drums+rest"], "reporting") == [("real:drums+rest", 1)]
+    assert real.jobs(["real:drums+rest"], "all") == [
         ("real:drums+rest", 0), ("real:drums+rest", 1), ("real:drums+rest", 2)]
 
 
@@ -311,7 +311,7 @@ def test_the_supervised_harness_says_so_without_the_folder(tmp_path, monkeypatch
     from benchmarks.quality import supervised
 
     monkeypatch.setenv(real.ENV_VAR, str(tmp_path / "absent"))
-    assert supervised.real_tasks(["real:drums+rest"], "both") == []
+    assert real.jobs(["real:drums+rest"], "all") == []
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("real recordings skipped:")
     out = tmp_path / "r.json"

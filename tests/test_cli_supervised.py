@@ -187,6 +187,11 @@ def test_separate_stream_matches_the_offline_files(files, dicts, tmp_path):
     assert record["stream"] is True and record["duration_s"] == 3.0
     assert record["parameters"]["tol"] == TOLERANCE  # each batch's, as the library's default
     assert record["parameters"]["relaxation"] == RELAXATION
+    # the stream's record names the HPSS expert as the offline one does
+    offline_record = json.loads((tmp_path / "a" / "song" / "separation.json").read_text())
+    assert record["mask_experts"] == offline_record["mask_experts"]
+    assert record["parameters"]["percussive_prior"] == \
+        offline_record["parameters"]["percussive_prior"]
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ import numpy as np
 import soundfile as sf
 
 from .generate import Item
+from .halves import select
 
 ENV_VAR = "NMFSEP_REAL_TUNING"
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -203,3 +204,20 @@ def items_or_say(categories: list[str], folder: str | os.PathLike | None = None)
     except RealFolderMissing as exc:
         print(f"real recordings skipped: {exc}", file=sys.stderr)
         return []
+
+
+def sorted_items(category: str) -> list[Item]:
+    """The items of a real category from the located folder, sorted by name (their
+    positions make the halves, :func:`benchmarks.quality.halves.real_halves`)."""
+    return sorted(build_category(category, locate()), key=lambda item: item.name)
+
+
+def jobs(categories: list[str], half: str) -> list[tuple[str, int]]:
+    """``(category, position)`` of the real items of ``half`` (tuning, reporting or all);
+    none, said in one line on stderr, without the folder."""
+    try:
+        locate()
+    except RealFolderMissing as exc:
+        print(f"real recordings skipped: {exc}", file=sys.stderr)
+        return []
+    return [(c, i) for c in categories for i in select(range(len(sorted_items(c))), half)]

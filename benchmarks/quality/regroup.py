@@ -258,9 +258,10 @@ def measure_item(category: str, index: int, soundfont: str | None, duration: flo
             **measure(cached_separation(item, soundfont), item.sources, variants)}
 
 
-def real_items(category: str) -> list:
-    """The items of a real category, sorted by name (their positions make the halves)."""
-    return sorted(real.build_category(category, real.locate()), key=lambda item: item.name)
+#: The real items of a category by sorted name, and the jobs of a half: shared with the
+#: supervised benchmark (:mod:`benchmarks.quality.real`).
+real_items = real.sorted_items
+real_jobs = real.jobs
 
 
 def measure_real_item(category: str, position: int, variants: Sequence[Variant]) -> dict:
@@ -268,17 +269,6 @@ def measure_real_item(category: str, position: int, variants: Sequence[Variant])
     item = real_items(category)[position]
     return {"item": item.name,
             **measure(cached_separation(item, REAL_SET), item.sources, variants)}
-
-
-def real_jobs(categories: Sequence[str], half: str) -> list[tuple[str, int]]:
-    """``(category, position)`` of the real items of ``half``; none, said in a line, without
-    the folder."""
-    try:
-        real.locate()
-    except real.RealFolderMissing as exc:
-        print(f"real recordings skipped: {exc}", file=sys.stderr)
-        return []
-    return [(c, i) for c in categories for i in select(range(len(real_items(c))), half)]
 
 
 def _median(records: list[dict], variant: str) -> float:

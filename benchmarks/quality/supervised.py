@@ -43,7 +43,6 @@ from nmfsep.spectral import STFTConfig, default_n_fft, istft, stft
 
 from . import real
 from .generate import Item, build
-from .halves import select
 from .report import git_commit
 
 HERE = Path(__file__).resolve().parent
@@ -71,7 +70,7 @@ def real_item(category: str, position: int) -> Item:
     ValueError
         If no other recording of the category has one of the item's sources.
     """
-    items = sorted(real.build_category(category, real.locate()), key=lambda item: item.name)
+    items = real.sorted_items(category)
     item = items[position]
     training = {}
     for name in item.names:
@@ -81,19 +80,6 @@ def real_item(category: str, position: int) -> Item:
             raise ValueError(f"{item.name}: no other recording of {category} has {name!r}")
         training[name] = np.concatenate(clips, axis=-1)
     return replace(item, training=training)
-
-
-def real_tasks(categories: list[str], half: str) -> list[tuple[str, int]]:
-    """``(category, position)`` of the real items of ``half`` (``"both"``: all); none, and
-    one line on stderr, without the folder of real recordings."""
-    try:
-        folder = real.locate()
-    except real.RealFolderMissing as exc:
-        print(f"real recordings skipped: {exc}", file=sys.stderr)
-        return []
-    return [(c, i) for c in categories
-            for i in select(range(len(real.build_category(c, folder))),
-                            "all" if half == "both" else half)]
 
 
 def _config(sr: int) -> STFTConfig:
@@ -385,6 +371,8 @@ METHODS: dict[str, Callable] = {
     "nmfsep supervised, Wiener masks": supervised_with(mask_power=2.0),
     "nmfsep supervised, sparse activations": supervised_with(l1_H=1.0),
     "nmfsep supervised, HPSS expert 0.5": supervised_with(percussive_prior=0.5),
+    **{f"nmfsep supervised, HPSS expert {s:g}": supervised_with(percussive_prior=s)
+       for s in (0.25, 0.35, 0.6, 0.75, 1.0, 1.5)},
     "nmfsep supervised, without the HPSS expert": supervised_with(percussive_prior=0.0),
     "nmfsep supervised, dictionaries learned sparse (0.1)": sparse_dictionaries(0.1),
     "nmfsep supervised, dictionaries learned sparse (0.5)": sparse_dictionaries(0.5),
@@ -498,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
                          f"{', '.join(CATEGORIES)} (and --real)")
         items = [(c, i) for c in rendered for i in indices]
         if args.real:
-            items += real_tasks(list(real.CATEGORIES), args.half)
+            items += real.jobs(list(real.CATEGORIES), "all" if args.half == "both" else args.half)
         if not items:
             print("no items to measure", file=sys.stderr)
             return 1

@@ -29,7 +29,7 @@ from .errors import NmfsepError, ParameterError
 from .export import check_names, export_components, separate_track
 from .grouping import STRATEGIES, parse_groups
 from .pitch_shift import semitone_steps
-from .policy import DRUM_NAMES, drum_dictionary
+from .policy import DRUM_NAMES
 from .progress import Reporter
 from .record import write_record
 from .resources import parse_bytes
@@ -322,14 +322,11 @@ def _separate_one(path: Path, args, config: SeparationConfig, names: list[str],
         rest = names[1 - decision["lead_source"]]
         reporter.info(f"{position} {lead} holds the voice or lead instrument and {rest} the "
                       "rest, told apart by timbre and by when they play (as named)")
-    if args.dicts:
-        plan = config.resolve(sr=sr, n_samples=n_samples)
-        drums = drum_dictionary(plan.names)
-        if drums is not None and plan.percussive_prior > 0:
-            reporter.info(f"{position} {plan.names[drums]} is named a drum part, so its "
-                          f"masks are also weighed by the mixture's percussive (HPSS) mask, "
-                          f"strength {plan.percussive_prior:g} (--percussive-prior 0 turns "
-                          "it off)")
+    hpss = (record.get("mask_experts") or {}).get("hpss")
+    if args.dicts and hpss is not None:
+        reporter.info(f"{position} {names[hpss['source']]} is named a drum part, so its "
+                      f"masks are also weighed by the mixture's percussive (HPSS) mask, "
+                      f"strength {hpss['strength']:g} (--percussive-prior 0 turns it off)")
     reporter.info(f"{position} {path} -> {Path(args.out) / path.stem}/ ({', '.join(names)}) "
                   f"in {time.perf_counter() - started:.1f} s")
     return record

@@ -320,11 +320,10 @@ class SeparationConfig:
         ParameterError
             If a dictionary does not fit ``sr`` or the STFT.
         """
-        strength = self.policy.percussive_prior if self.percussive_prior is None \
-            else self.percussive_prior
+        default = self.policy.percussive_prior if self.dictionaries is None \
+            else self.policy.dictionary_percussive_prior
+        strength = default if self.percussive_prior is None else self.percussive_prior
         if self.dictionaries is not None:
-            if self.percussive_prior is None:
-                strength = self.policy.dictionary_percussive_prior
             config = dictionaries_stft(self.dictionaries, sr, n_fft=self.n_fft, hop=self.hop,
                                        window=None if self.window == "hann" else self.window,
                                        spectrogram_power=self.spectrogram_power)

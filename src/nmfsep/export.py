@@ -165,11 +165,12 @@ def _stream_track(path: Path, files: list[Path], config: SeparationConfig,
     stft = info["stft"]
     parameters = dict(beta=config.beta, max_iter=config.max_iter, mask_power=config.mask_power,
                       n_fft=stft.n_fft, hop=stft.hop, window=stft.window, tol=info["tol"],
-                      relaxation=info["relaxation"])
+                      relaxation=info["relaxation"], percussive_prior=info["percussive_prior"])
     return stream_record(input=path, sr=info["sr"], channels=info["channels"],
                          n_samples=info["n_samples"], seconds=time.perf_counter() - started,
                          names=names, files=files[:-1], parameters=parameters,
-                         dictionaries=[item.name for item in config.dictionaries])
+                         dictionaries=[item.name for item in config.dictionaries],
+                         mask_experts=info["mask_experts"])
 
 
 def _default_names(path: Path, config: SeparationConfig) -> list[str]:

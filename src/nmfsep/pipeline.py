@@ -531,8 +531,11 @@ def separate_recording(recording: Recording, config: SeparationConfig, *,
         factors = factorize_with_dictionaries(V, scale, config, plan, sr=recording.sr,
                                               callback=callback)
         result = factors.result
+        prior = dictionary_prior(plan)
+        if prior is not None:
+            prior = replace(prior, mask=context.percussive)
         model = Model(factors.W, factors.H, factors.labels, plan.stft, config.mask_power,
-                      prior=dictionary_prior(plan, context))
+                      prior=prior)
         timings["factorize"] = time.perf_counter() - clock
     elif (kit := _kit_decision(context, config, plan)) is not None:
         fitted = fit_kit(recording, kit.kit, hold=memory.hold, block=block,

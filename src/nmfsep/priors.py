@@ -111,21 +111,20 @@ def build_prior(decision: Decision, context: GroupingContext, model: Model, *,
     return replace(prior or MaskPrior(), register=weights, register_kind="shares")
 
 
-def dictionary_prior(plan: Plan, context: GroupingContext) -> MaskPrior | None:
-    """HPSS beside the dictionaries of a supervised separation, or None.
+def dictionary_prior(plan: Plan) -> MaskPrior | None:
+    """HPSS beside the dictionaries of a supervised separation, its mask still to set; or None.
 
     The source of the one dictionary named a drum part
-    (:func:`nmfsep.policy.drum_dictionary`) is weighed by the mixture's
+    (:func:`nmfsep.policy.drum_dictionary`) is to be weighed by the mixture's
     percussive mask, every other source by its complement, to the plan's
-    ``percussive_prior``; the stream weighs its masks alike
-    (:class:`nmfsep.stream.SourceStream`).
+    ``percussive_prior``: offline with the whole mixture's mask
+    (:func:`nmfsep.pipeline.separate_recording`), in the stream with each
+    batch's (:class:`nmfsep.stream.SourceStream`).
 
     Parameters
     ----------
     plan : Plan
         The supervised plan: its sources' names and ``percussive_prior``.
-    context : GroupingContext
-        With ``V``, the factorized spectrogram, whose percussive mask weighs.
 
     Returns
     -------
@@ -135,4 +134,4 @@ def dictionary_prior(plan: Plan, context: GroupingContext) -> MaskPrior | None:
     source = drum_dictionary(plan.names)
     if source is None or plan.percussive_prior == 0:
         return None
-    return MaskPrior(source=source, mask=context.percussive, strength=plan.percussive_prior)
+    return MaskPrior(source=source, strength=plan.percussive_prior)

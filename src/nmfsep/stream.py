@@ -54,7 +54,7 @@ from .errors import AudioError, ParameterError
 from .features import median_filter_lengths, percussive_mask
 from .masks import MaskPrior, soft_masks, source_models
 from .nmf import check_options
-from .policy import drum_dictionary
+from .priors import dictionary_prior
 from .spectral import STFTConfig, mixture_spectrogram, overlap_add, transform_frames
 from .sweeps import _blas_limiter
 
@@ -145,17 +145,14 @@ class SourceStream:
                  stft: STFTConfig, batch_frames: int,
                  dictionaries: Sequence[Dictionary] | None = None,
                  relaxation: float = 1.0, tol: float | None = None,
-                 percussive_prior: float = 0.0) -> None:
+                 prior: MaskPrior | None = None) -> None:
         self.W, self.labels, self.names = stack_dictionaries(dictionaries or config.dictionaries)
         self.sr = sr
         self.stft = stft
-        drums = drum_dictionary(self.names)
-        self._hpss: MaskPrior | None = None  # made for the frames being separated
+        self._hpss = prior  # its mask set for the frames being separated
         self._lengths = median_filter_lengths(sr, stft.hop, stft.n_bins, config.policy)
-        self._lookahead = 0  # frames separated only once the input reaches this many beyond
-        if drums is not None and percussive_prior > 0:
-            self._hpss = MaskPrior(source=drums, strength=percussive_prior)
-            self._lookahead = self._lengths.frames // 2
+        # frames separated only once the input reaches this many beyond
+        self._lookahead = 0 if prior is None else self._lengths.frames // 2
         self._history = np.zeros((stft.n_bins, 0), dtype=np.float32)  # V before the frames
         self.latency = stft.n_fft + self._lookahead * stft.hop
         self._blocks = iter(blocks)
@@ -183,6 +180,12 @@ class SourceStream:
     def n_sources(self) -> int:
         """Number of sources."""
         return len(self.names)
+
+    @property
+    def prior(self) -> MaskPrior | None:
+        """The HPSS expert beside the dictionaries (:func:`nmfsep.priors.dictionary_prior`),
+        with the mask of the frames separated last; None without it."""
+        return self._hpss
 
     def _frame_start(self, p: int) -> int:
         return p * self.stft.hop - self._mid
@@ -456,7 +459,7 @@ def stream(
     return SourceStream(y, int(sr), config, stft,
                         batch_frames=max(1, int(block_size) // stft.hop),
                         dictionaries=plan.dictionaries, relaxation=relaxation, tol=tol,
-                        percussive_prior=plan.percussive_prior)
+                        prior=dictionary_prior(plan))
 
 
 def stream_file(
@@ -509,8 +512,10 @@ def stream_file(
     Returns
     -------
     dict
-        ``sr``, ``channels``, ``n_samples``, ``names``, ``paths``, ``stft``, and the
-        activations' stopping ``tol`` and ``relaxation``.
+        ``sr``, ``channels``, ``n_samples``, ``names``, ``paths``, ``stft``, the
+        activations' stopping ``tol`` and ``relaxation``, ``mask_experts``
+        (:meth:`nmfsep.masks.MaskPrior.describe`, or None) and the
+        ``percussive_prior`` applied (0 without the HPSS expert).
 
     Raises
     ------
@@ -554,8 +559,11 @@ def stream_file(
             writing.result()
         for sink in sinks:
             sink.close()
+    prior = separated.prior
     return dict(sr=sr, channels=channels, n_samples=done, names=separated.names,
-                paths=out_paths, stft=separated.stft, tol=tol, relaxation=RELAXATION)
+                paths=out_paths, stft=separated.stft, tol=tol, relaxation=RELAXATION,
+                mask_experts=None if prior is None else prior.describe(),
+                percussive_prior=0.0 if prior is None else prior.strength)
 
 
 def _write_block(sinks: Sequence[OutputSink], block: np.ndarray) -> None:
