@@ -69,6 +69,18 @@ def test_stereo_spectrogram_sums_channel_power(rng):
     assert mixture_spectrogram(anti).sum() > 0
 
 
+@pytest.mark.parametrize("power", [1.0, 2.0, 0.5])
+def test_spectrogram_in_threads_matches_the_formula(rng, power):
+    # enough frames for the rows to be split between threads; complex64 as the transforms give
+    X = (rng.standard_normal((3, 257, 400)) + 1j * rng.standard_normal((3, 257, 400)))
+    X = X.astype(np.complex64)
+    energy = sum(np.abs(channel.astype(np.complex128)) ** 2 for channel in X)
+    V = mixture_spectrogram(X, power=power)
+    assert V.dtype == np.float32 and V.shape == (257, 400)
+    np.testing.assert_allclose(V, energy ** (power / 2), rtol=2e-6)
+    assert mixture_spectrogram(X[..., :0]).shape == (257, 0)
+
+
 def _scipy_transform(config: STFTConfig) -> ShortTimeFFT:
     """scipy's own ShortTimeFFT for ``config``: the reference."""
     return ShortTimeFFT(get_window(config.window, config.n_fft, fftbins=True), hop=config.hop,

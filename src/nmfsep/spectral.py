@@ -309,10 +309,27 @@ def mixture_spectrogram(X: np.ndarray, power: float = 1.0) -> np.ndarray:
     -------
     V : np.ndarray, shape=(n_bins, n_frames), real
     """
-    energy = np.zeros(X.shape[-2:], dtype=X.real.dtype)
-    for channel in X.reshape(-1, *X.shape[-2:]):
-        energy += channel.real**2 + channel.imag**2
-    return energy if power == 2 else energy ** (power / 2)
+    channels = X.reshape(int(np.prod(X.shape[:-2])), *X.shape[-2:])
+    energy = np.empty(X.shape[-2:], dtype=X.real.dtype)
+
+    def combine(lo: int, hi: int) -> None:
+        # per channel re^2 + im^2, then the channels in order: the sums of the plain
+        # formula, in buffers of these rows instead of four temporaries per channel
+        rows, squares, imag = energy[lo:hi], np.empty_like(energy[lo:hi]), None
+        for index, channel in enumerate(channels[:, lo:hi]):
+            target = rows if index == 0 else squares
+            np.multiply(channel.real, channel.real, out=target)
+            imag = np.multiply(channel.imag, channel.imag, out=imag)
+            target += imag
+            if index:
+                rows += squares
+        if power == 1:
+            np.sqrt(rows, out=rows)
+        elif power != 2:
+            np.power(rows, power / 2, out=rows)
+
+    run_split(combine, energy.shape[0], threads=_threads(channels.shape[0] * X.shape[-1]))
+    return energy
 
 
 def grid_positions(source: STFTConfig, target: STFTConfig, first: int,
