@@ -11,7 +11,9 @@ position in the category's list of item names, sorted.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+
+import numpy as np
 
 TUNING = "tuning"
 REPORTING = "reporting"
@@ -72,3 +74,27 @@ def study_parser(prog: str, description: str | None,
     parser.add_argument("--items", type=int, default=8, help="items per category (both halves)")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per item")
     return parser
+
+
+def median_table(scores: dict[str, dict[str, list[float]]], methods: Sequence[str]) -> list[str]:
+    """A study's table: each group's median score per method, the first method's lowest first.
+
+    Parameters
+    ----------
+    scores : dict of group to (dict of method to scores)
+        Every score of the group's items (SDR of every source), per method.
+    methods : sequence of str
+        The columns, in order; the rows are sorted by the first.
+
+    Returns
+    -------
+    list of str
+        Markdown lines: the header, its rule, one row per group.
+    """
+    medians = {group: {m: float(np.median(values[m])) for m in methods}
+               for group, values in scores.items()}
+    lines = ["| category | " + " | ".join(methods) + " |", "|---|" + "---:|" * len(methods)]
+    for group in sorted(medians, key=lambda g: medians[g][methods[0]]):
+        lines.append(f"| {group} | " + " | ".join(f"{medians[group][m]:.2f}"
+                                                  for m in methods) + " |")
+    return lines

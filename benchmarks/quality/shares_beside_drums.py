@@ -40,7 +40,7 @@ from nmfsep.metrics import evaluate
 
 from .drum_share import DRUMS, gain_group, with_drum_gain
 from .generate import Item, build
-from .halves import select, study_parser
+from .halves import median_table, select, study_parser
 
 CATEGORIES = ("drums+guitar", "drums+guitar-stereo", "drums+guitar-mastered", "drums+rest",
               "lead+rest")
@@ -153,12 +153,7 @@ def summary(rows: Iterable[Row]) -> list[str]:
         scores = groups.setdefault(row.group, {m: [] for m in METHODS})
         for method in METHODS:
             scores[method].extend(row.every.get(method, row.every[AS_IS]))
-    medians = {g: {m: float(np.median(s[m])) for m in METHODS} for g, s in groups.items()}
-    lines = ["| category | " + " | ".join(METHODS) + " |", "|---|" + "---:|" * len(METHODS)]
-    for group in sorted(medians, key=lambda g: medians[g][AS_IS]):
-        lines.append(f"| {group} | " + " | ".join(f"{medians[group][m]:.2f}"
-                                                  for m in METHODS) + " |")
-    return lines
+    return median_table(groups, METHODS)
 
 
 def rendered_items(categories: Iterable[str], half: str, items: int,
