@@ -109,6 +109,27 @@ def test_the_report_shows_the_rebuild_at_each_block_length_with_the_default_in_b
     assert "block length" not in "\n".join(_band({"band": band, "command": "cmd"}))
 
 
+def test_the_stream_stage_table_counts_the_activations_against_their_limit():
+    from benchmarks.speed.band import STREAM_STAGES
+
+    stages = {name: 0.5 for name, _, _ in STREAM_STAGES}
+    stages["activations"] = 3.0
+    run = {"seconds": 5.5, "stages": stages, "bins": 1000, "components": 50,
+           "column_sweeps": 2_000_000, "machine": {"sgemm_gflops": 200.0}}
+    band = {"started": "t", "load_start": [1.0], "load_end": [1.0], "run_by": "cmd",
+            "anchor": {}, "wall": {}, "stages": {}, "stream": {}, "long": {},
+            "stream_stages": run}
+    text = "\n".join(_band({"band": band, "command": "cmd"}))
+    # 4 flops per bin, component and frame-sweep: 4e11 flops at 200 GFLOP/s
+    assert "| activations | the dictionaries' activations of every batch | 3.00 | 55 % | " \
+           "2.00 | 1.5 |" in text
+    assert "| other | reading the file, the input's buffer, the outputs closed | 0.50 | 9 % |" \
+           in text
+    del band["stream_stages"]
+    assert "The stream, stage by stage" not in "\n".join(_band({"band": band,
+                                                                 "command": "cmd"}))
+
+
 def test_the_band_section_states_issue_28s_targets_with_this_runs_values():
     band = {"started": "t", "load_start": [1.0], "load_end": [1.0], "run_by": "cmd",
             "anchor": {"seconds": 24.0, "shape": [1025, 100]},

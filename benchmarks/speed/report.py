@@ -203,6 +203,7 @@ def _band(report: dict) -> list[str]:
                          f"GFLOP/s (sgemm), {rates['bandwidth_gbs']:.0f} GB/s "
                          "(element-wise pass).")
         lines.append("")
+    lines += _stream_stages(band.get("stream_stages", {}))
     lines += _rebuild_blocks(band.get("blocks", {}))
     for what, run in (("scikit-learn's anchor", anchor), ("the end-to-end separation", wall),
                       ("the stream's command", stream)):
@@ -224,6 +225,38 @@ def _band(report: dict) -> list[str]:
                       ("stream", stream), ("60-minute", long)):
         if "error" in run:
             lines += [f"The {name} run failed: `{run['error'][:200]}`", ""]
+    return lines
+
+
+def _stream_stages(run: dict) -> list[str]:
+    """The stream's stages (``band.mode_stream_stages``), the activations against their limit."""
+    if "stages" not in run:
+        return []
+    from .band import STREAM_STAGES
+
+    total, parts = run["seconds"], run["stages"]
+    flops = 4.0 * run["bins"] * run["components"] * run["column_sweeps"]
+    bound = flops / (run["machine"]["sgemm_gflops"] * 1e9)
+    lines = ["### The stream, stage by stage", "",
+             f"`nmfsep.stream.stream_file` on the song with the same two dictionaries, in one "
+             f"process ({total:.1f} s without the start-up; `python -m benchmarks.speed.band "
+             "stream_stages`), each stage timed around its calls. The outputs are written by "
+             "a thread of their own while the next block is separated, so writing is not a "
+             "stage here. The activations' machine limit counts their two products with the "
+             f"fixed dictionaries ({run['components']} components, {run['bins']} bins) for "
+             "every frame and iteration each batch ran, and the sweep that finds its stop, at "
+             f"the sgemm rate measured in that process ({run['machine']['sgemm_gflops']:.0f} "
+             "GFLOP/s); the element-wise work and the objective's checks are not counted.", "",
+             "| stage | what | s | share | machine limit s | × limit |",
+             "|---|---|---:|---:|---:|---:|"]
+    for name, what, _ in STREAM_STAGES:
+        value = parts.get(name, 0.0)
+        versus = f"{bound:.2f} | {value / bound:.1f}" if name == "activations" else " | "
+        lines.append(f"| {name} | {what} | {value:.2f} | {100 * value / total:.0f} % | "
+                     f"{versus} |")
+    rest = total - sum(parts.values())
+    lines += [f"| other | reading the file, the input's buffer, the outputs closed | "
+              f"{rest:.2f} | {100 * rest / total:.0f} % | | |", ""]
     return lines
 
 

@@ -159,7 +159,7 @@ def band_runs() -> dict:
                  "load_start": os.getloadavg(), "versions": versions(),
                  "blas_threads": {k: os.environ.get(k) for k in
                                   ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}}
-    for mode in ("anchor", "wall", "stages", "blocks", "stream", "long"):
+    for mode in ("anchor", "wall", "stages", "blocks", "stream", "stream_stages", "long"):
         repeats = BAND_REPEATS if mode in ("anchor", "wall") else 1
         out[mode] = fastest([_worker("band", mode, timeout=7200) for _ in range(repeats)])
         _log(f"band {mode}: {out[mode]}")
