@@ -192,6 +192,9 @@ def test_separate_stream_matches_the_offline_files(files, dicts, tmp_path):
     assert record["mask_experts"] == offline_record["mask_experts"]
     assert record["parameters"]["percussive_prior"] == \
         offline_record["parameters"]["percussive_prior"]
+    # every batch stopped within max_iter (--max-iter of FAST) after at least one check
+    assert record["activations"]["batches"] >= 1
+    assert 1 <= record["activations"]["mean_iterations"] <= 30
 
 
 @pytest.mark.parametrize(

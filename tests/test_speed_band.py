@@ -112,7 +112,7 @@ def test_the_report_shows_the_rebuild_at_each_block_length_with_the_default_in_b
 def test_the_stream_stage_table_counts_the_activations_against_their_limit():
     from benchmarks.speed.band import STREAM_STAGES
 
-    stages = {name: 0.5 for name, _, _ in STREAM_STAGES}
+    stages = {name: 0.5 for name, *_ in STREAM_STAGES}
     stages["activations"] = 3.0
     run = {"seconds": 5.5, "stages": stages, "bins": 1000, "components": 50,
            "column_sweeps": 2_000_000, "machine": {"sgemm_gflops": 200.0}}

@@ -317,6 +317,24 @@ def test_stream_equals_the_offline_result_with_the_same_iterations(example, dict
     assert relative_error(streamed.sum(axis=0), example.mixture) < 1e-5
 
 
+def test_the_stream_counts_its_batches_frames_and_iterations(example, dictionaries):
+    offline = nmfsep.separate(example.mixture, example.sr, dictionaries=dictionaries,
+                              max_iter=5, tol=0)
+    stream = nmfsep.stream(example.mixture, example.sr, dictionaries, block_size=5000,
+                           max_iter=5, tol=0)
+    assert (stream.n_batches, stream.n_frames, stream.frame_iterations) == (0, 0, 0)
+    for _ in stream:
+        pass
+    assert stream.n_frames == offline.H.shape[1]
+    assert stream.frame_iterations == 5 * stream.n_frames  # tol 0: every batch runs them all
+    batch = 5000 // stream.stft.hop
+    assert -(-stream.n_frames // batch) <= stream.n_batches <= stream.n_frames
+    stopping = nmfsep.stream(example.mixture, example.sr, dictionaries, block_size=5000)
+    for _ in stopping:
+        pass
+    assert stopping.n_frames <= stopping.frame_iterations < 200 * stopping.n_frames
+
+
 def test_stream_with_default_stopping_stays_close_to_offline(example, dictionaries):
     offline = nmfsep.separate(example.mixture, example.sr, dictionaries=dictionaries)
     streamed = np.concatenate(list(nmfsep.stream(example.mixture, example.sr, dictionaries)),

@@ -12,8 +12,8 @@ ratios compare runs of one session:
 ``stream``   the command line ``nmfsep separate --dict A --dict B --stream``, its fastest of
              :data:`STREAM_REPEATS` runs
              (start-up included), dictionaries learned beforehand from other material;
-``stream_stages``  the same stream in one process (``stream_file``), each of its stages
-             (:data:`STREAM_STAGES`) timed, and the activations' work counted;
+``stream_stages``  the same stream in one process (``stream_file``) under cProfile, each
+             of its stages (:data:`STREAM_STAGES`) timed, and the activations' work counted;
 ``long``     ``nmfsep.separate_file`` block by block on the mix repeated to 60 minutes:
              wall time and peak memory;
 ``blocks``   the rebuild (masks and inverse STFT) of one separation of the song at
@@ -23,7 +23,6 @@ ratios compare runs of one session:
 from __future__ import annotations
 
 import cProfile
-import importlib
 import json
 import pstats
 import subprocess
@@ -243,68 +242,52 @@ def mode_stream(path: Path) -> dict:
 
 
 #: Stages of the stream (:class:`nmfsep.stream.SourceStream`'s steps): (name, what, the
-#: attribute of ``nmfsep.stream`` timed, on the module or on ``SourceStream``).
+#: function of ``nmfsep/stream.py`` or ``nmfsep/activations.py`` whose calls are the stage).
 STREAM_STAGES = [
-    ("STFT", "the frames' STFT, channel by channel", "SourceStream._spectrogram"),
-    ("spectrogram", "the channels' spectrogram", "mixture_spectrogram"),
-    ("activations", "the dictionaries' activations of every batch", "batch_activations"),
+    ("STFT", "the frames' STFT, channel by channel", "stream.py", "_spectrogram"),
+    ("spectrogram", "the channels' spectrogram", "spectral.py", "mixture_spectrogram"),
+    ("activations", "the dictionaries' activations of every batch", "activations.py",
+     "batch_activations"),
     ("masks and inverse STFT", "source models, masks, the masked frames overlap-added",
-     "SourceStream._rebuild"),
-    ("emit", "the last source (the input less the others), samples handed out",
-     "SourceStream._emit"),
+     "stream.py", "_rebuild"),
+    ("emit", "the last source (the input less the others), samples handed out", "stream.py",
+     "_emit"),
 ]
 
 
 def mode_stream_stages(path: Path) -> dict:
-    """``stream_file`` on the song with the benchmark's dictionaries, its stages timed.
+    """``stream_file`` on the song with the benchmark's dictionaries, under cProfile.
 
-    Each stage of :data:`STREAM_STAGES` is timed around its call (the writer's thread
-    writes while the next block is separated, so it is not a stage of the wall time);
-    the activations' work is counted from the iterations each batch ran: two products
-    of ``W`` with a frame per iteration and frame, and the sweep that finds a batch's
-    stop.
+    Each stage of :data:`STREAM_STAGES` is the cumulative time of its function's calls
+    (they run in the calling thread and wait for their own threads; the writer's thread
+    writes while the next block is separated, so writing is not a stage of the wall
+    time). The activations' work is counted from the iterations each batch ran
+    (``stream_file``'s ``activations``): two products of ``W`` with a frame per
+    iteration and frame, and the sweep that finds a batch's stop.
     """
     from nmfsep.dictionary import load_dictionary, stack_dictionaries
+    from nmfsep.stream import stream_file
 
     from .machine import measure
 
-    stream_module = importlib.import_module("nmfsep.stream")
-    seconds = {name: 0.0 for name, _, _ in STREAM_STAGES}
-    column_sweeps = [0]
-
-    def timed(name, function):
-        def call(*args, **kwargs):
-            start = time.perf_counter()
-            out = function(*args, **kwargs)
-            seconds[name] += time.perf_counter() - start
-            if name == "activations":
-                n_iter, sizes = out[1], np.asarray(args[3])
-                column_sweeps[0] += int(((n_iter + 1) * sizes).sum())
-            return out
-        return call
-
-    originals = []
-    for name, _, attribute in STREAM_STAGES:
-        owner = stream_module
-        if "." in attribute:
-            owner_name, attribute = attribute.split(".")
-            owner = getattr(stream_module, owner_name)
-        originals.append((owner, attribute, getattr(owner, attribute)))
-        setattr(owner, attribute, timed(name, getattr(owner, attribute)))
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            dicts = [load_dictionary(item) for item in _learn(folder)]
-            outs = [folder / f"{d.name}-out.wav" for d in dicts]
-            start = time.perf_counter()
-            stream_module.stream_file(path, outs, dicts)
-            wall = time.perf_counter() - start
-    finally:
-        for owner, attribute, original in originals:
-            setattr(owner, attribute, original)
+    profile = cProfile.Profile()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        dicts = [load_dictionary(item) for item in _learn(folder)]
+        outs = [folder / f"{d.name}-out.wav" for d in dicts]
+        start = time.perf_counter()
+        profile.enable()
+        info = stream_file(path, outs, dicts)
+        profile.disable()
+        wall = time.perf_counter() - start
+    stats = pstats.Stats(profile)
+    seconds = {name: _cumulative(stats, f"nmfsep/{module}", function)
+               for name, _, module, function in STREAM_STAGES}
+    counts = info["activations"]
     W, _, _ = stack_dictionaries(dicts)
     return {"seconds": wall, "stages": seconds, "bins": int(W.shape[0]),
-            "components": int(W.shape[1]), "column_sweeps": column_sweeps[0],
+            "components": int(W.shape[1]),
+            "column_sweeps": counts["frame_iterations"] + counts["frames"],
             "machine": measure()}
 
 

@@ -239,8 +239,9 @@ def _stream_stages(run: dict) -> list[str]:
     bound = flops / (run["machine"]["sgemm_gflops"] * 1e9)
     lines = ["### The stream, stage by stage", "",
              f"`nmfsep.stream.stream_file` on the song with the same two dictionaries, in one "
-             f"process ({total:.1f} s without the start-up; `python -m benchmarks.speed.band "
-             "stream_stages`), each stage timed around its calls. The outputs are written by "
+             f"process under cProfile ({total:.1f} s without the start-up, the profiler's "
+             "overhead included; `python -m benchmarks.speed.band stream_stages`), each stage "
+             "the time of its function's calls. The outputs are written by "
              "a thread of their own while the next block is separated, so writing is not a "
              "stage here. The activations' machine limit counts their two products with the "
              f"fixed dictionaries ({run['components']} components, {run['bins']} bins) for "
@@ -249,7 +250,7 @@ def _stream_stages(run: dict) -> list[str]:
              "GFLOP/s); the element-wise work and the objective's checks are not counted.", "",
              "| stage | what | s | share | machine limit s | × limit |",
              "|---|---|---:|---:|---:|---:|"]
-    for name, what, _ in STREAM_STAGES:
+    for name, what, *_ in STREAM_STAGES:
         value = parts.get(name, 0.0)
         versus = f"{bound:.2f} | {value / bound:.1f}" if name == "activations" else " | "
         lines.append(f"| {name} | {what} | {value:.2f} | {100 * value / total:.0f} % | "

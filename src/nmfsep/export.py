@@ -170,7 +170,15 @@ def _stream_track(path: Path, files: list[Path], config: SeparationConfig,
                          n_samples=info["n_samples"], seconds=time.perf_counter() - started,
                          names=names, files=files[:-1], parameters=parameters,
                          dictionaries=[item.name for item in config.dictionaries],
-                         mask_experts=info["mask_experts"])
+                         mask_experts=info["mask_experts"],
+                         activations=_activations_summary(info["activations"]))
+
+
+def _activations_summary(counts: dict[str, int]) -> dict[str, float]:
+    """The stream's batches and the mean iterations of a frame, for its record."""
+    frames = counts["frames"]
+    return {"batches": counts["batches"],
+            "mean_iterations": round(counts["frame_iterations"] / frames, 1) if frames else 0.0}
 
 
 def _default_names(path: Path, config: SeparationConfig) -> list[str]:

@@ -139,6 +139,11 @@ class SourceStream:
         Samples of input needed beyond an output sample before it is final:
         ``n_fft``, and half the HPSS filter's frames when HPSS weighs the
         masks; add the input block size for the delay of a live stream.
+    n_batches, n_frames : int
+        Batches of frames and frames separated so far.
+    frame_iterations : int
+        The activations' iterations summed over those frames (each frame counts
+        its batch's): over ``n_frames``, the mean a frame needed.
     """
 
     def __init__(self, blocks: Iterable[np.ndarray], sr: int, config: SeparationConfig,
@@ -175,6 +180,7 @@ class SourceStream:
         self._frames: np.ndarray | None = None  # the STFT of the frames being separated
         self._masks: np.ndarray | None = None  # and their masks
         self._done = False
+        self.n_batches = self.n_frames = self.frame_iterations = 0
 
     @property
     def n_sources(self) -> int:
@@ -277,8 +283,11 @@ class SourceStream:
             if scale > 0:
                 V[:, at : at + size] /= np.float32(scale)
             at += size
-        H, _ = batch_activations(V, self.W, initial_activations(V, self.W.shape[1]), sizes,
-                                 **self._options)
+        H, n_iter = batch_activations(V, self.W, initial_activations(V, self.W.shape[1]),
+                                      sizes, **self._options)
+        self.n_batches += len(sizes)
+        self.n_frames += count
+        self.frame_iterations += int(np.dot(n_iter, sizes))
         self._rebuild(X, H, first)
 
     def _batch_sizes(self, first: int, count: int) -> list[int]:
@@ -514,8 +523,10 @@ def stream_file(
     dict
         ``sr``, ``channels``, ``n_samples``, ``names``, ``paths``, ``stft``, the
         activations' stopping ``tol`` and ``relaxation``, ``mask_experts``
-        (:meth:`nmfsep.masks.MaskPrior.describe`, or None) and the
-        ``percussive_prior`` applied (0 without the HPSS expert).
+        (:meth:`nmfsep.masks.MaskPrior.describe`, or None), the
+        ``percussive_prior`` applied (0 without the HPSS expert) and ``activations``:
+        the ``batches`` and ``frames`` solved and their ``frame_iterations``
+        (:class:`SourceStream`).
 
     Raises
     ------
@@ -563,7 +574,9 @@ def stream_file(
     return dict(sr=sr, channels=channels, n_samples=done, names=separated.names,
                 paths=out_paths, stft=separated.stft, tol=tol, relaxation=RELAXATION,
                 mask_experts=None if prior is None else prior.describe(),
-                percussive_prior=0.0 if prior is None else prior.strength)
+                percussive_prior=0.0 if prior is None else prior.strength,
+                activations=dict(batches=separated.n_batches, frames=separated.n_frames,
+                                 frame_iterations=separated.frame_iterations))
 
 
 def _write_block(sinks: Sequence[OutputSink], block: np.ndarray) -> None:
