@@ -9,6 +9,7 @@ import soundfile as sf
 import nmfsep
 from nmfsep import synth
 from nmfsep.cli import main
+from nmfsep.metrics import evaluate
 from nmfsep.policy import DEFAULT_POLICY
 from nmfsep.stream import RELAXATION, TOLERANCE
 
@@ -197,6 +198,22 @@ def test_separate_stream_matches_the_offline_files(files, dicts, tmp_path):
     assert 1 <= record["activations"]["mean_iterations"] <= 30
 
 
+def test_separate_with_the_built_in_drum_dictionary(files, tmp_path):
+    out = tmp_path / "sep"
+    assert main(["separate", str(files["song"]), "-o", str(out), "--dict", "builtin:drums",
+                 "--free", "8", "-q", *FAST]) == 0
+    assert sorted(p.name for p in (out / "song").iterdir()) == [
+        "drums.wav", "rest.wav", "separation.json"]
+    record = json.loads((out / "song" / "separation.json").read_text())
+    assert record["dictionaries"] == ["builtin:drums"]
+    assert record["mask_experts"]["hpss"]["source"] == 0  # the drums, named a drum part
+    truth = synth.drums_and_guitar(duration=3.0, sr=16000, seed=2, stereo=True)
+    drums, _ = read(out / "song" / "drums.wav")
+    rest, _ = read(out / "song" / "rest.wav")
+    sdr = evaluate(truth.sources, np.stack([drums, rest]), permute=False).sdr
+    assert sdr[0] > 5 and sdr[1] > 0.5  # the templates find the example's synthesized drums
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [(["--free", "2"], "--free and --stream need --dict"),
@@ -205,7 +222,9 @@ def test_separate_stream_matches_the_offline_files(files, dicts, tmp_path):
      (["--dict", "DRUMS", "--names", "a"], "--names does not apply with --dict"),
      (["--dict", "DRUMS", "--stream", "--free", "2"], "--stream writes only the sources"),
      (["--dict", "DRUMS", "--dict", "DRUMS"], "two dictionaries are named 'drums'"),
-     (["--dict", "missing.npz"], "missing.npz: no such file")],
+     (["--dict", "missing.npz"], "missing.npz: no such file"),
+     (["--dict", "builtin:piano", "--free", "4"],
+      "builtin:piano: no such built-in dictionary (built in: builtin:drums)")],
 )
 def test_separate_rejects_inconsistent_dictionary_arguments(files, dicts, tmp_path, capsys,
                                                             extra, message):

@@ -386,3 +386,28 @@ def test_stream_of_silence_is_silent_and_finite(small_dictionaries):
     out = np.concatenate(list(nmfsep.stream(np.zeros(30000), 22050, small_dictionaries)),
                          axis=-1)
     assert out.shape == (2, 1, 30000) and np.all(out == 0)
+
+
+def test_the_built_in_drum_dictionary_is_every_pieces_first_template_frames():
+    from nmfsep.dictionary import (
+        DRUM_TEMPLATE_FRAMES,
+        DRUM_TEMPLATE_PIECES,
+        drum_template_dictionary,
+    )
+    from nmfsep.drumtemplates import load_drum_templates
+
+    drums = drum_template_dictionary(22050)
+    assert drums.name == "drums" and drums.sr == 22050
+    assert (drums.stft.n_fft, drums.stft.hop) == (2048, 512)
+    assert drums.W.shape == (1025, len(DRUM_TEMPLATE_PIECES) * DRUM_TEMPLATE_FRAMES)
+    np.testing.assert_allclose(drums.W.sum(axis=0), 1.0, rtol=1e-5)
+    # frame t of piece k is column t * pieces + k, the templates' own patch, rescaled
+    patches, pieces, _ = load_drum_templates().patches(22050, 2048, 512, DRUM_TEMPLATE_FRAMES,
+                                                       pieces=DRUM_TEMPLATE_PIECES)
+    kick_attack = patches[:, 0, pieces.index("kick")]
+    np.testing.assert_allclose(drums.W[:, 0], kick_attack / kick_attack.sum(), rtol=1e-5)
+    loaded = nmfsep.load_dictionary("builtin:drums")
+    assert loaded.sr == 44100 and loaded.W.shape[0] == 2049
+    np.testing.assert_array_equal(loaded.W, drum_template_dictionary(44100).W)
+    with pytest.raises(nmfsep.ParameterError, match="no such built-in dictionary"):
+        nmfsep.load_dictionary("builtin:piano")

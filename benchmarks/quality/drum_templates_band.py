@@ -8,11 +8,13 @@ the drums are modelled by the templates nmfsep ships for drums alone
 components learned from the recording for everything else, so that the drum model
 exists whatever the drums' level:
 
-``templates as atoms``  every frame of every piece's mean template (kick, snare, hi-hat,
-                        toms, cymbals; ``T_ATOMS`` frames) as one basis spectrum of a
-                        dictionary named ``drums``, beside ``FREE`` free components:
-                        ``nmfsep.separate(y, sr, dictionaries=[drums], n_free_components=FREE)``
-                        (its HPSS expert on, as for any dictionary named a drum part);
+``templates as atoms``  the built-in dictionary ``builtin:drums``
+                        (:func:`nmfsep.dictionary.drum_template_dictionary`: the first
+                        frames of every piece's mean template, each a basis spectrum)
+                        beside ``FREE`` free components: ``nmfsep.separate(y, sr,
+                        dictionaries=[drums], n_free_components=FREE)`` (its HPSS expert
+                        on, as for any dictionary named a drum part), which is
+                        ``nmfsep separate --dict builtin:drums --free 20``;
 ``NMFD templates``      one convolutive model: the templates of every kit as NMFD patches
                         (about 0.19 s), held fixed, and ``FREE`` free components (patches
                         of one frame), ``ITERATIONS`` multiplicative updates
@@ -36,7 +38,7 @@ import numpy as np
 
 import nmfsep
 from nmfsep import nmfd
-from nmfsep.dictionary import Dictionary
+from nmfsep.dictionary import DRUM_TEMPLATE_PIECES, drum_template_dictionary
 from nmfsep.drumtemplates import load_drum_templates
 from nmfsep.features import median_filter_lengths, percussive_mask
 from nmfsep.metrics import evaluate
@@ -49,11 +51,10 @@ from .halves import median_table, select, study_parser
 CATEGORIES = ("drums+rest", "drums+guitar", "bass+drums+piano")
 REAL_CATEGORY = "real:drums+rest"
 GAINS = (1.0, 0.3)
-PIECES = ("kick", "snare", "hihat", "toms", "cymbals")
+PIECES = DRUM_TEMPLATE_PIECES
 #: Free components beside the templates: ``auto``'s ten per source for two sources.
 FREE = 20
-#: Frames of each template taken as atoms, and the NMFD patches' length.
-T_ATOMS = 4
+#: The NMFD patches' length.
 NMFD_SECONDS = 0.186
 ITERATIONS = 200
 #: The HPSS weights' strength, as ``separate --dict`` applies them to a drum dictionary.
@@ -65,15 +66,6 @@ METHODS = (AUTO, ATOMS, CONVOLUTIVE)
 def _stft_config(sr: int) -> STFTConfig:
     n_fft = default_n_fft(sr)
     return STFTConfig(n_fft, n_fft // 4)
-
-
-def atoms_dictionary(sr: int) -> Dictionary:
-    """The templates' first :data:`T_ATOMS` frames of every piece as a ``drums`` dictionary."""
-    config = _stft_config(sr)
-    W, _, _ = load_drum_templates().patches(sr, config.n_fft, config.hop, T_ATOMS,
-                                            pieces=PIECES)
-    W = W.reshape(W.shape[0], -1)
-    return Dictionary((W / W.sum(axis=0)).astype(np.float32), DRUMS, sr, config)
 
 
 def nmfd_templates(y: np.ndarray, sr: int, seed: int = 0) -> np.ndarray:
@@ -120,7 +112,7 @@ def measured(item: Item) -> dict[str, np.ndarray]:
     y = item.mixture
     estimates = {
         AUTO: nmfsep.separate(y, item.sr, n_sources=2, names=[DRUMS, rest_name]).sources,
-        ATOMS: nmfsep.separate(y, item.sr, dictionaries=[atoms_dictionary(item.sr)],
+        ATOMS: nmfsep.separate(y, item.sr, dictionaries=[drum_template_dictionary(item.sr)],
                                n_free_components=FREE).sources,
         CONVOLUTIVE: nmfd_templates(y, item.sr),
     }

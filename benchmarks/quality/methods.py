@@ -51,6 +51,9 @@ NMFD = "NMFD (libnmfd recipe)"
 CROSSOVER = "filterbank, crossover"
 BEST_BANDS = "filterbank, best bands"
 NAMED = "nmfsep, sources named"
+BUILTIN_DRUMS = "nmfsep --dict builtin:drums --free 20"
+#: Free components beside the built-in drum dictionary: ``auto``'s ten per source, for two.
+BUILTIN_DRUMS_FREE = 20
 
 
 @dataclass
@@ -143,6 +146,20 @@ def nmfsep_named(item: Item) -> np.ndarray:
     """nmfsep's defaults told the sources' names, as ``--names`` does; its outputs come in
     the names' order and are scored by name."""
     return nmfsep.separate(item.mixture, item.sr, names=item.names).sources
+
+
+def drums_and_one_other(item: Item) -> bool:
+    """Whether the item is drums against one other source (a drum split of two)."""
+    return has_drums(item) and len(item.names) == 2
+
+
+def nmfsep_builtin_drums(item: Item) -> np.ndarray:
+    """nmfsep's built-in drum dictionary beside free components for the rest (``--dict
+    builtin:drums --free 20``); its outputs in the names' order, scored by name."""
+    drums = nmfsep.load_dictionary("builtin:drums")
+    sources = nmfsep.separate(item.mixture, item.sr, dictionaries=[drums],
+                              n_free_components=BUILTIN_DRUMS_FREE).sources
+    return sources if item.names[0] == "drums" else sources[::-1]
 
 
 def nmfsep_runs(n_runs: int) -> Callable[[Item], np.ndarray]:
@@ -396,6 +413,9 @@ def methods() -> list[Method]:
             Method(NAMED, "blind", nmfsep_named, applies=names_a_lead,
                    by_name=True, note="nmfsep.separate(y, sr, names=[...]): the defaults "
                    "with --names, where the names are a voice or lead and the rest"),
+            Method(BUILTIN_DRUMS, "blind", nmfsep_builtin_drums, applies=drums_and_one_other,
+                   by_name=True, note="nmfsep's drum templates as the drums' dictionary, "
+                   "the rest from free components; no example of the recording's sources"),
             Method("nmfsep runs=1", "blind", nmfsep_runs(1),
                    note="nmfsep.separate(y, sr, n_sources=N, n_runs=1)"),
             Method("nmfsep runs=3", "blind", nmfsep_runs(3),

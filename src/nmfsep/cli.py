@@ -129,7 +129,8 @@ def _add_separate(commands) -> None:
                      help="reuse the factorization saved by 'nmfsep components' in DIR")
     sep.add_argument("--dict", dest="dicts", action="append", default=None, metavar="FILE",
                      help="a dictionary from 'nmfsep learn' (repeatable): one source per "
-                          "dictionary, named after it (supervised)")
+                          "dictionary, named after it (supervised); builtin:drums is "
+                          "nmfsep's drum templates, with --free the drums against the rest")
     sep.add_argument("--free", type=int, default=0, metavar="K",
                      help="with --dict: K components learned from the mixture for the rest, "
                           "the source 'rest' (semi-supervised)")

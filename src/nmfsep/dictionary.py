@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from .audio import atomic_path, validate_signal
+from .drumtemplates import load_drum_templates
 from .errors import AudioError, ParameterError
 from .nmf import ProgressCallback, factorize
 from .pitch_shift import check_pitch_shifts, pitch_shifted
@@ -42,6 +43,7 @@ __all__ = [
     "Dictionary",
     "learn_dictionary",
     "load_dictionary",
+    "drum_template_dictionary",
     "default_dictionary_size",
     "check_name",
     "stack_dictionaries",
@@ -252,15 +254,68 @@ class Dictionary:
         return path
 
 
+#: What names a built-in dictionary instead of a file: ``builtin:drums``.
+BUILTIN_PREFIX = "builtin:"
+#: Frames of each drum template that become atoms of the built-in drum dictionary.
+DRUM_TEMPLATE_FRAMES = 4
+#: The drum pieces whose templates make the built-in drum dictionary.
+DRUM_TEMPLATE_PIECES = ("kick", "snare", "hihat", "toms", "cymbals")
+
+
+def drum_template_dictionary(sr: int = 44100) -> Dictionary:
+    """nmfsep's drum templates as a dictionary named ``drums`` (``builtin:drums``).
+
+    The first :data:`DRUM_TEMPLATE_FRAMES` frames of the mean template of every
+    piece of :data:`DRUM_TEMPLATE_PIECES` (:mod:`nmfsep.drumtemplates`: one-shots
+    of Debian's hydrogen kits), each a basis spectrum, on the default STFT of
+    ``sr``.  No example of the user's drums is needed: beside free components
+    (``n_free_components``, ``--free``), the drums keep a model of their own
+    however quiet they are in the mix, where the blind grouping may find
+    none (the study ``python -m benchmarks.quality.drum_templates_band``; with
+    drums as loud as the rest, blind ``auto`` does better).
+
+    Parameters
+    ----------
+    sr : int
+        Sample rate whose STFT the atoms are mapped to; at another rate the
+        separation re-maps them as any dictionary (:meth:`Dictionary.remap`).
+
+    Returns
+    -------
+    Dictionary
+    """
+    config = STFTConfig(default_n_fft(sr), default_n_fft(sr) // 4)
+    W, _, _ = load_drum_templates().patches(sr, config.n_fft, config.hop,
+                                            DRUM_TEMPLATE_FRAMES, pieces=DRUM_TEMPLATE_PIECES)
+    W = W.reshape(W.shape[0], -1)
+    return Dictionary(W=(W / W.sum(axis=0)).astype(np.float32), name="drums", sr=int(sr),
+                      stft=config, info={"built_in": "drum templates",
+                                         "pieces": ",".join(DRUM_TEMPLATE_PIECES),
+                                         "frames": DRUM_TEMPLATE_FRAMES})
+
+
+#: The built-in dictionaries, by the name after :data:`BUILTIN_PREFIX`.
+BUILTIN_DICTIONARIES = {"drums": drum_template_dictionary}
+
+
 def load_dictionary(path: str | os.PathLike) -> Dictionary:
-    """Read a dictionary written by :meth:`Dictionary.save`.
+    """Read a dictionary written by :meth:`Dictionary.save`, or a built-in one.
+
+    ``builtin:drums`` is :func:`drum_template_dictionary` at 44.1 kHz.
 
     Raises
     ------
     ParameterError
         If the file is missing, unreadable or not an nmfsep dictionary, or was
-        written by a newer nmfsep.
+        written by a newer nmfsep; or the built-in name is unknown.
     """
+    if isinstance(path, str) and path.startswith(BUILTIN_PREFIX):
+        name = path[len(BUILTIN_PREFIX):]
+        if name not in BUILTIN_DICTIONARIES:
+            raise ParameterError(f"{path}: no such built-in dictionary (built in: "
+                                 + ", ".join(BUILTIN_PREFIX + n for n in BUILTIN_DICTIONARIES)
+                                 + ")")
+        return BUILTIN_DICTIONARIES[name]()
     path = Path(path)
     if not path.is_file():
         reason = "is a folder" if path.is_dir() else "no such file"
