@@ -42,18 +42,19 @@ from nmfsep.dictionary import DRUM_TEMPLATE_PIECES, drum_template_dictionary
 from nmfsep.drumtemplates import load_drum_templates
 from nmfsep.features import median_filter_lengths, percussive_mask
 from nmfsep.metrics import evaluate
-from nmfsep.spectral import STFTConfig, default_n_fft, istft, mixture_spectrogram, stft
+from nmfsep.spectral import istft, mixture_spectrogram, stft
 
 from .drum_share import DRUMS, gain_group, with_drum_gain
 from .generate import Item, build
 from .halves import median_table, select, study_parser
+from .methods import BUILTIN_DRUMS_FREE, _config
 
 CATEGORIES = ("drums+rest", "drums+guitar", "bass+drums+piano")
 REAL_CATEGORY = "real:drums+rest"
 GAINS = (1.0, 0.3)
 PIECES = DRUM_TEMPLATE_PIECES
-#: Free components beside the templates: ``auto``'s ten per source for two sources.
-FREE = 20
+#: Free components beside the templates: the benchmark method's (``auto``'s ten per source).
+FREE = BUILTIN_DRUMS_FREE
 #: The NMFD patches' length.
 NMFD_SECONDS = 0.186
 ITERATIONS = 200
@@ -63,14 +64,9 @@ AUTO, ATOMS, CONVOLUTIVE = "auto", "templates as atoms", "NMFD templates"
 METHODS = (AUTO, ATOMS, CONVOLUTIVE)
 
 
-def _stft_config(sr: int) -> STFTConfig:
-    n_fft = default_n_fft(sr)
-    return STFTConfig(n_fft, n_fft // 4)
-
-
 def nmfd_templates(y: np.ndarray, sr: int, seed: int = 0) -> np.ndarray:
     """Drums and the rest from one NMFD: fixed kit templates beside free one-frame patches."""
-    config = _stft_config(sr)
+    config = _config(sr)
     X = stft(y, config)
     V = mixture_spectrogram(X)
     V = V / np.float32(max(float(V.mean(dtype=np.float64)), 1e-30))

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from .audio import atomic_path, validate_signal
-from .drumtemplates import load_drum_templates
+from .drumtemplates import REFERENCE_SR, load_drum_templates
 from .errors import AudioError, ParameterError
 from .nmf import ProgressCallback, factorize
 from .pitch_shift import check_pitch_shifts, pitch_shifted
@@ -262,7 +262,7 @@ DRUM_TEMPLATE_FRAMES = 4
 DRUM_TEMPLATE_PIECES = ("kick", "snare", "hihat", "toms", "cymbals")
 
 
-def drum_template_dictionary(sr: int = 44100) -> Dictionary:
+def drum_template_dictionary(sr: int = REFERENCE_SR) -> Dictionary:
     """nmfsep's drum templates as a dictionary named ``drums`` (``builtin:drums``).
 
     The first :data:`DRUM_TEMPLATE_FRAMES` frames of the mean template of every
@@ -284,7 +284,8 @@ def drum_template_dictionary(sr: int = 44100) -> Dictionary:
     -------
     Dictionary
     """
-    config = STFTConfig(default_n_fft(sr), default_n_fft(sr) // 4)
+    n_fft = default_n_fft(sr)
+    config = STFTConfig(n_fft, n_fft // 4)
     W, _, _ = load_drum_templates().patches(sr, config.n_fft, config.hop,
                                             DRUM_TEMPLATE_FRAMES, pieces=DRUM_TEMPLATE_PIECES)
     W = W.reshape(W.shape[0], -1)
@@ -301,7 +302,8 @@ BUILTIN_DICTIONARIES = {"drums": drum_template_dictionary}
 def load_dictionary(path: str | os.PathLike) -> Dictionary:
     """Read a dictionary written by :meth:`Dictionary.save`, or a built-in one.
 
-    ``builtin:drums`` is :func:`drum_template_dictionary` at 44.1 kHz.
+    ``builtin:drums`` is :func:`drum_template_dictionary` at the templates' own
+    rate (:data:`nmfsep.drumtemplates.REFERENCE_SR`, 44.1 kHz).
 
     Raises
     ------
