@@ -105,7 +105,8 @@ def test_separate_file_writes_sources_that_add_up(tmp_path, stereo_example):
     np.testing.assert_allclose(parts[0], whole.sources[0], atol=1e-5)
     # drums and guitar, one run: HPSS at full strength, the shares, consistent masks
     assert result.prior.describe() == whole.prior.describe() == {
-        "hpss": {"source": 0, "strength": 0.75}, "register": "shares", "consistent": True}
+        "hpss": {"source": 0, "strength": 0.75}, "register": "shares", "consistent": True,
+        "drum_templates": False}
     with pytest.raises(OutputError, match="exists"):
         nmfsep.separate_file(source, outs, max_iter=2)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.wav", "b.wav"]

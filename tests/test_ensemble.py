@@ -165,7 +165,8 @@ def test_cli_runs_writes_sources_that_add_up_and_records_the_runs(short_song, tm
     assert record["parameters"]["n_runs"] == 2
     # beside the shares, an ensemble's HPSS weights are at half of --percussive-prior 0.75
     assert record["mask_experts"] == {"hpss": {"source": 0, "strength": 0.375},
-                                      "register": "shares", "consistent": True}
+                                      "register": "shares", "consistent": True,
+                                      "drum_templates": False}
     assert record["parameters"]["percussive_prior"] == 0.75  # what was asked for
     mixture, _ = sf.read(short_song, always_2d=True)
     total = sum(sf.read(out / "song" / f"source{s}.wav", always_2d=True)[0] for s in (1, 2))

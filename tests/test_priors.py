@@ -60,7 +60,8 @@ def test_the_default_grouping_of_three_voices_without_drums_gets_the_share_weigh
     assert sep.prior is not None and sep.prior.source is None
     profiles = priors.source_profiles(sep.spectrogram, replace(sep.model, prior=None))
     np.testing.assert_allclose(sep.prior.register, share_weights(profiles), rtol=1e-5)
-    assert sep.prior.describe() == {"hpss": None, "register": "shares", "consistent": False}
+    assert sep.prior.describe() == {"hpss": None, "register": "shares", "consistent": False,
+                                    "drum_templates": False}
     assert sep.regroup(grouping="auto").prior.register is not None
     assert sep.regroup(grouping="timbre").prior is None
     assert sep.regroup(grouping="auto", percussive_prior=0).prior is None

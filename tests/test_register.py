@@ -15,7 +15,8 @@ def test_the_bass_line_gets_the_low_register_and_the_keys_gain():
     sep = nmfsep.separate(mixture, SR, n_sources=3)
     assert sep.prior is not None and sep.prior.register is not None
     assert sep.prior.describe() == {"hpss": {"source": 0, "strength": 0.75},
-                                    "register": "bass line", "consistent": True}
+                                    "register": "bass line", "consistent": True,
+                                    "drum_templates": False}
     np.testing.assert_allclose(sep.sources.sum(axis=0), mixture, atol=1e-4)
     without = replace(sep.model, prior=replace(sep.prior, register=None)).sources(sep.frames)
     with_register = evaluate(sources, sep.sources).sdr

@@ -278,7 +278,7 @@ def test_a_drum_dictionary_weighs_the_masks_by_hpss_as_the_blind_pipeline_does(e
     strength = DEFAULT_POLICY.dictionary_percussive_prior
     sep = nmfsep.separate(example.mixture, example.sr, dictionaries=dictionaries)
     assert sep.prior.describe() == {"hpss": {"source": 0, "strength": strength},
-                                    "register": None, "consistent": False}
+                                    "register": None, "consistent": False, "drum_templates": False}
     np.testing.assert_allclose(sep.masks(), _masks_by_hand(sep, strength), atol=1e-3)
     plain = nmfsep.separate(example.mixture, example.sr, dictionaries=dictionaries,
                             percussive_prior=0)

@@ -29,7 +29,7 @@ import numpy as np
 import nmfsep
 from nmfsep.grouping import STRATEGIES
 from nmfsep.masks import soft_masks, source_models
-from nmfsep.policy import named_lead
+from nmfsep.policy import DEFAULT_POLICY, drums_named, named_lead
 from nmfsep.spectral import STFTConfig, default_n_fft, istft, stft
 
 from . import drum_nmfd
@@ -51,9 +51,11 @@ NMFD = "NMFD (libnmfd recipe)"
 CROSSOVER = "filterbank, crossover"
 BEST_BANDS = "filterbank, best bands"
 NAMED = "nmfsep, sources named"
-BUILTIN_DRUMS = "nmfsep --dict builtin:drums --free 20"
-#: Free components beside the built-in drum dictionary: ``auto``'s ten per source, for two.
-BUILTIN_DRUMS_FREE = 20
+DRUMS_NAMED = "nmfsep, drums named"
+#: Free components beside the built-in drum dictionary: those ``auto`` puts beside the
+#: drum templates when the drums are named (``auto``'s ten per source, for two).
+BUILTIN_DRUMS_FREE = DEFAULT_POLICY.drum_template_free
+BUILTIN_DRUMS = f"nmfsep --dict builtin:drums --free {BUILTIN_DRUMS_FREE}"
 
 
 @dataclass
@@ -146,6 +148,13 @@ def nmfsep_named(item: Item) -> np.ndarray:
     """nmfsep's defaults told the sources' names, as ``--names`` does; its outputs come in
     the names' order and are scored by name."""
     return nmfsep.separate(item.mixture, item.sr, names=item.names).sources
+
+
+def names_drums(item: Item) -> bool:
+    """Whether one of the item's sources, beside others, is a drum part
+    (:func:`nmfsep.policy.drums_named`): ``auto`` then models the drums by the
+    drum templates too."""
+    return drums_named(item.names)
 
 
 def drums_and_one_other(item: Item) -> bool:
@@ -413,6 +422,9 @@ def methods() -> list[Method]:
             Method(NAMED, "blind", nmfsep_named, applies=names_a_lead,
                    by_name=True, note="nmfsep.separate(y, sr, names=[...]): the defaults "
                    "with --names, where the names are a voice or lead and the rest"),
+            Method(DRUMS_NAMED, "blind", nmfsep_named, applies=names_drums,
+                   by_name=True, note="nmfsep.separate(y, sr, names=[...]) where one name is "
+                   "a drum part: the drum split, widened by the drum templates' model"),
             Method(BUILTIN_DRUMS, "blind", nmfsep_builtin_drums, applies=drums_and_one_other,
                    by_name=True, note="nmfsep's drum templates as the drums' dictionary, "
                    "the rest from free components; no example of the recording's sources"),

@@ -286,13 +286,33 @@ def drum_template_dictionary(sr: int = REFERENCE_SR) -> Dictionary:
     """
     n_fft = default_n_fft(sr)
     config = STFTConfig(n_fft, n_fft // 4)
-    W, _, _ = load_drum_templates().patches(sr, config.n_fft, config.hop,
-                                            DRUM_TEMPLATE_FRAMES, pieces=DRUM_TEMPLATE_PIECES)
-    W = W.reshape(W.shape[0], -1)
-    return Dictionary(W=(W / W.sum(axis=0)).astype(np.float32), name="drums", sr=int(sr),
+    return Dictionary(W=drum_template_atoms(sr, config), name="drums", sr=int(sr),
                       stft=config, info={"built_in": "drum templates",
                                          "pieces": ",".join(DRUM_TEMPLATE_PIECES),
                                          "frames": DRUM_TEMPLATE_FRAMES})
+
+
+def drum_template_atoms(sr: int, config: STFTConfig,
+                        spectrogram_power: float = 1.0) -> np.ndarray:
+    """The atoms of :func:`drum_template_dictionary` on any STFT, each summing to one.
+
+    Parameters
+    ----------
+    sr : int
+    config : STFTConfig
+        The STFT they are mapped to (its ``n_fft`` and ``hop``).
+    spectrogram_power : float
+        1 for magnitude spectra, 2 for power spectra.
+
+    Returns
+    -------
+    np.ndarray, shape=(config.n_fft // 2 + 1, pieces * DRUM_TEMPLATE_FRAMES), float32
+    """
+    W, _, _ = load_drum_templates().patches(sr, config.n_fft, config.hop,
+                                            DRUM_TEMPLATE_FRAMES, pieces=DRUM_TEMPLATE_PIECES,
+                                            exponent=spectrogram_power / 2)
+    W = W.reshape(W.shape[0], -1)
+    return (W / W.sum(axis=0)).astype(np.float32)
 
 
 #: The built-in dictionaries, by the name after :data:`BUILTIN_PREFIX`.

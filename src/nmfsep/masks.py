@@ -15,8 +15,8 @@ import numpy as np
 from .errors import ParameterError
 from .policy import DEFAULT_POLICY
 
-__all__ = ["source_models", "soft_masks", "apply_masks", "MaskPrior", "check_prior_strength",
-           "check_mask_power", "share_weights"]
+__all__ = ["source_models", "soft_masks", "apply_masks", "MaskPrior", "TemplateDrums",
+           "unite_drums", "check_prior_strength", "check_mask_power", "share_weights"]
 
 
 def source_models(W: np.ndarray, H: np.ndarray, labels: np.ndarray, n_sources: int,
@@ -111,6 +111,88 @@ def check_prior_strength(strength: float) -> float:
 
 
 @dataclass(frozen=True)
+class TemplateDrums:
+    """A second model of the drums: drum templates held fixed beside free components.
+
+    Its drum mask is that of a supervised separation with a dictionary of
+    drum templates (:func:`nmfsep.priors.template_drums`): the templates'
+    model weighed by the percussive mask to ``strength``, the free
+    components' by its complement, to the mask power, normalized.
+
+    Attributes
+    ----------
+    W : np.ndarray, shape=(bins, K)
+        The templates' atoms, then the free components.
+    H : np.ndarray, shape=(K, frames)
+    is_drum : np.ndarray of bool, shape=(K,)
+        The templates' atoms.
+    strength : float
+        Exponent of the HPSS weights of the two models.
+    """
+
+    W: np.ndarray = field(repr=False)
+    H: np.ndarray = field(repr=False)
+    is_drum: np.ndarray = field(repr=False)
+    strength: float = DEFAULT_POLICY.dictionary_percussive_prior
+
+    def drum_mask(self, percussive: np.ndarray | None, mask_power: float = 1.0,
+                  first: int = 0, last: int | None = None) -> np.ndarray:
+        """The templates' drum mask of frames ``first:last``, shape=(bins, frames), in [0, 1].
+
+        Parameters
+        ----------
+        percussive : np.ndarray or None, shape=(bins, all frames)
+            The mixture's percussive mask; None for no HPSS weights.
+        mask_power : float
+        first, last : int
+        """
+        H = self.H[:, first:last]
+        models = source_models(self.W, H, np.where(self.is_drum, 0, 1), 2)
+        if percussive is not None and self.strength > 0:
+            exponent = np.float32(self.strength / mask_power)
+            P = np.asarray(percussive[:, first:last], dtype=np.float32)
+            models[0] *= P**exponent
+            models[1] *= (1 - P) ** exponent
+        return soft_masks(models, mask_power)[0]
+
+
+def unite_drums(masks: np.ndarray, source: int, drums: np.ndarray) -> np.ndarray:
+    """Give ``source`` the larger of its mask and ``drums``; the others share what is left.
+
+    Every other source keeps its part of the rest (its mask scaled by
+    ``(1 - united) / (1 - mask of source)``), so the masks still add up to one.
+
+    Parameters
+    ----------
+    masks : np.ndarray, shape=(n_sources, bins, frames), summing to one over sources
+        Changed in place.
+    source : int
+    drums : np.ndarray, shape=(bins, frames), in [0, 1]
+
+    Returns
+    -------
+    np.ndarray
+        ``masks``.
+
+    >>> m = np.array([[[0.2, 0.9]], [[0.5, 0.1]], [[0.3, 0.0]]], dtype=np.float32)
+    >>> united = unite_drums(m, 0, np.array([[0.6, 0.5]], dtype=np.float32))
+    >>> united[:, 0].astype(float).round(3).tolist()
+    [[0.6, 0.9], [0.25, 0.1], [0.15, 0.0]]
+    """
+    own = masks[source]
+    united = np.maximum(own, drums.astype(np.float32, copy=False))
+    left = 1 - own
+    others = np.divide(1 - united, left, out=np.zeros_like(left), where=left > 1e-6)
+    for index in range(masks.shape[0]):
+        if index != source:
+            masks[index] *= others
+    masks[source] = united
+    # where the others held nothing to share, the drums take the bin whole
+    masks[source] += np.where(left > 1e-6, 0, 1 - united)
+    return masks
+
+
+@dataclass(frozen=True)
 class MaskPrior:
     """Experts beside the factorization in the masks: HPSS across time, registers across frequency.
 
@@ -146,6 +228,10 @@ class MaskPrior:
     register_kind : str or None
         What ``register`` holds: ``"bass line"`` (the low register) or
         ``"shares"`` (each source's share of the spectrum); None if unknown.
+    templates : TemplateDrums or None
+        A second model of the drums: with it the drum ``source`` gets the
+        larger of its mask and the templates' drum mask (:func:`unite_drums`,
+        :meth:`unite`).
     """
 
     source: int | None = None
@@ -154,6 +240,7 @@ class MaskPrior:
     register: np.ndarray | None = field(default=None, repr=False)
     consistent: bool = False
     register_kind: str | None = None
+    templates: TemplateDrums | None = field(default=None, repr=False)
 
     def describe(self) -> dict[str, Any]:
         """Which experts weigh the masks, for the record (``separation.json``).
@@ -165,13 +252,15 @@ class MaskPrior:
             ``register``: None, ``"bass line"``, ``"shares"``, or ``"given"``
             for weights whose kind was not said;
             ``consistent``: whether the masks are estimated again from the
-            rebuilt sources.
+            rebuilt sources; ``drum_templates``: whether the drum templates'
+            model widens the drums' mask.
         """
         hpss = None
         if self.source is not None and self.mask is not None and self.strength > 0:
             hpss = {"source": int(self.source), "strength": round(float(self.strength), 6)}
         register = None if self.register is None else (self.register_kind or "given")
-        return {"hpss": hpss, "register": register, "consistent": bool(self.consistent)}
+        return {"hpss": hpss, "register": register, "consistent": bool(self.consistent),
+                "drum_templates": self.templates is not None and self.source is not None}
 
     def weigh(self, models: np.ndarray, mask_power: float = 1.0, first: int = 0,
               last: int | None = None) -> np.ndarray:
@@ -204,6 +293,27 @@ class MaskPrior:
         for index in range(models.shape[0]):
             models[index] *= percussive if index == self.source else harmonic
         return models
+
+
+    def unite(self, masks: np.ndarray, mask_power: float = 1.0, first: int = 0,
+              last: int | None = None) -> np.ndarray:
+        """With :attr:`templates`, the drums' masks of frames ``first:last`` widened in place.
+
+        Parameters
+        ----------
+        masks : np.ndarray, shape=(n_sources, bins, last - first)
+            :func:`soft_masks` of the weighed models of those frames.
+        mask_power : float
+
+        Returns
+        -------
+        np.ndarray
+            ``masks``.
+        """
+        if self.templates is None or self.source is None:
+            return masks
+        drums = self.templates.drum_mask(self.mask, mask_power, first, last)
+        return unite_drums(masks, self.source, drums)
 
 
 def share_weights(profiles: np.ndarray, smooth_bins: int = DEFAULT_POLICY.share_smooth_bins,

@@ -116,8 +116,10 @@ class Model:
         """The masks of frames ``first:last`` from the factorizations and the experts' weights.
 
         The first run's source models combined with the other runs'
-        (:func:`nmfsep.ensemble.combine_runs`), weighed by the prior, normalized;
-        without the re-estimation from the rebuilt sources (:meth:`masks`).
+        (:func:`nmfsep.ensemble.combine_runs`), weighed by the prior, normalized,
+        the drums' masks widened by the drum templates' when the prior has them
+        (:meth:`MaskPrior.unite`); without the re-estimation from the rebuilt
+        sources (:meth:`masks`).
 
         Returns
         -------
@@ -127,9 +129,11 @@ class Model:
         models = combine_runs(source_models(self.W, self.H[:, first:last], self.labels,
                                             n_sources),
                               self.runs, n_sources, first, last, self.stft, floor=self.floor)
-        if self.prior is not None:
-            self.prior.weigh(models, self.mask_power, first, last)
-        return soft_masks(models, self.mask_power)
+        if self.prior is None:
+            return soft_masks(models, self.mask_power)
+        self.prior.weigh(models, self.mask_power, first, last)
+        return self.prior.unite(soft_masks(models, self.mask_power), self.mask_power, first,
+                                last)
 
     def masks(self, frames: Frames, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
         """The masks that rebuild the sources in frames ``first:last``, with those frames.

@@ -43,7 +43,7 @@ from .model import Model, Writer
 from .nmf import ProgressCallback, factorize
 from .panning import component_pans, refine_by_pan
 from .policy import KIT_PIECES, Decision, Policy, decide
-from .priors import build_prior, dictionary_prior
+from .priors import build_prior, dictionary_prior, template_drums
 from .recording import ArrayRecording, Frames, Recording, stereo_channels, unit_spectrogram
 from .resources import format_bytes, plan_memory
 from .spectral import BLOCK_FRAMES, STFTConfig
@@ -362,8 +362,11 @@ def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
     runs = regroup_runs(runs, Run(W, H, labels), n_sources, group=group, config=plan.stft,
                         **bounded) if runs else ()
     model = Model(W, H, labels, plan.stft, config.mask_power, runs, floor=decision.floor)
+    templates = template_drums(context, plan.stft, beta=config.beta, init=config.init,
+                               max_iter=config.max_iter, tol=config.tol, policy=policy) \
+        if decision.drum_templates else None
     prior = build_prior(decision, context, model, spectrogram_power=config.spectrogram_power,
-                        policy=policy, **bounded)
+                        policy=policy, templates=templates, **bounded)
     return replace(model, prior=prior), decision
 
 

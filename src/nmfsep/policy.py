@@ -73,7 +73,15 @@ sources are named (``names=``, ``--names``) as a voice or lead instrument
 (:data:`LEAD_NAMES`) and something that is not a drum part (:data:`DRUM_NAMES`):
 then the sources are grouped as a recording without drums, and the voice is
 put where its name is (:func:`named_lead`).  A drum split puts the drums where
-a drum part is named (:func:`named_drums`), else in the first source.
+a drum part is named (:func:`named_drums`), else in the first source.  Named
+drums (:func:`drums_named`) also get a second model: nmfsep's drum templates
+held fixed beside :attr:`Policy.drum_template_free` free components
+(:func:`nmfsep.priors.template_drums`), and the drums' mask is the larger of
+the two models' (:func:`nmfsep.masks.unite_drums`), so that hits the blind
+split missed in a kit quieter than the band stay with the drums.  Not without
+names: two unnamed sources of a sung song are scored against the voice as
+often as against the drums, and the widened drums cost the voice there
+(``benchmarks/quality/notes.md``, twenty-fifth round).
 
 The constants live in one frozen :class:`Policy`, passed explicitly to every
 step that reads one (:func:`nmfsep.separate` takes ``policy=``); the quality
@@ -102,7 +110,7 @@ from dataclasses import dataclass, field, fields
 
 __all__ = ["Policy", "RunPlan", "Decision", "DEFAULT_POLICY", "KIT_PIECES", "LEAD_NAMES",
            "DRUM_NAMES", "named_lead", "named_drums", "drum_dictionary", "decide",
-           "auto_grouping", "needs_pitched_fraction", "policy_field_names"]
+           "auto_grouping", "needs_pitched_fraction", "policy_field_names", "drums_named"]
 
 #: The candidate sets of pieces for drums alone, by number of sources: the
 #: drum benchmark's kits (kick, snare, hi-hat; toms fills or crash and ride),
@@ -281,6 +289,13 @@ class Policy:
     ----
     components_per_source : int
         Components per factorization when none are asked for, per source.
+
+    Named drums
+    -----------
+    drum_template_free : int
+        Components learned from the recording beside the drum templates held
+        fixed, for the sources but the drums, when the drums are named
+        (:func:`nmfsep.priors.template_drums`).
     """
 
     drums_share: float = 0.24
@@ -324,6 +339,8 @@ class Policy:
     floor_without_drums: float = 1e-3
 
     components_per_source: int = 10
+
+    drum_template_free: int = 20
 
     def run_plan(self, index: int) -> RunPlan:
         """The plan of extra run ``index`` (1, 2, …): :attr:`run_plans`, then random starts."""
@@ -374,6 +391,10 @@ class Decision:
     by_pan : bool
         Whether the sources of a stereo recording that sit apart are regrouped
         by their components' pans (:attr:`Policy.pan_ratio`); never the drums.
+    drum_templates : bool
+        Whether the named drums are also modelled by nmfsep's drum templates
+        beside free components (:func:`nmfsep.priors.template_drums`), the
+        drums' mask the larger of the two models' (:class:`nmfsep.masks.MaskPrior`).
     """
 
     grouping: str
@@ -386,6 +407,7 @@ class Decision:
     kit: tuple[tuple[str, ...], ...] = ()
     lead_source: int | None = None
     by_pan: bool = False
+    drum_templates: bool = False
 
     def describe(self) -> dict:
         """The decision as plain data (``separation.json``)."""
@@ -394,7 +416,7 @@ class Decision:
                 "register": self.register, "consistent": self.consistent,
                 "floor": self.floor, "reasons": list(self.reasons),
                 "kit": [list(pieces) for pieces in self.kit], "lead_source": self.lead_source,
-                "by_pan": self.by_pan}
+                "by_pan": self.by_pan, "drum_templates": self.drum_templates}
 
 
 #: Source names that say "a voice or a lead instrument" (lower case).
@@ -414,6 +436,15 @@ def named_drums(names: Sequence[str] | None) -> int:
     words = [name.strip().lower() for name in names or ()]
     drums = [index for index, word in enumerate(words) if word in DRUM_NAMES]
     return drums[0] if len(drums) == 1 else 0
+
+
+def drums_named(names: Sequence[str] | None) -> bool:
+    """Whether exactly one source is named a drum part (:data:`DRUM_NAMES`) beside others.
+
+    >>> drums_named(["Drums", "rest"]), drums_named(["guitar", "bass"]), drums_named(["drums"])
+    (True, False, False)
+    """
+    return drum_dictionary(names) is not None
 
 
 def drum_dictionary(names: Sequence[str] | None) -> int | None:
@@ -620,8 +651,15 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
         reasons.append("the drums' mask leans on a harmonic/percussive split (HPSS); a bass "
                        "line, if there is one, keeps the low register")
         register = "bass line"
+    templates = strategy == "auto" and drums_named(names)
+    if templates:
+        reasons.append(f"the drums are named, so nmfsep's drum templates model them too, "
+                       f"beside {policy.drum_template_free} components learned from the "
+                       f"recording for the rest: where the templates hear a drum hit the "
+                       f"grouping missed (a kit quieter than the band), the drums keep it")
     reasons.append("the masks are estimated once more from the sources they rebuild")
     return Decision(grouping, drum_source=named_drums(names), hpss_strength=hpss,
                     register=register,
-                    consistent=True, floor=policy.floor, reasons=tuple(reasons), by_pan=by_pan)
+                    consistent=True, floor=policy.floor, reasons=tuple(reasons), by_pan=by_pan,
+                    drum_templates=templates)
 

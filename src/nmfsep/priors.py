@@ -11,7 +11,10 @@ makes them from the recording and the grouped factorization:
 - the masks estimated again from the sources they rebuild
   (:attr:`nmfsep.masks.MaskPrior.consistent`);
 - with dictionaries, HPSS alone, on the source of a dictionary named a drum
-  part (:func:`dictionary_prior`).
+  part (:func:`dictionary_prior`);
+- when the drums are named, a second model of them: nmfsep's drum templates
+  held fixed beside free components (:func:`template_drums`), whose drum mask
+  widens the drums' (:meth:`nmfsep.masks.MaskPrior.unite`).
 
 >>> import nmfsep
 >>> example = nmfsep.synth.drums_and_guitar(duration=2.0)
@@ -27,13 +30,15 @@ from dataclasses import replace
 import numpy as np
 
 from .config import Plan
+from .dictionary import drum_template_atoms, initial_activations
 from .grouping import GroupingContext, low_register_weights
-from .masks import MaskPrior, share_weights
+from .masks import MaskPrior, TemplateDrums, share_weights
 from .model import Model
+from .nmf import factorize, initialize
 from .policy import DEFAULT_POLICY, Decision, Policy, drum_dictionary
-from .spectral import frame_blocks
+from .spectral import STFTConfig, frame_blocks
 
-__all__ = ["build_prior", "dictionary_prior", "source_profiles"]
+__all__ = ["build_prior", "dictionary_prior", "source_profiles", "template_drums"]
 
 
 def source_profiles(V: np.ndarray, model: Model, spectrogram_power: float = 1.0,
@@ -69,9 +74,51 @@ def source_profiles(V: np.ndarray, model: Model, spectrogram_power: float = 1.0,
     return profiles
 
 
+def template_drums(context: GroupingContext, stft: STFTConfig, *, beta: float = 1.0,
+                   init: str = "nndsvda", max_iter: int = 200, tol: float = 1e-4,
+                   policy: Policy = DEFAULT_POLICY) -> TemplateDrums:
+    """The drums modelled by nmfsep's drum templates, held fixed, beside free components.
+
+    The factorization of ``nmfsep separate --dict builtin:drums --free N``
+    (:func:`nmfsep.dictionary.drum_template_atoms` at the separation's own
+    STFT, :attr:`Policy.drum_template_free` free components), on the
+    spectrogram the blind factorization had.  A kit much quieter than the
+    rest of a band often gets no component of its own from a blind NMF; the
+    templates still hear its hits (``python -m benchmarks.quality.drum_templates_band``).
+
+    Parameters
+    ----------
+    context : GroupingContext
+        With ``V``, its power, the sample rate and the random state.
+    stft : STFTConfig
+        The STFT of ``context.V``.
+    beta, init, max_iter, tol
+        The factorization's, as for the blind one.
+    policy : Policy
+
+    Returns
+    -------
+    TemplateDrums
+        Its drum mask weighed by HPSS as a supervised separation's is
+        (:attr:`Policy.dictionary_percussive_prior`).
+    """
+    V = context.V
+    atoms = drum_template_atoms(context.sr, stft, context.power)
+    free, _ = initialize(V, policy.drum_template_free, method=init,
+                         random_state=context.random_state)
+    W = np.concatenate([atoms, free / free.sum(axis=0, keepdims=True)], axis=1)
+    n_components = W.shape[1]
+    is_drum = np.arange(n_components) < atoms.shape[1]
+    result = factorize(V, n_components, beta=beta, W=W, H=initial_activations(V, n_components),
+                       fixed_W=is_drum, max_iter=max_iter, tol=tol,
+                       random_state=context.random_state)
+    return TemplateDrums(W=result.W, H=result.H, is_drum=is_drum,
+                         strength=policy.dictionary_percussive_prior)
+
+
 def build_prior(decision: Decision, context: GroupingContext, model: Model, *,
                 spectrogram_power: float = 1.0, policy: Policy = DEFAULT_POLICY,
-                block: int = 1024) -> MaskPrior | None:
+                block: int = 1024, templates: TemplateDrums | None = None) -> MaskPrior | None:
     """The experts ``decision`` asks for, made for ``model``'s grouping, or None.
 
     Parameters
@@ -89,6 +136,9 @@ def build_prior(decision: Decision, context: GroupingContext, model: Model, *,
         The register's and the shares' constants.
     block : int
         Frames per block of :func:`source_profiles`.
+    templates : TemplateDrums, optional
+        The drum templates' model (:func:`template_drums`), when ``decision``
+        asks for it (:attr:`Decision.drum_templates`).
 
     Returns
     -------
@@ -103,10 +153,13 @@ def build_prior(decision: Decision, context: GroupingContext, model: Model, *,
         prior = MaskPrior(source=decision.drum_source, mask=context.percussive,
                           strength=decision.hpss_strength, register=register,
                           consistent=decision.consistent,
-                          register_kind=None if register is None else "bass line")
+                          register_kind=None if register is None else "bass line",
+                          templates=templates)
     if decision.register != "shares":
         return prior
-    profiles = source_profiles(context.V, replace(model, prior=prior), spectrogram_power, block)
+    # the shares are measured on the blind grouping's own masks, before the templates widen them
+    profiles = source_profiles(context.V, replace(model, prior=prior and replace(
+        prior, templates=None)), spectrogram_power, block)
     weights = share_weights(profiles, policy.share_smooth_bins, policy.share_strength)
     return replace(prior or MaskPrior(), register=weights, register_kind="shares")
 
