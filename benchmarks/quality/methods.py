@@ -157,6 +157,13 @@ def names_drums(item: Item) -> bool:
     return drums_named(item.names)
 
 
+def nmfsep_drums_named(item: Item) -> np.ndarray:
+    """nmfsep's defaults told the sources' names, one of them a drum part: the drums
+    are also modelled by the drum templates.  Only the drums are placed by their name,
+    so the outputs are scored as the unnamed ones are (the best permutation)."""
+    return nmfsep.separate(item.mixture, item.sr, names=item.names).sources
+
+
 def drums_and_one_other(item: Item) -> bool:
     """Whether the item is drums against one other source (a drum split of two)."""
     return has_drums(item) and len(item.names) == 2
@@ -422,9 +429,9 @@ def methods() -> list[Method]:
             Method(NAMED, "blind", nmfsep_named, applies=names_a_lead,
                    by_name=True, note="nmfsep.separate(y, sr, names=[...]): the defaults "
                    "with --names, where the names are a voice or lead and the rest"),
-            Method(DRUMS_NAMED, "blind", nmfsep_named, applies=names_drums,
-                   by_name=True, note="nmfsep.separate(y, sr, names=[...]) where one name is "
-                   "a drum part: the drum split, widened by the drum templates' model"),
+            Method(DRUMS_NAMED, "blind", nmfsep_drums_named, applies=names_drums,
+                   note="nmfsep.separate(y, sr, names=[...]) where one name is a drum part: "
+                   "the drum split, widened by the drum templates' model"),
             Method(BUILTIN_DRUMS, "blind", nmfsep_builtin_drums, applies=drums_and_one_other,
                    by_name=True, note="nmfsep's drum templates as the drums' dictionary, "
                    "the rest from free components; no example of the recording's sources"),

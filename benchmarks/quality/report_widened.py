@@ -22,7 +22,7 @@ import numpy as np
 
 from .halves import REPORTING, half_of, rendered_index
 from .merge import merged_lines
-from .methods import BEST_BANDS, NAMED
+from .methods import BEST_BANDS, DRUMS_NAMED, NAMED
 from .report import DEFAULT, PLAIN_ORACLE, _medians
 
 TITLE = "Widened benchmark (issue 24): reporting half, worst category first"
@@ -121,7 +121,7 @@ def _mark(ok: bool | None) -> str:
 
 def _median_table(records: list[dict], order: list[str], anchors: tuple[str, ...]) -> str:
     table = _medians(records)
-    columns = [DEFAULT, *[m for m in (NAMED,) if m in table], *_strategies(table),
+    columns = [DEFAULT, *[m for m in (NAMED, DRUMS_NAMED) if m in table], *_strategies(table),
                *[a for a in anchors if a in table],
                *[m for m in (BEST_BANDS, PLAIN_ORACLE, SAME_ORACLE) if m in table]]
     items = {c: len({r["item"] for r in records if r["category"] == c}) for c in order}
