@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -69,3 +71,21 @@ def test_the_benchmark_method_gives_the_built_in_drums_in_the_names_order(exampl
     estimates = nmfsep_builtin_drums(item)
     sdr = evaluate(item.sources, estimates, permute=False).sdr
     assert sdr[names.index("drums")] > 1.5 and sdr.min() > 0.5
+
+
+def test_the_drums_named_method_applies_to_a_named_drum_part_and_is_scored_by_permutation(
+        example):
+    from benchmarks.quality.methods import DRUMS_NAMED, methods, names_drums, nmfsep_drums_named
+
+    method = next(m for m in methods() if m.name == DRUMS_NAMED)
+    assert not method.by_name  # only the drums are placed by their name
+    sources = example.sources.astype(np.float32)
+    item = Item(name="x-0", category="drums+guitar", sr=example.sr,
+                mixture=sources.sum(axis=0), sources=sources, names=["drums", "guitar"],
+                training={}, info={})
+    assert names_drums(item) and method.applies(item)
+    assert not names_drums(replace(item, names=["piano", "voice"]))
+    estimates = nmfsep_drums_named(item)
+    named = nmfsep.separate(item.mixture, item.sr, names=item.names)
+    np.testing.assert_array_equal(estimates, named.sources)
+    assert named.decision.drum_templates

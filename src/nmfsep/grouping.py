@@ -517,7 +517,8 @@ def _percussive(W, H, n_sources, context):
         pitched = np.argsort(-tonalness(W, context.sr))[: n_sources - 1]
         drums = ~np.isin(np.arange(W.shape[1]), pitched)
     if n_sources > 2:
-        labels[pitched] = 1 + _timbre_time(W[:, pitched], H[pitched], n_sources - 1, context)
+        beside = STRATEGIES[context.policy.pitched_beside_drums]
+        labels[pitched] = 1 + beside(W[:, pitched], H[pitched], n_sources - 1, context)
     else:
         labels[pitched] = 1
     labels[drums] = 0

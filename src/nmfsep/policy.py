@@ -296,6 +296,13 @@ class Policy:
         Components learned from the recording beside the drum templates held
         fixed, for the sources but the drums, when the drums are named
         (:func:`nmfsep.priors.template_drums`).
+
+    Beside the drums
+    ----------------
+    pitched_beside_drums : str
+        The strategy that groups the components the drum split leaves into the
+        other sources (two or more); ``learned`` was compared on the tuning half
+        (notes.md, twenty-fifth round).
     """
 
     drums_share: float = 0.24
@@ -341,6 +348,7 @@ class Policy:
     components_per_source: int = 10
 
     drum_template_free: int = 20
+    pitched_beside_drums: str = "timbre+time"
 
     def run_plan(self, index: int) -> RunPlan:
         """The plan of extra run ``index`` (1, 2, …): :attr:`run_plans`, then random starts."""
