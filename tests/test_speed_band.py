@@ -203,3 +203,15 @@ def test_the_report_says_how_many_runs_each_timed_row_took_the_fastest_of():
     assert "Scikit-learn's anchor ran 3 times, each in a fresh process; its rows give the " \
            "fastest run (all: 31.0, 30.0, 32.0 s)." in text
     assert "The end-to-end separation ran 3 times" in text and "8.0, 9.5, 8.2 s" in text
+
+
+def test_the_report_gives_the_named_separation_its_row_beside_the_defaults():
+    band = {"started": "t", "load_start": [1.0], "load_end": [1.0], "run_by": "cmd",
+            "anchor": {"seconds": 30.0, "shape": [1025, 100]},
+            "wall": {"seconds": 8.0, "audio_seconds": 180.0, "n_iter": 200, "peak_mib": 800},
+            "named": {"seconds": 12.0, "audio_seconds": 180.0, "n_iter": 200, "peak_mib": 850,
+                      "names": ["drums", "rest"], "runs_seconds": [12.0, 12.5]}}
+    text = "\n".join(_band({"band": band, "command": "cmd"}))
+    assert ("| the same with the sources named `drums,rest` (the drums also modelled by the "
+            "drum templates: one factorization more) | 12.0 | 0.40 | 15.0 | 850 |") in text
+    assert "The separation with the sources named ran 2 times" in text

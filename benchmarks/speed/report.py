@@ -126,8 +126,8 @@ def _band(report: dict) -> list[str]:
     from .band import STAGES
     from .stage_limits import stage_limits
 
-    anchor, wall, stages, stream, long = (band.get(k, {}) for k in (
-        "anchor", "wall", "stages", "stream", "long"))
+    anchor, wall, named, stages, stream, long = (band.get(k, {}) for k in (
+        "anchor", "wall", "named", "stages", "stream", "long"))
     lines = ["## Realistic music: a 3-minute stereo 44.1 kHz band mix", "",
              "Drums, bass, guitar, piano and a sung melody from sampled instruments "
              "(`benchmarks.speed.workloads.render_band`: the quality benchmark's generator, "
@@ -153,6 +153,12 @@ def _band(report: dict) -> list[str]:
             f"({wall['n_iter']} iterations) | {wall['seconds']:.1f} | "
             f"{wall['seconds'] / anchor['seconds']:.2f} | {audio / wall['seconds']:.1f} | "
             f"{wall['peak_mib']:.0f} |"]
+        if "seconds" in named:
+            lines.append(
+                f"| the same with the sources named `{','.join(named['names'])}` (the drums "
+                f"also modelled by the drum templates: one factorization more) | "
+                f"{named['seconds']:.1f} | {named['seconds'] / anchor['seconds']:.2f} | "
+                f"{audio / named['seconds']:.1f} | {named['peak_mib']:.0f} |")
         if "seconds" in stream:
             lines.append(
                 f"| streaming supervised separation through the command line, start-up "
@@ -206,6 +212,7 @@ def _band(report: dict) -> list[str]:
     lines += _stream_stages(band.get("stream_stages", {}))
     lines += _rebuild_blocks(band.get("blocks", {}))
     for what, run in (("scikit-learn's anchor", anchor), ("the end-to-end separation", wall),
+                      ("the separation with the sources named", named),
                       ("the stream's command", stream)):
         if "runs_seconds" in run:
             lines += [f"{what[0].upper()}{what[1:]} ran {len(run['runs_seconds'])} times, each "

@@ -159,8 +159,9 @@ def band_runs() -> dict:
                  "load_start": os.getloadavg(), "versions": versions(),
                  "blas_threads": {k: os.environ.get(k) for k in
                                   ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}}
-    for mode in ("anchor", "wall", "stages", "blocks", "stream", "stream_stages", "long"):
-        repeats = BAND_REPEATS if mode in ("anchor", "wall") else 1
+    for mode in ("anchor", "wall", "named", "stages", "blocks", "stream", "stream_stages",
+                 "long"):
+        repeats = BAND_REPEATS if mode in ("anchor", "wall", "named") else 1
         out[mode] = fastest([_worker("band", mode, timeout=7200) for _ in range(repeats)])
         _log(f"band {mode}: {out[mode]}")
     out["load_end"] = os.getloadavg()
