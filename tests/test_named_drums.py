@@ -91,7 +91,8 @@ def test_the_templates_model_is_the_separation_with_the_builtin_drum_dictionary(
     example, named, _ = named_and_not
     supervised = nmfsep.separate(example.mixture, example.sr, random_state=0,
                                  dictionaries=[drum_template_dictionary(example.sr)],
-                                 n_free_components=DEFAULT_POLICY.drum_template_free)
+                                 n_free_components=DEFAULT_POLICY.drum_template_free,
+                                 max_iter=DEFAULT_POLICY.drum_template_iterations)
     n_frames = named.model.n_frames
     drums = named.prior.templates.drum_mask(named.context.percussive, named.mask_power, 0,
                                             n_frames)

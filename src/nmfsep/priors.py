@@ -79,9 +79,10 @@ def template_drums(context: GroupingContext, stft: STFTConfig, *, beta: float = 
                    policy: Policy = DEFAULT_POLICY) -> TemplateDrums:
     """The drums modelled by nmfsep's drum templates, held fixed, beside free components.
 
-    The factorization of ``nmfsep separate --dict builtin:drums --free N``
-    (:func:`nmfsep.dictionary.drum_template_atoms` at the separation's own
-    STFT, :attr:`Policy.drum_template_free` free components), on the
+    The factorization of ``nmfsep separate --dict builtin:drums --free N
+    --max-iter I`` (:func:`nmfsep.dictionary.drum_template_atoms` at the
+    separation's own STFT, N = :attr:`Policy.drum_template_free` free
+    components, I at most :attr:`Policy.drum_template_iterations`), on the
     spectrogram the blind factorization had.  A kit much quieter than the
     rest of a band often gets no component of its own from a blind NMF; the
     templates still hear its hits (``python -m benchmarks.quality.drum_templates_band``).
@@ -93,7 +94,8 @@ def template_drums(context: GroupingContext, stft: STFTConfig, *, beta: float = 
     stft : STFTConfig
         The STFT of ``context.V``.
     beta, init, max_iter, tol
-        The factorization's, as for the blind one.
+        The factorization's, as for the blind one; at most
+        :attr:`Policy.drum_template_iterations` iterations.
     policy : Policy
 
     Returns
@@ -110,7 +112,8 @@ def template_drums(context: GroupingContext, stft: STFTConfig, *, beta: float = 
     n_components = W.shape[1]
     is_drum = np.arange(n_components) < atoms.shape[1]
     result = factorize(V, n_components, beta=beta, W=W, H=initial_activations(V, n_components),
-                       fixed_W=is_drum, max_iter=max_iter, tol=tol,
+                       fixed_W=is_drum, max_iter=min(max_iter, policy.drum_template_iterations),
+                       tol=tol,
                        random_state=context.random_state)
     return TemplateDrums(W=result.W, H=result.H, is_drum=is_drum,
                          strength=policy.dictionary_percussive_prior)
