@@ -213,5 +213,5 @@ def test_the_report_gives_the_named_separation_its_row_beside_the_defaults():
                       "names": ["drums", "rest"], "runs_seconds": [12.0, 12.5]}}
     text = "\n".join(_band({"band": band, "command": "cmd"}))
     assert ("| the same with the sources named `drums,rest` (the drums also modelled by the "
-            "drum templates: one factorization more) | 12.0 | 0.40 | 15.0 | 850 |") in text
+            "drum templates: one shorter factorization more) | 12.0 | 0.40 | 15.0 | 850 |") in text
     assert "The separation with the sources named ran 2 times" in text

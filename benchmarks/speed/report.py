@@ -156,7 +156,7 @@ def _band(report: dict) -> list[str]:
         if "seconds" in named:
             lines.append(
                 f"| the same with the sources named `{','.join(named['names'])}` (the drums "
-                f"also modelled by the drum templates: one factorization more) | "
+                f"also modelled by the drum templates: one shorter factorization more) | "
                 f"{named['seconds']:.1f} | {named['seconds'] / anchor['seconds']:.2f} | "
                 f"{audio / named['seconds']:.1f} | {named['peak_mib']:.0f} |")
         if "seconds" in stream:
