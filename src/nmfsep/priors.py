@@ -113,8 +113,7 @@ def template_drums(context: GroupingContext, stft: STFTConfig, *, beta: float = 
     is_drum = np.arange(n_components) < atoms.shape[1]
     result = factorize(V, n_components, beta=beta, W=W, H=initial_activations(V, n_components),
                        fixed_W=is_drum, max_iter=min(max_iter, policy.drum_template_iterations),
-                       tol=tol,
-                       random_state=context.random_state)
+                       tol=tol, random_state=context.random_state)
     return TemplateDrums(W=result.W, H=result.H, is_drum=is_drum,
                          strength=policy.dictionary_percussive_prior)
 
