@@ -38,7 +38,9 @@ def test_drums_are_named_by_one_drum_name_beside_others(names, named):
 
 
 def test_auto_models_named_drums_by_the_templates_too():
-    assert not decide("auto", **HEARD).drum_templates
+    unnamed = decide("auto", **HEARD)
+    assert not unnamed.drum_templates
+    assert "naming the drums (--names drums,rest" in " ".join(unnamed.reasons)
     named = decide("auto", **HEARD, names=["guitar", "drums"])
     assert named.drum_templates and named.drum_source == 1
     assert "drum templates" in " ".join(named.reasons)

@@ -670,6 +670,10 @@ def decide(strategy: str, *, n_sources: int, percussive_share: float | None, n_r
                        f"beside {policy.drum_template_free} components learned from the "
                        f"recording for the rest: where the templates hear a drum hit the "
                        f"grouping missed (a kit quieter than the band), the drums keep it")
+    elif strategy == "auto" and not names:
+        reasons.append("naming the drums (--names drums,rest, or one name per source with "
+                       "drums among them) would have nmfsep's drum templates model them too, "
+                       "for a kit quieter than the band")
     reasons.append("the masks are estimated once more from the sources they rebuild")
     return Decision(grouping, drum_source=named_drums(names), hpss_strength=hpss,
                     register=register,
