@@ -146,14 +146,9 @@ class TemplateDrums:
         mask_power : float
         first, last : int
         """
-        H = self.H[:, first:last]
-        models = source_models(self.W, H, np.where(self.is_drum, 0, 1), 2)
-        if percussive is not None and self.strength > 0:
-            exponent = np.float32(self.strength / mask_power)
-            P = np.asarray(percussive[:, first:last], dtype=np.float32)
-            models[0] *= P**exponent
-            models[1] *= (1 - P) ** exponent
-        return soft_masks(models, mask_power)[0]
+        models = source_models(self.W, self.H[:, first:last], np.where(self.is_drum, 0, 1), 2)
+        hpss = MaskPrior(source=0, mask=percussive, strength=self.strength)
+        return soft_masks(hpss.weigh(models, mask_power, first, last), mask_power)[0]
 
 
 def unite_drums(masks: np.ndarray, source: int, drums: np.ndarray) -> np.ndarray:
@@ -186,9 +181,8 @@ def unite_drums(masks: np.ndarray, source: int, drums: np.ndarray) -> np.ndarray
     for index in range(masks.shape[0]):
         if index != source:
             masks[index] *= others
-    masks[source] = united
     # where the others held nothing to share, the drums take the bin whole
-    masks[source] += np.where(left > 1e-6, 0, 1 - united)
+    masks[source] = np.where(left > 1e-6, united, 1)
     return masks
 
 

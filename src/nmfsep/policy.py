@@ -297,9 +297,9 @@ class Policy:
         fixed, for the sources but the drums, when the drums are named
         (:func:`nmfsep.priors.template_drums`).
     drum_template_iterations : int
-        At most this many iterations of that factorization: its drum mask hardly
-        moves after them (notes.md, twenty-fifth round: 50, 100 and 200 within
-        0.1 dB on the tuning half), and it costs in proportion.
+        At most this many iterations of that factorization, which costs in
+        proportion to them: 50, 100 and 200 were compared on the tuning half
+        (notes.md, twenty-fifth round).
 
     Beside the drums
     ----------------

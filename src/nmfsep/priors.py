@@ -30,13 +30,13 @@ from dataclasses import replace
 import numpy as np
 
 from .config import Plan
-from .dictionary import drum_template_atoms, initial_activations
+from .dictionary import drum_template_atoms
 from .grouping import GroupingContext, low_register_weights
 from .masks import MaskPrior, TemplateDrums, share_weights
 from .model import Model
-from .nmf import factorize, initialize
 from .policy import DEFAULT_POLICY, Decision, Policy, drum_dictionary
 from .spectral import STFTConfig, frame_blocks
+from .supervised import factorize_beside
 
 __all__ = ["build_prior", "dictionary_prior", "source_profiles", "template_drums"]
 
@@ -104,17 +104,12 @@ def template_drums(context: GroupingContext, stft: STFTConfig, *, beta: float = 
         Its drum mask weighed by HPSS as a supervised separation's is
         (:attr:`Policy.dictionary_percussive_prior`).
     """
-    V = context.V
     atoms = drum_template_atoms(context.sr, stft, context.power)
-    free, _ = initialize(V, policy.drum_template_free, method=init,
-                         random_state=context.random_state)
-    W = np.concatenate([atoms, free / free.sum(axis=0, keepdims=True)], axis=1)
-    n_components = W.shape[1]
-    is_drum = np.arange(n_components) < atoms.shape[1]
-    result = factorize(V, n_components, beta=beta, W=W, H=initial_activations(V, n_components),
-                       fixed_W=is_drum, max_iter=min(max_iter, policy.drum_template_iterations),
-                       tol=tol, random_state=context.random_state)
-    return TemplateDrums(W=result.W, H=result.H, is_drum=is_drum,
+    result = factorize_beside(context.V, atoms, policy.drum_template_free, beta=beta,
+                              init=init, max_iter=min(max_iter, policy.drum_template_iterations),
+                              tol=tol, random_state=context.random_state)
+    return TemplateDrums(W=result.W, H=result.H,
+                         is_drum=np.arange(result.W.shape[1]) < atoms.shape[1],
                          strength=policy.dictionary_percussive_prior)
 
 
@@ -155,15 +150,16 @@ def build_prior(decision: Decision, context: GroupingContext, model: Model, *,
         prior = MaskPrior(source=decision.drum_source, mask=context.percussive,
                           strength=decision.hpss_strength, register=register,
                           consistent=decision.consistent,
-                          register_kind=None if register is None else "bass line",
-                          templates=templates)
-    if decision.register != "shares":
-        return prior
-    # the shares are measured on the blind grouping's own masks, before the templates widen them
-    profiles = source_profiles(context.V, replace(model, prior=prior and replace(
-        prior, templates=None)), spectrogram_power, block)
-    weights = share_weights(profiles, policy.share_smooth_bins, policy.share_strength)
-    return replace(prior or MaskPrior(), register=weights, register_kind="shares")
+                          register_kind=None if register is None else "bass line")
+    if decision.register == "shares":
+        profiles = source_profiles(context.V, replace(model, prior=prior), spectrogram_power,
+                                   block)
+        weights = share_weights(profiles, policy.share_smooth_bins, policy.share_strength)
+        prior = replace(prior or MaskPrior(), register=weights, register_kind="shares")
+    # after the shares, which are measured on the blind grouping's own masks
+    if templates is not None and prior is not None:
+        prior = replace(prior, templates=templates)
+    return prior
 
 
 def dictionary_prior(plan: Plan) -> MaskPrior | None:

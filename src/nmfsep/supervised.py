@@ -22,7 +22,7 @@ from .config import Plan, SeparationConfig
 from .dictionary import initial_activations, stack_dictionaries
 from .nmf import NMFResult, ProgressCallback, factorize, initialize
 
-__all__ = ["DictionaryFactors", "factorize_with_dictionaries"]
+__all__ = ["DictionaryFactors", "factorize_with_dictionaries", "factorize_beside"]
 
 
 @dataclass
@@ -54,6 +54,41 @@ def _unit_columns(W: np.ndarray, H: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return (W / sums).astype(W.dtype), (H * sums[:, None]).astype(H.dtype)
 
 
+def factorize_beside(V: np.ndarray, W_known: np.ndarray, n_free: int, *, beta: float = 1.0,
+                     init: str = "nndsvda", max_iter: int = 200, tol: float = 1e-4,
+                     l1_H: float = 0.0, continuity: float = 0.0,
+                     random_state: int | None = None,
+                     callback: ProgressCallback | None = None) -> NMFResult:
+    """Factorize ``V`` with the atoms ``W_known`` held fixed and ``n_free`` components free.
+
+    The free components start from ``init`` (each summing to one, as the atoms
+    do), every activation at an equal share of its frame
+    (:func:`nmfsep.dictionary.initial_activations`).
+
+    Parameters
+    ----------
+    V : np.ndarray, shape=(bins, frames)
+    W_known : np.ndarray, shape=(bins, K_known)
+        Atoms that each sum to one; they come first in the result's ``W``.
+    n_free : int
+    beta, init, max_iter, tol, l1_H, continuity, random_state, callback
+        As for :func:`nmfsep.nmf.factorize`.
+
+    Returns
+    -------
+    NMFResult
+    """
+    W = W_known
+    if n_free:
+        W_free, _ = initialize(V, n_free, method=init, random_state=random_state)
+        W = np.concatenate([W_known, W_free / W_free.sum(axis=0, keepdims=True)], axis=1)
+    n_components = W.shape[1]
+    return factorize(V, n_components, beta=beta, W=W, H=initial_activations(V, n_components),
+                     fixed_W=np.arange(n_components) < W_known.shape[1], max_iter=max_iter,
+                     tol=tol, l1_H=l1_H, continuity=continuity, random_state=random_state,
+                     callback=callback)
+
+
 def factorize_with_dictionaries(V: np.ndarray, scale: float, config: SeparationConfig,
                                 plan: Plan, *, sr: int,
                                 callback: ProgressCallback | None = None) -> DictionaryFactors:
@@ -80,17 +115,11 @@ def factorize_with_dictionaries(V: np.ndarray, scale: float, config: SeparationC
     """
     W_known, labels, _ = stack_dictionaries(plan.dictionaries or config.dictionaries)
     n_free = config.n_free_components
-    W = W_known
-    if n_free:
-        W_free, _ = initialize(V, n_free, method=config.init, random_state=config.random_state)
-        W = np.concatenate([W_known, W_free / W_free.sum(axis=0, keepdims=True)], axis=1)
-    n_components = W.shape[1]
-    fixed = np.arange(n_components) < W_known.shape[1]
-    result = factorize(
-        V, n_components, beta=config.beta, W=W, H=initial_activations(V, n_components),
-        fixed_W=fixed, max_iter=config.max_iter, tol=config.tol, l1_H=config.l1_H,
-        continuity=config.continuity, random_state=config.random_state, callback=callback,
-    )
+    result = factorize_beside(
+        V, W_known, n_free, beta=config.beta, init=config.init, max_iter=config.max_iter,
+        tol=config.tol, l1_H=config.l1_H, continuity=config.continuity,
+        random_state=config.random_state, callback=callback)
+    fixed = np.arange(result.W.shape[1]) < W_known.shape[1]
     W, H = _unit_columns(result.W, result.H * np.float32(scale))
     W[:, fixed] = W_known
     if n_free:
