@@ -27,6 +27,7 @@ from nmfsep import cli
 from nmfsep.batch.inputs import STATE_DIR, discover
 from nmfsep.batch.options import TrackOptions, options_hash
 from nmfsep.batch.runner import sigint_deferred
+from nmfsep.batch.worker import run_track
 from nmfsep.config import SeparationConfig
 from nmfsep.errors import ParameterError
 
@@ -191,6 +192,67 @@ def test_a_folder_the_batch_did_not_write_is_kept_without_force(tmp_path, capsys
     assert "exists already and was not written by a batch" in capsys.readouterr().err
     assert (tmp_path / "out" / "a" / "mine.txt").read_text() == "the user's"
     assert main([*args, "--force"]) == 0
+
+
+
+class _RerunsRecordedTasks:
+    """Runs each task here, then again once the driver has recorded it, as Dask does
+    when a worker dies holding a finished task's result that a client still wants."""
+
+    name = "in this process, twice"
+    stops_running_tasks = True
+
+    def __init__(self, task):
+        from nmfsep.batch.cluster import InProcessExecutor
+
+        self.inner = InProcessExecutor(task)
+        self.recorded = []
+        self.reruns = []
+
+    def capacity(self):
+        return 1
+
+    def memory_budget(self):
+        return None
+
+    def submit(self, job):
+        return self.inner.submit(job)
+
+    def wait(self, timeout):
+        self.reruns += [run_track(job, self.inner.task) for job in self.recorded]
+        self.recorded = []
+        done = self.inner.wait(timeout)
+        self.recorded = [job for job, _, _ in done]
+        return done
+
+    def abort(self):
+        self.inner.abort()
+
+    def close(self):  # the last one: as if its worker died before the client let it go
+        self.reruns += [run_track(job, self.inner.task) for job in self.recorded]
+
+
+def test_a_task_run_again_after_it_was_recorded_replays_its_result_and_writes_nothing(
+        tmp_path):
+    import batch_faults
+
+    from nmfsep.batch.runner import execute, prepare
+    from nmfsep.progress import Reporter
+
+    names = ["a.wav", "b.wav", "c.wav"]
+    mixtures = write_mixtures(tmp_path / "in", names)
+    out = tmp_path / "out"
+    options = TrackOptions(config=SeparationConfig(n_components=4, max_iter=20, n_runs=1))
+    executor = _RerunsRecordedTasks(batch_faults.dies_once)
+    assert execute(prepare(discover([tmp_path / "in"]), options), out, options, executor,
+                   Reporter()) == 0
+    assert [r["status"] for r in executor.reruns] == ["done"] * 3
+    assert all(r.get("replayed") for r in executor.reruns)  # found its result: not separated
+    assert sorted((tmp_path / "in" / "completed.log").read_text().split()) == names  # once each
+    for name, mixture in mixtures.items():
+        assert_track_complete(out / Path(name).stem, mixture)
+    assert leftovers(out) == []
+    assert not list((out / STATE_DIR).rglob("*.json"))  # the kept results go with the run
 
 
 # ---------------------------------------------------------------- on Dask clusters

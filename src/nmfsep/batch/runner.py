@@ -94,6 +94,9 @@ class _Batch:
         self.in_flight: dict[str, Track] = {}
         self.waiting: dict[str, Track] = {}
         self.tried: set[str] = set()
+        #: Result files of the tasks recorded in the manifest, removed when the run ends
+        #: (worker.result_file says why not sooner).
+        self.recorded_results: list[Path] = []
         self.progress = BatchProgress(reporter, len(tracks),
                                       sum(t.audio_seconds for t in tracks))
 
@@ -156,13 +159,11 @@ class _Batch:
             for name in self.manifest.finish(job.key, self.lock.id, result):
                 with contextlib.suppress(OSError):
                     (self.out / job.key / name).unlink()
-            with contextlib.suppress(OSError):
-                result_path(job).unlink()
+            self.recorded_results.append(result_path(job))
             self.progress.done(job.key, result["audio_seconds"], result["seconds"])
             return
         self.manifest.fail(job.key, self.lock.id, result["error"], result=result)
-        with contextlib.suppress(OSError):
-            result_path(job).unlink()
+        self.recorded_results.append(result_path(job))
         self.progress.failed(job.key, result["error"], track.audio_seconds)
         if self.verbose and result.get("traceback"):
             self.reporter.debug(result["traceback"])
@@ -221,6 +222,9 @@ class _Batch:
             self.manifest.release(list(self.in_flight), self.lock.id)
 
     def close(self, summary: dict) -> None:
+        for path in self.recorded_results:
+            with contextlib.suppress(OSError):
+                path.unlink()
         with contextlib.suppress(Exception):
             self.manifest.end_run(self.lock.id, summary)
         self.lock.close()

@@ -85,12 +85,13 @@ def result_file(out: str | os.PathLike, token: str) -> Path:
 
     Written when the task ends, and for a task that succeeded also just before
     its files are published (:func:`published` then tells whether they all
-    are); read by the driver, and removed once the manifest has recorded it.
-    Dask keeps a task's return value on its worker
-    until the client fetches it; if that worker dies first, Dask runs the task
-    again, and the second run returns this file instead of separating the
-    file twice.  A run that stopped before recording a finished task (Ctrl-C,
-    a killed driver) leaves it for the next run, which records the track done.
+    are); read by the driver, and removed when the run ends, once its
+    executor is closed.  Dask keeps a task's return value on its worker
+    until the client lets the task go; if that worker dies first, Dask runs
+    the task again, even after the driver recorded it, and the second run
+    returns this file instead of separating and publishing the file twice.
+    A run that stopped before recording a finished task (Ctrl-C, a killed
+    driver) leaves it for the next run, which records the track done.
     """
     return Path(out) / STATE_DIR / "results" / f"{token}.json"
 
