@@ -18,7 +18,7 @@ from nmfsep.features import (
 from nmfsep.masks import MaskPrior, soft_masks, source_models
 from nmfsep.metrics import evaluate
 from nmfsep.model import Model
-from nmfsep.policy import DEFAULT_POLICY, auto_grouping, decide
+from nmfsep.policy import DEFAULT_POLICY, PITCHED_STRATEGIES, auto_grouping, decide
 from nmfsep.priors import build_prior
 from nmfsep.spectral import STFTConfig
 
@@ -450,3 +450,18 @@ def test_bass_note_components_peak_below_any_guitars_lowest_note_and_have_a_seco
         False, False, True, False, False, False]
     weak = replace(DEFAULT_POLICY, bass_partial_ratio=0.4)  # C2's partial is too weak for it
     assert grouping.bass_note_components(W, labels, 0, sr, weak).tolist() == [False] * 6
+
+
+@pytest.mark.parametrize("strategy", PITCHED_STRATEGIES)
+def test_the_pitched_sources_beside_the_drums_take_any_pitched_strategy(strategy):
+    example = nmfsep.synth.drums_and_guitar(duration=3.0, seed=0)
+    policy = replace(DEFAULT_POLICY, pitched_beside_drums=strategy)
+    sep = nmfsep.separate(example.mixture, example.sr, n_sources=3, grouping="percussive",
+                          n_runs=1, max_iter=40, policy=policy)
+    assert set(sep.labels) == {0, 1, 2}
+
+
+@pytest.mark.parametrize("strategy", ["percussive", "auto", "mfcc+drums", "manual", "nope"])
+def test_a_strategy_that_splits_drums_again_is_refused_beside_the_drums(strategy):
+    with pytest.raises(ValueError, match="pitched_beside_drums must be one of"):
+        replace(DEFAULT_POLICY, pitched_beside_drums=strategy)

@@ -140,6 +140,28 @@ def test_the_command_line_records_the_templates_and_why(tmp_path, capsys):
     assert "drum templates" in capsys.readouterr().err
 
 
+def test_the_templates_factorization_is_announced_and_fills_the_progress_bar_again(tmp_path):
+    example = synth.drums_and_guitar(duration=3.0, seed=0)
+    song = tmp_path / "song.wav"
+    nmfsep.save(song, example.mixture, example.sr)
+    told, iterations = [], []
+    max_iter, n_runs = 40, 2
+    nmfsep.separate_file(song, [tmp_path / "drums.wav", tmp_path / "guitar.wav"],
+                         names=["drums", "guitar"], max_iter=max_iter, n_runs=n_runs,
+                         tol=0.0, log=told.append,
+                         callback=lambda iteration, loss: iterations.append(iteration))
+    assert any("drum templates" in message for message in told)
+    total = max_iter * n_runs
+    restart = int(np.argmin(np.diff(iterations))) + 1  # the one place the count goes back
+    assert iterations[restart - 1] == total and iterations[-1] == total
+    assert iterations[restart] == 0
+    assert np.all(np.diff(iterations[:restart]) >= 0) and np.all(np.diff(iterations[restart:]) >= 0)
+    told.clear()
+    nmfsep.separate_file(song, [tmp_path / "a.wav", tmp_path / "b.wav"], n_sources=2,
+                         max_iter=max_iter, n_runs=n_runs, force=True, log=told.append)
+    assert not any("drum templates" in message for message in told)  # unnamed: no second one
+
+
 # A real band whose drums are quiet (../shared/real-tuning): the blind drum split gives
 # them few components of their own; named, the templates still hear the hits.  Floors a
 # margin below what this separation gives (SDR, dB, drums then the rest).

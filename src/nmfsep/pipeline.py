@@ -302,7 +302,8 @@ class Separation:
 
 def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
                   context: grouping_.GroupingContext, config: SeparationConfig,
-                  plan: Plan) -> tuple[Model, Decision]:
+                  plan: Plan, *, callback: ProgressCallback | None = None,
+                  log: Log | None = None) -> tuple[Model, Decision]:
     """Group a factorization and its other runs as the policy decides; the model it makes.
 
     Parameters
@@ -317,6 +318,12 @@ def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
         ``grouping``, ``percussive_prior``, ``mask_power``, ``spectrogram_power``, ``policy``.
     plan : Plan
         ``config`` resolved: ``n_sources``, ``stft``, the strength.
+    callback : callable(iteration, loss), optional
+        Progress of the drum templates' factorization when the decision asks
+        for it, on the scale of :func:`separate_recording`'s (``max_iter``
+        times the runs planned).
+    log : callable(message), optional
+        Told when that factorization starts.
 
     Returns
     -------
@@ -362,9 +369,16 @@ def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
     runs = regroup_runs(runs, Run(W, H, labels), n_sources, group=group, config=plan.stft,
                         **bounded) if runs else ()
     model = Model(W, H, labels, plan.stft, config.mask_power, runs, floor=decision.floor)
-    templates = template_drums(context, plan.stft, beta=config.beta, init=config.init,
-                               max_iter=config.max_iter, tol=config.tol, policy=policy) \
-        if decision.drum_templates else None
+    templates = None
+    if decision.drum_templates:
+        iterations = min(config.max_iter, policy.drum_template_iterations)
+        if log is not None:
+            log(f"the drums are named and heard: one more factorization (at most {iterations} "
+                "iterations) models them with nmfsep's drum templates")
+        templates = template_drums(
+            context, plan.stft, beta=config.beta, init=config.init, max_iter=config.max_iter,
+            tol=config.tol, policy=policy,
+            callback=_rescaled(callback, iterations, config.max_iter * plan.n_runs))
     prior = build_prior(decision, context, model, spectrogram_power=config.spectrogram_power,
                         policy=policy, templates=templates, **bounded)
     return replace(model, prior=prior), decision
@@ -485,12 +499,14 @@ def separate_recording(recording: Recording, config: SeparationConfig, *,
         (``Separation.sources``).
     callback : callable(iteration, loss), optional
         Progress of the factorization; run ``r`` of an ensemble reports its
-        iterations plus ``r * max_iter``.  The drum templates' factorization
-        of drums alone reports on the same scale: its iterations as a share of
+        iterations plus ``r * max_iter``.  The drum templates' factorizations
+        (of drums alone, and beside the other sources when the drums are
+        named) report on the same scale: their iterations as a share of
         ``max_iter`` times the runs planned, so that a progress bar sized for
-        the NMF still ends full.
+        the NMF fills again, and ends full.
     log : callable(message), optional
-        Told when the recording is read block by block, and why.
+        Told when the recording is read block by block, and why, and when
+        the named drums' templates are factorized.
 
     Returns
     -------
@@ -562,7 +578,8 @@ def separate_recording(recording: Recording, config: SeparationConfig, *,
         runs = _extra_runs(recording, frames, V, scale, context, config, plan, callback)
         timings["factorize"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        model, decision = grouped_model(W, result.H, runs, context, config, plan)
+        model, decision = grouped_model(W, result.H, runs, context, config, plan,
+                                        callback=callback, log=log)
         timings["grouping"] = time.perf_counter() - clock
 
     clock = time.perf_counter()

@@ -110,7 +110,8 @@ from dataclasses import dataclass, field, fields
 
 __all__ = ["Policy", "RunPlan", "Decision", "DEFAULT_POLICY", "KIT_PIECES", "LEAD_NAMES",
            "DRUM_NAMES", "named_lead", "named_drums", "drum_dictionary", "decide",
-           "auto_grouping", "needs_pitched_fraction", "policy_field_names", "drums_named"]
+           "auto_grouping", "needs_pitched_fraction", "policy_field_names", "drums_named",
+           "PITCHED_STRATEGIES"]
 
 #: The candidate sets of pieces for drums alone, by number of sources: the
 #: drum benchmark's kits (kick, snare, hi-hat; toms fills or crash and ride),
@@ -139,6 +140,11 @@ class RunPlan:
     init: str = "random"
     component_scale: float = 1.0
     frame_scale: float = 1.0
+
+
+#: The strategies :attr:`Policy.pitched_beside_drums` may name: those that group the
+#: components the drum split leaves without splitting drums off again.
+PITCHED_STRATEGIES = ("timbre+time", "timbre", "spectral", "learned")
 
 
 @dataclass(frozen=True)
@@ -305,8 +311,8 @@ class Policy:
     ----------------
     pitched_beside_drums : str
         The strategy that groups the components the drum split leaves into the
-        other sources (two or more); ``learned`` was compared on the tuning half
-        (notes.md, twenty-fifth round).
+        other sources (two or more), one of :data:`PITCHED_STRATEGIES`; ``learned``
+        was compared on the tuning half (notes.md, twenty-fifth round).
     """
 
     drums_share: float = 0.24
@@ -354,6 +360,12 @@ class Policy:
     drum_template_free: int = 20
     drum_template_iterations: int = 100
     pitched_beside_drums: str = "timbre+time"
+
+    def __post_init__(self) -> None:
+        if self.pitched_beside_drums not in PITCHED_STRATEGIES:
+            raise ValueError(f"pitched_beside_drums must be one of {', '.join(PITCHED_STRATEGIES)} "
+                             f"(a strategy that groups pitched components); got "
+                             f"{self.pitched_beside_drums!r}")
 
     def run_plan(self, index: int) -> RunPlan:
         """The plan of extra run ``index`` (1, 2, …): :attr:`run_plans`, then random starts."""

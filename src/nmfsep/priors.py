@@ -34,6 +34,7 @@ from .dictionary import drum_template_atoms
 from .grouping import GroupingContext, low_register_weights
 from .masks import MaskPrior, TemplateDrums, share_weights
 from .model import Model
+from .nmf import ProgressCallback
 from .policy import DEFAULT_POLICY, Decision, Policy, drum_dictionary
 from .spectral import STFTConfig, frame_blocks
 from .supervised import factorize_beside
@@ -76,7 +77,8 @@ def source_profiles(V: np.ndarray, model: Model, spectrogram_power: float = 1.0,
 
 def template_drums(context: GroupingContext, stft: STFTConfig, *, beta: float = 1.0,
                    init: str = "nndsvda", max_iter: int = 200, tol: float = 1e-4,
-                   policy: Policy = DEFAULT_POLICY) -> TemplateDrums:
+                   policy: Policy = DEFAULT_POLICY,
+                   callback: ProgressCallback | None = None) -> TemplateDrums:
     """The drums modelled by nmfsep's drum templates, held fixed, beside free components.
 
     The factorization of ``nmfsep separate --dict builtin:drums --free N
@@ -97,6 +99,8 @@ def template_drums(context: GroupingContext, stft: STFTConfig, *, beta: float = 
         The factorization's, as for the blind one; at most
         :attr:`Policy.drum_template_iterations` iterations.
     policy : Policy
+    callback : callable(iteration, loss), optional
+        Progress of the factorization.
 
     Returns
     -------
@@ -107,7 +111,7 @@ def template_drums(context: GroupingContext, stft: STFTConfig, *, beta: float = 
     atoms = drum_template_atoms(context.sr, stft, context.power)
     result = factorize_beside(context.V, atoms, policy.drum_template_free, beta=beta,
                               init=init, max_iter=min(max_iter, policy.drum_template_iterations),
-                              tol=tol, random_state=context.random_state)
+                              tol=tol, random_state=context.random_state, callback=callback)
     return TemplateDrums(W=result.W, H=result.H,
                          is_drum=np.arange(result.W.shape[1]) < atoms.shape[1],
                          strength=policy.dictionary_percussive_prior)
