@@ -65,6 +65,17 @@ def test_the_command_line_says_which_file_holds_the_drums(tmp_path, capsys):
     assert np.linalg.norm(drums - truth) < np.linalg.norm(rest - truth)
 
 
+def test_a_silent_file_is_separated_into_silence_with_one_warning_line(tmp_path, capsys):
+    path = tmp_path / "quiet.wav"
+    sf.write(path, np.zeros(16000, dtype=np.float32), 16000)
+    assert main(["separate", str(path), "-o", str(tmp_path / "out"), "--runs", "1"]) == 0
+    err = capsys.readouterr().err
+    assert f"warning: {path}: the recording is silent" in err and "Traceback" not in err
+    for name in ("source1.wav", "source2.wav"):
+        samples, _ = read(tmp_path / "out" / "quiet" / name)
+        assert not samples.any()
+
+
 def test_existing_outputs_are_not_overwritten_without_force(song, tmp_path, capsys):
     out = tmp_path / "sep"
     assert main(["separate", str(song), "-o", str(out), "-q", *FAST]) == 0

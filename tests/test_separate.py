@@ -1,8 +1,10 @@
+import warnings
+
 import numpy as np
 import pytest
 
 import nmfsep
-from nmfsep.errors import AudioError, ParameterError
+from nmfsep.errors import AudioError, AudioWarning, ParameterError
 from nmfsep.masks import soft_masks, source_models
 from nmfsep.metrics import evaluate
 from nmfsep.spectral import stft
@@ -152,14 +154,17 @@ def test_separator_reuses_its_configuration(example):
     assert a.parameters["n_components"] == 6
 
 
-def test_silent_input_gives_silent_finite_sources():
-    sep = nmfsep.separate(np.zeros(8000, dtype=np.float32), 8000, n_components=4)
+def test_silent_input_gives_silent_finite_sources_and_says_so():
+    with pytest.warns(AudioWarning, match="signal: the recording is silent"):
+        sep = nmfsep.separate(np.zeros(8000, dtype=np.float32), 8000, n_components=4)
     assert np.all(np.isfinite(sep.sources)) and np.all(sep.sources == 0)
 
 
 def test_dc_input_gives_finite_sources_that_add_up():
     y = np.full(8000, 0.5, dtype=np.float32)
-    sep = nmfsep.separate(y, 8000, n_components=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AudioWarning)  # not silent
+        sep = nmfsep.separate(y, 8000, n_components=4)
     assert np.all(np.isfinite(sep.sources))
     assert relative_error(sep.sources.sum(axis=0), y[None]) < 1e-5
 

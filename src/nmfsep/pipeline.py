@@ -35,7 +35,7 @@ import numpy as np
 from . import grouping as grouping_
 from .config import Plan, SeparationConfig
 from .ensemble import Run, regroup_runs
-from .errors import MemoryWarning, ParameterError
+from .errors import AudioWarning, MemoryWarning, ParameterError
 from .features import component_features
 from .kit import fit_kit, kit_iterations
 from .masks import MaskPrior
@@ -538,6 +538,9 @@ def separate_recording(recording: Recording, config: SeparationConfig, *,
     frames = Frames(recording, plan.stft, hold=memory.hold)
     V, scale = unit_spectrogram(frames, config.spectrogram_power, block)
     recording.warn_if_clipped()
+    if not V.any():
+        warnings.warn(f"{recording.name}: the recording is silent (its spectrogram is zero "
+                      "everywhere): every source is silence", AudioWarning, stacklevel=3)
     context = grouping_.GroupingContext(
         sr=recording.sr, V=V, groups=config.groups, random_state=config.random_state,
         hop=plan.stft.hop, policy=config.policy, block=None if memory.hold else block,
