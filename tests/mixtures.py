@@ -70,3 +70,15 @@ def bass_drums_keys(seed: int, seconds: float = 8.0, bass_octave: int = 0) -> np
         synth._place(drums, synth.hihat(SR, rng), start + int(beat / 2 * SR), 0.7)
     sources = [x / np.sqrt(np.mean(x**2)) for x in (bass, drums, keys)]
     return 0.1 * np.stack(sources)[:, np.newaxis, :]
+
+
+def drums_and_guitar_item(name: str = "drums+guitar-0", *, seed: int = 3,
+                          duration: float = 4.0):
+    """The built-in drums + guitar example as a benchmark item (sources drums, guitar)."""
+    from benchmarks.quality.generate import Item
+
+    example = synth.drums_and_guitar(duration=duration, seed=seed)
+    sources = np.asarray(example.sources, dtype=np.float32)
+    return Item(name=name, category="drums+guitar", sr=example.sr,
+                mixture=sources.sum(axis=0), sources=sources, names=["drums", "guitar"],
+                training={}, info={})

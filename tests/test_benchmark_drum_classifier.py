@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from mixtures import drums_and_guitar_item
 
 import nmfsep
 from benchmarks.quality.drum_classifier import (
@@ -25,11 +26,7 @@ from nmfsep.metrics import evaluate
 
 @pytest.fixture(scope="module")
 def case():
-    example = nmfsep.synth.drums_and_guitar(duration=4.0, seed=3)
-    sources = np.asarray(example.sources, dtype=np.float32)
-    item = Item(name="drums+guitar-0", category="drums+guitar", sr=example.sr,
-                mixture=sources.sum(axis=0), sources=sources, names=["drums", "guitar"],
-                training={}, info={})
+    item = drums_and_guitar_item()
     sep = nmfsep.separate(item.mixture, item.sr, n_sources=2, n_runs=1)
     return item, sep, oracle_labels(sep.W, sep.H, item.sources, sep.stft)
 
