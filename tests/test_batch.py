@@ -255,6 +255,25 @@ def test_a_task_run_again_after_it_was_recorded_replays_its_result_and_writes_no
     assert not list((out / STATE_DIR).rglob("*.json"))  # the kept results go with the run
 
 
+
+def test_the_results_a_killed_run_left_are_removed_by_the_next_run(tmp_path, capsys):
+    from nmfsep.batch.worker import result_file
+
+    write_mixtures(tmp_path / "in", ["a.wav", "b.wav"])
+    out = tmp_path / "out"
+    args = [str(tmp_path / "in"), "-o", str(out), *FAST, "--workers", "1"]
+    assert main(args) == 0
+    rows = manifest_rows(out)
+    left = result_file(out, rows["a"]["token"])  # as a run killed before its end leaves it
+    unknown = result_file(out, "not-a-claimed-token")
+    for path in (left, unknown):
+        path.write_text(json.dumps({"status": "done"}))
+    assert main(args) == 0
+    assert not left.exists()  # its track is recorded done by a run that has ended
+    assert unknown.exists()  # no track of this manifest: not this batch's to judge
+    assert "0 done, 2 skipped, 0 failed" in capsys.readouterr().err
+
+
 # ---------------------------------------------------------------- on Dask clusters
 
 

@@ -327,6 +327,26 @@ class Manifest:
                 "updated = ? WHERE key = ? AND owner = ? AND status = 'running'",
                 [(time.time(), key, run_id) for key in keys])
 
+    def spent_results(self, alive: Callable[[str | None], bool]) -> list[Path]:
+        """Result files of tracks already recorded by runs that have ended.
+
+        A run keeps its tasks' result files until it ends (:func:`nmfsep.batch.
+        worker.result_file` says why); one that was killed leaves them.  A file
+        whose track is recorded done or failed by a run that is not ``alive``
+        is spent; the files of tracks still running, or recorded by a live run
+        (which may still replay them), are not.
+        """
+        folder = result_file(self.out, "x").parent
+        if not folder.is_dir():
+            return []
+        spent = []
+        for path in sorted(folder.glob("*.json")):
+            row = self._db.execute("SELECT status, run FROM tracks WHERE token = ?",
+                                   (path.stem,)).fetchone()
+            if row is not None and row["status"] in ("done", "failed") and not alive(row["run"]):
+                spent.append(path)
+        return spent
+
     def start_run(self, run_id: str) -> None:
         with self._write():
             self._db.execute("INSERT INTO runs (id, pid, host, started) VALUES (?, ?, ?, ?)",

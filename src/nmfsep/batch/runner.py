@@ -90,6 +90,9 @@ class _Batch:
         self.manifest = Manifest(self.out)
         self.lock = RunLock(self.out)
         self.manifest.start_run(self.lock.id)
+        for path in self.manifest.spent_results(self.lock.alive):  # left by a killed run
+            with contextlib.suppress(OSError):
+                path.unlink()
         self.pending: deque[Track] = deque(tracks)
         self.in_flight: dict[str, Track] = {}
         self.waiting: dict[str, Track] = {}
