@@ -49,6 +49,7 @@ def assert_adds_up(sources: np.ndarray, y: np.ndarray) -> None:
     assert error <= 1e-5 * peak + 1e-35, (error, peak)
 
 
+@pytest.mark.filterwarnings("ignore:signal. the recording is silent:nmfsep.errors.AudioWarning")
 @SETTINGS
 @given(signal=signals(), n_sources=st.integers(1, 3), extra=st.integers(0, 3),
        beta=st.sampled_from([0.0, 0.5, 1.0, 2.0]) | st.floats(0, 2),
@@ -68,6 +69,7 @@ def test_separate_gives_finite_sources_that_add_up_to_any_mixture(signal, n_sour
     assert sorted(set(sep.labels.tolist())) == list(range(n_sources))
 
 
+@pytest.mark.filterwarnings("ignore:signal. the recording is silent:nmfsep.errors.AudioWarning")
 @SETTINGS
 @given(signal=signals(max_samples=600), n_fft=st.sampled_from([16, 64, 256]),
        hop_fraction=st.sampled_from([1.0, 0.5, 0.25, 0.01]))

@@ -538,9 +538,11 @@ def separate_recording(recording: Recording, config: SeparationConfig, *,
     frames = Frames(recording, plan.stft, hold=memory.hold)
     V, scale = unit_spectrogram(frames, config.spectrogram_power, block)
     recording.warn_if_clipped()
-    if not V.any():
-        warnings.warn(f"{recording.name}: the recording is silent (its spectrogram is zero "
-                      "everywhere): every source is silence", AudioWarning, stacklevel=3)
+    if not V.any():  # silence, or samples too small for a float32 spectrogram
+        warnings.warn(f"{recording.name}: the recording is silent, or too quiet for its "
+                      "spectrogram, which is zero everywhere: there is nothing to tell the "
+                      "sources apart by, and each gets an equal share of it",
+                      AudioWarning, stacklevel=3)
     context = grouping_.GroupingContext(
         sr=recording.sr, V=V, groups=config.groups, random_state=config.random_state,
         hop=plan.stft.hop, policy=config.policy, block=None if memory.hold else block,
