@@ -8,7 +8,7 @@ import soundfile as sf
 
 import nmfsep
 from nmfsep import synth
-from nmfsep.errors import ParameterError
+from nmfsep.errors import AudioWarning, ParameterError
 from nmfsep.stream import TOLERANCE, stream_file
 
 BLOCK = 4096  # samples per batch: 8 frames of the 22.05 kHz STFT (hop 512)
@@ -119,3 +119,14 @@ def test_a_write_that_fails_leaves_no_output_behind(mixture, dictionaries, tmp_p
         stream_file(path, [out / "drums.wav", out / "guitar.wav"], dictionaries,
                     block_size=BLOCK)
     assert len(calls) == 5 and list(out.iterdir()) == []
+
+
+def test_a_silent_file_streams_into_silence_and_says_so(dictionaries, tmp_path):
+    path = tmp_path / "quiet.wav"
+    sf.write(path, np.zeros((22050, 2), np.float32), 22050, subtype="FLOAT")
+    outputs = [tmp_path / "drums.wav", tmp_path / "guitar.wav"]
+    with pytest.warns(AudioWarning, match="quiet.wav: the recording is silent"):
+        info = stream_file(path, outputs, dictionaries, block_size=BLOCK)
+    assert info["n_samples"] == 22050
+    for output in outputs:
+        assert not sf.read(output)[0].any()

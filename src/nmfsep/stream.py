@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -50,7 +51,7 @@ from .activations import batch_activations, check_relaxation
 from .audio import OutputSink, as_channels, audio_info, check_write_format, open_outputs
 from .config import SeparationConfig, make_config
 from .dictionary import Dictionary, initial_activations, stack_dictionaries
-from .errors import AudioError, ParameterError
+from .errors import AudioError, AudioWarning, ParameterError
 from .features import median_filter_lengths, percussive_mask
 from .masks import MaskPrior, soft_masks, source_models
 from .nmf import check_options
@@ -528,6 +529,11 @@ def stream_file(
         the ``batches`` and ``frames`` solved and their ``frame_iterations``
         (:class:`SourceStream`).
 
+    Warns
+    -----
+    AudioWarning
+        If the input is silent (every sample zero): the outputs are silent too.
+
     Raises
     ------
     AudioError
@@ -559,17 +565,22 @@ def stream_file(
         # writer is left, its last block written, before the outputs close or are removed.
         writer = stack.enter_context(ThreadPoolExecutor(1))
         writing = None
+        heard = False
         for block in separated:
             if writing is not None:
                 writing.result()
             writing = writer.submit(_write_block, sinks, block)
             done += block.shape[-1]
+            heard = heard or bool(block.any())
             if callback is not None:
                 callback(done, max(total, done))
         if writing is not None:
             writing.result()
         for sink in sinks:
             sink.close()
+    if not heard:  # the sources add up to the input: it is silent
+        warnings.warn(f"{path_in}: the recording is silent: every source is silence",
+                      AudioWarning, stacklevel=2)
     prior = separated.prior
     return dict(sr=sr, channels=channels, n_samples=done, names=separated.names,
                 paths=out_paths, stft=separated.stft, tol=tol, relaxation=RELAXATION,
