@@ -43,7 +43,7 @@ from .model import Model, Writer
 from .nmf import ProgressCallback, factorize
 from .panning import component_pans, refine_by_pan
 from .policy import KIT_PIECES, Decision, Policy, decide
-from .priors import build_prior, dictionary_prior, template_drums
+from .priors import build_prior, dictionary_prior, template_drums, template_iterations
 from .recording import ArrayRecording, Frames, Recording, stereo_channels, unit_spectrogram
 from .resources import format_bytes, plan_memory
 from .spectral import BLOCK_FRAMES, STFTConfig
@@ -371,7 +371,7 @@ def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
     model = Model(W, H, labels, plan.stft, config.mask_power, runs, floor=decision.floor)
     templates = None
     if decision.drum_templates:
-        iterations = min(config.max_iter, policy.drum_template_iterations)
+        iterations = template_iterations(config.max_iter, policy)
         if log is not None:
             log(f"the drums are named and heard: one more factorization (at most {iterations} "
                 "iterations) models them with nmfsep's drum templates")

@@ -39,7 +39,8 @@ from .policy import DEFAULT_POLICY, Decision, Policy, drum_dictionary
 from .spectral import STFTConfig, frame_blocks
 from .supervised import factorize_beside
 
-__all__ = ["build_prior", "dictionary_prior", "source_profiles", "template_drums"]
+__all__ = ["build_prior", "dictionary_prior", "source_profiles", "template_drums",
+           "template_iterations"]
 
 
 def source_profiles(V: np.ndarray, model: Model, spectrogram_power: float = 1.0,
@@ -73,6 +74,12 @@ def source_profiles(V: np.ndarray, model: Model, spectrogram_power: float = 1.0,
         masks *= magnitude
         profiles += masks.sum(axis=-1, dtype=np.float64)
     return profiles
+
+
+def template_iterations(max_iter: int, policy: Policy = DEFAULT_POLICY) -> int:
+    """Iterations of :func:`template_drums`: ``max_iter``, at most
+    :attr:`Policy.drum_template_iterations`."""
+    return min(max_iter, policy.drum_template_iterations)
 
 
 def template_drums(context: GroupingContext, stft: STFTConfig, *, beta: float = 1.0,
@@ -110,7 +117,7 @@ def template_drums(context: GroupingContext, stft: STFTConfig, *, beta: float = 
     """
     atoms = drum_template_atoms(context.sr, stft, context.power)
     result = factorize_beside(context.V, atoms, policy.drum_template_free, beta=beta,
-                              init=init, max_iter=min(max_iter, policy.drum_template_iterations),
+                              init=init, max_iter=template_iterations(max_iter, policy),
                               tol=tol, random_state=context.random_state, callback=callback)
     return TemplateDrums(W=result.W, H=result.H,
                          is_drum=np.arange(result.W.shape[1]) < atoms.shape[1],

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from ..errors import OutputError
 from .inputs import STATE_DIR
-from .worker import outputs_in_place, published, result_file
+from .worker import outputs_in_place, published, result_file, results_folder
 
 __all__ = ["Manifest", "RunLock", "STATUSES"]
 
@@ -336,7 +336,7 @@ class Manifest:
         is spent; the files of tracks still running, or recorded by a live run
         (which may still replay them), are not.
         """
-        folder = result_file(self.out, "x").parent
+        folder = results_folder(self.out)
         if not folder.is_dir():
             return []
         spent = []

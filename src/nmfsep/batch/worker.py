@@ -40,7 +40,7 @@ from .inputs import STATE_DIR
 from .task import RECORD_NAME, separate_track
 
 __all__ = ["Job", "run_track", "sweep_staging", "file_sha256", "staging_root", "result_path",
-           "result_file"]
+           "result_file", "results_folder"]
 
 #: Environment of a worker process: one BLAS / OpenMP thread each.
 ONE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -80,6 +80,11 @@ def staging_root(out: str | os.PathLike) -> Path:
     return Path(out) / STATE_DIR / "staging"
 
 
+def results_folder(out: str | os.PathLike) -> Path:
+    """Where the tasks leave their results for the driver: ``OUT/.nmfsep-batch/results/``."""
+    return Path(out) / STATE_DIR / "results"
+
+
 def result_file(out: str | os.PathLike, token: str) -> Path:
     """Where the task ``token`` leaves its result for the driver (``OUT/.nmfsep-batch/results/``).
 
@@ -93,7 +98,7 @@ def result_file(out: str | os.PathLike, token: str) -> Path:
     A run that stopped before recording a finished task (Ctrl-C, a killed
     driver) leaves it for the next run, which records the track done.
     """
-    return Path(out) / STATE_DIR / "results" / f"{token}.json"
+    return results_folder(out) / f"{token}.json"
 
 
 def result_path(job: Job) -> Path:
