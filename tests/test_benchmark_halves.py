@@ -43,6 +43,25 @@ def test_electronic_items_have_bass_drums_synth(category, tmp_path):
     np.testing.assert_array_equal(item.sources, again.sources)  # seeded per item
 
 
+def test_drum_machine_items_are_its_pieces_and_the_halves_use_other_machines(tmp_path):
+    from benchmarks.quality.electronic import PIECE_MACHINES
+
+    tuning = generate.build("drummachine-3", 0, 3.0, cache=tmp_path)
+    reporting = generate.build("drummachine-3", 1, 3.0, cache=tmp_path)
+    for item in (tuning, reporting):
+        _check(item, 3, 1)
+        assert item.names == ["kick", "snare", "hihat"]
+        assert sorted(item.training) == ["hihat", "kick", "snare"]
+    assert tuning.info["machine"] in PIECE_MACHINES[0]
+    assert reporting.info["machine"] in PIECE_MACHINES[1]
+    assert not set(PIECE_MACHINES[0]) & set(PIECE_MACHINES[1])
+    # the kick is the low piece, the hi-hat the high one
+    spectra = np.abs(np.fft.rfft(tuning.sources[:, 0], axis=-1))
+    freqs = np.fft.rfftfreq(tuning.sources.shape[-1], 1 / tuning.sr)
+    centroids = (spectra * freqs).sum(axis=-1) / spectra.sum(axis=-1)
+    assert centroids[0] < centroids[1] < centroids[2]
+
+
 def test_effects_change_the_stems_of_the_same_item(tmp_path):
     dry = generate.build("electronic-3", 0, 3.0, cache=tmp_path)
     wet = generate.build("electronic-3+fx", 0, 3.0, cache=tmp_path)

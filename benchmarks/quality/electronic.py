@@ -8,6 +8,10 @@ Rendered benchmark categories, registered with :func:`benchmarks.quality.generat
                        room on the drums, a long reverb on the pad or a feedback delay and
                        reverb on the lead (each stem processed on its own, so the stems
                        still add up to the mixture)
+``drummachine-3``      a drum machine alone, split into its pieces: ``kick``, ``snare`` (or
+                       clap) and ``hihat`` (closed and open), each piece rendered on its own;
+                       the tuning half (even index) and the reporting half (odd index) are
+                       played by different machines (:data:`PIECE_MACHINES`)
 
 The drum machine is either a General MIDI drum program played by fluidsynth
 (``Electronic`` or ``TR-808`` of FluidR3 GM) or a sampler playing Sonic Pi's
@@ -41,6 +45,12 @@ SAMPLE_KITS = {
 }
 #: General MIDI drum programs of bank 128 (FluidR3 GM).
 GM_KITS = {"GM Electronic": 24, "GM TR-808": 25}
+#: The drum-machine pieces' machines: even items (tuning half) take the first tuple, odd
+#: items (reporting half) the second, so that no machine is in both halves.
+PIECE_MACHINES = (("GM TR-808", "sonic-pi haus", "sonic-pi tek"),
+                  ("GM Electronic", "sonic-pi 808", "sonic-pi klub"))
+#: Which of the patterns' sounds each drum-machine piece plays.
+PIECE_SOUNDS = {"kick": ("kick",), "snare": ("snare",), "hihat": ("hat", "open")}
 MACHINES = ("GM TR-808", "sonic-pi 808", "GM Electronic", "sonic-pi haus", "GM TR-808",
             "sonic-pi tek", "GM Electronic", "sonic-pi klub")
 BASSES = [("synth bass 1", 38), ("synth bass 2", 39), ("bass & lead", 87), ("synth bass 1", 38)]
@@ -242,6 +252,37 @@ def spec_fx(index: int, duration: float, rng: np.random.Generator) -> generate.S
     return _spec(index, duration, rng, fx=True)
 
 
-CATEGORIES = {"electronic-3": spec_dry, "electronic-3+fx": spec_fx}
+def spec_pieces(index: int, duration: float, rng: np.random.Generator) -> generate.Spec:
+    """A drum machine alone as kick, snare and hi-hat (``drummachine-3``)."""
+    rng = np.random.default_rng(generate._seed(f"{ELECTRONIC_VERSION}/drummachine-{index}"))
+    machines = PIECE_MACHINES[index % 2]
+    machine = machines[(index // 2) % len(machines)]
+    pattern = PATTERNS[(index // 2) % len(PATTERNS)]
+    other_pattern = PATTERNS[(index // 2 + 1) % len(PATTERNS)]
+    song = generate.make_song(rng, duration, tempo=TEMPO[pattern])
+    hits = drum_pattern(pattern, song, rng)
+    other = generate.make_song(rng, generate.TRAINING_SECONDS, tempo=TEMPO[other_pattern])
+    other_hits = drum_pattern(other_pattern, other, rng)
+    names = list(PIECE_SOUNDS)
+    level_db = rng.uniform(-2.0, 2.0, len(names))
+    info = dict(tempo=song.tempo, pattern=pattern, machine=machine, pieces=names,
+                electronic_version=ELECTRONIC_VERSION)
+
+    def pieces(hit_list: list[Hit], seconds: float, sr: int) -> list[np.ndarray]:
+        return [render_machine(machine, [h for h in hit_list if h[1] in PIECE_SOUNDS[name]],
+                               seconds, sr) for name in names]
+
+    def rendered(duration: float, sr: int):
+        stems = np.stack(pieces(hits, duration, sr))
+        stems *= (10 ** (level_db / 20) / np.array([generate.rms(s) for s in stems]))[:, None]
+        training = dict(zip(names, pieces(other_hits, generate.TRAINING_SECONDS, sr),
+                            strict=True))
+        return names, stems, training
+
+    return generate.Spec([], [], info, rendered=rendered)
+
+
+CATEGORIES = {"electronic-3": spec_dry, "electronic-3+fx": spec_fx,
+              "drummachine-3": spec_pieces}
 
 generate.register(CATEGORIES, f".e{ELECTRONIC_VERSION}")

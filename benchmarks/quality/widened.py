@@ -31,4 +31,7 @@ DESCRIPTIONS = {
     "<category>-mastered": "the same stereo items through bus compression and a peak limiter, "
                            "one gain on every stem (`benchmarks/quality/effects.py`)",
     "drumkit-*": "drum kits split into their pieces (`benchmarks/quality/drumkit.py`)",
+    "drummachine-3": "a drum machine alone (GM TR-808 / Electronic by fluidsynth, Sonic Pi's "
+                     "one-shots) as kick, snare or clap, and hi-hat; no machine in both "
+                     "halves (`benchmarks/quality/electronic.py`)",
 }
