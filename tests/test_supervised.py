@@ -126,6 +126,20 @@ def test_free_components_can_make_several_sources(example, small_dictionaries):
     assert sep.regroup(labels=sep.labels).names is None
 
 
+@pytest.mark.parametrize("n_sources", [3, 4])
+def test_the_free_components_are_grouped_by_auto_into_several_sources(example,
+                                                                      small_dictionaries,
+                                                                      n_sources):
+    # auto's evidence (is it drums alone?) needs the spectrogram's hop: with three free
+    # sources it once stopped at "telling drums alone from a band needs V and its hop"
+    mix = example.mixture[:, : example.sr * 2]
+    sep = nmfsep.separate(mix, example.sr, dictionaries=small_dictionaries[:1],
+                          n_free_components=9, n_sources=n_sources, max_iter=20)
+    assert sep.names == ["drums"] + [f"rest{j}" for j in range(1, n_sources)]
+    assert sorted(set(sep.labels[6:].tolist())) == list(range(1, n_sources))
+    assert relative_error(sep.sources.sum(axis=0), mix) < 1e-5
+
+
 def test_separator_reuses_dictionaries(example, small_dictionaries):
     separator = nmfsep.Separator(dictionaries=small_dictionaries, max_iter=10)
     sep = separator(example.mixture[:, :8000], example.sr)

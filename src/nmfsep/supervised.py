@@ -128,7 +128,8 @@ def factorize_with_dictionaries(V: np.ndarray, scale: float, config: SeparationC
         free_labels = np.zeros(n_free, dtype=int)
         if n_free_sources > 1:
             context = grouping_.GroupingContext(sr=sr, V=V, random_state=config.random_state,
-                                                policy=config.policy)
+                                                hop=plan.stft.hop, policy=config.policy,
+                                                power=config.spectrogram_power)
             free_labels = grouping_.group(W[:, ~fixed], H[~fixed], n_free_sources,
                                           config.grouping, context=context)
         labels = np.concatenate([labels, n_known + free_labels])
