@@ -10,6 +10,7 @@ import soundfile as sf
 
 from nmfsep import synth
 from nmfsep.cli import main
+from nmfsep.errors import ParameterError
 from nmfsep.metrics import evaluate
 
 FAST = ["--max-iter", "30", "-k", "8"]
@@ -140,6 +141,19 @@ def test_demo_meets_the_core_floor_and_prints_a_table(tmp_path, capsys, monkeypa
     assert np.all(scores.sdr > AUTO_FLOOR_DB), scores.sdr
     stored = json.loads((out / "scores.json").read_text())["scores"]
     np.testing.assert_allclose([row["sdr"] for row in stored], scores.sdr, atol=0.05)
+
+
+@pytest.mark.parametrize("duration", ["0", "-1", "nan", "inf", "ten"])
+def test_demo_refuses_a_duration_that_is_not_a_positive_number(duration, tmp_path, capsys):
+    out = tmp_path / "demo"
+    with pytest.raises(SystemExit) as exit_:
+        main(["demo", "-o", str(out), f"--duration={duration}"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --duration:" in err and "Traceback" not in err
+    assert not out.exists()
+    with pytest.raises(ParameterError, match="duration must be a positive number of seconds"):
+        synth.drums_and_guitar(duration=float(duration) if duration != "ten" else -2.0)
 
 
 def test_eval_matches_by_name_and_by_permutation(tmp_path, capsys):

@@ -12,6 +12,7 @@ would not fit in memory; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import time
 import traceback
@@ -200,7 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
         "SDR/SIR/SAR against the truth, and write the audio and figures.",
         "  nmfsep demo -o demo\n")
     demo.add_argument("-o", "--out", default="demo", help="output folder")
-    demo.add_argument("--duration", type=float, default=10.0, help="seconds of music")
+    demo.add_argument("--duration", type=_positive_seconds, default=10.0,
+                      help="seconds of music")
     demo.add_argument("--seed", type=int, default=0, help="seed of the example")
     _add_common(demo)
 
@@ -219,6 +221,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _positive_seconds(text: str) -> float:
+    """An option's number of seconds: finite and above zero (argparse type)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
+    return seconds
 
 
 def _flagged(error: ParameterError) -> ParameterError:
@@ -425,13 +438,14 @@ def _cmd_demo(args, reporter: Reporter) -> int:
     from .demo import run_demo
     from .metrics import scores_table
 
-    reporter.info(f"built-in example: drums + guitar, {args.duration:.0f} s")
+    reporter.info(f"built-in example: drums + guitar, {args.duration:g} s")
     result = run_demo(args.out, duration=args.duration, seed=args.seed, force=args.force,
                       callback=_nmf_progress(reporter, "NMF", 1000), log=reporter.info)
     reporter.finish_progress()
     print(scores_table(result.rows, f"nmfsep demo: automatic separation in {result.seconds:.1f} s "
                               f"(dB, higher is better)"))
-    reporter.info(f"wrote {args.out}/ (mixture.wav, truth/, estimates/, scores.json)")
+    figure = ", separation.png" if any(f.name == "separation.png" for f in result.files) else ""
+    reporter.info(f"wrote {args.out}/ (mixture.wav, truth/, estimates/, scores.json{figure})")
     return 0
 
 

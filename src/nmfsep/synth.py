@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import ParameterError
+
 __all__ = ["Example", "drums_and_guitar", "pluck", "kick", "snare", "hihat", "CHORDS"]
 
 # Open-position guitar voicings as MIDI notes (low to high strings).
@@ -148,7 +150,16 @@ def drums_and_guitar(
     Example
         ``names == ["drums", "guitar"]``; the drums and guitar are at equal
         loudness (RMS) and the mixture peaks at 0.9.
+
+    Raises
+    ------
+    ParameterError
+        For a duration or tempo that is not a positive number.
     """
+    if not np.isfinite(duration) or duration <= 0:
+        raise ParameterError(f"duration must be a positive number of seconds, got {duration}")
+    if not np.isfinite(tempo) or tempo <= 0:
+        raise ParameterError(f"tempo must be a positive number of beats per minute, got {tempo}")
     rng = np.random.default_rng(seed)
     n = int(duration * sr)
     beat = 60.0 / tempo
