@@ -127,6 +127,17 @@ def test_learn_rejects_bad_arguments(files, tmp_path, capsys, extra, message):
     assert not (tmp_path / "x.npz").exists()
 
 
+def test_learn_names_the_example_file_that_cannot_be_used(files, tmp_path, capsys):
+    bad = tmp_path / "nan.wav"
+    sf.write(bad, np.full(4000, np.nan, dtype=np.float32), 8000, subtype="FLOAT")
+    code = main(["learn", str(files["drums"]), str(bad), "--name", "x",
+                 "-o", str(tmp_path / "x.npz")])
+    assert code == 3
+    err = capsys.readouterr().err
+    assert f"{bad}: the audio holds 4000 NaN or Inf samples" in err and "Traceback" not in err
+    assert not (tmp_path / "x.npz").exists()
+
+
 def test_learn_rejects_examples_at_different_rates(files, tmp_path, capsys):
     code = main(["learn", str(files["drums"]), str(files["other_rate"]), "--name", "x",
                  "-o", str(tmp_path / "x.npz")])

@@ -159,6 +159,15 @@ def test_loading_something_else_is_a_clear_error(tmp_path):
         load_drum_templates(bad)
     with pytest.raises(ParameterError, match="no such drum template file"):
         load_drum_templates(tmp_path / "none.npz")
+    text = tmp_path / "notes.wav"
+    text.write_text("not audio, not an archive\n")
+    with pytest.raises(ParameterError, match=r"notes.wav: not a drum template file \(not a "
+                                             r"\.npz file; make one with 'nmfsep learn-drums'\)$"):
+        load_drum_templates(text)
+    archive_of_other_things = tmp_path / "other.npz"
+    np.savez(archive_of_other_things, W=np.ones(3))
+    with pytest.raises(ParameterError, match="other.npz: not a drum template file"):
+        load_drum_templates(archive_of_other_things)
 
 
 def test_templates_from_samples_rejects_an_unknown_piece(tmp_path):

@@ -185,6 +185,12 @@ def test_loading_something_else_is_a_clear_error(tmp_path):
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(ParameterError, match="not an nmfsep dictionary"):
         nmfsep.load_dictionary(broken)
+    text = tmp_path / "notes.wav"
+    text.write_text("not audio, not an archive\n")
+    with pytest.raises(ParameterError) as error:
+        nmfsep.load_dictionary(text)
+    assert str(error.value) == (f"{text}: not an nmfsep dictionary (not a .npz file; make one "
+                                "with 'nmfsep learn')")  # not numpy's advice on pickles
 
 
 @pytest.mark.parametrize("sr", [16000, 48000])

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import drums_command
 from ._version import __version__
-from .audio import audio_info, check_outputs, load
+from .audio import audio_info, check_outputs, load, validate_signal
 from .batch import add_batch_arguments, is_batch, run_batch
 from .config import SeparationConfig, source_names
 from .dictionary import DEFAULT_PITCH_SHIFTS, check_name, learn_dictionary, load_dictionary
@@ -377,6 +377,7 @@ def _cmd_learn(args, reporter: Reporter) -> int:
     examples, rates = [], []
     for path in paths:
         y, sr = load(path)
+        validate_signal(y, sr, name=str(path))  # the file named, not "example 1"
         if rates and sr != rates[0]:
             raise ParameterError(f"{path} is at {sr} Hz but {paths[0]} at {rates[0]} Hz; "
                                  f"resample the examples to one rate")

@@ -345,8 +345,11 @@ def load_dictionary(path: str | os.PathLike) -> Dictionary:
     try:
         with np.load(path, allow_pickle=False) as data:
             saved = {key: data[key] for key in data.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise ParameterError(f"{path}: not an nmfsep dictionary ({exc})") from None
+    except OSError as exc:
+        raise ParameterError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except (ValueError, EOFError, zipfile.BadZipFile):
+        raise ParameterError(f"{path}: not an nmfsep dictionary (not a .npz file; make one "
+                             "with 'nmfsep learn')") from None
     if str(saved.get("format", "")) != "nmfsep-dictionary":
         raise ParameterError(f"{path}: not an nmfsep dictionary")
     version = int(saved.get("format_version", 0))

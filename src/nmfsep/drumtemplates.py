@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import zipfile
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -317,8 +318,13 @@ def _read(handle, name: str) -> DrumTemplates:
             meta = json.loads(str(data["meta"]))
             log_power = data["log10_power"].astype(np.float64)
             band_hz, frame_s = data["band_hz"], data["frame_s"]
-    except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+    except OSError as exc:
+        raise ParameterError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    except (KeyError, json.JSONDecodeError) as exc:  # an archive, but not of templates
         raise ParameterError(f"{name}: not a drum template file ({exc})") from None
+    except (ValueError, EOFError, zipfile.BadZipFile):
+        raise ParameterError(f"{name}: not a drum template file (not a .npz file; make one "
+                             "with 'nmfsep learn-drums')") from None
     if meta.get("format_version") != FORMAT_VERSION or band_hz.size != BAND_HZ.size \
             or frame_s.size != FRAME_S.size:
         raise ParameterError(f"{name}: drum templates of another format or resolution")
