@@ -178,6 +178,48 @@ def test_eval_matches_by_name_and_by_permutation(tmp_path, capsys):
     assert "best permutation" in out
 
 
+def _eval_folders(tmp_path, references, estimates, sr=8000, estimate_sr=8000):
+    for folder, signals, rate in (("ref", references, sr), ("est", estimates, estimate_sr)):
+        (tmp_path / folder).mkdir()
+        for name, signal in signals.items():
+            sf.write(tmp_path / folder / f"{name}.wav", signal, rate, subtype="FLOAT")
+    return ["eval", "--reference", str(tmp_path / "ref"), "--estimate", str(tmp_path / "est")]
+
+
+def test_eval_warns_when_the_files_differ_in_length(tmp_path, capsys):
+    signal = np.random.default_rng(0).standard_normal(8000).astype(np.float32) * 0.1
+    argv = _eval_folders(tmp_path, {"a": signal}, {"a": signal[:2000]})
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert ("warning: the files differ in length: scored over the first 2000 samples, the "
+            f"shortest; longer: {tmp_path / 'ref' / 'a.wav'} (8000)") in err
+
+
+def test_eval_errors_name_the_folders_and_the_rates(tmp_path, capsys):
+    signal = np.random.default_rng(0).standard_normal(800).astype(np.float32) * 0.1
+    argv = _eval_folders(tmp_path, {"a": signal, "b": signal}, {"x": signal})
+    assert main(argv) == 2
+    assert (f"{tmp_path / 'est'}: 1 estimate file(s) for 2 references in {tmp_path / 'ref'} "
+            "(a.wav, b.wav)") in capsys.readouterr().err
+    other = tmp_path / "rates"
+    other.mkdir()
+    argv = _eval_folders(other, {"a": signal}, {"a": signal}, estimate_sr=16000)
+    assert main(argv) == 2
+    assert (f"different sample rates: {other / 'ref' / 'a.wav'} 8000 Hz, "
+            f"{other / 'est' / 'a.wav'} 16000 Hz") in capsys.readouterr().err
+
+
+def test_eval_refuses_an_existing_json_before_scoring(tmp_path, capsys):
+    signal = np.random.default_rng(0).standard_normal(800).astype(np.float32) * 0.1
+    argv = _eval_folders(tmp_path, {"a": signal}, {"a": signal})
+    (tmp_path / "s.json").write_text("mine")
+    assert main([*argv, "--json", str(tmp_path / "s.json")]) == 4
+    captured = capsys.readouterr()
+    assert "exists already (use --force" in captured.err
+    assert captured.out == ""  # no table printed before the refusal
+    assert (tmp_path / "s.json").read_text() == "mine"
+
+
 def test_eval_refuses_an_estimate_with_nan_naming_the_file(tmp_path, capsys):
     signal = np.random.default_rng(0).standard_normal(8000).astype(np.float32) * 0.1
     for folder in ("ref", "est"):

@@ -453,6 +453,8 @@ def _cmd_demo(args, reporter: Reporter) -> int:
 def _cmd_eval(args, reporter: Reporter) -> int:
     from .metrics import evaluate_folders, scores_table
 
+    if args.json:  # refused before the scoring, not after
+        check_outputs([Path(args.json)], [], args.force)
     rows, how = evaluate_folders(Path(args.reference), Path(args.estimate))
     print(scores_table(rows, f"scores of {args.estimate} against {args.reference} "
                              f"(matched {how}, dB)"))

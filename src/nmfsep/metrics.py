@@ -12,14 +12,16 @@ NaN and it takes no part in the permutation.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from scipy.linalg import LinAlgError, solve
 from scipy.optimize import linear_sum_assignment
 
 from .audio import load, validate_signal
-from .errors import ParameterError
+from .errors import AudioWarning, ParameterError
 
 __all__ = ["Scores", "evaluate", "evaluate_files", "evaluate_folders", "scores_table", "si_sdr",
            "sdr_improvement"]
@@ -212,7 +214,8 @@ def evaluate_files(references: list, estimates: list) -> tuple[list[dict], str]:
     references, estimates : lists of paths
         Audio files; an estimate matches the reference of the same file stem,
         or, when the names differ, the permutation with the best mean SI-SDR
-        decides.  Files are cut to the shortest and mono ones broadcast.
+        decides.  Files are cut to the shortest (with an :class:`AudioWarning`
+        naming the longer ones) and mono ones broadcast.
 
     Returns
     -------
@@ -230,7 +233,10 @@ def evaluate_files(references: list, estimates: list) -> tuple[list[dict], str]:
     matched = all(path.stem in by_name for path in references)
     chosen = [by_name[path.stem] for path in references] if matched else list(estimates)
     if len(chosen) < len(references):
-        raise ParameterError(f"{len(chosen)} estimates for {len(references)} references")
+        raise ParameterError(
+            f"{_folders(estimates)}: {len(chosen)} estimate file(s) for {len(references)} "
+            f"references in {_folders(references)} (" + ", ".join(p.name for p in references)
+            + ")")
 
     def checked(path) -> tuple[np.ndarray, int]:
         y, sr = load(path)
@@ -238,10 +244,18 @@ def evaluate_files(references: list, estimates: list) -> tuple[list[dict], str]:
 
     ref_audio = [checked(p) for p in references]
     est_audio = [checked(p) for p in chosen]
-    rates = {sr for _, sr in ref_audio + est_audio}
+    paths = list(references) + chosen
+    audio = ref_audio + est_audio
+    rates = {sr for _, sr in audio}
     if len(rates) > 1:
-        raise ParameterError(f"the files have different sample rates: {sorted(rates)}")
-    length = min(y.shape[1] for y, _ in ref_audio + est_audio)
+        raise ParameterError("the files have different sample rates: " + ", ".join(
+            f"{path} {sr} Hz" for path, (_, sr) in zip(paths, audio, strict=True)))
+    length = min(y.shape[1] for y, _ in audio)
+    longer = [f"{path} ({y.shape[1]})" for path, (y, _) in zip(paths, audio, strict=True)
+              if y.shape[1] != length]
+    if longer:
+        warnings.warn(f"the files differ in length: scored over the first {length} samples, "
+                      f"the shortest; longer: {', '.join(longer)}", AudioWarning, stacklevel=2)
     channels = max(y.shape[0] for y, _ in ref_audio + est_audio)
 
     def stack(items) -> np.ndarray:
@@ -256,6 +270,11 @@ def evaluate_files(references: list, estimates: list) -> tuple[list[dict], str]:
 
 #: The file suffixes :func:`evaluate_folders` scores.
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
+
+
+def _folders(paths: list) -> str:
+    """The folder(s) of ``paths``, for a message."""
+    return ", ".join(sorted({str(Path(path).parent) for path in paths}))
 
 
 def _audio_files(folder) -> list:
