@@ -120,6 +120,26 @@ def test_components_then_separate_from_reuses_the_same_components(song, tmp_path
     assert record["labels"] == [0, 1, 1, 0, 1, 0]
 
 
+def test_separate_from_refuses_another_recording_of_the_same_length(song, tmp_path, capsys):
+    comps = tmp_path / "comps"
+    assert main(["components", str(song), "-k", "4", "-o", str(comps), "--max-iter", "10",
+                 "-q"]) == 0
+    y, sr = read(song)
+    lossy = tmp_path / "lossy.wav"  # the same music, quantized to 8 bits: still accepted
+    sf.write(lossy, y.T, sr, subtype="PCM_U8")
+    assert main(["separate", str(lossy), "--from", str(comps), "--groups", "0,1;2,3",
+                 "-o", str(tmp_path / "ok"), "-q"]) == 0
+    other = tmp_path / "other.wav"  # same rate and length, other music
+    sf.write(other, np.ascontiguousarray(y[:, ::-1].T), sr)
+    code = main(["separate", str(other), "--from", str(comps), "--groups", "0,1;2,3",
+                 "-o", str(tmp_path / "sep"), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert (f"{comps / 'factorization.npz'}: made from another recording of the same length "
+            "(their loudness over time differs)") in err
+    assert not (tmp_path / "sep").exists()
+
+
 def test_demo_meets_the_core_floor_and_prints_a_table(tmp_path, capsys, monkeypatch):
     from test_separate import AUTO_FLOOR_DB
 

@@ -24,6 +24,11 @@ from .spectral import STFTConfig
 __all__ = ["save_factorization", "load_factorization", "restore"]
 
 FORMAT_VERSION = 1
+#: How far the loudness over time of the recording given to :func:`restore` may stray from
+#: the factorized one's (RMS of the difference of the two frame-energy envelopes, each
+#: divided by its mean): the same file gives 0, a lossy copy of it a few hundredths,
+#: another recording of the same length of the order of 1.
+ENVELOPE_TOLERANCE = 0.1
 
 
 def save_factorization(separation: Separation, path: str | os.PathLike, *,
@@ -37,8 +42,25 @@ def save_factorization(separation: Separation, path: str | os.PathLike, *,
             hop=separation.stft.hop, window=separation.stft.window, beta=separation.beta,
             mask_power=separation.mask_power, n_samples=separation.n_samples,
             spectrogram_power=separation.config.spectrogram_power,
+            **({} if separation.context is None or separation.context.V is None else
+               {"envelope": frame_envelope(separation.context.V)}),
         )
     return path
+
+
+def frame_envelope(V: np.ndarray) -> np.ndarray:
+    """The spectrogram's energy per frame divided by its mean: the recording's loudness over time.
+
+    Parameters
+    ----------
+    V : np.ndarray, shape=(bins, frames)
+
+    Returns
+    -------
+    np.ndarray, shape=(frames,), float32
+    """
+    energy = np.asarray(V, dtype=np.float64).sum(axis=0)
+    return (energy / max(float(energy.mean()), 1e-30)).astype(np.float32)
 
 
 def load_factorization(path: str | os.PathLike) -> dict:
@@ -73,7 +95,8 @@ def restore(y: np.ndarray, sr: int, saved: dict) -> Separation:
     Raises
     ------
     ParameterError
-        If ``y`` is not the recording that was factorized (sample rate, length).
+        If ``y`` is not the recording that was factorized (sample rate, length, or
+        loudness over time: :data:`ENVELOPE_TOLERANCE`).
     """
     recording = ArrayRecording(y, sr)
     where = saved.get("path", "the saved factorization")
@@ -95,6 +118,13 @@ def restore(y: np.ndarray, sr: int, saved: dict) -> Separation:
                               mask_power=float(saved.get("mask_power", 1.0)), n_runs=1)
     plan = config.resolve(sr=sr, n_samples=recording.n_samples)
     V, _ = unit_spectrogram(frames, power)
+    if "envelope" in saved:
+        saved_envelope = np.asarray(saved["envelope"], dtype=np.float64)
+        stray = float(np.sqrt(np.mean((frame_envelope(V) - saved_envelope) ** 2)))
+        if stray > ENVELOPE_TOLERANCE:
+            raise ParameterError(f"{where}: made from another recording of the same length "
+                                 f"(their loudness over time differs); factorize this one "
+                                 f"with 'nmfsep components'")
     model = Model(W, H, labels, stft, config.mask_power)
     context = GroupingContext(sr=sr, V=V, random_state=config.random_state, hop=stft.hop,
                                power=power, channels=stereo_channels(frames))
