@@ -755,7 +755,7 @@ def test_a_signal_in_the_middle_leaves_whole_outputs_and_no_partial_file(
     run_ = subprocess.run([sys.executable, "-c", _WRAPPER, moment, signame, *argv],
                           capture_output=True, text=True, timeout=120, check=False)
     assert run_.returncode == code, run_.stderr
-    assert f"nmfsep: error: {word}; finished outputs are complete" in run_.stderr
+    assert f"nmfsep: error: {word}; finished tracks are complete" in run_.stderr
     assert "Traceback" not in run_.stderr
     assert no_partial_files(tmp_path)
     for path in out.rglob("*.wav"):  # every file that exists is whole and readable
@@ -781,7 +781,7 @@ def test_a_signal_while_writing_block_by_block_leaves_no_partial_file(tmp_path, 
                           env={**os.environ, resources.MEMORY_LIMIT_ENV: str(limit)})
     assert run_.returncode == code, run_.stderr
     assert "separating it block by block" in run_.stderr
-    assert "finished outputs are complete, no partial file was left" in run_.stderr
+    assert "finished tracks are complete, the one in progress was removed" in run_.stderr
     assert not out.exists() or not list(out.rglob("*"))  # not even an empty folder
     assert no_partial_files(tmp_path)
 
@@ -815,13 +815,13 @@ def test_an_interrupt_as_the_temporary_file_is_created_leaves_nothing_behind(
         assert not out.exists()  # nor the folder it made
 
 
-def test_a_signal_from_outside_while_writing_keeps_every_written_file_whole(tmp_path):
+def test_a_signal_from_outside_while_writing_removes_the_track_and_the_rerun_works(tmp_path):
     path = write(tmp_path / "long.wav", tone(seconds=30.0, sr=8000))
     out = tmp_path / "out"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "nmfsep", "separate", str(path), "-o", str(out), "-q",
-         "--max-iter", "2", "-k", "300", "--components-audio"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    command = [sys.executable, "-m", "nmfsep", "separate", str(path), "-o", str(out), "-q",
+               "--max-iter", "2", "-k", "300", "--components-audio"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)
     components = out / "long" / "components"
     deadline = time.monotonic() + 120
     while not (components.exists() and any(components.glob("*.wav"))):
@@ -831,13 +831,34 @@ def test_a_signal_from_outside_while_writing_keeps_every_written_file_whole(tmp_
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 143, err
-    assert "terminated; finished outputs are complete" in err
-    written = sorted(components.glob("*.wav"))
-    assert 0 < len(written) < 300
-    for wav in written:
-        assert sf.info(wav).frames == 30 * 8000
+    assert "terminated; finished tracks are complete, the one in progress was removed" in err
     assert no_partial_files(out)
-    assert not (out / "long" / "separation.json").exists()
+    assert not (out / "long").exists()  # the sources and components written so far went too
+    # so the same command runs again without --force
+    again = subprocess.run([*command[:-3], "-k", "4", "--components-audio"],
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert (out / "long" / "separation.json").exists()
+
+
+def test_a_track_that_fails_at_its_last_step_is_removed_but_what_was_there_stays(song,
+                                                                                 tmp_path):
+    from nmfsep.export import separate_track
+
+    track = tmp_path / "out" / "song"
+    track.mkdir(parents=True)
+    (track / "notes.txt").write_text("mine")
+    (track / "source1.wav").write_bytes(b"an earlier run's")  # overwritten: --force
+    with pytest.raises(TypeError):  # the record cannot be written, after every source was
+        separate_track(song, track, n_sources=2, n_runs=1, max_iter=5, force=True,
+                       components_audio=True, record_extra={"unwritable": object()})
+    assert sorted(p.name for p in track.iterdir()) == ["notes.txt", "source1.wav"]
+    assert (track / "notes.txt").read_text() == "mine"
+    fresh = tmp_path / "fresh" / "song"
+    with pytest.raises(TypeError):
+        separate_track(song, fresh, n_sources=2, n_runs=1, max_iter=5,
+                       record_extra={"unwritable": object()})
+    assert not fresh.exists() and (tmp_path / "fresh").is_dir()  # only the track's folder
 
 
 # ------------------------------------------------------------------ batches

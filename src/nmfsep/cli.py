@@ -497,10 +497,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         return exc.exit_code
     except KeyboardInterrupt:
-        reporter.error("interrupted; finished outputs are complete, no partial file was left")
+        reporter.error("interrupted; finished tracks are complete, the one in progress was removed")
         return EXIT_INTERRUPTED
     except Terminated:
-        reporter.error("terminated; finished outputs are complete, no partial file was left")
+        reporter.error("terminated; finished tracks are complete, the one in progress was removed")
         return EXIT_TERMINATED
     except MemoryError:
         reporter.error("out of memory; try a shorter file, fewer components or a larger hop")

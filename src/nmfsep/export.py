@@ -78,7 +78,10 @@ def separate_track(path: str | os.PathLike, track: str | os.PathLike, *,
     """Separate one file into the folder ``track``: its sources, ``separation.json``, extras.
 
     The sources are written atomically; the record goes last, so a track whose
-    ``separation.json`` exists is complete.
+    ``separation.json`` exists is complete.  On any failure, an interruption
+    included, what this call wrote under ``track`` is removed again (files that
+    were there before are left), so that no incomplete track remains and the
+    same command can simply be run again.
 
     Parameters
     ----------
@@ -122,27 +125,60 @@ def separate_track(path: str | os.PathLike, track: str | os.PathLike, *,
     files = track_files(track, names, fmt)
     check_outputs(files, [path], force)
     started = time.perf_counter()
-    if stream:
-        record = _stream_track(path, files, config, names, force, callback)
-    else:
-        if from_dir is not None:
-            separation = _regrouped(path, from_dir, groups, config)
-            for target, source in zip(files, separation.sources, strict=False):
-                save(target, source, separation.sr, force=force)
+    existing = _paths_under(track)
+    try:
+        if stream:
+            record = _stream_track(path, files, config, names, force, callback)
         else:
-            separation = separate_file(path, files[:-1], config=config, force=force,
-                                       callback=callback, log=log)
-        write_extras(separation, track, names=names, fmt=fmt,
-                     components_audio=components_audio, plot=plot, force=force)
-        record = separation_record(
-            separation, names=names, files=files[:-1], input=path,
-            seconds=time.perf_counter() - started,
-            dictionaries=None if not config.supervised else
-            [item.name for item in config.dictionaries],
-            **{"from": None if from_dir is None else str(from_dir)})
-    record.update(record_extra or {})
-    write_record(files[-1], record, force=force)
+            if from_dir is not None:
+                separation = _regrouped(path, from_dir, groups, config)
+                for target, source in zip(files, separation.sources, strict=False):
+                    save(target, source, separation.sr, force=force)
+            else:
+                separation = separate_file(path, files[:-1], config=config, force=force,
+                                           callback=callback, log=log)
+            write_extras(separation, track, names=names, fmt=fmt,
+                         components_audio=components_audio, plot=plot, force=force)
+            record = separation_record(
+                separation, names=names, files=files[:-1], input=path,
+                seconds=time.perf_counter() - started,
+                dictionaries=None if not config.supervised else
+                [item.name for item in config.dictionaries],
+                **{"from": None if from_dir is None else str(from_dir)})
+        record.update(record_extra or {})
+        write_record(files[-1], record, force=force)
+    except BaseException:  # an error, Ctrl-C or SIGTERM: no incomplete track is left
+        _remove_new(track, existing)
+        raise
     return record
+
+
+def _paths_under(folder: Path) -> set[Path] | None:
+    """Every file and folder under ``folder`` (itself included), or None if it does not exist."""
+    if not folder.is_dir():
+        return None
+    return {folder, *folder.rglob("*")}
+
+
+def _remove_new(folder: Path, existing: set[Path] | None) -> None:
+    """Remove what was made under ``folder`` since :func:`_paths_under` gave ``existing``.
+
+    Files and folders that were there before are left, overwritten or not; the
+    folders made since go if they are empty.
+    """
+    if not folder.is_dir():
+        return
+    before = existing or set()
+    made = sorted((p for p in {folder, *folder.rglob("*")} if p not in before),
+                  key=lambda p: len(p.parts), reverse=True)  # the deepest first
+    for path in made:
+        try:
+            if path.is_dir() and not path.is_symlink():
+                path.rmdir()  # only when empty: another process's file stays
+            else:
+                path.unlink()
+        except OSError:
+            pass
 
 
 def _regrouped(path: Path, from_dir: str | os.PathLike, groups: Sequence[Sequence[int]] | None,
