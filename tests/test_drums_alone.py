@@ -213,6 +213,7 @@ def test_the_command_line_says_which_file_is_which_piece(tmp_path, capsys):
     err = capsys.readouterr().err
     assert ("split into the kit's pieces from nmfsep's drum templates (one factorization): "
             "source1 is the kick, source2 is the snare, source3 is the hihat") in err
+    assert "factorizations combined" not in err  # it once announced the ensemble first
     record = json.loads((tmp_path / "out" / "loop" / "separation.json").read_text())
     assert [s["piece"] for s in record["sources"]] == ["kick", "snare", "hihat"]
     assert record["decision"]["kit"] == [["kick", "snare", "hihat"]]

@@ -304,9 +304,6 @@ def _separate_one(path: Path, args, config: SeparationConfig, names: list[str],
     reporter.info(f"{position} {path}: {channels} channel(s), {sr} Hz, {n_samples / sr:.1f} s")
     runs = 1 if args.from_dir or args.stream else \
         config.resolve(sr=sr, n_samples=n_samples).n_runs
-    if config.n_runs is None and runs > 1:
-        reporter.info(f"{position} {runs} factorizations combined (the default up to "
-                      f"{config.policy.auto_runs_seconds:.0f} s; --runs 1 is faster)")
     started = time.perf_counter()
     record = separate_track(
         path, Path(args.out) / path.stem, config=config, names=names, fmt=args.format,

@@ -574,6 +574,9 @@ def separate_recording(recording: Recording, config: SeparationConfig, *,
             hop=model.stft.hop, policy=config.policy, block=context.block)
         timings["factorize"] = time.perf_counter() - clock
     else:
+        if log is not None and config.n_runs is None and plan.n_runs > 1:
+            log(f"{plan.n_runs} factorizations combined (the default up to "
+                f"{config.policy.auto_runs_seconds:.0f} s; --runs 1 is faster)")
         result = factorize(
             V, plan.n_components, beta=config.beta, init=config.init,
             max_iter=config.max_iter, tol=config.tol, l1_H=config.l1_H,
