@@ -296,3 +296,17 @@ def test_module_runs_as_a_program_with_help_and_version():
         help_ = subprocess.run([sys.executable, "-m", "nmfsep", command, "--help"],
                                capture_output=True, text=True, check=False)
         assert help_.returncode == 0 and "example" in help_.stdout
+
+
+@pytest.mark.parametrize("command", ["separate", "components", "demo", "eval", "learn",
+                                     "drums", "learn-drums", "studio"])
+def test_help_shows_each_default_once_and_never_none(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    assert "(default: None)" not in text and "(default: False)" not in text
+    if command in ("separate", "components", "learn"):
+        assert "(default: 200)" in text  # --max-iter: a default the help does not state
+    for line in text.splitlines():  # a default its help states is not repeated after it
+        assert not ("(default " in line and "(default: " in line), line

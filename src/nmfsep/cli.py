@@ -56,7 +56,13 @@ def _on_sigterm(signum, frame):
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    pass
+    """Descriptions as written; an option's default shown when it has one its help does not say."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "default" in text:
+            return text
+        return super()._get_help_string(action)
 
 
 def _command(commands, name: str, help: str, description: str, examples: str):
@@ -165,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(factorization.npz) for 'separate --from'.",
         "  nmfsep components song.wav -k 16 -o comps\n  (listen in comps/index.html, then)\n"
         "  nmfsep separate song.wav --from comps --groups \"0,3,5;1,2,4\"\n")
-    comp.add_argument("input", metavar="INPUT")
+    comp.add_argument("input", metavar="INPUT", help="the audio file to factorize")
     comp.add_argument("-k", "--components", dest="n_components", type=int, default=16,
                       help="number of components")
     comp.add_argument("-o", "--out", default=None, help="output folder (default: "
