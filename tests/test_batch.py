@@ -134,7 +134,9 @@ def test_a_folder_is_separated_track_by_track_and_a_rerun_rewrites_nothing(tmp_p
     assert {r["status"] for r in rows.values()} == {"done"}
     assert all(r["attempts"] == 1 and len(r["input_sha256"]) == 64 for r in rows.values())
     assert leftovers(out) == []
-    assert "4 done, 0 skipped, 0 failed of 4 files" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "4 done, 0 skipped, 0 failed of 4 files" in err
+    assert f"separating 4 files, 0.00222 h of audio, in this process, into {out}/" in err
 
     before = snapshot(out)
     os.utime(tmp_path / "in" / "b.wav")  # touched, same bytes: hashed again, still skipped

@@ -258,6 +258,8 @@ def test_eval_refuses_an_estimate_with_nan_naming_the_file(tmp_path, capsys):
 @pytest.mark.parametrize(
     "argv, code, message",
     [(["separate", "{song}", "--grouping", "nope"], 2, "unknown grouping 'nope'"),
+     (["separate", "{song}", "-n", "0"], 2, "-n must be a positive integer, got 0"),
+     (["separate", "{song}", "-n", "-2"], 2, "-n must be a positive integer, got -2"),
      (["separate", "{song}", "--groups", "0,x;1"], 2, "malformed --groups"),
      (["separate", "{song}", "--groups", "0,1,2,3;4,5,6,99"], 2, "component 99 does not exist"),
      (["separate", "{song}", "--groups", "0,1,2,3;3,4,5,6,7"], 2, "component 3 is in group 1"),

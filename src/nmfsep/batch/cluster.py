@@ -84,7 +84,9 @@ def local_workers(requested: int | None, n_files: int, largest_task: int,
 class InProcessExecutor:
     """Runs each task here, one at a time, when it is waited for: no Dask at all."""
 
-    name = "in this process"
+    name = "this process"
+    #: Where the tasks run, for the batch's first line.
+    place = "in this process"
     #: After an interruption nothing of this executor keeps running.
     stops_running_tasks = True
 
@@ -139,6 +141,7 @@ class DaskExecutor:
         self.allowed_failures = allowed_failures
         self.name = (f"a local Dask cluster of {len(cluster.workers)} workers" if cluster
                      else f"the Dask scheduler at {client.scheduler.address}")
+        self.place = f"on {self.name}"
         self.stops_running_tasks = cluster is not None
         self._finished: queue.Queue = queue.Queue()
         self._futures: dict = {}

@@ -87,8 +87,8 @@ def run_batch(args, reporter, config: SeparationConfig, names: list[str]) -> int
     tracks = prepare(inputs, options)
     executor = _executor(args, tracks, out, reporter)
     hours = sum(t.audio_seconds for t in tracks) / 3600
-    reporter.info(f"separating {len(tracks)} file(s), {hours:.3g} h of audio, on "
-                  f"{executor.name} into {out}/")
+    files = f"{len(tracks)} file" + ("" if len(tracks) == 1 else "s")
+    reporter.info(f"separating {files}, {hours:.3g} h of audio, {executor.place}, into {out}/")
     return execute(tracks, out, options, executor, reporter, force=args.force,
                    verbose=getattr(args, "verbose", False))
 
