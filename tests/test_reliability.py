@@ -861,6 +861,16 @@ def test_a_track_that_fails_at_its_last_step_is_removed_but_what_was_there_stays
     assert not fresh.exists() and (tmp_path / "fresh").is_dir()  # only the track's folder
 
 
+def test_force_with_fewer_sources_removes_the_earlier_runs_extra_source(song, tmp_path):
+    out = tmp_path / "out"
+    assert main(["separate", str(song), "-o", str(out), "-n", "3", *FAST, "-q"]) == 0
+    (out / "song" / "notes.txt").write_text("mine")
+    assert main(["separate", str(song), "-o", str(out), "-n", "2", *FAST, "-q",
+                 "--force"]) == 0
+    names = sorted(p.name for p in (out / "song").iterdir())
+    assert names == ["notes.txt", "separation.json", "source1.wav", "source2.wav"]
+
+
 # ------------------------------------------------------------------ batches
 
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import html
+import json
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -81,7 +82,9 @@ def separate_track(path: str | os.PathLike, track: str | os.PathLike, *,
     ``separation.json`` exists is complete.  On any failure, an interruption
     included, what this call wrote under ``track`` is removed again (files that
     were there before are left), so that no incomplete track remains and the
-    same command can simply be run again.
+    same command can simply be run again.  With ``force``, the source files an
+    earlier ``separation.json`` of the track lists and this separation does not
+    write are removed once it is complete (fewer sources than before).
 
     Parameters
     ----------
@@ -126,6 +129,7 @@ def separate_track(path: str | os.PathLike, track: str | os.PathLike, *,
     check_outputs(files, [path], force)
     started = time.perf_counter()
     existing = _paths_under(track)
+    earlier = _recorded_sources(files[-1]) if force else set()
     try:
         if stream:
             record = _stream_track(path, files, config, names, force, callback)
@@ -150,7 +154,20 @@ def separate_track(path: str | os.PathLike, track: str | os.PathLike, *,
     except BaseException:  # an error, Ctrl-C or SIGTERM: no incomplete track is left
         _remove_new(track, existing)
         raise
+    for stale in earlier - set(files):  # an earlier record's sources this one does not have
+        stale.unlink(missing_ok=True)
     return record
+
+
+def _recorded_sources(record_file: Path) -> set[Path]:
+    """The source files an earlier ``separation.json`` of the track lists (none if unreadable)."""
+    try:
+        record = json.loads(record_file.read_text())
+        names = [source["file"] for source in record["sources"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+    return {record_file.parent / name for name in names
+            if isinstance(name, str) and name == Path(name).name and not name.startswith(".")}
 
 
 def _paths_under(folder: Path) -> set[Path] | None:
