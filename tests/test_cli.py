@@ -1,6 +1,7 @@
 """The command line, run as a user would: main([...]) in-process and a subprocess."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -118,6 +119,18 @@ def test_components_then_separate_from_reuses_the_same_components(song, tmp_path
     np.testing.assert_allclose(first, listened, atol=2e-4)  # 16-bit input, float output
     record = json.loads((out / "song" / "separation.json").read_text())
     assert record["labels"] == [0, 1, 1, 0, 1, 0]
+
+
+@pytest.mark.parametrize("k", [2, 5])
+def test_the_command_components_suggests_runs_as_printed(song, tmp_path, capsys, k):
+    comps = tmp_path / "comps"
+    assert main(["components", str(song), "-k", str(k), "-o", str(comps), "--max-iter", "5",
+                 "--no-plots"]) == 0
+    suggested = re.search(r'nmfsep separate (.*) --from (.*) --groups "(.*)"',
+                          capsys.readouterr().err)
+    assert suggested is not None
+    assert main(["separate", suggested[1], "--from", suggested[2], "--groups", suggested[3],
+                 "-o", str(tmp_path / "sep"), "-q"]) == 0
 
 
 def test_separate_from_refuses_another_recording_of_the_same_length(song, tmp_path, capsys):

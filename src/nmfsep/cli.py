@@ -229,6 +229,14 @@ def build_parser() -> argparse.ArgumentParser:
 # ---------------------------------------------------------------- helpers
 
 
+def _example_groups(n_components: int) -> str:
+    """``--groups`` that put every one of ``n_components`` components in one of two sources."""
+    def span(first: int, last: int) -> str:
+        return str(first) if first == last else f"{first}-{last}"
+    half = max(1, n_components // 2)
+    return f"{span(0, half - 1)};{span(half, n_components - 1)}"
+
+
 def _positive_seconds(text: str) -> float:
     """An option's number of seconds: finite and above zero (argparse type)."""
     try:
@@ -430,7 +438,8 @@ def _cmd_components(args, reporter: Reporter) -> int:
                              reporter.progress("writing components", done, total))
     reporter.finish_progress()
     reporter.info(f"wrote {args.n_components} components to {out}/ — open {page}, listen, "
-                  f"then: nmfsep separate {path} --from {out} --groups \"0,1;2,3\"")
+                  f"then group them all, e.g.: nmfsep separate {path} --from {out} "
+                  f"--groups \"{_example_groups(args.n_components)}\"")
     print(page)
     return 0
 
