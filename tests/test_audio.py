@@ -107,3 +107,24 @@ def test_load_reports_permission_denied(tmp_path):
     path.chmod(0)
     with pytest.raises(AudioError, match="permission denied"):
         load(path)
+
+
+@pytest.mark.parametrize(("array", "message"), [
+    (np.zeros((8000, 2), dtype=np.float32), r"audio of shape \(8000, 2\) looks like "
+                                             r"\(samples, channels\).*pass y.T"),
+    (np.zeros((8000, 1)), r"looks like \(samples, channels\)"),
+    (np.zeros(800, dtype=np.int16), r"floating-point samples \(full scale ±1\), got int16"),
+    (np.zeros(800, dtype=bool), "got bool"),
+    (np.array(["a", "b"]), "audio must hold numbers"),
+])
+def test_audio_arrays_nmfsep_would_misread_are_refused(array, message, tmp_path):
+    import nmfsep
+    from nmfsep.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=message):
+        nmfsep.separate(array, 8000, n_runs=1, max_iter=2)
+    with pytest.raises(ParameterError, match=message):
+        save(tmp_path / "x.wav", array, 8000)
+    assert not (tmp_path / "x.wav").exists()
+    # many channels of few samples each stay what they are
+    assert nmfsep.audio.as_channels(np.zeros((6, 8000))).shape == (6, 8000)

@@ -124,3 +124,12 @@ def test_separate_file_names_its_bad_arguments(tmp_path, stereo_example):
                              percussive_prior=-1)
     with pytest.raises(nmfsep.AudioError):
         nmfsep.separate_file(tmp_path / "missing.wav", [tmp_path / "a.wav", tmp_path / "b.wav"])
+    before = source.read_bytes()
+    with pytest.raises(nmfsep.OutputError, match="the output would overwrite the input"):
+        nmfsep.separate_file(source, [source, tmp_path / "b.wav"], force=True)
+    assert source.read_bytes() == before
+    with pytest.raises(ParameterError, match="every source needs its own file"):
+        nmfsep.separate_file(source, [tmp_path / "a.wav", tmp_path / "." / "a.wav"])
+    with pytest.raises(ParameterError, match="a list of paths, one per source, not the one"):
+        nmfsep.separate_file(source, str(tmp_path / "a.wav"))
+    assert not (tmp_path / "a.wav").exists() and not (tmp_path / "b.wav").exists()

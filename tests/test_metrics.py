@@ -3,6 +3,7 @@ import warnings
 import numpy as np
 import pytest
 
+from nmfsep.errors import ParameterError
 from nmfsep.metrics import bss_eval, evaluate, si_sdr
 
 
@@ -55,3 +56,26 @@ def test_multichannel_signals_are_accepted(rng):
     refs = rng.standard_normal((2, 2, 4000))
     scores = evaluate(refs, refs + 0.01 * rng.standard_normal((2, 2, 4000)))
     assert np.all(scores.sdr > 30)
+
+
+def test_evaluate_refuses_what_it_cannot_score_with_a_clear_error():
+    rng = np.random.default_rng(0)
+    ref = rng.standard_normal((2, 4000))
+    est = ref + 0.1 * rng.standard_normal((2, 4000))
+    with pytest.raises(ParameterError, match=r"references of shape \(4000, 2\): more sources "
+                                             r"than samples"):
+        evaluate(ref.T, est.T)  # it once read this as 4000 sources, for ever
+    with pytest.raises(ParameterError, match="estimates hold NaN or Inf"):
+        evaluate(ref, est * np.nan)
+    with pytest.raises(ParameterError, match="filter_length must be a positive integer, got 0"):
+        evaluate(ref, est, filter_length=0)
+    with pytest.raises(ParameterError, match="references must be an array of numbers"):
+        evaluate([["a"] * 4000] * 2, est)
+    with pytest.raises(ParameterError, match="the reference has 4000 samples, the estimate 100"):
+        si_sdr(ref[0], est[0, :100])
+
+
+def test_evaluate_of_silent_references_gives_nan_scores():
+    est = np.random.default_rng(0).standard_normal((2, 4000))
+    scores = evaluate(np.zeros_like(est), est)
+    assert np.all(np.isnan(scores.sdr)) and sorted(scores.permutation.tolist()) == [0, 1]

@@ -935,3 +935,15 @@ def test_runs_on_a_file_too_long_for_memory_are_combined_block_by_block(tmp_path
     mixture, _ = sf.read(path, always_2d=True)
     total = sum(sf.read(out / "long" / f"source{i}.wav", always_2d=True)[0] for i in (1, 2))
     np.testing.assert_allclose(total, mixture, atol=1e-5)
+
+
+def test_the_library_track_writer_refuses_names_it_would_lose_a_source_by(song, tmp_path):
+    from nmfsep.export import separate_track
+
+    with pytest.raises(ParameterError, match="every source needs its own name"):
+        separate_track(song, tmp_path / "t", names=["x", "x"], n_runs=1, max_iter=2)
+    with pytest.raises(ParameterError, match="'..' is not a valid file name"):
+        separate_track(song, tmp_path / "t", names=["..", "b"], n_runs=1, max_iter=2)
+    with pytest.raises(ParameterError, match="groups regroup a saved factorization"):
+        separate_track(song, tmp_path / "t", groups=[[0], [0]], n_runs=1, max_iter=2)
+    assert not (tmp_path / "t").exists()

@@ -164,15 +164,36 @@ def read_samples(handle: sf.SoundFile, path: Path, *, block_above: int = _BLOCK_
     return np.concatenate(blocks, axis=1)
 
 
+#: More channels than this, and than samples, is an array of (samples, channels).
+MAX_CHANNELS = 64
+
+
 def as_channels(y: np.ndarray) -> np.ndarray:
-    """Return ``y`` as float32 ``(channels, samples)``; a 1-D signal becomes one channel."""
+    """Return ``y`` as float32 ``(channels, samples)``; a 1-D signal becomes one channel.
+
+    Raises
+    ------
+    ParameterError
+        For complex or non-numeric samples, integer samples (their full scale is
+        not ±1), more than two dimensions, or an array that looks like
+        ``(samples, channels)``: more than :data:`MAX_CHANNELS` rows and more
+        rows than columns.
+    """
     y = np.asarray(y)
     if np.iscomplexobj(y):
         raise ParameterError("audio must be real; got complex samples")
+    if y.dtype.kind in "iub":
+        raise ParameterError(f"audio must hold floating-point samples (full scale ±1), got "
+                             f"{y.dtype}; scale it first, e.g. y / 32768 for int16")
+    if y.dtype.kind != "f":
+        raise ParameterError(f"audio must hold numbers, got an array of {y.dtype}")
     if y.ndim == 1:
         y = y[np.newaxis, :]
     if y.ndim != 2:
         raise ParameterError(f"audio must be 1-D or (channels, samples), got shape {y.shape}")
+    if y.shape[0] > MAX_CHANNELS and y.shape[0] > y.shape[1]:
+        raise ParameterError(f"audio of shape {y.shape} looks like (samples, channels); "
+                             f"nmfsep takes (channels, samples): pass y.T")
     return np.ascontiguousarray(y, dtype=np.float32)
 
 

@@ -106,6 +106,8 @@ def separate_track(path: str | os.PathLike, track: str | os.PathLike, *,
         Regroup the factorization ``nmfsep components`` saved there
         (:func:`nmfsep.store.restore`) instead of factorizing: by ``groups``
         when given, else by ``config.grouping``.
+    groups : sequence of sequences of int, optional
+        With ``from_dir``: the component indices of each source.
     stream : bool
         Separate with the dictionaries of ``config`` as a live stream
         (:func:`nmfsep.stream.stream_file`).
@@ -115,16 +117,28 @@ def separate_track(path: str | os.PathLike, track: str | os.PathLike, *,
         What the separation decides on the way (memory, ...).
     record_extra : dict, optional
         More entries for the record (the dictionaries' files, ...).
+    **options
+        Fields of :class:`~nmfsep.config.SeparationConfig`, replacing ``config``'s.
 
     Returns
     -------
     dict
         The record (:mod:`nmfsep.record`), as written to ``separation.json``.
+
+    Raises
+    ------
+    ParameterError
+        For names that are not file names or not each their own, or ``groups``
+        without ``from_dir``; and as :func:`nmfsep.separate.separate_file`.
     """
     config = make_config(config, **options)
     path, track = Path(path), Path(track)
+    if groups is not None and from_dir is None:
+        raise ParameterError("groups regroup a saved factorization (from_dir); to group by "
+                             "hand in one go, give the config's groups")
     if names is None:
         names = _default_names(path, config)
+    names = check_names(list(names), len(names))  # file names, each its own
     files = track_files(track, names, fmt)
     check_outputs(files, [path], force)
     started = time.perf_counter()

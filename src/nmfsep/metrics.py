@@ -57,20 +57,32 @@ class Scores:
         ]
 
 
-def _flatten(signals: np.ndarray) -> np.ndarray:
-    signals = np.asarray(signals, dtype=np.float64)
-    if signals.ndim == 2:
-        return signals
+def _flatten(signals: np.ndarray, what: str = "signals") -> np.ndarray:
+    """``(sources, samples)`` float64, channels laid end to end; checked."""
+    try:
+        signals = np.asarray(signals, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{what} must be an array of numbers") from None
+    if signals.ndim not in (2, 3):
+        raise ParameterError(f"{what}: expected (sources, samples) or (sources, channels, "
+                             f"samples), got shape {signals.shape}")
     if signals.ndim == 3:
-        return signals.reshape(signals.shape[0], -1)
-    raise ParameterError(f"expected (sources, samples) or (sources, channels, samples), "
-                         f"got shape {signals.shape}")
+        signals = signals.reshape(signals.shape[0], -1)
+    if signals.shape[0] > signals.shape[1]:
+        raise ParameterError(f"{what} of shape {signals.shape}: more sources than samples; "
+                             f"pass (sources, samples), not (samples, sources)")
+    if not np.all(np.isfinite(signals)):
+        raise ParameterError(f"{what} hold NaN or Inf")
+    return signals
 
 
 def si_sdr(reference: np.ndarray, estimate: np.ndarray) -> float:
     """Scale-invariant SDR in dB (Le Roux et al. 2019) of one estimate."""
     reference = np.ravel(reference).astype(np.float64)
     estimate = np.ravel(estimate).astype(np.float64)
+    if reference.size != estimate.size:
+        raise ParameterError(f"the reference has {reference.size} samples, the estimate "
+                             f"{estimate.size}")
     energy = reference @ reference
     if energy <= _SILENT:
         return float("nan")
@@ -96,16 +108,21 @@ def evaluate(references: np.ndarray, estimates: np.ndarray, *,
     -------
     Scores
     """
-    refs, ests = _flatten(references), _flatten(estimates)
+    refs, ests = _flatten(references, "references"), _flatten(estimates, "estimates")
     if refs.shape[1] != ests.shape[1]:
         raise ParameterError(f"references have {refs.shape[1]} samples, estimates "
                              f"{ests.shape[1]}")
     n_ref, n_est = refs.shape[0], ests.shape[0]
     if n_est < n_ref:
         raise ParameterError(f"{n_est} estimates for {n_ref} references")
+    if (not isinstance(filter_length, (int, np.integer)) or isinstance(filter_length, bool)
+            or filter_length < 1):
+        raise ParameterError(f"filter_length must be a positive integer, got {filter_length!r}")
     active = np.flatnonzero((refs**2).sum(axis=1) > _SILENT)
     pairwise = np.array([[si_sdr(r, e) for e in ests] for r in refs[active]])
-    if permute:
+    if permute and active.size == 0:  # every reference silent: nothing to match
+        chosen = active.copy()
+    elif permute:
         _, chosen = linear_sum_assignment(-np.nan_to_num(pairwise, nan=-1e3))
     else:
         chosen = active.copy()

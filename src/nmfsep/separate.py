@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .audio import check_write_format, open_outputs
+from .audio import check_outputs, check_write_format, open_outputs
 from .config import SeparationConfig, make_config
 from .errors import ParameterError
 from .nmf import ProgressCallback
@@ -117,13 +117,21 @@ def separate_file(path: str | os.PathLike, out_paths: Sequence[str | os.PathLike
     AudioError
         If the input cannot be read.
     OutputError
-        If an output exists (without ``force``) or cannot be written.
+        If an output exists (without ``force``), is the input (even with
+        ``force``) or cannot be written.
     ParameterError
-        If the outputs do not match the sources.
+        If the outputs do not match the sources, or two of them are one file.
     ResourceError
         Before any work, if it would not fit in memory even block by block.
     """
+    if isinstance(out_paths, (str, os.PathLike)):
+        raise ParameterError(f"out_paths must be a list of paths, one per source, not the one "
+                             f"path {str(out_paths)!r}")
     out_paths = [Path(p) for p in out_paths]
+    if len({p.resolve() for p in out_paths}) != len(out_paths):
+        raise ParameterError("out_paths: every source needs its own file, got "
+                             + ", ".join(map(str, out_paths)))
+    check_outputs(out_paths, [Path(path)], force)  # never the input, even with force
     if config is None or config.n_sources is None:
         options.setdefault("n_sources", len(out_paths))
     config = make_config(config, **options)
