@@ -449,7 +449,7 @@ def test_a_file_too_long_even_block_by_block_is_refused_with_both_sizes(tmp_path
     monkeypatch.setenv(resources.MEMORY_LIMIT_ENV, str(streamed - 2**20))
     code, err = run(["separate", path, "-o", tmp_path / "out", *FAST], capsys)
     assert code == 5
-    assert_one_clear_error(err, f"{path}: separating 0.1 min of 2-channel audio",
+    assert_one_clear_error(err, f"{path}: separating 8 s of 2-channel audio",
                            f"needs about {resources.format_bytes(in_memory)} of memory at once",
                            f"{resources.format_bytes(streamed)} block by block, but",
                            "split the recording into parts of at most")

@@ -15,6 +15,7 @@ import secrets
 import stat
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -197,6 +198,13 @@ def as_channels(y: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(y, dtype=np.float32)
 
 
+def check_sample_rate(sr: Any, name: str = "signal") -> int:
+    """``sr`` if it is a positive integer (numpy's too); else ParameterError naming ``name``."""
+    if not isinstance(sr, (int, np.integer)) or isinstance(sr, bool) or sr <= 0:
+        raise ParameterError(f"{name}: sample rate must be a positive integer, got {sr!r}")
+    return int(sr)
+
+
 def validate_signal(y: np.ndarray, sr: int, *, name: str = "signal") -> np.ndarray:
     """Check that a signal can be separated and return it as float32 ``(channels, samples)``.
 
@@ -208,8 +216,7 @@ def validate_signal(y: np.ndarray, sr: int, *, name: str = "signal") -> np.ndarr
         If the sample rate is not a positive integer or the shape is wrong.
     """
     y = as_channels(y)
-    if not isinstance(sr, (int, np.integer)) or isinstance(sr, bool) or sr <= 0:
-        raise ParameterError(f"{name}: sample rate must be a positive integer, got {sr!r}")
+    check_sample_rate(sr, name)
     if y.shape[1] == 0 or y.shape[0] == 0:
         raise AudioError(f"{name}: the audio has no samples")
     if not np.all(np.isfinite(y)):
@@ -483,10 +490,19 @@ def save(
     -------
     Path
         The written file.
+
+    Raises
+    ------
+    ParameterError
+        For audio :func:`as_channels` refuses or a sample rate that is not a
+        positive integer.
+    OutputError
+        If the file exists (without ``force``) or cannot be written.
     """
     path = Path(path)
     data = as_channels(y).T
-    container, default_subtype = check_write_format(path, data.shape[1], int(sr))
+    sr = check_sample_rate(sr, str(path))
+    container, default_subtype = check_write_format(path, data.shape[1], sr)
     if container == "FLAC":
         data = np.clip(data, -1.0, 1.0)
     with atomic_path(path, force=force) as tmp:

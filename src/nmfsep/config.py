@@ -18,6 +18,7 @@ its length) is resolved once by :meth:`SeparationConfig.resolve` into a
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -83,6 +84,16 @@ def source_names(dictionaries: Sequence[Dictionary], n_free_components: int = 0,
 
 def _is_count(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+#: Fields that hold a number (checked before they are compared), and those that count.
+_NUMBERS = ("beta", "spectrogram_power", "mask_power", "percussive_prior", "tol", "l1_H",
+            "continuity")
+_COUNTS = {"n_sources": "a positive integer", "n_components": "a positive integer",
+           "n_free_components": "an integer >= 0", "n_fft": "a positive integer",
+           "hop": "a positive integer", "n_runs": "a positive integer",
+           "max_iter": "an integer >= 0", "random_state": "an integer or None",
+           "max_memory": "a positive number of bytes", "block_frames": "a positive integer"}
 
 
 @dataclass(frozen=True)
@@ -217,6 +228,7 @@ class SeparationConfig:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # the normalized values of a frozen dataclass
+        self._check_types()
         if self.groups is not None:
             set_(self, "groups", tuple(tuple(int(i) for i in group) for group in self.groups))
             set_(self, "grouping", "manual")
@@ -270,6 +282,42 @@ class SeparationConfig:
                                  f"{self.max_memory!r}")
         if not _is_count(self.block_frames) or self.block_frames < 1:
             raise ParameterError(f"block_frames must be positive, got {self.block_frames}")
+
+    def _check_types(self) -> None:
+        """Numbers are numbers and counts integers, before any comparison of them."""
+        for name in _NUMBERS:
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool)
+                                      or not isinstance(value, (int, float, np.number))):
+                raise ParameterError(f"{name} must be a number, got {value!r}")
+        for name, kind in _COUNTS.items():
+            value = getattr(self, name)
+            if value is not None and not _is_count(value):
+                raise ParameterError(f"{name} must be {kind}, got {value!r}")
+        for name in ("grouping", "window", "init", "solver", "backend"):
+            if not isinstance(getattr(self, name), str):
+                raise ParameterError(f"{name} must be a string, got {getattr(self, name)!r}")
+        if isinstance(self.groups, str):
+            raise ParameterError(f"groups must be lists of component indices, e.g. [[0, 3], "
+                                 f"[1, 2]], not the text {self.groups!r} (nmfsep.grouping."
+                                 f"parse_groups reads the command line's form)")
+        if self.groups is not None and not all(
+                isinstance(group, (list, tuple, range, np.ndarray))
+                and all(_is_count(i) for i in group) for group in self.groups):
+            raise ParameterError(f"groups must be lists of component indices, got "
+                                 f"{self.groups!r}")
+        if self.dictionaries is not None:
+            given = self.dictionaries
+            if isinstance(given, Dictionary):
+                raise ParameterError(f"dictionaries must be a list of Dictionary objects, got "
+                                     f"one Dictionary ({given.name!r}): give [it]")
+            items = (given,) if isinstance(given, (str, os.PathLike)) else tuple(given)
+            loose = [item for item in items if not isinstance(item, Dictionary)]
+            if loose:
+                raise ParameterError(f"dictionaries must be a list of Dictionary objects, got "
+                                     f"{loose[0]!r} (nmfsep.load_dictionary reads a file)")
+        if not isinstance(self.policy, Policy):
+            raise ParameterError(f"policy must be a Policy, got {type(self.policy).__name__}")
 
     def _check_names(self) -> None:
         names = (self.names,) if isinstance(self.names, str) else self.names
@@ -375,8 +423,12 @@ def make_config(config: SeparationConfig | None = None, **options: Any) -> Separ
     Raises
     ------
     ParameterError
-        If an option is not a field of :class:`SeparationConfig`.
+        If ``config`` is not a :class:`SeparationConfig` or an option is not
+        one of its fields.
     """
+    if config is not None and not isinstance(config, SeparationConfig):
+        raise ParameterError(f"config must be a SeparationConfig, got "
+                             f"{type(config).__name__} (its fields can be given as keywords)")
     known = {item.name for item in fields(SeparationConfig)}
     unknown = sorted(set(options) - known)
     if unknown:

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .audio import atomic_path, validate_signal
+from .audio import atomic_path, check_sample_rate, validate_signal
 from .drumtemplates import REFERENCE_SR, load_drum_templates
 from .errors import AudioError, ParameterError
 from .nmf import ProgressCallback, factorize
@@ -325,6 +325,17 @@ def load_dictionary(path: str | os.PathLike) -> Dictionary:
     ``builtin:drums`` is :func:`drum_template_dictionary` at the templates' own
     rate (:data:`nmfsep.drumtemplates.REFERENCE_SR`, 44.1 kHz).
 
+    Parameters
+    ----------
+    path : str or PathLike
+        A ``.npz`` file from :meth:`Dictionary.save` (``nmfsep learn``), or
+        ``builtin:<name>``.
+
+    Returns
+    -------
+    Dictionary
+        With ``path`` set to the file it was read from (None for a built-in one).
+
     Raises
     ------
     ParameterError
@@ -374,6 +385,8 @@ def _as_examples(y: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
     if isinstance(y, np.ndarray):
         return [y]
     examples = list(y)
+    if examples and all(np.ndim(item) == 0 for item in examples):
+        return [np.asarray(examples)]  # a list of samples is one signal
     if not examples:
         raise ParameterError("learn_dictionary needs at least one example signal")
     return examples
@@ -448,6 +461,7 @@ def learn_dictionary(
         If a parameter is out of range.
     """
     check_name(name)
+    check_sample_rate(sr, f"dictionary {name!r}")
     shifts = check_pitch_shifts(pitch_shifts)
     n_fft = default_n_fft(sr) if n_fft is None else int(n_fft)
     config = STFTConfig(n_fft=n_fft, hop=n_fft // 4 if hop is None else int(hop), window=window)

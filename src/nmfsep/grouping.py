@@ -339,11 +339,17 @@ def labels_from_groups(groups: Sequence[Sequence[int]], n_components: int) -> np
     ParameterError
         Naming the component that is out of range, in two groups, or in none.
     """
+    if isinstance(groups, str) or any(isinstance(members, (str, bytes)) or np.ndim(members) != 1
+                                      for members in groups):
+        raise ParameterError(f"groups must be a list of lists of component indices, one list "
+                             f"per source, e.g. [[0, 3], [1, 2]]; got {groups!r}")
     labels = np.full(n_components, -1, dtype=int)
     for source, members in enumerate(groups):
         if len(members) == 0:
             raise ParameterError(f"group {source + 1} is empty; every source needs a component")
         for index in members:
+            if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+                raise ParameterError(f"group {source + 1}: {index!r} is not a component index")
             index = int(index)
             if not 0 <= index < n_components:
                 raise ParameterError(

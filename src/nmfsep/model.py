@@ -49,13 +49,19 @@ def check_labels(labels: np.ndarray, n_components: int) -> np.ndarray:
     ParameterError
         Naming what is wrong.
     """
-    labels = np.asarray(labels, dtype=int)
+    given = np.asarray(labels)
+    if given.dtype.kind not in "iuf" or (given.dtype.kind == "f" and given.size
+                                          and not np.all(given == np.round(given))):
+        raise ParameterError(f"labels must be whole source indices, got {given.tolist()!r}")
+    labels = given.astype(int)
     if labels.shape != (n_components,) or labels.min() < 0:
         raise ParameterError(f"labels must give one source index >= 0 for each of the "
                              f"{n_components} components")
     missing = sorted(set(range(int(labels.max()) + 1)) - set(labels.tolist()))
     if missing:
-        raise ParameterError(f"sources {missing} have no component")
+        raise ParameterError(f"sources {missing} have no component (the labels go up to "
+                             f"{int(labels.max())}: source indices count from 0 with none "
+                             f"left out)")
     return labels
 
 

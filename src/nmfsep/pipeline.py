@@ -214,8 +214,10 @@ class Separation:
         -------
         np.ndarray, shape=(channels, samples)
         """
-        if not 0 <= k < self.n_components:
-            raise ParameterError(f"component {k} does not exist; there are {self.n_components}")
+        if (isinstance(k, bool) or not isinstance(k, (int, np.integer))
+                or not 0 <= k < self.n_components):
+            raise ParameterError(f"component {k!r} does not exist; they are 0.."
+                                 f"{self.n_components - 1}")
         labels = np.where(np.arange(self.n_components) == k, 0, 1)
         alone = Model(self.W, self.H, labels, self.stft, self.mask_power)
         return alone.sources(self.frames)[0]
@@ -252,6 +254,29 @@ class Separation:
         and puts the voice or the drums where they are named again, unless
         ``n_sources`` is another number; labels and groups drop the names.
 
+        Parameters
+        ----------
+        labels : sequence of int, optional
+            The source of each of the first run's components, indices from 0.
+        groups : sequence of sequences of int, optional
+            The components of each source.
+        grouping : str, optional
+            A strategy of :data:`nmfsep.grouping.STRATEGIES`.
+        n_sources : int, optional
+            With ``grouping``: how many sources (this separation's by default).
+        percussive_prior : float, optional
+            With ``grouping``: the experts' strength (this separation's by default).
+        policy : Policy, optional
+            With ``grouping``: the policy's constants (this separation's by default).
+
+        Raises
+        ------
+        ParameterError
+            Unless exactly one of ``labels``, ``groups`` and ``grouping`` is
+            given; for ``n_sources`` without ``grouping``; for labels or groups
+            that leave a source or a component out, name a component twice or
+            are not whole indices.
+
         Returns
         -------
         Separation
@@ -259,6 +284,9 @@ class Separation:
         """
         if sum(x is not None for x in (labels, groups, grouping)) != 1:
             raise ParameterError("give exactly one of labels, groups or grouping")
+        if grouping is None and n_sources is not None:
+            raise ParameterError("n_sources goes with grouping=...: labels and groups give "
+                                 "the number of sources themselves")
         if (grouping == "auto" and self.decision is not None and self.decision.kit
                 and n_sources in (None, self.n_sources) and policy is None):
             # the drum pieces' factorization is auto's own grouping of itself

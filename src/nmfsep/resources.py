@@ -347,11 +347,12 @@ def plan_memory(n_samples: int, *, channels: int, sr: int, n_sources: int, n_com
     machine = available_memory()
     if limit is not None and (machine is None or streamed <= machine):
         return MemoryPlan(False, streamed, in_memory, streamed, int(block), over_budget=True)
-    minutes = n_samples / sr / 60
+    seconds = n_samples / sr
+    duration = f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.3g} s"
     available = f"{format_bytes(budget - _OVERHEAD)} is allowed ({limit})" if limit else \
         f"{format_bytes(budget)} is available"
     raise ResourceError(
-        f"{what}: separating {minutes:.1f} min of {channels}-channel audio at {sr} Hz into "
+        f"{what}: separating {duration} of {channels}-channel audio at {sr} Hz into "
         f"{n_sources} sources needs about {format_bytes(in_memory)} of memory at once, "
         f"{format_bytes(streamed)} block by block, but {available}; "
         f"{separation_advice(n_samples, streamed, sr, budget)}")

@@ -50,8 +50,9 @@ def separate(y: np.ndarray, sr: int, *, config: SeparationConfig | None = None,
     **options
         The fields of :class:`~nmfsep.config.SeparationConfig`:
         ``n_sources`` (2), ``n_components``, ``beta``, ``grouping`` (``"auto"``),
-        ``groups``, ``dictionaries``, ``n_free_components``, ``n_fft``, ``hop``,
-        ``window``, ``spectrogram_power``, ``mask_power``, ``percussive_prior``,
+        ``groups``, ``names`` (one per source: they set ``n_sources``, and ``auto``
+        reads them, :mod:`nmfsep.policy`), ``dictionaries``, ``n_free_components``,
+        ``n_fft``, ``hop``, ``window``, ``spectrogram_power``, ``mask_power``, ``percussive_prior``,
         ``n_runs``, ``init``, ``max_iter``, ``tol``, ``l1_H``, ``continuity``,
         ``random_state``, ``solver``, ``backend``, ``device``, ``max_memory``,
         ``block_frames``, ``policy``.  What ``auto`` decides from the

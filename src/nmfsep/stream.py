@@ -433,7 +433,8 @@ def stream(
         iterations.
     tol : float
         Each batch of frames stops when its objective fell by at most ``tol``
-        times its last value over ``check_every`` iterations (as
+        times its last value over the last ten iterations (the ``check_every``
+        of :func:`nmfsep.activations.batch_activations`, as
         :func:`nmfsep.nmf.factorize` stops); 0 runs ``max_iter`` iterations.  The
         default, :data:`TOLERANCE`, is looser than the offline factorization's.
     **options
