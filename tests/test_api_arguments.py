@@ -86,3 +86,25 @@ def test_a_list_of_samples_is_one_example_to_learn_from(example):
     from_array = nmfsep.learn_dictionary(np.asarray(samples), example.sr, name="x",
                                          n_components=4, max_iter=5)
     np.testing.assert_array_equal(from_list.W, from_array.W)
+
+
+def test_the_figures_name_a_wrong_argument_before_drawing(separation, example, tmp_path):
+    from nmfsep import plot
+
+    target = tmp_path / "f.png"
+    cases = [
+        (lambda: plot.plot_overview(separation, target, names=["a"]), "1 names for 2 sources"),
+        (lambda: plot.plot_overview(example.mixture, target), "expected a Separation"),
+        (lambda: plot.plot_component(separation, 99, target), "component 99 does not exist"),
+        (lambda: plot.plot_component(separation, -1, target), "component -1 does not exist"),
+        (lambda: plot.plot_spectrogram(np.ones(10), 22050, 512, target),
+         "must be \\(bins, frames\\), got shape \\(10,\\)"),
+        (lambda: plot.plot_spectrogram(np.ones((4, 4)), "22050", 512, target),
+         "sample rate must be a positive integer"),
+        (lambda: plot.plot_spectrogram(np.ones((4, 4)), 22050, 0, target),
+         "hop must be a positive integer, got 0"),
+    ]
+    for call, message in cases:
+        with pytest.raises(ParameterError, match=message):
+            call()
+    assert not target.exists()

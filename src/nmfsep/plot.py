@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from .audio import atomic_path
-from .errors import NmfsepError
+from .audio import atomic_path, check_sample_rate
+from .errors import NmfsepError, ParameterError
 from .features import bin_frequencies
 
 __all__ = ["plot_overview", "plot_component", "plot_spectrogram", "require_matplotlib"]
@@ -56,6 +57,12 @@ def _spectrogram_axes(ax, magnitude, sr, hop, title, plt):
     return mesh
 
 
+def _check_separation(separation: Any) -> None:
+    if not all(hasattr(separation, name) for name in ("W", "H", "labels", "n_sources", "stft")):
+        raise ParameterError(f"expected a Separation (from nmfsep.separate), got "
+                             f"{type(separation).__name__}")
+
+
 def _save(fig, path: str | os.PathLike, plt, force: bool) -> Path:
     path = Path(path)
     with atomic_path(path, force=force) as tmp:
@@ -66,7 +73,21 @@ def _save(fig, path: str | os.PathLike, plt, force: bool) -> Path:
 
 def plot_spectrogram(magnitude: np.ndarray, sr: int, hop: int, path: str | os.PathLike, *,
                      title: str = "spectrogram", force: bool = False) -> Path:
-    """Write one magnitude spectrogram, shape=(bins, frames), as a PNG."""
+    """Write one magnitude spectrogram, shape=(bins, frames), as a PNG.
+
+    Raises
+    ------
+    ParameterError
+        For a spectrogram that is not 2-D or a sample rate or hop that is not a
+        positive integer.
+    """
+    magnitude = np.asarray(magnitude)
+    if magnitude.ndim != 2:
+        raise ParameterError(f"the spectrogram must be (bins, frames), got shape "
+                             f"{magnitude.shape}")
+    check_sample_rate(sr, "plot_spectrogram")
+    if isinstance(hop, bool) or not isinstance(hop, (int, np.integer)) or hop < 1:
+        raise ParameterError(f"hop must be a positive integer, got {hop!r}")
     plt = require_matplotlib()
     fig, ax = plt.subplots(figsize=(9, 3.6))
     mesh = _spectrogram_axes(ax, magnitude, sr, hop, title, plt)
@@ -81,7 +102,16 @@ def plot_overview(separation, path: str | os.PathLike, *, names: list[str] | Non
     The mixture spectrogram; the K basis spectra (W) and activations (H) side
     by side, coloured by the source each component went to; and each source's
     spectrogram.
+
+    Raises
+    ------
+    ParameterError
+        If ``separation`` is not a :class:`~nmfsep.pipeline.Separation` or
+        ``names`` do not name each of its sources.
     """
+    _check_separation(separation)
+    if names is not None and len(names) != separation.n_sources:
+        raise ParameterError(f"names: {len(names)} names for {separation.n_sources} sources")
     plt = require_matplotlib()
     sep = separation
     names = names or [f"source{i + 1}" for i in range(sep.n_sources)]
@@ -128,7 +158,19 @@ def plot_overview(separation, path: str | os.PathLike, *, names: list[str] | Non
 
 def plot_component(separation, k: int, path: str | os.PathLike, *,
                    force: bool = False) -> Path:
-    """One component: its basis spectrum (W column) and its activation (H row)."""
+    """One component: its basis spectrum (W column) and its activation (H row).
+
+    Raises
+    ------
+    ParameterError
+        If ``separation`` is not a :class:`~nmfsep.pipeline.Separation` or
+        component ``k`` does not exist.
+    """
+    _check_separation(separation)
+    if (isinstance(k, bool) or not isinstance(k, (int, np.integer))
+            or not 0 <= k < separation.n_components):
+        raise ParameterError(f"component {k!r} does not exist; they are 0.."
+                             f"{separation.n_components - 1}")
     plt = require_matplotlib()
     sep = separation
     sr, hop = sep.sr, sep.stft.hop
