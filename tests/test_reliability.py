@@ -684,7 +684,8 @@ def test_an_existing_output_is_kept_without_force(song, tmp_path, capsys):
     before = (out / "song" / "source1.wav").read_bytes()
     code, err = run(["separate", song, "-o", out, "--seed", "3", *FAST], capsys)
     assert code == 4
-    assert_one_clear_error(err, "exists already (use --force to overwrite)")
+    assert_one_clear_error(err, "exists already (use --force, or force=True in Python, "
+                                "to overwrite)")
     assert (out / "song" / "source1.wav").read_bytes() == before
     with pytest.raises(OutputError, match="exists already"):
         save(out / "song" / "source1.wav", tone(), SR)

@@ -165,6 +165,9 @@ def read_samples(handle: sf.SoundFile, path: Path, *, block_above: int = _BLOCK_
     return np.concatenate(blocks, axis=1)
 
 
+#: What an output that is there already is told (the command line's and the library's way).
+EXISTS = "exists already (use --force, or force=True in Python, to overwrite)"
+
 #: More channels than this, and than samples, is an array of (samples, channels).
 MAX_CHANNELS = 64
 
@@ -265,7 +268,7 @@ def atomic_path(target: str | os.PathLike, *, force: bool = False):
     """
     target = Path(target)
     if target.exists() and not force:
-        raise OutputError(f"{target}: exists already (use --force to overwrite)")
+        raise OutputError(f"{target}: {EXISTS}")
     if target.is_dir():
         raise OutputError(f"{target}: is a folder; cannot write a file there")
     folder = target.parent
@@ -342,7 +345,7 @@ def check_outputs(paths: list[Path], inputs: list[Path], force: bool = False) ->
         if Path(path).resolve() in resolved_inputs:
             raise OutputError(f"{path}: the output would overwrite the input")
         if Path(path).exists() and not force:
-            raise OutputError(f"{path}: exists already (use --force to overwrite)")
+            raise OutputError(f"{path}: {EXISTS}")
 
 
 def check_write_format(path: str | os.PathLike, channels: int, sr: int) -> tuple[str, str]:

@@ -31,7 +31,7 @@ import numpy as np
 
 from . import nmfd
 from ._version import __version__
-from .audio import check_write_format, load, save, validate_signal
+from .audio import EXISTS, check_write_format, load, save, validate_signal
 from .drumfit import SETTINGS, DrumSettings, factorize_drums, fit_pieces
 from .drumtemplates import PIECES, DrumTemplates, load_drum_templates
 from .errors import OutputError, ParameterError
@@ -356,7 +356,7 @@ def drums_file(
     candidates = [track / f"{name}.{fmt}" for name in (*pieces, "rest")] + [track / "drums.json"]
     for target in candidates:
         if target.exists() and not force:
-            raise OutputError(f"{target}: exists already (use --force to overwrite)")
+            raise OutputError(f"{target}: {EXISTS}")
         if target.exists() and target.resolve() == path_in.resolve():
             raise OutputError(f"{target}: the output would overwrite the input")
     y, sr = load(path_in)
