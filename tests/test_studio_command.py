@@ -133,3 +133,92 @@ def test_the_browser_gets_the_address_and_its_output_stays_off_stdout(tmp_path):
     finally:
         assert studio.stop() == 0
     assert studio.next_line(5) == ""  # the launcher's echo went to stderr
+
+
+def test_stems_downloaded_several_times_at_once_are_each_a_whole_zip(tmp_path):
+    import io
+    import zipfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+    import soundfile as sf
+
+    from nmfsep import synth
+
+    example = synth.drums_and_guitar(duration=2.0, sr=16000, seed=3)
+    clip = tmp_path / "clip.wav"
+    sf.write(clip, example.mixture.T, example.sr, subtype="FLOAT")
+    studio = StudioProcess([str(clip), "-k", "6"], tmp_path / "tmp")
+    try:
+        headers = {"Authorization": f"token {studio.token}"}
+        for _ in range(1200):
+            if httpx.get(f"{studio.base}/api/state", headers=headers).json()["status"] == "ready":
+                break
+            time.sleep(0.05)
+
+        def download(_):
+            return httpx.get(f"{studio.base}/api/export/stems.zip", headers=headers,
+                             timeout=60)
+
+        with ThreadPoolExecutor(4) as pool:
+            responses = list(pool.map(download, range(4)))
+        for response in responses:  # the export file once had one name for every request
+            assert response.status_code == 200, response.text
+            with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+                assert archive.testzip() is None
+                assert "factorization.npz" in archive.namelist()
+    finally:
+        assert studio.stop(signal.SIGTERM) == 0
+    assert studio.private_folders() == []
+
+
+def test_a_browser_that_goes_away_mid_upload_leaves_no_traceback_and_no_file(tmp_path):
+    import http.client
+
+    studio = StudioProcess([], tmp_path / "tmp")
+    try:
+        boundary = "nmfsepboundary"
+        head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+                f"filename=\"song.wav\"\r\nContent-Type: audio/wav\r\n\r\n").encode()
+        connection = http.client.HTTPConnection("127.0.0.1", studio.port, timeout=10)
+        connection.putrequest("POST", "/api/upload")
+        connection.putheader("Authorization", f"token {studio.token}")
+        connection.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+        connection.putheader("Content-Length", str(len(head) + 10**6))
+        connection.endheaders()
+        connection.send(head + b"\0" * 20000)  # a fiftieth of what it announced, then gone
+        time.sleep(0.5)
+        connection.sock.close()
+        time.sleep(1.0)
+        folders = studio.private_folders()
+        assert folders and not [p for f in folders for p in f.iterdir()]  # no partial upload
+    finally:
+        assert studio.stop(signal.SIGTERM) == 0
+    err = studio.stderr()
+    assert "Traceback" not in err and "Exception in ASGI application" not in err, err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_stopping_the_studio_during_an_upload_is_clean(tmp_path, sig):
+    import http.client
+
+    studio = StudioProcess([], tmp_path / "tmp")
+    boundary = "nmfsepboundary"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"song.wav\"\r\n\r\n").encode()
+    connection = http.client.HTTPConnection("127.0.0.1", studio.port, timeout=10)
+    try:
+        connection.putrequest("POST", "/api/upload")
+        connection.putheader("Authorization", f"token {studio.token}")
+        connection.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+        connection.putheader("Content-Length", str(len(head) + 10**6))
+        connection.endheaders()
+        connection.send(head + b"\0" * 60000)  # the upload is still coming when it stops
+        time.sleep(0.5)
+        code = studio.stop(sig)
+    finally:
+        connection.close()
+    assert code == 0
+    assert studio.private_folders() == []
+    err = studio.stderr()
+    assert "Traceback" not in err and "CancelledError" not in err, err

@@ -178,3 +178,24 @@ def test_durations_read_seconds_minutes_and_hours(text, seconds):
 def test_a_duration_that_is_not_one_is_refused(text):
     with pytest.raises(ParameterError, match="--max-duration"):
         parse_duration(text)
+
+
+def test_a_truncated_upload_is_noted_once_under_the_users_name(tmp_path):
+    import warnings
+
+    import soundfile as sf
+
+    from nmfsep.studio.engine import read_recording
+
+    y = np.random.default_rng(0).standard_normal(16000).astype(np.float32) * 0.1
+    whole = tmp_path / "whole.wav"
+    sf.write(whole, y, 16000, subtype="PCM_16")
+    private = tmp_path / "upload-4.wav"
+    private.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    with warnings.catch_warnings(record=True) as printed:
+        warnings.simplefilter("always")
+        recording = read_recording(private, "song.wav", max_seconds=60)
+    assert printed == []  # the terminal once showed the private folder's path
+    assert len(recording.warnings) == 1
+    assert recording.warnings[0].startswith("song.wav: truncated")
+    assert "upload-4" not in recording.warnings[0]

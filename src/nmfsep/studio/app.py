@@ -189,7 +189,8 @@ async def assignment_text(request: Request) -> Response:
 async def stems(request: Request) -> Response:
     session = _session(request)
     model, rendered = await run_in_threadpool(session.current)
-    target = session.upload_target().with_name(f"export-{rendered.version}.zip")
+    fresh = session.upload_target()  # each request its own file: two at once do not collide
+    target = fresh.with_name(f"export-{rendered.version}-{fresh.name}.zip")
     await run_in_threadpool(write_stems_zip, target, model, rendered)
     name = f"{stem_name(model.recording)}_stems.zip"
     return FileResponse(target, media_type="application/zip", filename=name, headers=_HEADERS,

@@ -100,21 +100,24 @@ def read_recording(path: str | os.PathLike, name: str, *, max_seconds: float) ->
         Naming ``name`` and the problem: unreadable, empty, corrupt, too long.
     """
     path = Path(path)
-    try:
-        sr, _, frames = audio_info(path)
-        if frames / sr > max_seconds:
-            raise AudioError(f"{name}: the recording lasts {_minutes(frames / sr)}; the studio "
-                             f"takes at most {_minutes(max_seconds)} (--max-duration)")
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+    # the file's warnings (truncated, ...) become notes under the user's name, not printed
+    # with the private folder's path
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            sr, _, frames = audio_info(path)
+            if frames / sr > max_seconds:
+                raise AudioError(f"{name}: the recording lasts {_minutes(frames / sr)}; the "
+                                 f"studio takes at most {_minutes(max_seconds)} (--max-duration)")
             y, sr = load(path)
-        y = validate_signal(y, sr, name=name)
-    except NmfsepError as exc:
-        raise AudioError(_renamed(str(exc), path, name)) from None
+            y = validate_signal(y, sr, name=name)
+        except NmfsepError as exc:
+            raise AudioError(_renamed(str(exc), path, name)) from None
     if y.shape[1] / sr > max_seconds:
         raise AudioError(f"{name}: the decoded recording lasts {_minutes(y.shape[1] / sr)}; the "
                          f"studio takes at most {_minutes(max_seconds)} (--max-duration)")
-    notes = [_renamed(str(warning.message), path, name) for warning in caught]
+    notes = list(dict.fromkeys(_renamed(str(warning.message), path, name)
+                               for warning in caught))  # once each
     if clipped_fraction(y) > 1e-3:
         notes.append(f"{name}: some samples are clipped; the distortion is spread over "
                      "every source")

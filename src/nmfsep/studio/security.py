@@ -18,6 +18,7 @@ rebinding, loopback by default):
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -159,6 +160,10 @@ class Guard:
             if started:
                 raise
             await _respond(send, path, 413, str(exc))
+        except asyncio.CancelledError:
+            # The server stopping (Ctrl-C, SIGTERM) cancels a request still in flight, an
+            # upload that has not ended: nobody waits for its answer; no traceback.
+            return
 
     def _refusal(self, scope: Scope, headers: Headers) -> tuple[int, str] | None:
         """(status, message) when the request must go no further, else None."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from ..errors import AudioError
 
@@ -122,6 +122,9 @@ async def receive_upload(request: Request, target: Path) -> tuple[Path, str]:
     except MultipartParseError as exc:
         _discard(state)
         raise AudioError(f"the upload is not a well-formed multipart body ({exc})") from None
+    except ClientDisconnect:  # the browser went away: an expected fault, no traceback
+        _discard(state)
+        raise AudioError("the upload was cut off: the browser disconnected") from None
     except BaseException:
         _discard(state)
         raise
