@@ -94,6 +94,23 @@ def test_discover_walks_folders_in_order_and_keeps_each_files_path_as_its_track(
     assert [f.key for f in discover([tmp_path / "in"], pattern="*.wav")] == ["b", "live/a"]
 
 
+@pytest.mark.parametrize(("pattern", "message"), [
+    ("", "the pattern is empty"),
+    ("  ", "the pattern is empty"),
+    ("/tmp/*.wav", "cannot be absolute"),
+    ("../*.wav", "cannot climb out"),
+])
+def test_a_glob_that_cannot_select_files_below_the_folders_is_refused(tmp_path, capsys,
+                                                                       pattern, message):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.wav").write_bytes(b"")
+    with pytest.raises(ParameterError, match=message):
+        discover([tmp_path / "in"], pattern=pattern)
+    code = main([str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--glob", pattern])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err  # it was a traceback
+
+
 def test_discover_skips_the_output_folder_and_refuses_two_files_for_one_track(tmp_path):
     for name in ["a.wav", "out/a/source1.wav"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)

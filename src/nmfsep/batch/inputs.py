@@ -84,8 +84,11 @@ def discover(inputs: Sequence[str | os.PathLike], *, pattern: str | None = None,
     Raises
     ------
     ParameterError
-        If nothing is found, or if two inputs would write to the same track.
+        If ``pattern`` is empty, absolute or climbs out of the folders (``..``),
+        if nothing is found, or if two inputs would write to the same track.
     """
+    if pattern is not None:
+        check_pattern(pattern)
     excluded = Path(out).resolve() if out is not None else None
     extensions = audio_extensions() if pattern is None else None
     found: list[Input] = []
@@ -106,6 +109,30 @@ def discover(inputs: Sequence[str | os.PathLike], *, pattern: str | None = None,
         raise ParameterError(f"no {what} in {', '.join(str(p) for p in inputs)}")
     _check_tracks(found)
     return found
+
+
+def check_pattern(pattern: str) -> str:
+    """``pattern`` if it is a glob below a folder; else ParameterError saying why.
+
+    Parameters
+    ----------
+    pattern : str
+        Such as ``"*.flac"`` or ``"live/*.wav"``.
+
+    Returns
+    -------
+    str
+    """
+    if not pattern.strip():
+        raise ParameterError("--glob: the pattern is empty; give one such as '*.flac'")
+    if Path(pattern).is_absolute() or pattern.startswith("~"):
+        raise ParameterError(f"--glob {pattern!r}: a pattern is matched below each folder "
+                             f"given, so it cannot be absolute; give e.g. '*.wav' and the "
+                             f"folder as an input")
+    if ".." in Path(pattern).parts:
+        raise ParameterError(f"--glob {pattern!r}: a pattern cannot climb out of the folders "
+                             f"given ('..')")
+    return pattern
 
 
 def _folder_files(root: Path, pattern: str | None, extensions: frozenset[str] | None,
