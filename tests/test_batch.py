@@ -444,6 +444,59 @@ def test_two_runs_into_one_folder_at_once_share_the_work(tmp_path):
     assert leftovers(out) == []
 
 
+@pytest.mark.parametrize("status", ["running", "done"])
+def test_a_live_run_with_other_parameters_in_the_folder_stops_this_one(tmp_path, capsys,
+                                                                      status):
+    from nmfsep.batch.manifest import Manifest, RunLock
+
+    write_mixtures(tmp_path / "in", ["t0.wav", "t1.wav"])
+    out = tmp_path / "out"
+    rival, manifest = RunLock(out), Manifest(out)  # another run, alive: its lock is held
+    manifest.start_run(rival.id)
+    assert manifest.claim(key="t0", input=str(tmp_path / "in" / "t0.wav"), stat=(0, 0),
+                          params_sha256="other", params="{}", run_id=rival.id, token="tok",
+                          alive=rival.alive) == "claimed"
+    if status == "done":  # it did t0 and went on: this run would redo it, it would redo ours
+        with manifest._write():
+            manifest._db.execute("UPDATE tracks SET status = 'done', owner = NULL, run = ? "
+                                 "WHERE key = 't0'", (rival.id,))
+    code = main([str(tmp_path / "in"), "-o", str(out), *FAST, "--workers", "1"])
+    err = capsys.readouterr().err
+    assert code == 4, err
+    assert "another run is separating into this folder with other parameters (it did or " \
+           "holds t0)" in err
+    rows = manifest_rows(out)
+    assert rows["t0"]["params_sha256"] == "other" and "t1" not in rows  # nothing of ours
+    manifest.close()
+    rival.close()
+    assert main([str(tmp_path / "in"), "-o", str(out), *FAST, "--workers", "1"]) == 0
+
+
+def test_two_runs_with_other_parameters_into_one_folder_are_not_both_done(tmp_path):
+    delay = 0.3
+    mixtures = write_mixtures(tmp_path / "in", [f"t{i}.wav" for i in range(6)], duration=4.0)
+    out = tmp_path / "out"
+    command = _command(tmp_path / "in", out, "-n", "2", "-k", "6", "--max-iter", "100",
+                       "--runs", "1", "--workers", "1")
+    first = subprocess.Popen(command, env=_environment(), stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)  # the second starts while the first holds a track, or after it did one
+    second = subprocess.Popen([*command, "--names", "x,y"], env=_environment(),
+                              stderr=subprocess.PIPE, text=True)
+    errs = [run.communicate(timeout=300)[1] for run in (first, second)]
+    codes = [first.returncode, second.returncode]
+    # both said 0 and left a mix of both runs' sources
+    assert sorted(codes) == [0, 4], errs
+    loser = codes.index(4)
+    assert "another run is separating into this folder with other parameters" in errs[loser]
+    names = ("source1", "source2") if codes[0] == 0 else ("x", "y")
+    for name, mixture in mixtures.items():
+        assert_track_complete(out / Path(name).stem, mixture, names=names)
+    rows = manifest_rows(out)
+    assert {r["status"] for r in rows.values()} == {"done"}
+    assert len({r["params_sha256"] for r in rows.values()}) == 1
+    assert leftovers(out) == []
+
+
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_ctrl_c_keeps_finished_tracks_leaves_no_partial_file_and_exits_130(tmp_path, workers):
     mixtures = write_mixtures(tmp_path / "in", [f"t{i}.wav" for i in range(6)],

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import soundfile as sf
 
+from ..errors import OutputError
 from .inputs import Input
 from .manifest import Manifest, RunLock
 from .options import options_dict, options_hash
@@ -114,6 +115,7 @@ class _Batch:
             self._fail(track, f"{folder}: exists already and was not written by a batch "
                               "into this folder (use --force to overwrite)", record=True)
             return
+        self._refuse_a_rival(row)
         job = Job(path, key, str(self.out), self.options, track.memory)
         claim = dict(key=key, input=path, stat=track.stat, params_sha256=self.params_sha256,
                      params=self.params, run_id=self.lock.id, token=job.token,
@@ -125,6 +127,7 @@ class _Batch:
             self.progress.skipped(key, track.audio_seconds)
             return
         if decision == "busy":
+            self._refuse_a_rival(self.manifest.get(key))
             self.waiting[key] = track
             return
         self.tried.add(key)
@@ -171,6 +174,21 @@ class _Batch:
         if self.verbose and result.get("traceback"):
             self.reporter.debug(result["traceback"])
 
+    def _refuse_a_rival(self, row: dict | None) -> None:
+        """Stop when another live run separates into this folder with other parameters.
+
+        Each would redo the other's tracks or count them done: the folder would
+        end as a mix of both, and both would say every track was done.
+        """
+        if row is None or row["params_sha256"] == self.params_sha256:
+            return
+        other = {"running": row["owner"], "done": row["run"]}.get(row["status"])
+        if other is not None and other != self.lock.id and self.lock.alive(other):
+            raise OutputError(
+                f"{self.out}: another run is separating into this folder with other "
+                f"parameters (it did or holds {row['key']}); the two would leave a mix of "
+                f"both: let it finish, or separate into another folder")
+
     def look_at_waiting(self) -> None:
         """Tracks another run holds: done there, still held, or ours to take."""
         for key, track in list(self.waiting.items()):
@@ -178,7 +196,10 @@ class _Batch:
             if row is not None and row["status"] == "running" and self.lock.alive(row["owner"]):
                 continue
             del self.waiting[key]
-            if row is not None and row["status"] == "done" and self.manifest.outputs_exist(row):
+            self._refuse_a_rival(row)
+            if (row is not None and row["status"] == "done"
+                    and row["params_sha256"] == self.params_sha256
+                    and self.manifest.outputs_exist(row)):
                 self.progress.done_elsewhere(key, track.audio_seconds)
             elif key in self.tried:
                 self.progress.failed(key, row["error"] if row else f"{key}: lost",
@@ -264,6 +285,10 @@ def execute(tracks: list[Track], out: str | os.PathLike, options, executor, repo
     KeyboardInterrupt
         Again, once cleaned up after Ctrl-C: the finished tracks are complete,
         the others pending, no partial file left.
+    OutputError
+        Once cleaned up the same way, when another live run separates into
+        ``out`` with other parameters (each would count the other's tracks as
+        done and leave a mix of both).
     """
     batch = _Batch(tracks, out, options, executor, reporter, force, verbose)
     tally = batch.progress.tally
