@@ -19,6 +19,35 @@ from nmfsep.studio.server import is_loopback, url_host
 URL = re.compile(r"^http://127\.0\.0\.1:(\d+)/\?token=[A-Za-z0-9_-]{40,}$")
 
 
+def _studio_on_a_clip(tmp_path, *, seconds: float, sr: int, k: int) -> StudioProcess:
+    """The studio opened on the built-in example (``seconds`` at ``sr``), ``k`` components."""
+    import soundfile as sf
+
+    from nmfsep import synth
+
+    example = synth.drums_and_guitar(duration=seconds, sr=sr, seed=3)
+    clip = tmp_path / "clip.wav"
+    sf.write(clip, example.mixture.T, example.sr, subtype="FLOAT")
+    return StudioProcess([str(clip), "-k", str(k)], tmp_path / "tmp")
+
+
+def _start_an_upload(studio: StudioProcess, *, sent: int):
+    """An upload that announces a megabyte and sends ``sent`` bytes of it; the open connection."""
+    import http.client
+
+    boundary = "nmfsepboundary"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"song.wav\"\r\nContent-Type: audio/wav\r\n\r\n").encode()
+    connection = http.client.HTTPConnection("127.0.0.1", studio.port, timeout=10)
+    connection.putrequest("POST", "/api/upload")
+    connection.putheader("Authorization", f"token {studio.token}")
+    connection.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+    connection.putheader("Content-Length", str(len(head) + 10**6))
+    connection.endheaders()
+    connection.send(head + b"\0" * sent)
+    return connection
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_the_studio_prints_one_address_listens_on_loopback_and_stops_cleanly(tmp_path, sig):
     studio = StudioProcess([], tmp_path)
@@ -98,14 +127,8 @@ def test_the_core_and_the_subcommand_parser_do_not_import_the_web_extra():
 
 def test_sigterm_during_a_factorization_stops_it_and_removes_the_private_folder(tmp_path):
     import httpx
-    import soundfile as sf
 
-    from nmfsep import synth
-
-    example = synth.drums_and_guitar(duration=10.0, sr=22050, seed=3)
-    clip = tmp_path / "long.wav"
-    sf.write(clip, example.mixture.T, example.sr, subtype="FLOAT")
-    studio = StudioProcess([str(clip), "-k", "40"], tmp_path / "tmp")
+    studio = _studio_on_a_clip(tmp_path, seconds=10.0, sr=22050, k=40)
     try:
         headers = {"Authorization": f"token {studio.token}"}
         for _ in range(1200):
@@ -141,14 +164,8 @@ def test_stems_downloaded_several_times_at_once_are_each_a_whole_zip(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
     import httpx
-    import soundfile as sf
 
-    from nmfsep import synth
-
-    example = synth.drums_and_guitar(duration=2.0, sr=16000, seed=3)
-    clip = tmp_path / "clip.wav"
-    sf.write(clip, example.mixture.T, example.sr, subtype="FLOAT")
-    studio = StudioProcess([str(clip), "-k", "6"], tmp_path / "tmp")
+    studio = _studio_on_a_clip(tmp_path, seconds=2.0, sr=16000, k=6)
     try:
         headers = {"Authorization": f"token {studio.token}"}
         for _ in range(1200):
@@ -173,20 +190,9 @@ def test_stems_downloaded_several_times_at_once_are_each_a_whole_zip(tmp_path):
 
 
 def test_a_browser_that_goes_away_mid_upload_leaves_no_traceback_and_no_file(tmp_path):
-    import http.client
-
     studio = StudioProcess([], tmp_path / "tmp")
     try:
-        boundary = "nmfsepboundary"
-        head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-                f"filename=\"song.wav\"\r\nContent-Type: audio/wav\r\n\r\n").encode()
-        connection = http.client.HTTPConnection("127.0.0.1", studio.port, timeout=10)
-        connection.putrequest("POST", "/api/upload")
-        connection.putheader("Authorization", f"token {studio.token}")
-        connection.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
-        connection.putheader("Content-Length", str(len(head) + 10**6))
-        connection.endheaders()
-        connection.send(head + b"\0" * 20000)  # a fiftieth of what it announced, then gone
+        connection = _start_an_upload(studio, sent=20000)  # of the megabyte it announced
         time.sleep(0.5)
         connection.sock.close()
         time.sleep(1.0)
@@ -200,20 +206,9 @@ def test_a_browser_that_goes_away_mid_upload_leaves_no_traceback_and_no_file(tmp
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_stopping_the_studio_during_an_upload_is_clean(tmp_path, sig):
-    import http.client
-
     studio = StudioProcess([], tmp_path / "tmp")
-    boundary = "nmfsepboundary"
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-            f"filename=\"song.wav\"\r\n\r\n").encode()
-    connection = http.client.HTTPConnection("127.0.0.1", studio.port, timeout=10)
+    connection = _start_an_upload(studio, sent=60000)  # still coming when the studio stops
     try:
-        connection.putrequest("POST", "/api/upload")
-        connection.putheader("Authorization", f"token {studio.token}")
-        connection.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
-        connection.putheader("Content-Length", str(len(head) + 10**6))
-        connection.endheaders()
-        connection.send(head + b"\0" * 60000)  # the upload is still coming when it stops
         time.sleep(0.5)
         code = studio.stop(sig)
     finally:

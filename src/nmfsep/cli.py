@@ -12,7 +12,6 @@ would not fit in memory; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
 from __future__ import annotations
 
 import argparse
-import math
 import signal
 import time
 import traceback
@@ -208,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  nmfsep demo -o demo\n")
     demo.add_argument("-o", "--out", default="demo", help="output folder")
     demo.add_argument("--duration", type=_positive_seconds, default=10.0,
-                      help="seconds of music")
+                      help="length of the music, e.g. 10 or 30s")
     demo.add_argument("--seed", type=int, default=0, help="seed of the example")
     _add_common(demo)
 
@@ -238,14 +237,11 @@ def _example_groups(n_components: int) -> str:
 
 
 def _positive_seconds(text: str) -> float:
-    """An option's number of seconds: finite and above zero (argparse type)."""
+    """An option's duration (``10``, ``30s``, ``2m``; :func:`parse_duration`), for argparse."""
     try:
-        seconds = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
-    return seconds
+        return studio.parse_duration(text, option=None)
+    except ParameterError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _flagged(error: ParameterError) -> ParameterError:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +35,7 @@ from .spectral import (
     stft_frames,
 )
 
-__all__ = ["Model", "Writer", "check_labels"]
+__all__ = ["Model", "Writer", "check_component", "check_labels"]
 
 #: callable(source, start, samples): receives samples (channels, n) of source
 #: ``source`` beginning at sample ``start``.
@@ -63,6 +64,16 @@ def check_labels(labels: np.ndarray, n_components: int) -> np.ndarray:
                              f"{int(labels.max())}: source indices count from 0 with none "
                              f"left out)")
     return labels
+
+
+def check_component(k: Any, n_components: int) -> int:
+    """``k`` if it is the index of one of ``n_components`` components; else ParameterError.
+
+    Negative indices are refused: ``-1`` names no component of a factorization.
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k < n_components:
+        raise ParameterError(f"component {k!r} does not exist; they are 0..{n_components - 1}")
+    return int(k)
 
 
 @dataclass(frozen=True)

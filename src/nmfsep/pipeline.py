@@ -39,7 +39,7 @@ from .errors import AudioWarning, MemoryWarning, ParameterError
 from .features import component_features
 from .kit import fit_kit, kit_iterations
 from .masks import MaskPrior
-from .model import Model, Writer
+from .model import Model, Writer, check_component
 from .nmf import ProgressCallback, factorize
 from .panning import component_pans, refine_by_pan
 from .policy import KIT_PIECES, Decision, Policy, decide
@@ -214,10 +214,7 @@ class Separation:
         -------
         np.ndarray, shape=(channels, samples)
         """
-        if (isinstance(k, bool) or not isinstance(k, (int, np.integer))
-                or not 0 <= k < self.n_components):
-            raise ParameterError(f"component {k!r} does not exist; they are 0.."
-                                 f"{self.n_components - 1}")
+        check_component(k, self.n_components)
         labels = np.where(np.arange(self.n_components) == k, 0, 1)
         alone = Model(self.W, self.H, labels, self.stft, self.mask_power)
         return alone.sources(self.frames)[0]

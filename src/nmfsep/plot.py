@@ -16,6 +16,7 @@ import numpy as np
 from .audio import atomic_path, check_sample_rate
 from .errors import NmfsepError, ParameterError
 from .features import bin_frequencies
+from .model import check_component
 
 __all__ = ["plot_overview", "plot_component", "plot_spectrogram", "require_matplotlib"]
 
@@ -167,10 +168,7 @@ def plot_component(separation, k: int, path: str | os.PathLike, *,
         component ``k`` does not exist.
     """
     _check_separation(separation)
-    if (isinstance(k, bool) or not isinstance(k, (int, np.integer))
-            or not 0 <= k < separation.n_components):
-        raise ParameterError(f"component {k!r} does not exist; they are 0.."
-                             f"{separation.n_components - 1}")
+    check_component(k, separation.n_components)
     plt = require_matplotlib()
     sep = separation
     sr, hop = sep.sr, sep.stft.hop

@@ -48,7 +48,14 @@ import numpy as np
 import soundfile as sf
 
 from .activations import batch_activations, check_relaxation
-from .audio import OutputSink, as_channels, audio_info, check_write_format, open_outputs
+from .audio import (
+    OutputSink,
+    as_channels,
+    audio_info,
+    check_sample_rate,
+    check_write_format,
+    open_outputs,
+)
 from .config import SeparationConfig, make_config
 from .dictionary import Dictionary, initial_activations, stack_dictionaries
 from .errors import AudioError, AudioWarning, ParameterError
@@ -451,8 +458,7 @@ def stream(
         If a dictionary does not fit ``sr`` or the STFT parameters, or a
         parameter is out of range.
     """
-    if not isinstance(sr, (int, np.integer)) or sr <= 0:
-        raise ParameterError(f"sample rate must be a positive integer, got {sr!r}")
+    check_sample_rate(sr, "stream")
     if not isinstance(block_size, (int, np.integer)) or block_size < 1:
         raise ParameterError(f"block_size must be a positive integer, got {block_size!r}")
     relaxation = check_relaxation(relaxation)

@@ -34,12 +34,18 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*(s|m|min|h)?\s*$", re.IGNORECASE)
 _SECONDS = {None: 1, "s": 1, "m": 60, "min": 60, "h": 3600}
 
 
-def parse_duration(text: str) -> float:
-    """Seconds from ``"90"``, ``"90s"``, ``"20m"``, ``"20min"`` or ``"1.5h"``."""
+def parse_duration(text: str, option: str | None = "--max-duration") -> float:
+    """Seconds from ``"90"``, ``"90s"``, ``"20m"``, ``"20min"`` or ``"1.5h"``.
+
+    Raises
+    ------
+    ParameterError
+        For anything else, or zero; the message starts with ``option`` when given.
+    """
     match = _DURATION.match(str(text))
     if not match or float(match.group(1)) <= 0:
-        raise ParameterError(f"--max-duration {text!r} is not a positive duration; write e.g. "
-                             "600, 20m or 1h")
+        raise ParameterError(f"{option + ' ' if option else ''}{text!r} is not a positive "
+                             "duration; write e.g. 600, 20m or 1h")
     return float(match.group(1)) * _SECONDS[(match.group(2) or "").lower() or None]
 
 
