@@ -133,6 +133,64 @@ def test_the_command_components_suggests_runs_as_printed(song, tmp_path, capsys,
                  "-o", str(tmp_path / "sep"), "-q"]) == 0
 
 
+def test_the_components_page_suggests_groups_that_run_as_written(song, tmp_path):
+    comps = tmp_path / "comps"
+    assert main(["components", str(song), "-k", "7", "-o", str(comps), "--max-iter", "5",
+                 "--no-plots", "-q"]) == 0
+    page = (comps / "index.html").read_text()
+    groups = re.search(r'--groups &quot;(.*?)&quot;', page)[1]
+    assert groups == "0-2;3-6"
+    assert main(["separate", str(song), "--from", str(comps), "--groups", groups,
+                 "-o", str(tmp_path / "sep"), "-q"]) == 0
+
+
+def test_components_again_with_force_and_fewer_leaves_none_of_the_earlier(song, tmp_path):
+    comps = tmp_path / "comps"
+    assert main(["components", str(song), "-k", "6", "-o", str(comps), "--max-iter", "5",
+                 "-q"]) == 0
+    (comps / "notes.txt").write_text("mine")
+    assert main(["components", str(song), "-k", "3", "-o", str(comps), "--max-iter", "5",
+                 "--no-plots", "--force", "-q"]) == 0
+    assert sorted(p.name for p in comps.iterdir()) == [
+        "component_00.wav", "component_01.wav", "component_02.wav", "factorization.npz",
+        "index.html", "notes.txt"]
+
+
+def test_separate_components_audio_with_force_and_fewer_leaves_none_of_the_earlier(song,
+                                                                                 tmp_path):
+    out = tmp_path / "sep"
+    args = ["separate", str(song), "-o", str(out), "--components-audio", "--max-iter", "5", "-q"]
+    assert main([*args, "-k", "6"]) == 0
+    assert main([*args, "-k", "4", "--force"]) == 0
+    assert sorted(p.name for p in (out / "song" / "components").iterdir()) == [
+        f"component_{k:02d}.wav" for k in range(4)]
+
+
+def test_components_stopped_midway_leave_no_folder_behind(song, tmp_path, monkeypatch):
+    import nmfsep.export
+
+    calls = []
+
+    def save_then_stop(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_save(*args, **kwargs)
+
+    real_save = nmfsep.export.save
+    monkeypatch.setattr(nmfsep.export, "save", save_then_stop)
+    comps = tmp_path / "comps"
+    assert main(["components", str(song), "-k", "5", "-o", str(comps), "--max-iter", "5",
+                 "--no-plots", "-q"]) == 130
+    assert len(calls) == 3 and not comps.exists()
+    comps.mkdir()
+    (comps / "keep.wav").write_bytes(b"x")
+    calls.clear()
+    assert main(["components", str(song), "-k", "5", "-o", str(comps), "--max-iter", "5",
+                 "--no-plots", "-q"]) == 130
+    assert [p.name for p in comps.iterdir()] == ["keep.wav"]
+
+
 def test_separate_from_refuses_another_recording_of_the_same_length(song, tmp_path, capsys):
     comps = tmp_path / "comps"
     assert main(["components", str(song), "-k", "4", "-o", str(comps), "--max-iter", "10",

@@ -27,7 +27,7 @@ from .config import SeparationConfig, source_names
 from .dictionary import DEFAULT_PITCH_SHIFTS, check_name, learn_dictionary, load_dictionary
 from .errors import NmfsepError, ParameterError
 from .export import check_names, export_components, separate_track
-from .grouping import STRATEGIES, parse_groups
+from .grouping import STRATEGIES, example_groups, parse_groups
 from .pitch_shift import semitone_steps
 from .policy import DRUM_NAMES
 from .progress import Reporter
@@ -98,7 +98,7 @@ def _add_separate(commands) -> None:
         "docs/cli.md), or group by hand with 'nmfsep components' and --groups.",
         "  nmfsep separate song.wav -n 2 --names drums,guitar\n"
         "  nmfsep separate a.wav b.flac -o stems -k 24 --grouping timbre\n"
-        "  nmfsep separate song.wav --from comps --groups \"0,3,5;1,2,4\"\n"
+        "  nmfsep separate song.wav --from comps --groups \"0,3,5;1,2,4,6-15\"\n"
         "  nmfsep separate song.wav --dict drums.npz --dict guitar.npz\n"
         "  nmfsep separate long.flac --max-memory 2G\n")
     sep.add_argument("inputs", nargs="+", metavar="INPUT", help="audio files or folders")
@@ -158,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "factorization.",
         epilog="examples:\n  nmfsep demo\n  nmfsep separate song.wav -n 2 --names drums,guitar\n"
                "  nmfsep components song.wav -k 16 -o comps\n"
-               "  nmfsep separate song.wav --from comps --groups \"0,3,5;1,2,4\"\n")
+               "  nmfsep separate song.wav --from comps --groups \"0,3,5;1,2,4,6-15\"\n")
     parser.add_argument("--version", action="version", version=f"nmfsep {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_separate(commands)
@@ -169,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
         "per component, an index.html to listen and decide, and the factorization "
         "(factorization.npz) for 'separate --from'.",
         "  nmfsep components song.wav -k 16 -o comps\n  (listen in comps/index.html, then)\n"
-        "  nmfsep separate song.wav --from comps --groups \"0,3,5;1,2,4\"\n")
+        "  nmfsep separate song.wav --from comps --groups \"0,3,5;1,2,4,6-15\"\n")
     comp.add_argument("input", metavar="INPUT", help="the audio file to factorize")
     comp.add_argument("-k", "--components", dest="n_components", type=int, default=16,
                       help="number of components")
@@ -226,14 +226,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _example_groups(n_components: int) -> str:
-    """``--groups`` that put every one of ``n_components`` components in one of two sources."""
-    def span(first: int, last: int) -> str:
-        return str(first) if first == last else f"{first}-{last}"
-    half = max(1, n_components // 2)
-    return f"{span(0, half - 1)};{span(half, n_components - 1)}"
 
 
 def _positive_seconds(text: str) -> float:
@@ -435,7 +427,7 @@ def _cmd_components(args, reporter: Reporter) -> int:
     reporter.finish_progress()
     reporter.info(f"wrote {args.n_components} components to {out}/ — open {page}, listen, "
                   f"then group them all, e.g.: nmfsep separate {path} --from {out} "
-                  f"--groups \"{_example_groups(args.n_components)}\"")
+                  f"--groups \"{example_groups(args.n_components)}\"")
     print(page)
     return 0
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 from .audio import atomic_path, check_outputs, load, save
 from .config import SeparationConfig, make_config
 from .errors import NmfsepError, ParameterError
+from .grouping import example_groups
 from .nmf import ProgressCallback
 from .pipeline import Log, Separation
 from .plot import plot_component, plot_overview, require_matplotlib
@@ -47,9 +49,12 @@ def write_extras(separation: Separation, track: str | os.PathLike, *, names: Seq
     """Every component's audio (``components/component_NN``) and a figure, when asked."""
     track = Path(track)
     if components_audio:
-        for k in range(separation.n_components):
-            save(track / "components" / f"component_{k:02d}.{fmt}", separation.component(k),
-                 separation.sr, force=force)
+        written = [track / "components" / f"component_{k:02d}.{fmt}"
+                   for k in range(separation.n_components)]
+        for k, target in enumerate(written):
+            save(target, separation.component(k), separation.sr, force=force)
+        if force:
+            remove_other_components(track / "components", written)
     if plot:
         plot_overview(separation, track / "separation.png", names=list(names), force=force)
 
@@ -184,6 +189,31 @@ def _recorded_sources(record_file: Path) -> set[Path]:
             if isinstance(name, str) and name == Path(name).name and not name.startswith(".")}
 
 
+_COMPONENT_FILE = re.compile(r"component_\d{2,}\.[A-Za-z0-9]+")
+
+
+def remove_other_components(folder: Path, kept: Sequence[Path]) -> list[Path]:
+    """Remove the ``component_NN.*`` files of ``folder`` that are not in ``kept``.
+
+    An earlier run with more components, or with figures where this one has none,
+    left them; beside this run's files they would be taken for its own.  Only
+    files named as nmfsep names components are touched.
+
+    Returns
+    -------
+    list of Path
+        The files removed.
+    """
+    kept_set = {Path(path) for path in kept}
+    removed = []
+    for path in sorted(folder.glob("component_*")) if folder.is_dir() else []:
+        if (path not in kept_set and path.is_file() and not path.is_symlink()
+                and _COMPONENT_FILE.fullmatch(path.name)):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
 def _paths_under(folder: Path) -> set[Path] | None:
     """Every file and folder under ``folder`` (itself included), or None if it does not exist."""
     if not folder.is_dir():
@@ -271,7 +301,7 @@ def components_page(separation: Separation, source: str | os.PathLike, folder_na
     return template.substitute(
         title=html.escape(f"Components of {Path(source).name}"),
         usage=html.escape(f'nmfsep separate {source} --from {folder_name} '
-                          '--groups "0,3,5;1,2,4"'),
+                          f'--groups "{example_groups(separation.n_components)}"'),
         sections="\n".join(sections))
 
 
@@ -305,15 +335,24 @@ def export_components(separation: Separation, folder: str | os.PathLike, *,
         except NmfsepError:
             plots = False
     features = separation.features()
-    for k in range(separation.n_components):
-        save(folder / f"component_{k:02d}.wav", separation.component(k), separation.sr,
-             force=force)
-        if plots:
-            plot_component(separation, k, folder / f"component_{k:02d}.png", force=force)
-        if progress is not None:
-            progress(k + 1, separation.n_components)
-    save_factorization(separation, folder / "factorization.npz", force=force)
-    page = components_page(separation, source, folder.name, features, plots)
-    with atomic_path(folder / "index.html", force=force) as tmp:
-        tmp.write_text(page)
+    existing = _paths_under(folder)
+    written: list[Path] = []
+    try:
+        for k in range(separation.n_components):
+            written.append(folder / f"component_{k:02d}.wav")
+            save(written[-1], separation.component(k), separation.sr, force=force)
+            if plots:
+                written.append(folder / f"component_{k:02d}.png")
+                plot_component(separation, k, written[-1], force=force)
+            if progress is not None:
+                progress(k + 1, separation.n_components)
+        save_factorization(separation, folder / "factorization.npz", force=force)
+        page = components_page(separation, source, folder.name, features, plots)
+        with atomic_path(folder / "index.html", force=force) as tmp:
+            tmp.write_text(page)
+    except BaseException:  # an error, Ctrl-C or SIGTERM: no incomplete folder is left
+        _remove_new(folder, existing)
+        raise
+    if force:
+        remove_other_components(folder, written)
     return folder / "index.html"

@@ -80,7 +80,8 @@ from .pitched import pitched_fraction
 from .policy import DEFAULT_POLICY, Policy, auto_grouping, needs_pitched_fraction
 
 __all__ = [
-    "GroupingContext", "STRATEGIES", "group", "parse_groups", "labels_from_groups",
+    "GroupingContext", "STRATEGIES", "group", "parse_groups", "example_groups",
+    "labels_from_groups",
     "kmeans", "spectral_clusters", "coactivity_affinity", "low_register_weights",
     "settle_by_timbre", "learned_affinity", "place_lead", "swap_sources", "low_register_share",
 ]
@@ -385,6 +386,18 @@ def parse_groups(text: str) -> list[list[int]]:
                 ) from None
         groups.append(members)
     return groups
+
+
+def example_groups(n_components: int) -> str:
+    """Groups in :func:`parse_groups`' syntax that put every component in one of two sources.
+
+    What the command line and the components page suggest: an example that
+    works as it is for ``n_components`` components (``"0-7;8-15"`` for 16).
+    """
+    def span(first: int, last: int) -> str:
+        return str(first) if first == last else f"{first}-{last}"
+    half = max(1, n_components // 2)
+    return f"{span(0, half - 1)};{span(half, n_components - 1)}"
 
 
 def _manual(W, H, n_sources, context):
