@@ -43,6 +43,16 @@ def test_electronic_items_have_bass_drums_synth(category, tmp_path):
     np.testing.assert_array_equal(item.sources, again.sources)  # seeded per item
 
 
+@pytest.mark.parametrize("four", [False, True])
+def test_no_drum_kit_plays_in_both_halves(four):
+    from benchmarks.quality.drumkit import item_plan
+
+    kits = {half: {item_plan(i, four=four)["kit"] for i in range(16) if half_of(i) == half}
+            for half in ("tuning", "reporting")}
+    assert len(kits["tuning"]) == len(kits["reporting"]) == 4
+    assert not kits["tuning"] & kits["reporting"]
+
+
 def test_drum_machine_items_are_its_pieces_and_the_halves_use_other_machines(tmp_path):
     from benchmarks.quality.electronic import PIECE_MACHINES
 

@@ -28,8 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import effects, generate
-from .drumkit import one_shot
+from . import drumkit, effects, generate
 
 ELECTRONIC_VERSION = 1
 SONIC_PI = Path("/usr/share/sonic-pi/samples")
@@ -121,7 +120,7 @@ def render_machine(machine: str, hits: list[Hit], duration: float, sr: int) -> n
     kit = SAMPLE_KITS[machine]
     n = int(round(duration * sr))
     out = np.zeros(n)
-    samples = {s: one_shot(SONIC_PI / f"{name}.flac", sr) for s, name in kit.items()}
+    samples = {s: drumkit.one_shot(SONIC_PI / f"{name}.flac", sr) for s, name in kit.items()}
     hat_times = [t for t, s, _ in hits if s in ("hat", "open")]
     for t, sound, velocity in hits:
         sample = samples[sound] * (velocity / 127.0)
