@@ -38,6 +38,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from .arguments import positive_float, positive_int
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = ROOT / "benchmarks" / "results" / "batch_done_when.json"
 STATE = ".nmfsep-batch"
@@ -149,8 +151,8 @@ def run_batch(command: list[str], out: Path, kill) -> tuple[int, float, float, d
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=8)
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per file")
+    parser.add_argument("--files", type=positive_int, default=8)
+    parser.add_argument("--duration", type=positive_float, default=10.0, help="seconds per file")
     args = parser.parse_args(argv)
     dask = str(Path(sys.executable).parent / "dask")
     work = Path(tempfile.mkdtemp(prefix="nmfsep-done-when-"))

@@ -40,6 +40,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .arguments import positive_float, positive_int
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = ROOT / "benchmarks" / "results" / "batch.json"
 DONE_WHEN = ROOT / "benchmarks" / "results" / "batch_done_when.json"
@@ -356,12 +358,12 @@ def write_doc(report: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=40)
-    parser.add_argument("--duration", type=float, default=30.0)
-    parser.add_argument("--runs", type=int, default=1,
+    parser.add_argument("--files", type=positive_int, default=40)
+    parser.add_argument("--duration", type=positive_float, default=30.0)
+    parser.add_argument("--runs", type=positive_int, default=1,
                         help="--runs of the separations (0: the library's default)")
-    parser.add_argument("--noop", type=int, default=2000, help="no-op Dask tasks")
-    parser.add_argument("--noop-files", type=int, default=300, help="no-op batch files")
+    parser.add_argument("--noop", type=positive_int, default=2000, help="no-op Dask tasks")
+    parser.add_argument("--noop-files", type=positive_int, default=300, help="no-op batch files")
     parser.add_argument("--inputs", default=None, help="folder of the inputs (kept, reused)")
     parser.add_argument("--report", action="store_true", help="only rewrite docs/batch.md")
     args = parser.parse_args(argv)

@@ -24,6 +24,8 @@ from scipy.signal import resample_poly
 import nmfsep
 from nmfsep.cli import main as nmfsep_main
 
+from .arguments import positive_float
+
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real-tuning" / "md_beatles"
 SR = 44100
 
@@ -51,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--max-memory", default="64M")
-    parser.add_argument("--seconds", type=float, default=40.0)
+    parser.add_argument("--seconds", type=positive_float, default=40.0)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         song = Path(tmp) / "song.wav"

@@ -31,6 +31,8 @@ import nmfsep
 from nmfsep import synth
 from nmfsep.stream import DEFAULT_BLOCK_SIZE
 
+from .arguments import positive_float, positive_int
+
 
 def dictionaries(sr: int) -> list[nmfsep.Dictionary]:
     """Dictionaries learned from another seed, tempo and chord progression."""
@@ -73,11 +75,11 @@ def measure(sr: int, seconds: float, block_size: int, repeat: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=60.0, help="mixture length")
+    parser.add_argument("--seconds", type=positive_float, default=60.0, help="mixture length")
     parser.add_argument("--rates", default="22050,44100", help="sample rates, comma-separated")
-    parser.add_argument("--block-size", type=int, default=DEFAULT_BLOCK_SIZE,
+    parser.add_argument("--block-size", type=positive_int, default=DEFAULT_BLOCK_SIZE,
                         help="samples per block")
-    parser.add_argument("--repeat", type=int, default=2, help="runs; the best is kept")
+    parser.add_argument("--repeat", type=positive_int, default=2, help="runs; the best is kept")
     parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args(argv)
     rows = [measure(int(sr), args.seconds, args.block_size, args.repeat)

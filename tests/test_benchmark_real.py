@@ -244,7 +244,8 @@ def test_the_studies_get_no_real_items_and_one_line_without_the_folder(tmp_path,
 
     assert items_or_say(["real:drums+rest"], tmp_path / "absent") == []
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("real recordings skipped:")
+    assert len(err) == 1 and err[0].startswith("real recordings not found:")
+    assert err[0].count("skipped") == 1
 
 
 # --------------------------------------------------------------------------- the regroup harness
@@ -278,7 +279,8 @@ def test_the_regroup_harness_says_so_without_the_folder(tmp_path, monkeypatch, c
     monkeypatch.setenv(real.ENV_VAR, str(tmp_path / "absent"))
     assert regroup.real_jobs(["real:drums+rest"], "all") == []
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("real recordings skipped:")
+    assert len(err) == 1 and err[0].startswith("real recordings not found:")
+    assert err[0].count("skipped") == 1
     # asked for the real set alone: nothing to measure, said, and a failure code
     assert regroup.main(["--sets", "real", "--categories", "real:drums+rest"]) == 1
     assert "no items to measure" in capsys.readouterr().err
@@ -313,7 +315,8 @@ def test_the_supervised_harness_says_so_without_the_folder(tmp_path, monkeypatch
     monkeypatch.setenv(real.ENV_VAR, str(tmp_path / "absent"))
     assert real.jobs(["real:drums+rest"], "all") == []
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("real recordings skipped:")
+    assert len(err) == 1 and err[0].startswith("real recordings not found:")
+    assert err[0].count("skipped") == 1
     out = tmp_path / "r.json"
     assert supervised.main(["--real", "--categories", "", "--out", str(out)]) == 1
     assert "no items to measure" in capsys.readouterr().err and not out.exists()

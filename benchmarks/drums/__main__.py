@@ -31,6 +31,7 @@ from benchmarks.quality.drumkit import CATEGORIES, FIRST_ITEMS
 from benchmarks.quality.generate import Item, build
 from nmfsep.metrics import evaluate
 
+from ..arguments import positive_int
 from . import libnmfd_recipe
 
 HERE = Path(__file__).resolve().parent
@@ -205,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--half", choices=("tuning", "reporting", "both"), default="both")
     parser.add_argument("--categories", default=",".join(CATEGORIES),
                         help="comma-separated subset of " + ", ".join(CATEGORIES))
-    parser.add_argument("--items", type=int, default=None, help="items per category and half")
+    parser.add_argument("--items", type=positive_int, default=None,
+                        help="items per category and half")
     parser.add_argument("--no-real", action="store_true", help="skip ../shared/real-tuning")
     parser.add_argument("--variants", action="store_true",
                         help="nmfsep settings variants (benchmarks/drums/variants.py) on the "

@@ -25,12 +25,16 @@ import numpy as np
 
 from nmfsep.metrics import evaluate
 
+from ..arguments import non_negative_int, positive_float, positive_int
 from . import real
 from .generate import CATEGORIES, ITEMS_PER_CATEGORY, build
 from .halves import half_of, real_halves, rendered_index, select
 from .merge import MergeMismatch, merge_results
 from .methods import Method, methods, unavailable
 from .report import machine, write_docs
+
+#: Seconds per rendered item of the full run (results/quality.json).
+DURATION = 15.0
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -111,9 +115,10 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
                         help="one item per category; write results/quick.json, not the docs")
-    parser.add_argument("--items", type=int, default=None,
+    parser.add_argument("--items", type=positive_int, default=None,
                         help=f"items per category ({ITEMS_PER_CATEGORY})")
-    parser.add_argument("--duration", type=float, default=15.0, help="seconds per item")
+    parser.add_argument("--duration", type=positive_float, default=DURATION,
+                        help="seconds per item")
     parser.add_argument("--categories", default=None,
                         help="comma-separated subset of "
                         + ", ".join([*CATEGORIES, *real.CATEGORIES]))
@@ -124,14 +129,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--real-dir", default=None,
                         help=f"the folder of real recordings (${real.ENV_VAR}, else "
                              "../shared/real-tuning beside the repository)")
-    parser.add_argument("--real-seconds", type=float, default=None,
+    parser.add_argument("--real-seconds", type=positive_float, default=None,
                         help="only the first seconds of each real recording (a partial run)")
     parser.add_argument("--methods", default=None,
                         help="only methods whose name contains one of these comma-separated words")
     parser.add_argument("--sweep", action="store_true",
                         help="run nmfsep parameter variants instead (evidence for the defaults)")
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
-    parser.add_argument("--first-item", type=int, default=0,
+    parser.add_argument("--first-item", type=non_negative_int, default=0,
                         help="index of the first item of each category (e.g. 12: items not "
                              "used to choose the defaults)")
     parser.add_argument("--soundfont", default=None,
@@ -158,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.docs_only:
         print(f"wrote {write_docs(RESULTS, ROOT / 'docs').relative_to(ROOT)}")
         return 0
+    if not _chosen(args):
+        parser.error(f"--methods {args.methods!r} names none of the methods: "
+                     + ", ".join(m.name for m in _available(args)))
 
     n_items = args.items or (1 if args.quick else ITEMS_PER_CATEGORY)
     named = args.categories.split(",") if args.categories else None
@@ -187,12 +195,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if ran else 1
 
 
-def _chosen(args) -> list[Method]:
+def _available(args) -> list[Method]:
+    """The methods of this run before ``--methods`` chooses: the sweep's variants or all."""
     if args.sweep:
         from .sweep import variants
-        chosen = variants()
-    else:
-        chosen = methods()
+        return variants()
+    return methods()
+
+
+def _chosen(args) -> list[Method]:
+    chosen = _available(args)
     if args.methods:
         words = [w.strip() for w in args.methods.split(",")]
         chosen = [m for m in chosen if any(w in m.name for w in words)]
@@ -296,6 +308,10 @@ def run_rendered(args, argv: list[str] | None, categories: list[str], n_items: i
     )
     name = ("widened" if args.widened else "heldout" if held_out else
             "sweep" if args.sweep else ("quick" if args.quick else "quality"))
+    partial = bool(args.methods or args.categories or args.half != "all"
+                   or n_items != ITEMS_PER_CATEGORY or args.duration != DURATION)
+    if name == "quality" and partial and not args.merge:
+        name = "quality-partial"  # the full run's file holds the full run only
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
     if args.widened:

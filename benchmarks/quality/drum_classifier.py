@@ -42,6 +42,7 @@ from nmfsep.features import component_features, low_frequency_ratio, tonalness
 from nmfsep.metrics import evaluate
 from nmfsep.policy import DEFAULT_POLICY, Policy
 
+from ..arguments import positive_float, positive_int
 from .drum_share import DRUMS, gain_group, with_drum_gain
 from .generate import Item, build
 from .grouping_affinity import fit
@@ -167,8 +168,9 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--categories", default=",".join(CATEGORIES))
-    parser.add_argument("--items", type=int, default=8, help="items per category (both halves)")
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per item")
+    parser.add_argument("--items", type=positive_int, default=8,
+                        help="items per category (both halves)")
+    parser.add_argument("--duration", type=positive_float, default=10.0, help="seconds per item")
     parser.add_argument("--drums-share", type=float, default=None,
                         help="also the split as it is with auto hearing drums from this "
                              "percussive share (Policy.drums_share; python -m "

@@ -30,6 +30,7 @@ import numpy as np
 import nmfsep
 from nmfsep.metrics import evaluate
 
+from ..arguments import positive_float
 from .generate import Item, build
 from .methods import oracle_labels
 
@@ -134,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--categories", default="",
                         help="rendered categories (comma-separated) with a drums source")
     parser.add_argument("--items", default="0,2", help="item indices of each rendered category")
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per rendered item")
+    parser.add_argument("--duration", type=positive_float, default=10.0,
+                        help="seconds per rendered item")
     parser.add_argument("--drum-gain", default="1",
                         help="gains (comma-separated) of the rendered items' drums")
     args = parser.parse_args(argv)

@@ -29,6 +29,7 @@ from nmfsep.config import SeparationConfig
 from nmfsep.grouping import GroupingContext
 from nmfsep.recording import ArrayRecording, Frames, unit_spectrogram
 
+from ..arguments import positive_float
 from . import real
 from .drum_share import DRUMS, with_drum_gain
 from .generate import CATEGORIES, Item, build
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.quality.drums_heard",
                                      description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per item")
+    parser.add_argument("--duration", type=positive_float, default=10.0, help="seconds per item")
     parser.add_argument("--real-dir", default=None, help="the real recordings' folder")
     parser.add_argument("--half", choices=("tuning", "reporting"), default="tuning",
                         help="the rendered items measured (the reporting half only checks)")

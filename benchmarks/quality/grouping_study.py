@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..arguments import positive_int
+
 CACHE = Path(os.environ.get("NMFSEP_GROUPING_STUDY", "/work/cache/grouping-study"))
 RENDERED = ("drums+guitar", "piano+voice", "bass+drums+piano", "chorale")
 DRUMKIT = ("drumkit-3", "drumkit-4", "drumkit-3+band", "drumkit-4+band")
@@ -97,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("step", choices=("collect", "evaluate"))
     parser.add_argument("--categories", default="real,drumkit,rendered",
                         help="groups of categories: real, drumkit, rendered")
-    parser.add_argument("--items", type=int, default=N_ITEMS, help="items per rendered category")
+    parser.add_argument("--items", type=positive_int, default=N_ITEMS,
+                        help="items per rendered category")
     parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--budget", type=float, default=None,
                         help="evaluate: seconds after which no new item is evaluated")

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from ..arguments import positive_float, positive_int
+
 TUNING = "tuning"
 REPORTING = "reporting"
 HALVES = (TUNING, REPORTING)
@@ -71,8 +73,9 @@ def study_parser(prog: str, description: str | None,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--half", choices=HALVES, required=True)
     parser.add_argument("--categories", default=",".join(categories))
-    parser.add_argument("--items", type=int, default=8, help="items per category (both halves)")
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per item")
+    parser.add_argument("--items", type=positive_int, default=8,
+                        help="items per category (both halves)")
+    parser.add_argument("--duration", type=positive_float, default=10.0, help="seconds per item")
     return parser
 
 

@@ -92,8 +92,8 @@ def locate(folder: str | os.PathLike | None = None) -> Path:
         path, how = DEFAULT_FOLDER, "the default location"
     if not (path / "manifest.json").is_file():
         raise RealFolderMissing(
-            f"real recordings not found: no {path}/manifest.json ({how}; set {ENV_VAR} or "
-            "--real-dir); the real categories are skipped")
+            f"real recordings not found: no {path}/manifest.json ({how}; set ${ENV_VAR} "
+            "to their folder); the real categories are skipped")
     return path
 
 
@@ -202,7 +202,7 @@ def items_or_say(categories: list[str], folder: str | os.PathLike | None = None)
     try:
         return build_all(locate(folder), categories)
     except RealFolderMissing as exc:
-        print(f"real recordings skipped: {exc}", file=sys.stderr)
+        print(exc, file=sys.stderr)
         return []
 
 
@@ -218,6 +218,6 @@ def jobs(categories: list[str], half: str) -> list[tuple[str, int]]:
     try:
         locate()
     except RealFolderMissing as exc:
-        print(f"real recordings skipped: {exc}", file=sys.stderr)
+        print(exc, file=sys.stderr)
         return []
     return [(c, i) for c in categories for i in select(range(len(sorted_items(c))), half)]

@@ -19,6 +19,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..arguments import non_negative_int, positive_int
 from . import generate
 
 CATEGORY = "bass+drums+piano"
@@ -31,8 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.quality.register",
                                      description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--first-item", type=int, default=28)
-    parser.add_argument("--items", type=int, default=8)
+    parser.add_argument("--first-item", type=non_negative_int, default=28)
+    parser.add_argument("--items", type=positive_int, default=8)
     parser.add_argument("--soundfont", default=None, help="instead of FluidR3 GM")
     parser.add_argument("--category", default=CATEGORY, choices=list(generate.CATEGORIES),
                         help=f"{CATEGORY} (a bass line's register; the default) or chorale "

@@ -60,6 +60,7 @@ from nmfsep.audio import atomic_path
 from nmfsep.metrics import evaluate
 from nmfsep.policy import DEFAULT_POLICY, Policy, policy_field_names
 
+from ..arguments import positive_float, positive_int
 from . import generate, real
 from .generate import CATEGORIES
 from .halves import select
@@ -328,10 +329,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variant", action="append", default=[],
                         metavar="'NAME: policy.FIELD=V, ...'",
                         help="a variant to compare with the defaults (repeatable)")
-    parser.add_argument("--duration", type=float, default=15.0, help="seconds per item")
+    parser.add_argument("--duration", type=positive_float, default=15.0, help="seconds per item")
     parser.add_argument("--half", choices=("tuning", "reporting", "all"), default="all",
                         help="only the sets' items of this half (benchmarks/quality/halves.py)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+    parser.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1,
                         help="items measured in parallel")
     parser.add_argument("--out", type=Path, default=RESULTS / "regroup.json",
                         help="where the records go (default results/regroup.json)")

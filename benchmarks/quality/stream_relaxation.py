@@ -34,6 +34,7 @@ import nmfsep
 from nmfsep.config import SeparationConfig
 from nmfsep.metrics import evaluate
 
+from ..arguments import positive_float, positive_int
 from .generate import CATEGORIES, build
 from .supervised import half_of, learned
 
@@ -215,8 +216,9 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--half", choices=("tuning", "reporting"), required=True)
-    parser.add_argument("--items", type=int, default=8, help="items per category (both halves)")
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per item")
+    parser.add_argument("--items", type=positive_int, default=8,
+                        help="items per category (both halves)")
+    parser.add_argument("--duration", type=positive_float, default=10.0, help="seconds per item")
     parser.add_argument("--relaxations", default="1,1.5,1.9")
     parser.add_argument("--categories", default=",".join(CATEGORIES))
     parser.add_argument("--tolerances", default=None,

@@ -42,6 +42,7 @@ from nmfsep.metrics import evaluate
 from nmfsep.nmf import factorize
 from nmfsep.spectral import STFTConfig, default_n_fft, istft, stft
 
+from ..arguments import positive_float, positive_int
 from . import real
 from .generate import Item, build
 from .report import git_commit
@@ -153,12 +154,33 @@ def shifted_supervised(semitones: tuple[float, ...]) -> Callable:
     return run
 
 
-def larger_supervised(n_components: int) -> Callable:
-    """As ``separate --dict``, ``n_components`` per dictionary."""
+def larger_supervised(n_components: int, beta: float | None = None) -> Callable:
+    """As ``separate --dict``, ``n_components`` per dictionary (activations under ``beta``)."""
     def run(item) -> np.ndarray:
         dictionaries = learned(item, n_components=n_components)
-        return nmfsep.separate(item.mixture, item.sr, dictionaries=dictionaries).sources
-    run.__doc__ = f"As ``separate --dict``, {n_components} components per dictionary."
+        options = {} if beta is None else {"beta": beta}
+        return nmfsep.separate(item.mixture, item.sr, dictionaries=dictionaries,
+                               **options).sources
+    run.__doc__ = f"As ``separate --dict``, {n_components} components per dictionary" + (
+        "." if beta is None else f", the activations fitted under the beta-divergence "
+        f"{beta:g} (``--beta {beta:g}``).")
+    return run
+
+
+def several_frame_sizes(factors: tuple[float, ...]) -> Callable:
+    """As ``separate --dict`` at several STFT sizes, the sources averaged."""
+    def run(item) -> np.ndarray:
+        sources = []
+        for factor in factors:
+            n_fft = int(default_n_fft(item.sr) * factor)
+            dictionaries = learned(item, n_fft=n_fft)
+            sources.append(nmfsep.separate(item.mixture, item.sr,
+                                           dictionaries=dictionaries).sources)
+        return np.mean(sources, axis=0)
+    sizes = ", ".join(f"{factor:g}" for factor in factors)
+    run.__doc__ = (f"As ``separate --dict``, once per STFT size ({sizes} times the default "
+                   "frame, each with dictionaries learned at that size), the sources "
+                   "averaged: each separation adds up to the mixture, so their mean does.")
     return run
 
 
@@ -378,6 +400,9 @@ METHODS: dict[str, Callable] = {
     "blind auto + adapted dictionaries (masks, weight 0.75 supervised)": combined(1.0, 0.75),
     "oracle ideal ratio mask": ideal_ratio_mask,
     "nmfsep supervised, 64 components": larger_supervised(64),
+    "nmfsep supervised, 128 components": larger_supervised(128),
+    "nmfsep supervised, 64 components under beta 0.5": larger_supervised(64, 0.5),
+    "nmfsep supervised, three STFT sizes": several_frame_sizes((0.5, 1.0, 2.0)),
     "nmfsep supervised, Wiener masks": supervised_with(mask_power=2.0),
     "nmfsep supervised, sparse activations": supervised_with(l1_H=1.0),
     "nmfsep supervised, HPSS expert 0.5": supervised_with(percussive_prior=0.5),
@@ -459,8 +484,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.quality.supervised",
                                      description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--items", type=int, default=6, help="items per category (both halves)")
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per item")
+    parser.add_argument("--items", type=positive_int, default=6,
+                        help="items per category (both halves)")
+    parser.add_argument("--duration", type=positive_float, default=10.0, help="seconds per item")
     parser.add_argument("--categories", default=",".join(CATEGORIES),
                         help="rendered categories, comma-separated ('' for none)")
     parser.add_argument("--real", action="store_true",
@@ -470,7 +496,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="only methods whose name contains one of these comma-separated "
                              "words (a method's whole name: that method alone)")
     parser.add_argument("--half", choices=("tuning", "reporting", "both"), default="both")
-    parser.add_argument("--jobs", type=int, default=1,
+    parser.add_argument("--jobs", type=positive_int, default=1,
                         help="items measured at a time, one process each (run with "
                              "OMP_NUM_THREADS=1)")
     parser.add_argument("--out", default=str(RESULTS))
@@ -479,8 +505,16 @@ def main(argv: list[str] | None = None) -> int:
                              "same item, method and source replaced) instead of replacing it")
     parser.add_argument("--docs-only", action="store_true",
                         help="only rewrite docs/supervised.md's results from --out")
+    parser.add_argument("--no-docs", action="store_true",
+                        help="do not rewrite docs/supervised.md (with an --out of its own, "
+                             "the docs are not rewritten either)")
     args = parser.parse_args(argv)
     out = Path(args.out)
+    if not out.parent.is_dir():
+        parser.error(f"--out {out}: the folder {out.parent} does not exist")
+    if (args.merge or args.docs_only) and not out.is_file():
+        parser.error(f"--out {out}: no stored run there to "
+                     + ("merge into; run without --merge first" if args.merge else "report"))
     if not args.docs_only:
         chosen = list(METHODS)
         if args.methods:
@@ -488,6 +522,9 @@ def main(argv: list[str] | None = None) -> int:
             # a word that names a method whole chooses it alone
             chosen = [m for m in chosen
                       if any(w == m or (w not in METHODS and w in m) for w in words)]
+            if not chosen:
+                parser.error(f"--methods {args.methods!r} names none of the methods: "
+                             + "; ".join(METHODS))
         indices = [i for i in range(args.items)
                    if args.half == "both" or half_of(i) == args.half]
         rendered = [c for c in args.categories.split(",") if c]
@@ -520,6 +557,8 @@ def main(argv: list[str] | None = None) -> int:
             for method, row in table(records, half).items():
                 print(f"{method:48s}" + "".join(f"{row.get(c, float('nan')):8.2f}"
                                                 for c in categories))
+    if args.no_docs or (out.resolve() != RESULTS.resolve() and not args.docs_only):
+        return 0
     from .supervised_report import write_doc
     write_doc(out, DOC)
     print(f"wrote {DOC.relative_to(ROOT)}")

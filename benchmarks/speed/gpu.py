@@ -18,6 +18,8 @@ import time
 import numpy as np
 import soundfile as sf
 
+from ..arguments import positive_float
+
 ITERATIONS = 200
 RANK = 20
 
@@ -64,7 +66,7 @@ def measure(y: np.ndarray, sr: int, options: dict) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.speed.gpu",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=180.0,
+    parser.add_argument("--seconds", type=positive_float, default=180.0,
                         help="seconds of the audio to use (default: 180)")
     parser.add_argument("--input", help="an audio file instead of the band mix")
     args = parser.parse_args(argv)
