@@ -91,3 +91,18 @@ def test_a_supervised_run_into_another_file_leaves_the_docs_alone(tmp_path, monk
     assert supervised.main(["--categories", "drums+guitar", "--items", "1", "--duration", "1",
                             "--methods", "oracle ideal ratio mask", "--out", str(out)]) == 0
     assert written == [] and json.loads(out.read_text())["records"]
+
+
+@pytest.mark.parametrize("module", ["benchmarks.speed.e2e", "benchmarks.speed.band",
+                                    "benchmarks.speed.runs",
+                                    "benchmarks.quality.kit_heldout"])
+def test_every_measuring_tool_explains_itself_and_refuses_a_wrong_mode(module, capsys):
+    import importlib
+
+    tool = importlib.import_module(module)
+    with pytest.raises(SystemExit) as stopped:
+        tool.main(["--help"])
+    assert stopped.value.code == 0 and "usage:" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as stopped:
+        tool.main(["nosuch-mode", "x", "y", "z"])
+    assert stopped.value.code == 2 and "error:" in capsys.readouterr().err

@@ -383,3 +383,90 @@ def test_help_shows_each_default_once_and_never_none(command, capsys):
         assert "(default: 200)" in text  # --max-iter: a default the help does not state
     for line in text.splitlines():  # a default its help states is not repeated after it
         assert not ("(default " in line and "(default: " in line), line
+
+
+def test_separate_from_without_groups_writes_the_two_sources_it_names(song, tmp_path):
+    comps = tmp_path / "comps"
+    assert main(["components", str(song), "-k", "6", "-o", str(comps), "--max-iter", "5",
+                 "--no-plots", "-q"]) == 0
+    out = tmp_path / "sep"
+    assert main(["separate", str(song), "--from", str(comps), "-o", str(out), "-q"]) == 0
+    record = json.loads((out / "song" / "separation.json").read_text())
+    files = [source["file"] for source in record["sources"]]
+    assert files == ["source1.wav", "source2.wav"]
+    assert all(source["components"] for source in record["sources"])
+    mixture, _ = read(song)
+    total = sum(read(out / "song" / name)[0] for name in files)
+    assert np.abs(total - mixture).max() < 2e-4  # 16-bit input, float output
+
+
+@pytest.mark.parametrize("groups, message", [
+    ("0-2;3-300000000", "component 300000000 does not exist"),
+    ("0-2;3-99999999999999999999", "component 99999999999999999999 does not exist"),
+    ("5-3;0-2", "the range '5-3' runs backwards; write 3-5"),
+    ("0-2,3-5", "gives one group: ';' separates the sources' groups"),
+])
+def test_groups_that_cannot_be_meant_are_refused_at_once(song, tmp_path, capsys, groups,
+                                                         message):
+    comps = tmp_path / "comps"
+    assert main(["components", str(song), "-k", "6", "-o", str(comps), "--max-iter", "5",
+                 "--no-plots", "-q"]) == 0
+    assert main(["separate", str(song), "--from", str(comps), "--groups", groups,
+                 "-o", str(tmp_path / "sep")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("k, message", [("1", "give -k 2 or more"),
+                                        ("5000", "STFT frames, fewer than the components")])
+def test_components_refuses_a_count_it_cannot_group_or_fit(song, tmp_path, capsys, k,
+                                                          message):
+    assert main(["components", str(song), "-k", k, "-o", str(tmp_path / "c")]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "c").exists()
+
+
+def test_components_names_the_file_of_bad_audio(tmp_path, capsys):
+    bad = tmp_path / "nan.wav"
+    y = np.full(16000, 0.1, dtype=np.float32)
+    y[100] = np.nan
+    sf.write(bad, y, 16000, subtype="FLOAT")
+    assert main(["components", str(bad), "-o", str(tmp_path / "c")]) == 3
+    assert f"{bad}: the audio holds 1 NaN or Inf samples" in capsys.readouterr().err
+
+
+def test_outputs_under_a_file_or_onto_a_folder_are_refused_before_any_work(song, tmp_path,
+                                                                            capsys):
+    assert main(["components", str(song), "-o", str(song / "x")]) == 4
+    assert f"{song}: is a file, not a folder" in capsys.readouterr().err
+    (tmp_path / "sep" / "song" / "source1.wav").mkdir(parents=True)
+    assert main(["separate", str(song), "-o", str(tmp_path / "sep"), "--force"]) == 4
+    assert "source1.wav: is a folder; cannot write a file there" in capsys.readouterr().err
+
+
+def test_figures_without_matplotlib_are_refused_before_the_work_or_skipped_with_a_note(
+        song, tmp_path, capsys, monkeypatch):
+    import nmfsep.cli
+
+    def missing():
+        raise ParameterError("figures need matplotlib: pip install 'nmfsep[plot]'")
+
+    monkeypatch.setattr(nmfsep.cli, "require_matplotlib", missing)
+    monkeypatch.setattr("nmfsep.export.require_matplotlib", missing)
+    monkeypatch.setattr(nmfsep.cli, "separate_track", lambda *a, **k: pytest.fail("worked"))
+    assert main(["separate", str(song), "--plot", "-o", str(tmp_path / "sep")]) == 2
+    assert "figures need matplotlib" in capsys.readouterr().err
+    comps = tmp_path / "comps"
+    assert main(["components", str(song), "-k", "4", "-o", str(comps), "--max-iter", "5"]) == 0
+    assert "no figures: figures need matplotlib" in capsys.readouterr().err
+    assert not list(comps.glob("*.png")) and (comps / "component_03.wav").is_file()
+
+
+def test_example_groups_cover_every_component_and_need_two():
+    from nmfsep.grouping import example_groups, labels_from_groups, parse_groups
+
+    for k in (2, 3, 16):
+        assert sorted(labels_from_groups(parse_groups(example_groups(k)), k)) == \
+            [0] * (k // 2) + [1] * (k - k // 2)
+    with pytest.raises(ParameterError, match="cannot be grouped into two sources"):
+        example_groups(1)

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 import nmfsep
 from nmfsep import synth
@@ -431,3 +432,43 @@ def test_the_built_in_drum_dictionary_is_every_pieces_first_template_frames():
     np.testing.assert_array_equal(loaded.W, drum_template_dictionary(44100).W)
     with pytest.raises(nmfsep.ParameterError, match="no such built-in dictionary"):
         nmfsep.load_dictionary("builtin:piano")
+
+
+def test_stream_rejects_input_of_empty_blocks_only(small_dictionaries):
+    with pytest.raises(AudioError, match="no samples"):
+        list(nmfsep.stream([np.zeros(0, np.float32)] * 3, 22050, small_dictionaries))
+
+
+def test_stream_file_names_the_file_and_the_first_bad_sample(tmp_path, small_dictionaries):
+    from nmfsep.stream import stream_file
+
+    y = np.full(150_000, 0.1, dtype=np.float32)
+    y[100_000] = np.nan
+    bad = tmp_path / "bad.wav"
+    sf.write(bad, y, 22050, subtype="FLOAT")
+    with pytest.raises(AudioError, match=r"bad\.wav: the input holds NaN or Inf samples "
+                                         r"\(the first at sample 100000, 4\.535 s\)"):
+        stream_file(bad, [tmp_path / "a.wav", tmp_path / "b.wav"], small_dictionaries)
+    empty = tmp_path / "empty.wav"
+    sf.write(empty, np.zeros(0, np.float32), 22050)
+    with pytest.raises(AudioError, match=r"empty\.wav: the input has no samples"):
+        stream_file(empty, [tmp_path / "a.wav", tmp_path / "b.wav"], small_dictionaries)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.wav", "empty.wav"]
+
+
+def test_stream_file_refuses_one_file_twice_or_the_input_even_with_force(tmp_path,
+                                                                         small_dictionaries):
+    from nmfsep.stream import stream_file
+
+    mix = tmp_path / "mix.wav"
+    sf.write(mix, np.full(30_000, 0.1, dtype=np.float32), 22050)
+    before = mix.read_bytes()
+    with pytest.raises(ParameterError, match="every source needs its own file"):
+        stream_file(mix, [tmp_path / "same.wav", tmp_path / "same.wav"], small_dictionaries)
+    with pytest.raises(OutputError, match="would overwrite the input"):
+        stream_file(mix, [mix, tmp_path / "other.wav"], small_dictionaries, force=True)
+    with pytest.raises(ParameterError, match="block_size must be a positive"):
+        stream_file(mix, [tmp_path / "a.wav", tmp_path / "b.wav"], small_dictionaries,
+                    block_size=0)
+    assert mix.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mix.wav"]

@@ -13,6 +13,7 @@ benchmark's anchor); BSS Eval v3 SDR, permutation solved, median over the pieces
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -58,7 +59,10 @@ def item(kit: str, index: int) -> Item:
                 mixture=stems.sum(axis=0), sources=stems, names=list(PIECES))
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(prog="python -m benchmarks.quality.kit_heldout",
+                            description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
     from . import drumkit
 
     drumkit.KIT_MAPS.update(HELD_OUT_MAPS)

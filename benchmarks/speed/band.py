@@ -1,8 +1,8 @@
 """Realistic music end to end: the band mix, its stages, scikit-learn's anchor, the stream.
 
 Each measure runs in its own process (``python -m benchmarks.speed.band MODE``) and
-prints one JSON line; :func:`run_all` runs them one after the other, so that the
-ratios compare runs of one session:
+prints one JSON line; :func:`benchmarks.speed.run.band_runs` runs them one after the
+other, so that the ratios compare runs of one session:
 
 ``anchor``   scikit-learn's KL NMF alone (multiplicative updates, 200 iterations,
              K = 32, n_fft 2048, hop 512) on the song's mono magnitude spectrogram;
@@ -24,6 +24,7 @@ ratios compare runs of one session:
 
 from __future__ import annotations
 
+import argparse
 import cProfile
 import json
 import pstats
@@ -363,8 +364,11 @@ MODES = {"wall": mode_wall, "named": mode_named, "stages": mode_stages, "anchor"
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    result = MODES[argv[0]](band_file())
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.speed.band",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("mode", choices=sorted(MODES), help="what to measure")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    result = MODES[args.mode](band_file())
     print(json.dumps(result))
     return 0
 

@@ -8,6 +8,7 @@ on a long stereo file, streamed.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import tempfile
@@ -50,9 +51,20 @@ def write_repeated(song: np.ndarray, minutes: int, sr: int, path: Path) -> None:
     tmp.rename(path)
 
 
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.speed.e2e", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    modes = parser.add_subparsers(dest="mode", required=True, metavar="MODE")
+    modes.add_parser("song", help="nmfsep.separate on the 3-minute song, in memory")
+    long = modes.add_parser("long", help="nmfsep.separate_file on a long file, streamed")
+    long.add_argument("path", metavar="PATH", help="the long stereo file")
+    long.add_argument("folder", metavar="OUTDIR", help="where its two sources are written")
+    return parser
+
+
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    mode = argv[0]
+    args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+    mode = args.mode
     out: dict = {"mode": mode}
     if mode == "song":
         import nmfsep
@@ -68,7 +80,10 @@ def main(argv=None) -> int:
     else:
         from nmfsep import separate_file
 
-        path, folder = Path(argv[1]), Path(argv[2])
+        path, folder = Path(args.path), Path(args.folder)
+        if not path.is_file():
+            raise SystemExit(f"python -m benchmarks.speed.e2e: {path}: no such file (the long "
+                             f"files are made in {cache_dir()} by the speed benchmark)")
         info = sf.info(str(path))
         out["audio_seconds"] = info.frames / info.samplerate
         targets = [folder / f"source{i}.wav" for i in range(2)]

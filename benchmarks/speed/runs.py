@@ -8,17 +8,22 @@ in this process, one after another; the ratio to one run is what the CLI and
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 
+from ..arguments import positive_float
 from .workloads import render_music
 
 
 def main(argv=None) -> int:
     import nmfsep
 
-    argv = sys.argv[1:] if argv is None else argv
-    seconds = float(argv[0]) if argv else 60.0
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.speed.runs",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("seconds", nargs="?", type=positive_float, default=60.0,
+                        help="length of the clip (default 60)")
+    seconds = parser.parse_args(sys.argv[1:] if argv is None else argv).seconds
     y = render_music(seconds, 44100)
     nmfsep.separate(y[:, : 44100], 44100, n_runs=1, max_iter=5)  # warm-up: imports, FFT plans
     times = {}

@@ -14,6 +14,7 @@ import re
 import secrets
 import stat
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,8 @@ from .errors import AudioError, AudioWarning, OutputError, ParameterError, Resou
 from .resources import available_memory, format_bytes
 
 __all__ = ["load", "save", "as_channels", "validate_signal", "clipped_fraction", "atomic_path",
-           "check_outputs", "check_write_format", "audio_info", "open_outputs", "OutputSink",
+           "check_outputs", "check_source_paths", "check_write_format", "audio_info",
+           "open_outputs", "OutputSink",
            "WRITE_FORMATS", "MAX_ABS_SAMPLE", "CLIPPED_WARNING"]
 
 WRITE_FORMATS = {"wav": ("WAV", "FLOAT"), "flac": ("FLAC", "PCM_24")}
@@ -338,14 +340,43 @@ def check_outputs(paths: list[Path], inputs: list[Path], force: bool = False) ->
     Raises
     ------
     OutputError
-        Naming the output (an existing one only without ``force``).
+        Naming the output that would overwrite an input, is a folder, lies under a
+        file, or exists already (the last only without ``force``).
     """
     resolved_inputs = {Path(p).resolve() for p in inputs}
     for path in paths:
         if Path(path).resolve() in resolved_inputs:
             raise OutputError(f"{path}: the output would overwrite the input")
+        if Path(path).is_dir():
+            raise OutputError(f"{path}: is a folder; cannot write a file there")
+        blocking = next((parent for parent in Path(path).parents
+                         if parent.exists() and not parent.is_dir()), None)
+        if blocking is not None:
+            raise OutputError(f"{blocking}: is a file, not a folder; cannot write {path}")
         if Path(path).exists() and not force:
             raise OutputError(f"{path}: {EXISTS}")
+
+
+def check_source_paths(out_paths: Sequence[str | os.PathLike], path_in: str | os.PathLike,
+                       force: bool = False) -> list[Path]:
+    """One output file per source, each its own and none the input: ``out_paths`` as Paths.
+
+    Raises
+    ------
+    ParameterError
+        If ``out_paths`` is one path rather than a list, or names one file twice.
+    OutputError
+        As :func:`check_outputs` (the input is never overwritten, even with ``force``).
+    """
+    if isinstance(out_paths, (str, os.PathLike)):
+        raise ParameterError(f"out_paths must be a list of paths, one per source, not the one "
+                             f"path {str(out_paths)!r}")
+    paths = [Path(p) for p in out_paths]
+    if len({p.resolve() for p in paths}) != len(paths):
+        raise ParameterError("out_paths: every source needs its own file, got "
+                             + ", ".join(map(str, paths)))
+    check_outputs(paths, [Path(path_in)], force)
+    return paths
 
 
 def check_write_format(path: str | os.PathLike, channels: int, sr: int) -> tuple[str, str]:

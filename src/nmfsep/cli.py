@@ -29,6 +29,7 @@ from .errors import NmfsepError, ParameterError
 from .export import check_names, export_components, separate_track
 from .grouping import STRATEGIES, example_groups, parse_groups
 from .pitch_shift import semitone_steps
+from .plot import require_matplotlib
 from .policy import DRUM_NAMES
 from .progress import Reporter
 from .record import write_record
@@ -260,7 +261,12 @@ def _separation_config(args) -> tuple[SeparationConfig, list[str]]:
         if given and args.runs not in (None, 1):
             raise ParameterError(f"--runs {args.runs} cannot be combined with {option}: it "
                                  "combines several blind factorizations grouped by a strategy")
+    if args.plot:
+        require_matplotlib()  # before any work, not after the separation
     groups = parse_groups(args.groups) if args.groups else None
+    if groups is not None and len(groups) < 2:
+        raise ParameterError(f"--groups {args.groups!r} gives one group: ';' separates the "
+                             "sources' groups, e.g. \"0-2;3-5\"")
     n_sources = len(groups) if groups else (args.sources or 2)
     if args.n_components is not None and args.n_components < n_sources and not args.dicts:
         raise ParameterError(f"-k {args.n_components} gives fewer components than the "
@@ -410,18 +416,35 @@ def _cmd_components(args, reporter: Reporter) -> int:
     path = Path(args.input)
     out = Path(args.out) if args.out else path.parent / f"{path.stem}_components"
     _check_analysis(args)
-    y, sr = load(path)
+    if args.n_components < 2:
+        raise ParameterError(f"-k {args.n_components}: components are grouped into two "
+                             "sources at least; give -k 2 or more")
+    plots = not args.no_plots
+    if plots:
+        try:
+            require_matplotlib()
+        except ParameterError as missing:
+            reporter.info(f"no figures: {missing} (or --no-plots)")
+            plots = False
     stems = [out / f"component_{k:02d}" for k in range(args.n_components)]
     check_outputs([p.with_suffix(".wav") for p in stems] + [out / "index.html",
                   out / "factorization.npz"]
-                  + ([] if args.no_plots else [p.with_suffix(".png") for p in stems]),
+                  + ([p.with_suffix(".png") for p in stems] if plots else []),
                   [path], args.force)
+    y, sr = load(path)
+    validate_signal(y, sr, name=str(path))
+    frames = SeparationConfig(n_fft=args.n_fft, hop=args.hop).resolve(
+        sr=sr, n_samples=y.shape[1]).stft.n_frames(y.shape[1])
+    if args.n_components > frames:
+        raise ParameterError(f"-k {args.n_components}: {path} has {frames} STFT frames, fewer "
+                             "than the components; a factorization cannot use more components "
+                             "than frames: give a smaller -k")
     reporter.info(f"{path}: {y.shape[0]} channel(s), {sr} Hz, {y.shape[1] / sr:.1f} s")
     sep = separate(y, sr, n_sources=1, n_components=args.n_components, beta=args.beta,
                    n_fft=args.n_fft, hop=args.hop, max_iter=args.max_iter,
                    random_state=args.seed, callback=_nmf_progress(reporter, "NMF", args.max_iter))
     reporter.finish_progress()
-    page = export_components(sep, out, source=path, plots=not args.no_plots, force=args.force,
+    page = export_components(sep, out, source=path, plots=plots, force=args.force,
                              progress=lambda done, total:
                              reporter.progress("writing components", done, total))
     reporter.finish_progress()

@@ -154,8 +154,8 @@ def separate_track(path: str | os.PathLike, track: str | os.PathLike, *,
             record = _stream_track(path, files, config, names, force, callback)
         else:
             if from_dir is not None:
-                separation = _regrouped(path, from_dir, groups, config)
-                for target, source in zip(files, separation.sources, strict=False):
+                separation = _regrouped(path, from_dir, groups, config, len(names))
+                for target, source in zip(files[:-1], separation.sources, strict=True):
                     save(target, source, separation.sr, force=force)
             else:
                 separation = separate_file(path, files[:-1], config=config, force=force,
@@ -243,13 +243,14 @@ def _remove_new(folder: Path, existing: set[Path] | None) -> None:
 
 
 def _regrouped(path: Path, from_dir: str | os.PathLike, groups: Sequence[Sequence[int]] | None,
-               config: SeparationConfig) -> Separation:
-    """The saved factorization of ``path``, regrouped by ``groups`` or ``config.grouping``."""
+               config: SeparationConfig, n_sources: int) -> Separation:
+    """The saved factorization of ``path``, regrouped by ``groups`` or, into ``n_sources``
+    sources, by ``config.grouping``."""
     y, sr = load(path)
     saved = restore(y, sr, load_factorization(from_dir))
     if groups is not None:
         return saved.regroup(groups=groups)
-    return saved.regroup(grouping=config.grouping, n_sources=config.n_sources,
+    return saved.regroup(grouping=config.grouping, n_sources=n_sources,
                          percussive_prior=config.percussive_prior)
 
 

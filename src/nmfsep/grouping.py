@@ -367,8 +367,20 @@ def labels_from_groups(groups: Sequence[Sequence[int]], n_components: int) -> np
     return labels
 
 
+#: The largest component index ``--groups`` may name: far more components than any
+#: factorization holds in memory, small enough that a mistyped range costs nothing.
+MAX_COMPONENT_INDEX = 99_999
+
+
 def parse_groups(text: str) -> list[list[int]]:
-    """Parse ``"0,3,5;1,2,4"`` (``;`` between sources, ``,`` and ``a-b`` ranges within)."""
+    """Parse ``"0,3,5;1,2,4"`` (``;`` between sources, ``,`` and ``a-b`` ranges within).
+
+    Raises
+    ------
+    ParameterError
+        For an item that is not an index or a range, a range that runs backwards,
+        or an index above :data:`MAX_COMPONENT_INDEX`.
+    """
     groups = []
     for part in text.split(";"):
         members: list[int] = []
@@ -376,14 +388,21 @@ def parse_groups(text: str) -> list[list[int]]:
             item = item.strip()
             if not item:
                 continue
-            first, _, last = item.partition("-")
+            first, dash, last = item.partition("-")
             try:
-                members.extend(range(int(first), int(last or first) + 1))
+                start, stop = int(first), int(last if dash else first)
             except ValueError:
                 raise ParameterError(
                     f"malformed --groups {text!r}: {item!r} is not a component index; "
                     "write e.g. \"0,3,5;1,2,4\""
                 ) from None
+            if stop < start:
+                raise ParameterError(f"--groups {text!r}: the range {item!r} runs backwards; "
+                                     f"write {stop}-{start}")
+            if stop > MAX_COMPONENT_INDEX:
+                raise ParameterError(f"--groups {text!r}: component {stop} does not exist "
+                                     "(no factorization has that many components)")
+            members.extend(range(start, stop + 1))
         groups.append(members)
     return groups
 
@@ -396,7 +415,9 @@ def example_groups(n_components: int) -> str:
     """
     def span(first: int, last: int) -> str:
         return str(first) if first == last else f"{first}-{last}"
-    half = max(1, n_components // 2)
+    if n_components < 2:
+        raise ParameterError(f"{n_components} component(s) cannot be grouped into two sources")
+    half = n_components // 2
     return f"{span(0, half - 1)};{span(half, n_components - 1)}"
 
 

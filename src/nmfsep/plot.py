@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .audio import atomic_path, check_sample_rate
-from .errors import NmfsepError, ParameterError
+from .errors import ParameterError
 from .features import bin_frequencies
 from .model import check_component
 
@@ -32,7 +32,7 @@ def require_matplotlib():
         matplotlib.use("Agg", force=True)
         import matplotlib.pyplot as plt
     except ImportError:
-        raise NmfsepError(
+        raise ParameterError(
             "figures need matplotlib: pip install 'nmfsep[plot]'"
         ) from None
     return plt

@@ -19,12 +19,11 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .audio import check_outputs, check_write_format, open_outputs
+from .audio import check_source_paths, check_write_format, open_outputs
 from .config import SeparationConfig, make_config
 from .errors import ParameterError
 from .nmf import ProgressCallback
@@ -125,14 +124,7 @@ def separate_file(path: str | os.PathLike, out_paths: Sequence[str | os.PathLike
     ResourceError
         Before any work, if it would not fit in memory even block by block.
     """
-    if isinstance(out_paths, (str, os.PathLike)):
-        raise ParameterError(f"out_paths must be a list of paths, one per source, not the one "
-                             f"path {str(out_paths)!r}")
-    out_paths = [Path(p) for p in out_paths]
-    if len({p.resolve() for p in out_paths}) != len(out_paths):
-        raise ParameterError("out_paths: every source needs its own file, got "
-                             + ", ".join(map(str, out_paths)))
-    check_outputs(out_paths, [Path(path)], force)  # never the input, even with force
+    out_paths = check_source_paths(out_paths, path, force)  # never the input, even with force
     if config is None or config.n_sources is None:
         options.setdefault("n_sources", len(out_paths))
     config = make_config(config, **options)

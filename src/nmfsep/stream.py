@@ -53,6 +53,7 @@ from .audio import (
     as_channels,
     audio_info,
     check_sample_rate,
+    check_source_paths,
     check_write_format,
     open_outputs,
 )
@@ -222,8 +223,11 @@ class SourceStream:
 
     def _take(self, block: np.ndarray) -> None:
         block = as_channels(block)
-        if not np.all(np.isfinite(block)):
-            raise AudioError(f"the input holds NaN or Inf samples near sample {self._received}")
+        finite = np.isfinite(block).all(axis=0)
+        if not finite.all():
+            first = self._received + int(np.argmin(finite))
+            raise AudioError(f"the input holds NaN or Inf samples (the first at sample {first}, "
+                             f"{first / self.sr:.3f} s)")
         if self._channels is None:
             self._channels = block.shape[0]
             # float32, as as_channels gives the samples and as the offline transforms work
@@ -237,9 +241,9 @@ class SourceStream:
 
     def _advance(self, final: bool) -> np.ndarray:
         """Separate every frame the input now allows; return the samples made final."""
+        if final and self._received == 0:  # no block, or only empty ones
+            raise AudioError("the input has no samples")
         if self._channels is None:
-            if final and self._received == 0:
-                raise AudioError("the input has no samples")
             return np.zeros((self.n_sources, 0, 0), dtype=np.float32)
         n_fft, hop = self.stft.n_fft, self.stft.hop
         if final:
@@ -551,7 +555,11 @@ def stream_file(
         If the outputs do not match the dictionaries or a dictionary does not fit.
     """
     path_in = Path(path_in)
-    out_paths = [Path(p) for p in out_paths]
+    out_paths = check_source_paths(out_paths, path_in, force)  # never the input
+    if block_size < 1 or isinstance(block_size, bool) or not isinstance(
+            block_size, (int, np.integer)):
+        raise ParameterError(f"block_size must be a positive number of samples, not "
+                             f"{block_size!r}")
     if dictionaries is not None:
         options["dictionaries"] = dictionaries
     config = make_config(config, **options)
@@ -573,7 +581,7 @@ def stream_file(
         writer = stack.enter_context(ThreadPoolExecutor(1))
         writing = None
         heard = False
-        for block in separated:
+        for block in _named(separated, path_in):
             if writing is not None:
                 writing.result()
             writing = writer.submit(_write_block, sinks, block)
@@ -595,6 +603,16 @@ def stream_file(
                 percussive_prior=0.0 if prior is None else prior.strength,
                 activations=dict(batches=separated.n_batches, frames=separated.n_frames,
                                  frame_iterations=separated.frame_iterations))
+
+
+def _named(blocks: Iterator[np.ndarray], path: Path) -> Iterator[np.ndarray]:
+    """``blocks``, an audio error among them said of ``path``."""
+    try:
+        yield from blocks
+    except AudioError as exc:
+        if str(exc).startswith(f"{path}:"):
+            raise
+        raise AudioError(f"{path}: {exc}") from None
 
 
 def _write_block(sinks: Sequence[OutputSink], block: np.ndarray) -> None:
