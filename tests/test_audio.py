@@ -128,3 +128,27 @@ def test_audio_arrays_nmfsep_would_misread_are_refused(array, message, tmp_path)
     assert not (tmp_path / "x.wav").exists()
     # many channels of few samples each stay what they are
     assert nmfsep.audio.as_channels(np.zeros((6, 8000))).shape == (6, 8000)
+
+
+def test_flac_holds_samples_to_one_and_says_so_naming_the_file(tmp_path):
+    import contextlib
+    import warnings
+
+    from nmfsep.audio import open_outputs
+    from nmfsep.errors import AudioWarning
+
+    loud = np.array([[0.5, 1.25, -0.2, -1.5]], dtype=np.float32)
+    with pytest.warns(AudioWarning, match=r"a\.flac: samples reach 1\.5, beyond the ±1"):
+        save(tmp_path / "a.flac", loud, 8000)
+    back, _ = sf.read(tmp_path / "a.flac", dtype="float32")
+    np.testing.assert_allclose(back, [0.5, 1.0, -0.2, -1.0], atol=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        save(tmp_path / "b.flac", loud / 2, 8000)  # within ±1: no word
+        save(tmp_path / "c.wav", loud, 8000)  # float WAV keeps every sample
+    with pytest.warns(AudioWarning) as said, contextlib.ExitStack() as stack:
+        (sink,) = open_outputs(stack, [tmp_path / "d.flac"], 8000, 1)
+        sink.write(loud)
+        sink.write(loud)  # once per file
+        sink.close()
+    assert len([w for w in said if "d.flac" in str(w.message)]) == 1

@@ -470,3 +470,33 @@ def test_example_groups_cover_every_component_and_need_two():
             [0] * (k // 2) + [1] * (k - k // 2)
     with pytest.raises(ParameterError, match="cannot be grouped into two sources"):
         example_groups(1)
+
+
+@pytest.mark.parametrize("command", [["separate", "{song}"], ["components", "{song}"],
+                                     ["demo"], ["learn", "{song}", "--name", "x"]])
+def test_a_negative_seed_is_one_usage_line(song, tmp_path, capsys, command):
+    argv = [a.replace("{song}", str(song)) for a in command]
+    with pytest.raises(SystemExit) as stopped:
+        main([*argv, "--seed", "-1", "-o", str(tmp_path / "o")])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "'-1': a seed is 0 or more" in err and "Traceback" not in err
+
+
+def test_help_shows_defaults_of_zero(capsys):
+    with pytest.raises(SystemExit):
+        main(["separate", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "random seed (default: 0)" in text
+    assert re.search(r"--free K .*\(default: 0\)", text)
+
+
+@pytest.mark.parametrize("extra", [["-k", "8"], ["--n-fft", "1024"], ["--beta", "2"],
+                                   ["--max-iter", "10"]])
+def test_separate_from_refuses_the_factorizations_own_options(song, tmp_path, capsys, extra):
+    comps = tmp_path / "comps"
+    assert main(["components", str(song), "-k", "4", "-o", str(comps), "--max-iter", "5",
+                 "--no-plots", "-q"]) == 0
+    assert main(["separate", str(song), "--from", str(comps), "-o", str(tmp_path / "o"),
+                 *extra]) == 2
+    assert f"{extra[0]} does not apply with --from" in capsys.readouterr().err

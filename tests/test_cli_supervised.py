@@ -261,3 +261,18 @@ def test_separate_a_mixture_at_another_rate(files, dicts, tmp_path, capsys, stre
     assert len(sources) == 2 and all(rate == 8000 for _, rate in sources)
     total = sum(data for data, _ in sources)
     assert relative_error(total, mixture) < 1e-3
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--stream", "-n", "3"], "-n 3 with 2 dictionaries: each dictionary is one source"),
+    (["-n", "3"], "the other sources need free components (--free K)"),
+    (["--grouping", "timbre"], "--grouping does not apply with --dict alone"),
+    (["--stream", "--max-memory", "1K"], "--max-memory does not apply with --stream"),
+])
+def test_options_a_dictionary_separation_would_ignore_are_refused(files, dicts, tmp_path,
+                                                                  capsys, extra, message):
+    assert main(["separate", str(files["song"]), "--dict", str(dicts["drums"]), "--dict",
+                 str(dicts["guitar"]), "-o", str(tmp_path / "o"), *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "n_free_components" not in err
+    assert not (tmp_path / "o").exists()

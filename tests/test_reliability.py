@@ -597,7 +597,7 @@ def test_an_output_path_inside_a_file_gets_exit_code_4(song, tmp_path, capsys):
     blocker.write_text("I am a file")
     code, err = run(["separate", song, "-o", blocker, *FAST], capsys)
     assert code == 4
-    assert_one_clear_error(err, "cannot write here")
+    assert_one_clear_error(err, f"{blocker}: is a file, not a folder")
     assert blocker.read_text() == "I am a file"
 
 

@@ -430,6 +430,26 @@ def audio_info(path: str | os.PathLike) -> tuple[int, int, int]:
     return info
 
 
+def clip_for_flac(data: np.ndarray, path: Path, *, warn: bool = True) -> np.ndarray:
+    """``data`` clipped to ±1, the most a FLAC file's integer samples hold.
+
+    Warns
+    -----
+    AudioWarning
+        Naming ``path`` (when ``warn``), if a sample lay beyond ±1: the sources
+        written no longer add up to the mixture exactly there.
+    """
+    peak = float(np.abs(data).max(initial=0.0))
+    if peak <= 1.0:
+        return data
+    if warn:
+        warnings.warn(f"{path}: samples reach {peak:.3g}, beyond the ±1 a FLAC file holds: "
+                      "they were clipped, and the sources no longer add up to the mixture "
+                      "exactly; write .wav (32-bit float) to keep every sample",
+                      AudioWarning, stacklevel=3)
+    return np.clip(data, -1.0, 1.0)
+
+
 class OutputSink:
     """An output file written block by block (:func:`open_outputs`).
 
@@ -442,6 +462,7 @@ class OutputSink:
     def __init__(self, target: Path, handle: sf.SoundFile) -> None:
         self.target = target
         self._handle = handle
+        self._clipped = False  # said once per file
 
     def write(self, samples: np.ndarray) -> None:
         """Append ``samples`` (channels, n); clipped to ±1 for FLAC (integer PCM).
@@ -453,7 +474,8 @@ class OutputSink:
         """
         data = samples.T
         if self._handle.format == "FLAC":
-            data = np.clip(data, -1.0, 1.0)
+            data = clip_for_flac(data, self.target, warn=not self._clipped)
+            self._clipped = self._clipped or bool(np.abs(samples).max(initial=0.0) > 1.0)
         try:
             self._handle.write(data)
         except sf.LibsndfileError as exc:
@@ -538,7 +560,7 @@ def save(
     sr = check_sample_rate(sr, str(path))
     container, default_subtype = check_write_format(path, data.shape[1], sr)
     if container == "FLAC":
-        data = np.clip(data, -1.0, 1.0)
+        data = clip_for_flac(data, path)
     with atomic_path(path, force=force) as tmp:
         try:
             sf.write(str(tmp), data, int(sr), format=container, subtype=subtype or default_subtype)

@@ -44,7 +44,8 @@ EXIT_TERMINATED = 143
 #: The options that set each parameter, to name them in the library's messages.
 FLAGS = {"n_sources": "-n", "beta": "--beta", "max_iter": "--max-iter", "hop": "--hop",
          "n_fft": "--n-fft", "mask power": "--mask-power", "percussive_prior":
-         "--percussive-prior", "n_runs": "--runs", "n_free_components": "--free"}
+         "--percussive-prior", "n_runs": "--runs", "n_free_components": "--free",
+         "random_state": "--seed"}
 
 
 class Terminated(BaseException):
@@ -60,7 +61,8 @@ class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaults
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
-        if action.default in (None, False, argparse.SUPPRESS) or "default" in text:
+        if (action.default is None or action.default is False
+                or action.default == argparse.SUPPRESS or "default" in text):
             return text
         return super()._get_help_string(action)
 
@@ -81,7 +83,7 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     """The factorization's options, the same for separate, components and learn."""
     parser.add_argument("--beta", type=float, default=1.0,
                         help="beta-divergence: 0 Itakura-Saito, 1 Kullback-Leibler, 2 Euclidean")
-    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument("--seed", type=_seed, default=0, help="random seed")
     parser.add_argument("--n-fft", type=int, default=None,
                         help="STFT frame length (default ≈93 ms)")
     parser.add_argument("--hop", type=int, default=None, help="STFT hop (default n_fft/4)")
@@ -209,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-o", "--out", default="demo", help="output folder")
     demo.add_argument("--duration", type=_positive_seconds, default=10.0,
                       help="length of the music, e.g. 10 or 30s")
-    demo.add_argument("--seed", type=int, default=0, help="seed of the example")
+    demo.add_argument("--seed", type=_seed, default=0, help="seed of the example")
     _add_common(demo)
 
     ev = _command(
@@ -227,6 +229,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _seed(text: str) -> int:
+    """A random seed: a whole number of 0 or more, for argparse."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a seed is 0 or more")
+    return value
 
 
 def _positive_seconds(text: str) -> float:
@@ -285,7 +298,25 @@ def _separation_config(args) -> tuple[SeparationConfig, list[str]]:
         if args.stream and (args.free or args.export_components or args.plot):
             raise ParameterError("--stream writes only the sources of fixed dictionaries; "
                                  "drop --free, --components-audio and --plot")
+        if args.stream and args.max_memory is not None:
+            raise ParameterError("--max-memory does not apply with --stream: the stream holds "
+                                 "a block at a time whatever the file's length")
+        if args.sources is not None and not args.free and args.sources != len(args.dicts):
+            raise ParameterError(
+                f"-n {args.sources} with {len(args.dicts)} dictionaries: each dictionary is "
+                "one source" + ("" if args.stream or args.sources < len(args.dicts) else
+                                "; the other sources need free components (--free K)"))
+        if args.grouping != "auto" and not args.free:
+            raise ParameterError("--grouping does not apply with --dict alone: each "
+                                 "dictionary is its source (it splits --free components)")
         dictionaries = [load_dictionary(path) for path in args.dicts]
+    if args.from_dir:
+        for flag, given in (("-k", args.n_components is not None),
+                            ("--n-fft", args.n_fft is not None), ("--hop", args.hop is not None),
+                            ("--beta", args.beta != 1.0), ("--max-iter", args.max_iter != 200)):
+            if given:
+                raise ParameterError(f"{flag} does not apply with --from: the saved "
+                                     "factorization was made with its own")
     try:
         config = SeparationConfig(
             n_sources=args.sources, n_components=args.n_components, beta=args.beta,

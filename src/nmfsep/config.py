@@ -92,7 +92,7 @@ _NUMBERS = ("beta", "spectrogram_power", "mask_power", "percussive_prior", "tol"
 _COUNTS = {"n_sources": "a positive integer", "n_components": "a positive integer",
            "n_free_components": "an integer >= 0", "n_fft": "a positive integer",
            "hop": "a positive integer", "n_runs": "a positive integer",
-           "max_iter": "an integer >= 0", "random_state": "an integer or None",
+           "max_iter": "an integer >= 0", "random_state": "an integer >= 0 or None",
            "max_memory": "a positive number of bytes", "block_frames": "a positive integer"}
 
 
@@ -294,6 +294,9 @@ class SeparationConfig:
             value = getattr(self, name)
             if value is not None and not _is_count(value):
                 raise ParameterError(f"{name} must be {kind}, got {value!r}")
+        if self.random_state is not None and self.random_state < 0:
+            raise ParameterError(f"random_state must be an integer >= 0 or None, got "
+                                 f"{self.random_state!r}")
         for name in ("grouping", "window", "init", "solver", "backend"):
             if not isinstance(getattr(self, name), str):
                 raise ParameterError(f"{name} must be a string, got {getattr(self, name)!r}")
