@@ -441,7 +441,7 @@ def test_outputs_under_a_file_or_onto_a_folder_are_refused_before_any_work(song,
     assert f"{song}: is a file, not a folder" in capsys.readouterr().err
     (tmp_path / "sep" / "song" / "source1.wav").mkdir(parents=True)
     assert main(["separate", str(song), "-o", str(tmp_path / "sep"), "--force"]) == 4
-    assert "source1.wav: is a folder; cannot write a file there" in capsys.readouterr().err
+    assert "source1.wav: is a folder, where a file would go" in capsys.readouterr().err
 
 
 def test_figures_without_matplotlib_are_refused_before_the_work_or_skipped_with_a_note(

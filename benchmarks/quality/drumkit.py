@@ -46,12 +46,12 @@ from __future__ import annotations
 
 import functools
 import re
-import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+
+from nmfsep.drumtemplates import HydrogenKit, KitInstrument, KitLayer, read_hydrogen_kit
 
 from . import generate
 from .halves import half_of
@@ -81,87 +81,14 @@ PIECE_OF = {
 # --------------------------------------------------------------------------- hydrogen kits
 
 
-@dataclass
-class Layer:
-    """One velocity layer of a hydrogen instrument: its file, velocity range (0-1) and gain."""
-
-    path: Path
-    low: float = 0.0
-    high: float = 1.0
-    gain: float = 1.0
-
-
-@dataclass
-class Instrument:
-    name: str
-    volume: float
-    layers: list[Layer] = field(default_factory=list)
-
-
-@dataclass
-class Kit:
-    """A hydrogen drum kit as its drumkit.xml describes it."""
-
-    name: str
-    folder: Path
-    author: str
-    licence: str
-    instruments: dict[str, Instrument]
-
-
-def _strip(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _child(element, name: str):
-    for child in element:
-        if _strip(child.tag) == name:
-            return child
-    return None
-
-
-def _text(element, name: str, default: str = "") -> str:
-    child = _child(element, name)
-    return child.text.strip() if child is not None and child.text else default
-
-
-def _float(element, name: str, default: float) -> float:
-    try:
-        return float(_text(element, name, str(default)))
-    except ValueError:
-        return default
+#: A hydrogen kit's parts, as nmfsep's library reads them (one reader of drumkit.xml).
+Layer, Instrument, Kit = KitLayer, KitInstrument, HydrogenKit
 
 
 @functools.cache
 def read_kit(name: str, root: Path = HYDROGEN) -> Kit:
-    """Parse ``root/name/drumkit.xml`` (old and namespaced formats).
-
-    Layers are taken from every ``layer`` element below an instrument, or from
-    its single ``filename``; instruments without a file are left out.
-    """
-    folder = root / name
-    tree = ET.parse(folder / "drumkit.xml").getroot()
-    licence = _text(tree, "license") or _text(tree, "licence")
-    instruments = {}
-    listing = _child(tree, "instrumentList")
-    for element in (listing if listing is not None else []):
-        if _strip(element.tag) != "instrument":
-            continue
-        gain = _float(element, "volume", 1.0) * _float(element, "gain", 1.0)
-        layers = []
-        for node in element.iter():
-            if _strip(node.tag) == "layer" and _text(node, "filename"):
-                layers.append(Layer(folder / _text(node, "filename"), _float(node, "min", 0.0),
-                                    _float(node, "max", 1.0), _float(node, "gain", 1.0)))
-        if not layers and _text(element, "filename"):
-            layers.append(Layer(folder / _text(element, "filename")))
-        layers = [layer for layer in layers if layer.path.is_file()
-                  and layer.path.name != "emptySample.flac"]
-        if layers:
-            instrument = Instrument(_text(element, "name"), gain, sorted(layers,
-                                                                         key=lambda x: x.low))
-            instruments[instrument.name] = instrument
-    return Kit(name, folder, _text(tree, "author"), licence, instruments)
+    """``root/name/drumkit.xml`` parsed (:func:`nmfsep.drumtemplates.read_hydrogen_kit`), cached."""
+    return read_hydrogen_kit(root / name)
 
 
 #: For each benchmark kit and sound, the instrument names (regular expressions,

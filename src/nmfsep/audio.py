@@ -348,11 +348,13 @@ def check_outputs(paths: list[Path], inputs: list[Path], force: bool = False) ->
         if Path(path).resolve() in resolved_inputs:
             raise OutputError(f"{path}: the output would overwrite the input")
         if Path(path).is_dir():
-            raise OutputError(f"{path}: is a folder; cannot write a file there")
+            raise OutputError(f"{path}: is a folder, where a file would go; move or remove it "
+                              "(--force does not replace folders)")
         blocking = next((parent for parent in Path(path).parents
                          if parent.exists() and not parent.is_dir()), None)
         if blocking is not None:
-            raise OutputError(f"{blocking}: is a file, not a folder; cannot write {path}")
+            raise OutputError(f"{blocking}: is a file, not a folder; cannot write {path} "
+                              "(give another output folder)")
         if Path(path).exists() and not force:
             raise OutputError(f"{path}: {EXISTS}")
 

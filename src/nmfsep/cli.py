@@ -21,6 +21,7 @@ from pathlib import Path
 
 from . import drums_command
 from ._version import __version__
+from .argtypes import seed
 from .audio import audio_info, check_outputs, load, validate_signal
 from .batch import add_batch_arguments, is_batch, run_batch
 from .config import SeparationConfig, source_names
@@ -83,7 +84,7 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     """The factorization's options, the same for separate, components and learn."""
     parser.add_argument("--beta", type=float, default=1.0,
                         help="beta-divergence: 0 Itakura-Saito, 1 Kullback-Leibler, 2 Euclidean")
-    parser.add_argument("--seed", type=_seed, default=0, help="random seed")
+    parser.add_argument("--seed", type=seed, default=0, help="random seed")
     parser.add_argument("--n-fft", type=int, default=None,
                         help="STFT frame length (default ≈93 ms)")
     parser.add_argument("--hop", type=int, default=None, help="STFT hop (default n_fft/4)")
@@ -211,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-o", "--out", default="demo", help="output folder")
     demo.add_argument("--duration", type=_positive_seconds, default=10.0,
                       help="length of the music, e.g. 10 or 30s")
-    demo.add_argument("--seed", type=_seed, default=0, help="seed of the example")
+    demo.add_argument("--seed", type=seed, default=0, help="seed of the example")
     _add_common(demo)
 
     ev = _command(
@@ -229,17 +230,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _seed(text: str) -> int:
-    """A random seed: a whole number of 0 or more, for argparse."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: a seed is 0 or more")
-    return value
 
 
 def _positive_seconds(text: str) -> float:

@@ -15,12 +15,14 @@ the masks, the rebuild and the record of the pipeline take it as they are.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import nmfd
-from .drumtemplates import DrumTemplates
+from .drumtemplates import PIECES, DrumTemplates
+from .errors import ParameterError
 from .policy import DEFAULT_POLICY
 from .spectral import STFTConfig
 
@@ -61,6 +63,12 @@ class DrumSettings:
     band_frames : float
         ``rest="auto"`` keeps ``rest`` when more than this fraction of the frames
         sound pitched (:func:`band_evidence`).
+
+    Raises
+    ------
+    ParameterError
+        On creation, naming the field and its value, for a value outside its
+        range (a NaN included) or of the wrong type.
     """
 
     frame_seconds: float = 2048 / 44100
@@ -77,6 +85,51 @@ class DrumSettings:
     onset_offset: float = 0.0
     band_frames: float = DEFAULT_POLICY.drums_alone_frames
 
+    def __post_init__(self) -> None:
+        for name in ("frame_seconds", "hop_fraction", "template_seconds", "beta",
+                     "spectrogram_power", "mask_power", "onset_offset", "band_frames"):
+            _check_number(name, getattr(self, name))
+        for name in ("frame_seconds", "template_seconds", "spectrogram_power", "mask_power"):
+            if not getattr(self, name) > 0:
+                raise ParameterError(f"DrumSettings.{name} must be positive, got "
+                                     f"{getattr(self, name)!r}")
+        if not 0 < self.hop_fraction <= 1:
+            raise ParameterError(f"DrumSettings.hop_fraction must be in (0, 1], got "
+                                 f"{self.hop_fraction!r}")
+        if not 0 <= self.beta <= 2:
+            raise ParameterError(f"DrumSettings.beta must be in [0, 2], got {self.beta!r}")
+        if not 0 <= self.band_frames <= 1:
+            raise ParameterError(f"DrumSettings.band_frames must be a fraction in [0, 1], got "
+                                 f"{self.band_frames!r}")
+        for name, least in (("max_iter", 1), ("warmup", 0)):
+            value = getattr(self, name)
+            if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+                    or value < least):
+                raise ParameterError(f"DrumSettings.{name} must be an integer >= {least}, got "
+                                     f"{value!r}")
+        if not isinstance(self.adapt_templates, (bool, np.bool_)):
+            raise ParameterError(f"DrumSettings.adapt_templates must be True or False, got "
+                                 f"{self.adapt_templates!r}")
+        if self.split not in ("piece", "sound", "kit", "entry"):
+            raise ParameterError(f"DrumSettings.split must be 'piece', 'sound', 'kit' or "
+                                 f"'entry', got {self.split!r}")
+        self._check_piece_seconds()
+
+    def _check_piece_seconds(self) -> None:
+        try:
+            pairs = [(piece, seconds) for piece, seconds in self.piece_seconds]
+        except (TypeError, ValueError):
+            raise ParameterError(f"DrumSettings.piece_seconds must be (piece, seconds) pairs, "
+                                 f"got {self.piece_seconds!r}") from None
+        for piece, seconds in pairs:
+            if not isinstance(piece, str) or piece not in PIECES:
+                raise ParameterError(f"DrumSettings.piece_seconds: unknown drum piece {piece!r}; "
+                                     f"use {', '.join(PIECES)}")
+            _check_number(f"piece_seconds[{piece!r}]", seconds)
+            if not seconds > 0:
+                raise ParameterError(f"DrumSettings.piece_seconds[{piece!r}] must be positive, "
+                                     f"got {seconds!r}")
+
     def stft_config(self, sr: int) -> STFTConfig:
         """The STFT for sample rate ``sr``."""
         n_fft = int(2 ** max(6, round(np.log2(self.frame_seconds * sr))))
@@ -85,6 +138,13 @@ class DrumSettings:
     def template_frames(self, sr: int, hop: int) -> int:
         """T for this sample rate and hop."""
         return max(1, int(round(self.template_seconds * sr / hop)))
+
+
+def _check_number(name: str, value) -> None:
+    """A finite real number (not a bool), else ParameterError naming the field."""
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number))
+            or not math.isfinite(value)):
+        raise ParameterError(f"DrumSettings.{name} must be a finite number, got {value!r}")
 
 
 SETTINGS = DrumSettings()

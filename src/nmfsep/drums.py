@@ -31,10 +31,12 @@ import numpy as np
 
 from . import nmfd
 from ._version import __version__
-from .audio import EXISTS, check_write_format, load, save, validate_signal
+from .audio import check_outputs, check_write_format, load, save, validate_signal
+from .batch.inputs import track_clashes
 from .drumfit import SETTINGS, DrumSettings, factorize_drums, fit_pieces
-from .drumtemplates import PIECES, DrumTemplates, load_drum_templates
-from .errors import OutputError, ParameterError
+from .drumtemplates import PIECES, DrumTemplates, load_drum_templates, templates_name
+from .errors import ParameterError
+from .export import paths_under, recorded_files, remove_new
 from .pitched import pitched_fraction
 from .record import write_record
 from .separate import separate
@@ -48,7 +50,9 @@ __all__ = [
     "separate_drums",
     "separate_song",
     "drums_file",
+    "drum_files",
     "parse_pieces",
+    "templates_for",
     "band_evidence",
     "factorize_drums",
 ]
@@ -106,6 +110,9 @@ def parse_pieces(pieces: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
     ParameterError
         If a piece is unknown or repeated, or none is given.
     """
+    if not isinstance(pieces, (str, tuple, list)):
+        raise ParameterError(f"pieces must be a comma-separated string or a tuple of names of "
+                             f"{', '.join(DRUM_PIECES)}, got {pieces!r}")
     if isinstance(pieces, str):
         pieces = tuple(p.strip() for p in pieces.split(",") if p.strip())
     pieces = tuple(pieces)
@@ -165,14 +172,50 @@ def band_evidence(y: np.ndarray, sr: int) -> float:
 # --------------------------------------------------------------------------- public functions
 
 
-def _templates(templates, pieces) -> DrumTemplates:
-    if not isinstance(templates, DrumTemplates):
+def templates_for(pieces: tuple[str, ...] | str,
+                  templates: DrumTemplates | str | os.PathLike | None = None) -> DrumTemplates:
+    """The drum templates (loaded if a file or None), checked to cover every piece.
+
+    Parameters
+    ----------
+    pieces : tuple of str or comma-separated str
+    templates : DrumTemplates, path or None
+        nmfsep's own templates for None.
+
+    Returns
+    -------
+    DrumTemplates
+
+    Raises
+    ------
+    ParameterError
+        If the templates cannot be read or have nothing for a piece (naming
+        their file).
+    """
+    pieces = parse_pieces(pieces)
+    if isinstance(templates, DrumTemplates):
+        name = "the drum templates"
+    elif templates is None or isinstance(templates, (str, os.PathLike)):
+        name = templates_name(templates)
         templates = load_drum_templates(templates)
+    else:
+        raise ParameterError(f"templates must be a DrumTemplates, a file or None, got "
+                             f"{templates!r}")
     for piece in pieces:
         if not templates.covers(piece):
-            raise ParameterError(f"the drum templates have nothing for {piece!r} (they cover "
-                                 f"{', '.join(templates.pieces)})")
+            raise ParameterError(f"{name}: the drum templates have nothing for {piece!r} "
+                                 f"(they cover {', '.join(templates.pieces)})")
     return templates
+
+
+def _check_arguments(settings, callback) -> DrumSettings:
+    """``settings`` (:data:`SETTINGS` for None) once ``settings`` and ``callback`` are checked."""
+    if settings is not None and not isinstance(settings, DrumSettings):
+        raise ParameterError(f"settings must be a DrumSettings or None, got {settings!r}")
+    if callback is not None and not callable(callback):
+        raise ParameterError(f"callback must be callable(iteration, loss) or None, got "
+                             f"{callback!r}")
+    return settings or SETTINGS
 
 
 def _split_pieces(y, sr, pieces, templates, settings, callback):
@@ -230,12 +273,12 @@ def separate_drums(
         ``sources`` (n_sources, channels, samples) adding up to ``y``.
     """
     started = time.perf_counter()
-    y = validate_signal(y, sr)
     pieces = parse_pieces(pieces)
     if rest not in (True, False, "auto"):
         raise ParameterError(f"rest must be True, False or 'auto', got {rest!r}")
-    settings = settings or SETTINGS
-    templates = _templates(templates, pieces)
+    settings = _check_arguments(settings, callback)
+    templates = templates_for(pieces, templates)
+    y = validate_signal(y, sr)
     evidence = None
     if rest == "auto":
         evidence = band_evidence(y, sr)
@@ -287,10 +330,10 @@ def separate_song(
         The pieces, then ``rest``; adding up to ``y``.
     """
     started = time.perf_counter()
-    y = validate_signal(y, sr)
     pieces = parse_pieces(pieces)
-    settings = settings or SETTINGS
-    templates = _templates(templates, pieces)
+    settings = _check_arguments(settings, callback)
+    templates = templates_for(pieces, templates)
+    y = validate_signal(y, sr)
     drums = separate(y, sr, n_sources=2, grouping="percussive",
                      random_state=random_state).sources[0]
     stems, result, labels, parameters = _split_pieces(drums, sr, pieces, templates, settings,
@@ -324,8 +367,15 @@ def drums_file(
 
     Every stem and ``out_dir/<track>/drums.json`` (what was done: the pieces,
     whether ``rest`` was kept and why, the settings, the templates used, the
-    time taken) are written atomically; nothing is overwritten without
-    ``force``, and the existing files are checked before any work starts.
+    time taken) are written atomically, the record last; nothing is
+    overwritten without ``force``, and the outputs, the templates and the
+    arguments are checked before the audio is read.  A track is whole or
+    absent: on any failure, an interruption included, what this call wrote
+    under the track's folder is removed again (files that were there before
+    are left).  With ``force``, the stems an earlier ``drums.json`` of the
+    track lists and this call does not write (fewer pieces, no ``rest``,
+    another format) are removed once it is complete, so that the folder's
+    stems add up to the input.
 
     Parameters
     ----------
@@ -352,42 +402,67 @@ def drums_file(
     pieces = parse_pieces(pieces)
     if fmt not in ("wav", "flac"):
         raise ParameterError(f"unknown output format {fmt!r}; use 'wav' or 'flac'")
+    settings = _check_arguments(settings, None)
+    templates = templates_for(pieces, templates)
     track = Path(out_dir) / path_in.stem
     candidates = [track / f"{name}.{fmt}" for name in (*pieces, "rest")] + [track / "drums.json"]
-    for target in candidates:
-        if target.exists() and not force:
-            raise OutputError(f"{target}: {EXISTS}")
-        if target.exists() and target.resolve() == path_in.resolve():
-            raise OutputError(f"{target}: the output would overwrite the input")
+    check_outputs(candidates, [path_in], force)  # never the input, even with force
     y, sr = load(path_in)
+    y = validate_signal(y, sr, name=str(path_in))
     check_write_format(candidates[0], y.shape[0], sr)
+    existing = paths_under(track)
+    earlier = recorded_files(track / "drums.json", "stems") if force else set()
     started = time.perf_counter()
-    if song:
-        result = separate_song(y, sr, pieces=pieces, templates=templates, settings=settings,
-                               random_state=random_state)
-    else:
-        result = separate_drums(y, sr, pieces=pieces, templates=templates, rest=rest,
-                                settings=settings, random_state=random_state)
-    elapsed = time.perf_counter() - started
-    files = []
-    for name, stem in zip(result.names, result.sources, strict=True):
-        files.append(save(track / f"{name}.{fmt}", stem, sr, force=force))
-    record = {
-        "input": str(path_in),
-        "sample_rate": int(sr),
-        "channels": int(y.shape[0]),
-        "duration_s": y.shape[1] / sr,
-        "seconds": round(elapsed, 3),
-        "stems": [{"name": n, "file": f.name} for n, f in zip(result.names, files, strict=True)],
-        "rest": {"included": result.rest_included, "reason": result.rest_reason},
-        "song": bool(song),
-        "parameters": result.parameters,
-        "loss_history": [{"iteration": int(i), "loss": float(v)}
-                         for i, v in result.loss_history],
-        "nmfsep_version": __version__,
-    }
-    write_record(track / "drums.json", record, force=force)
+    try:
+        if song:
+            result = separate_song(y, sr, pieces=pieces, templates=templates, settings=settings,
+                                   random_state=random_state)
+        else:
+            result = separate_drums(y, sr, pieces=pieces, templates=templates, rest=rest,
+                                    settings=settings, random_state=random_state)
+        elapsed = time.perf_counter() - started
+        files = []
+        for name, stem in zip(result.names, result.sources, strict=True):
+            files.append(save(track / f"{name}.{fmt}", stem, sr, force=force))
+        record = {
+            "input": str(path_in),
+            "sample_rate": int(sr),
+            "channels": int(y.shape[0]),
+            "duration_s": y.shape[1] / sr,
+            "seconds": round(elapsed, 3),
+            "stems": [{"name": n, "file": f.name}
+                      for n, f in zip(result.names, files, strict=True)],
+            "rest": {"included": result.rest_included, "reason": result.rest_reason},
+            "song": bool(song),
+            "parameters": result.parameters,
+            "loss_history": [{"iteration": int(i), "loss": float(v)}
+                             for i, v in result.loss_history],
+            "nmfsep_version": __version__,
+        }
+        write_record(track / "drums.json", record, force=force)
+    except BaseException:  # an error, Ctrl-C or SIGTERM: no incomplete track is left
+        remove_new(track, existing)
+        raise
+    for stale in earlier - set(files):  # an earlier record's stems this one does not have
+        if (stale.is_file() or stale.is_symlink()) and stale.resolve() != path_in.resolve():
+            stale.unlink(missing_ok=True)
     return record
+
+
+def drum_files(inputs: list[str | os.PathLike]) -> list[Path]:
+    """The inputs as paths, refused if two would write to the same track folder.
+
+    Raises
+    ------
+    ParameterError
+        Naming both files (``a/loop.wav`` and ``b/loop.wav`` both go to ``loop/``).
+    """
+    paths = [Path(item) for item in inputs]
+    clashes = track_clashes((path.stem, path) for path in paths)
+    if clashes:
+        raise ParameterError(f"{clashes}; rename them, or split them into different output "
+                             "folders")
+    return paths
 
 
 def with_settings(**changes) -> DrumSettings:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .argtypes import seed
 from .audio import check_outputs
-from .drums import drums_file, parse_pieces
-from .drumtemplates import learn_drum_templates
+from .drums import drum_files, drums_file, parse_pieces, templates_for
+from .drumtemplates import find_one_shots, templates_from_samples
 from .errors import NmfsepError
 from .progress import Reporter
 
@@ -39,12 +40,14 @@ def add_parsers(commands, command, add_common) -> None:
     drums.add_argument("--templates", default=None, metavar="FILE",
                        help="templates from 'nmfsep learn-drums' (default: nmfsep's own)")
     drums.add_argument("--format", choices=["wav", "flac"], default="wav", help="output format")
-    drums.add_argument("--seed", type=int, default=0, help="random seed")
+    drums.add_argument("--seed", type=seed, default=0,
+                       help="random seed of the percussive separation (an integer >= 0)")
     add_common(drums)
     learn_drums = command(
         commands, "learn-drums", "make drum templates from a kit's one-shot samples",
-        "Make drum templates for 'nmfsep drums --templates' from ONE_SHOTS_DIR: a subfolder per "
-        "piece (kick/, snare/, hihat/, toms/, crash/, ride/) or files named after the piece.",
+        "Make drum templates for 'nmfsep drums --templates' from ONE_SHOTS_DIR: a hydrogen kit "
+        "(its drumkit.xml's instrument names give the pieces), else a subfolder per piece "
+        "(kick/, snare/, hihat/, toms/, crash/, ride/) or files named after the piece.",
         "  nmfsep learn-drums mykit/ -o mykit.npz\n")
     learn_drums.add_argument("one_shots", metavar="ONE_SHOTS_DIR")
     learn_drums.add_argument("-o", "--out", default=None, help="output file (default KIT.npz)")
@@ -52,16 +55,19 @@ def add_parsers(commands, command, add_common) -> None:
 
 
 def run_drums(args, reporter: Reporter) -> int:
-    parse_pieces(args.pieces)  # before any file is read
+    """``nmfsep drums``: every check that needs no audio first, then each input in turn."""
+    pieces = parse_pieces(args.pieces)  # before any file is read
+    paths = drum_files(args.inputs)
+    templates = templates_for(pieces, args.templates)
     failures = []
-    for path in map(Path, args.inputs):
+    for path in paths:
         try:
-            record = drums_file(path, args.out, pieces=args.pieces, templates=args.templates,
+            record = drums_file(path, args.out, pieces=pieces, templates=templates,
                                 force=args.force, fmt=args.format, random_state=args.seed)
             reporter.info(f"{path} -> {Path(args.out) / path.stem}/ "
                           f"({', '.join(stem['name'] for stem in record['stems'])})")
         except NmfsepError as exc:
-            if len(args.inputs) == 1:
+            if len(paths) == 1:
                 raise
             failures.append(str(exc))
             reporter.error(failures[-1])
@@ -69,10 +75,19 @@ def run_drums(args, reporter: Reporter) -> int:
 
 
 def run_learn_drums(args, reporter: Reporter) -> int:
+    """``nmfsep learn-drums``: the samples of each piece, said, then the templates written."""
     folder = Path(args.one_shots)
     out = Path(args.out) if args.out else Path(f"{folder.resolve().name}.npz")
     check_outputs([out], [], args.force)
-    templates = learn_drum_templates(folder)
+    found = find_one_shots(folder)
+    counts = ", ".join(f"{piece} {n}" for piece, n in found.counts().items())
+    source = f"the instruments of {found.kit_file}" if found.kit_file else "their names"
+    reporter.info(f"{len(found.samples)} samples by {source}: {counts}; "
+                  f"{len(found.skipped)} audio file(s) skipped"
+                  + (" (-v lists them)" if found.skipped and reporter.verbosity < 2 else ""))
+    for file, reason in found.skipped:
+        reporter.debug(f"skipped {file}: {reason}")
+    templates = templates_from_samples(found.samples)
     templates.save(out, force=args.force)
     reporter.info(f"drum templates of {', '.join(templates.pieces)} from {folder}; use them "
                   f"with: nmfsep drums MIX --templates {out}")

@@ -41,6 +41,13 @@ __all__ = [
     "learn_drum_templates",
     "one_shot_spectrogram",
     "templates_from_samples",
+    "find_one_shots",
+    "OneShots",
+    "read_hydrogen_kit",
+    "HydrogenKit",
+    "KitInstrument",
+    "KitLayer",
+    "templates_name",
     "DEFAULT_TEMPLATES",
 ]
 
@@ -299,17 +306,30 @@ def load_drum_templates(path: str | os.PathLike | None = None) -> DrumTemplates:
     Raises
     ------
     ParameterError
-        If the file is missing, unreadable or not a drum template set.
+        If the file is missing, unreadable or not a drum template set (the
+        message names the file).
     """
     if path is None:
         source = files("nmfsep") / "data" / DEFAULT_TEMPLATES
         with source.open("rb") as handle:
             return _read(handle, "nmfsep's drum templates")
+    if not isinstance(path, (str, os.PathLike)):
+        raise ParameterError(f"drum templates must be a DrumTemplates, a file or None, got "
+                             f"{path!r}")
     path = Path(path)
     if not path.is_file():
         raise ParameterError(f"{path}: no such drum template file")
-    with open(path, "rb") as handle:
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise ParameterError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    with handle:
         return _read(handle, str(path))
+
+
+def templates_name(path: str | os.PathLike | None) -> str:
+    """How messages name the templates of ``path`` (nmfsep's own for None)."""
+    return "nmfsep's drum templates" if path is None else str(path)
 
 
 def _read(handle, name: str) -> DrumTemplates:
@@ -325,12 +345,32 @@ def _read(handle, name: str) -> DrumTemplates:
     except (ValueError, EOFError, zipfile.BadZipFile):
         raise ParameterError(f"{name}: not a drum template file (not a .npz file; make one "
                              "with 'nmfsep learn-drums')") from None
+    if not isinstance(meta, dict):
+        raise ParameterError(f"{name}: not a drum template file (its description is a "
+                             f"{type(meta).__name__}, not a mapping)")
     if meta.get("format_version") != FORMAT_VERSION or band_hz.size != BAND_HZ.size \
             or frame_s.size != FRAME_S.size:
         raise ParameterError(f"{name}: drum templates of another format or resolution")
+    entries, samples = meta.get("entries"), meta.get("samples", [])
+    if not isinstance(entries, list):
+        raise ParameterError(f"{name}: not a drum template file (no list of 'entries')")
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise ParameterError(f"{name}: drum template entry {index} is not a mapping")
+        for key in ("piece", "sound", "kit"):
+            if not isinstance(entry.get(key), str):
+                raise ParameterError(f"{name}: drum template entry {index} has no {key!r}")
+        if entry["piece"] not in TEMPLATE_PIECES:
+            raise ParameterError(f"{name}: drum template entry {index} is of an unknown piece "
+                                 f"{entry['piece']!r}")
+    if not isinstance(samples, list):
+        raise ParameterError(f"{name}: not a drum template file ('samples' is not a list)")
     power = 10.0**log_power
     power[log_power <= -29] = 0.0
-    return DrumTemplates(power, meta["entries"], meta.get("samples", []))
+    try:
+        return DrumTemplates(power, entries, samples)
+    except ParameterError as exc:
+        raise ParameterError(f"{name}: {exc}") from None
 
 
 # --------------------------------------------------------------------------- mapping
@@ -426,25 +466,260 @@ def templates_from_samples(samples: list[dict]) -> DrumTemplates:
     return DrumTemplates(power, entries, records)
 
 
+# --------------------------------------------------------------------------- hydrogen kits
+
+
+@dataclass
+class KitLayer:
+    """One velocity layer of a hydrogen instrument: its file, velocity range (0-1) and gain."""
+
+    path: Path
+    low: float = 0.0
+    high: float = 1.0
+    gain: float = 1.0
+
+
+@dataclass
+class KitInstrument:
+    """A hydrogen instrument: its name, volume and velocity layers."""
+
+    name: str
+    volume: float
+    layers: list[KitLayer] = field(default_factory=list)
+
+
+@dataclass
+class HydrogenKit:
+    """A hydrogen drum kit as its ``drumkit.xml`` describes it."""
+
+    name: str
+    folder: Path
+    author: str
+    licence: str
+    instruments: dict[str, KitInstrument]
+
+
+def _strip(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _child(element, name: str):
+    for child in element:
+        if _strip(child.tag) == name:
+            return child
+    return None
+
+
+def _text(element, name: str, default: str = "") -> str:
+    child = _child(element, name)
+    return child.text.strip() if child is not None and child.text else default
+
+
+def _float(element, name: str, default: float) -> float:
+    try:
+        return float(_text(element, name, str(default)))
+    except ValueError:
+        return default
+
+
+def read_hydrogen_kit(folder: str | os.PathLike) -> HydrogenKit:
+    """Parse ``folder/drumkit.xml``, a hydrogen drum kit (old and namespaced formats).
+
+    Layers are taken from every ``layer`` element below an instrument, or from
+    its single ``filename``; layers whose file is missing (or hydrogen's
+    ``emptySample.flac``) are left out, and so are instruments without a file.
+
+    Parameters
+    ----------
+    folder : str or PathLike
+        The kit's folder, holding ``drumkit.xml`` and the samples it names.
+
+    Returns
+    -------
+    HydrogenKit
+        Named after the folder; its instruments by name, layers by velocity.
+
+    Raises
+    ------
+    ParameterError
+        If ``drumkit.xml`` cannot be read or is not XML.
+    """
+    import xml.etree.ElementTree as ET  # imported here: only kits need it
+
+    folder = Path(folder)
+    try:
+        tree = ET.parse(folder / "drumkit.xml").getroot()
+    except OSError as exc:
+        raise ParameterError(f"{folder / 'drumkit.xml'}: cannot be read "
+                             f"({exc.strerror or exc})") from None
+    except ET.ParseError as exc:
+        raise ParameterError(f"{folder / 'drumkit.xml'}: not a hydrogen drum kit "
+                             f"description ({exc})") from None
+    licence = _text(tree, "license") or _text(tree, "licence")
+    instruments = {}
+    listing = _child(tree, "instrumentList")
+    for element in (listing if listing is not None else []):
+        if _strip(element.tag) != "instrument":
+            continue
+        gain = _float(element, "volume", 1.0) * _float(element, "gain", 1.0)
+        layers = []
+        for node in element.iter():
+            if _strip(node.tag) == "layer" and _text(node, "filename"):
+                layers.append(KitLayer(folder / _text(node, "filename"),
+                                       _float(node, "min", 0.0), _float(node, "max", 1.0),
+                                       _float(node, "gain", 1.0)))
+        if not layers and _text(element, "filename"):
+            layers.append(KitLayer(folder / _text(element, "filename")))
+        layers = [layer for layer in layers if layer.path.is_file()
+                  and layer.path.name != "emptySample.flac"]
+        if layers:
+            instrument = KitInstrument(_text(element, "name"), gain,
+                                       sorted(layers, key=lambda x: x.low))
+            instruments[instrument.name] = instrument
+    return HydrogenKit(folder.name, folder, _text(tree, "author"), licence, instruments)
+
+
+# --------------------------------------------------------------------------- user's one-shots
+
+
 def _piece_of_name(name: str) -> str | None:
+    """The piece a file, folder or instrument name stands for: its first word that names one."""
     words = re.split(r"[^a-z]+", name.lower().replace("hi-hat", "hihat").replace(
         "bass drum", "bassdrum").replace("bass-drum", "bassdrum").replace("bass_drum",
                                                                           "bassdrum"))
-    for piece, aliases in ALIASES.items():
-        if any(w in aliases or any(w.startswith(a) for a in aliases if len(a) > 3)
-               for w in words if w):
-            return piece
+    for word in (w for w in words if w):
+        for piece, aliases in ALIASES.items():
+            if word in aliases or any(word.startswith(a) for a in aliases if len(a) > 3):
+                return piece
     return None
+
+
+@dataclass
+class OneShots:
+    """The samples of a one-shot folder, by piece, and those left out.
+
+    Attributes
+    ----------
+    samples : list of dict
+        For :func:`templates_from_samples`: ``piece``, ``sound``, ``kit``,
+        ``path``, ``file`` (relative to the folder) and provenance.
+    skipped : list of (str, str)
+        Each audio file not used (relative to the folder) and why.
+    kit_file : Path or None
+        The ``drumkit.xml`` the pieces were taken from, if any.
+    """
+
+    samples: list[dict]
+    skipped: list[tuple[str, str]]
+    kit_file: Path | None = None
+
+    def counts(self) -> dict[str, int]:
+        """Samples used per piece, in :data:`TEMPLATE_PIECES` order."""
+        pieces = [sample["piece"] for sample in self.samples]
+        return {p: pieces.count(p) for p in TEMPLATE_PIECES if p in pieces}
+
+
+def find_one_shots(one_shots_dir: str | os.PathLike, *, kit: str | None = None) -> OneShots:
+    """The one-shot samples of a folder and the piece of each.
+
+    A hydrogen kit (a folder with ``drumkit.xml``, :func:`read_hydrogen_kit`):
+    every layer of each instrument whose name names a piece ("Kick", "Snare
+    Rock", "Closed HH", "Pearl Tom Floor" …); the instrument's name is recorded.
+    Any other folder: a subfolder per piece (``kick/``, ``snare/``, ``hihat/``,
+    ``toms/``, ``crash/``, ``ride/``; ``cymbals/`` counts as crash), or files
+    whose names name the piece (``kick_01.wav``, ``snare-rim.flac``, ``hh
+    closed.wav`` …); common abbreviations (bd, sd, hh) are understood.
+
+    Parameters
+    ----------
+    one_shots_dir : str or PathLike
+    kit : str, optional
+        The name recorded for the kit; the folder's name by default.
+
+    Returns
+    -------
+    OneShots
+
+    Raises
+    ------
+    ParameterError
+        If the folder does not exist, is a file, or holds no sample of a piece.
+    """
+    folder = Path(one_shots_dir)
+    if folder.is_file():
+        raise ParameterError(f"{folder}: is a file, not a folder of one-shot samples (give "
+                             "the kit's folder)")
+    if not folder.is_dir():
+        raise ParameterError(f"{folder}: no such folder of one-shot samples")
+    kit = kit or folder.resolve().name
+    audio = [path for path in sorted(folder.rglob("*"))
+             if path.is_file() and path.suffix.lower() in AUDIO_SUFFIXES]
+    if (folder / "drumkit.xml").is_file():
+        found = _hydrogen_one_shots(folder, kit, audio)
+    else:
+        found = _named_one_shots(folder, kit, audio)
+    if not found.samples:
+        how = (f"no instrument of {found.kit_file} is named by a drum piece"
+               if found.kit_file else "no one-shot samples named by a drum piece (make "
+               f"subfolders {', '.join(p + '/' for p in TEMPLATE_PIECES)} or name the files so)")
+        raise ParameterError(f"{folder}: {how}; {len(found.skipped)} audio file(s) skipped")
+    return found
+
+
+def _named_one_shots(folder: Path, kit: str, audio: list[Path]) -> OneShots:
+    """Pieces from the names of the subfolders and files."""
+    samples, skipped = [], []
+    for path in audio:
+        relative = path.relative_to(folder)
+        piece = None
+        for part in relative.parts:
+            piece = _piece_of_name(Path(part).stem if part == relative.parts[-1] else part)
+            if piece:
+                break
+        if piece is None:
+            skipped.append((str(relative), "its name names no drum piece"))
+            continue
+        samples.append(dict(piece=piece, sound=piece, kit=kit, path=path,
+                            file=str(relative), licence="the user's own"))
+    return OneShots(samples, skipped)
+
+
+def _hydrogen_one_shots(folder: Path, kit: str, audio: list[Path]) -> OneShots:
+    """Pieces from the instrument names of the folder's ``drumkit.xml``."""
+    described = read_hydrogen_kit(folder)
+    root = folder.resolve()
+    samples, reasons = [], {}
+    for name, instrument in described.instruments.items():
+        piece = _piece_of_name(name)
+        for layer in instrument.layers:
+            resolved = layer.path.resolve()
+            if root not in resolved.parents:
+                continue  # drumkit.xml names a file outside the kit: not read
+            relative = str(resolved.relative_to(root))
+            if piece is None:
+                reasons.setdefault(relative, f"instrument {name!r} names no drum piece")
+                continue
+            samples.append(dict(piece=piece, sound=piece, kit=kit, path=layer.path,
+                                file=relative, instrument=name, author=described.author,
+                                licence=described.licence or "(none given in drumkit.xml)"))
+    used = {sample["file"] for sample in samples}
+    skipped = []
+    for path in audio:
+        relative = str(path.resolve().relative_to(root)) if root in path.resolve().parents \
+            else str(path.relative_to(folder))
+        if relative not in used:
+            skipped.append((relative, reasons.get(relative, "no instrument of drumkit.xml "
+                                                           "plays it")))
+    return OneShots(samples, skipped, folder / "drumkit.xml")
 
 
 def learn_drum_templates(one_shots_dir: str | os.PathLike, *,
                          kit: str | None = None) -> DrumTemplates:
-    """Make a template set from a folder of one-shot samples.
+    """Make a template set from a folder of one-shot samples (:func:`find_one_shots`).
 
-    The folder holds a subfolder per piece (``kick/``, ``snare/``, ``hihat/``,
-    ``toms/``, ``crash/``, ``ride/``; ``cymbals/`` counts as crash), or files
-    whose names start with the piece (``kick_01.wav``, ``snare-rim.flac``,
-    ``hh closed.wav`` …); common abbreviations (bd, sd, hh) are understood.
+    A hydrogen kit's folder (with ``drumkit.xml``) takes each sample's piece
+    from its instrument's name; any other folder from the names of its
+    subfolders and files.
 
     Parameters
     ----------
@@ -460,30 +735,8 @@ def learn_drum_templates(one_shots_dir: str | os.PathLike, *,
     Raises
     ------
     ParameterError
-        If the folder does not exist or holds no sample named by a piece.
+        If the folder does not exist, is a file, or holds no sample of a piece.
     AudioError
         If a sample cannot be read or is silent.
     """
-    folder = Path(one_shots_dir)
-    if not folder.is_dir():
-        raise ParameterError(f"{folder}: no such folder of one-shot samples")
-    kit = kit or folder.resolve().name
-    samples = []
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file() or path.suffix.lower() not in AUDIO_SUFFIXES:
-            continue
-        relative = path.relative_to(folder)
-        piece = None
-        for part in relative.parts:
-            piece = _piece_of_name(Path(part).stem if part == relative.parts[-1] else part)
-            if piece:
-                break
-        if piece is None:
-            continue
-        samples.append(dict(piece=piece, sound=piece, kit=kit, path=path,
-                            file=str(relative), licence="the user's own"))
-    if not samples:
-        raise ParameterError(
-            f"{folder}: no one-shot samples named by a drum piece (make subfolders "
-            f"{', '.join(p + '/' for p in TEMPLATE_PIECES)} or name the files so)")
-    return templates_from_samples(samples)
+    return templates_from_samples(find_one_shots(one_shots_dir, kit=kit).samples)

@@ -32,7 +32,8 @@ from .store import load_factorization, restore, save_factorization
 from .stream import stream_file
 
 __all__ = ["track_files", "check_names", "write_extras", "separate_track",
-           "export_components", "components_page"]
+           "export_components", "components_page", "recorded_files", "paths_under",
+           "remove_new", "remove_other_components"]
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -147,8 +148,8 @@ def separate_track(path: str | os.PathLike, track: str | os.PathLike, *,
     files = track_files(track, names, fmt)
     check_outputs(files, [path], force)
     started = time.perf_counter()
-    existing = _paths_under(track)
-    earlier = _recorded_sources(files[-1]) if force else set()
+    existing = paths_under(track)
+    earlier = recorded_files(files[-1]) if force else set()
     try:
         if stream:
             record = _stream_track(path, files, config, names, force, callback)
@@ -171,22 +172,27 @@ def separate_track(path: str | os.PathLike, track: str | os.PathLike, *,
         record.update(record_extra or {})
         write_record(files[-1], record, force=force)
     except BaseException:  # an error, Ctrl-C or SIGTERM: no incomplete track is left
-        _remove_new(track, existing)
+        remove_new(track, existing)
         raise
     for stale in earlier - set(files):  # an earlier record's sources this one does not have
         stale.unlink(missing_ok=True)
     return record
 
 
-def _recorded_sources(record_file: Path) -> set[Path]:
-    """The source files an earlier ``separation.json`` of the track lists (none if unreadable)."""
+def recorded_files(record_file: Path, key: str = "sources") -> set[Path]:
+    """The files an earlier record of the track lists under ``key`` (none if unreadable).
+
+    ``separation.json`` lists its sources, ``drums.json`` its stems (``key="stems"``),
+    each ``{"file": name, ...}``; only plain file names beside the record count.
+    """
     try:
         record = json.loads(record_file.read_text())
-        names = [source["file"] for source in record["sources"]]
+        names = [item["file"] for item in record[key]]
     except (OSError, ValueError, KeyError, TypeError):
         return set()
     return {record_file.parent / name for name in names
-            if isinstance(name, str) and name == Path(name).name and not name.startswith(".")}
+            if isinstance(name, str) and name == Path(name).name and not name.startswith(".")
+            and name != record_file.name}
 
 
 _COMPONENT_FILE = re.compile(r"component_\d{2,}\.[A-Za-z0-9]+")
@@ -214,15 +220,15 @@ def remove_other_components(folder: Path, kept: Sequence[Path]) -> list[Path]:
     return removed
 
 
-def _paths_under(folder: Path) -> set[Path] | None:
+def paths_under(folder: Path) -> set[Path] | None:
     """Every file and folder under ``folder`` (itself included), or None if it does not exist."""
     if not folder.is_dir():
         return None
     return {folder, *folder.rglob("*")}
 
 
-def _remove_new(folder: Path, existing: set[Path] | None) -> None:
-    """Remove what was made under ``folder`` since :func:`_paths_under` gave ``existing``.
+def remove_new(folder: Path, existing: set[Path] | None) -> None:
+    """Remove what was made under ``folder`` since :func:`paths_under` gave ``existing``.
 
     Files and folders that were there before are left, overwritten or not; the
     folders made since go if they are empty.
@@ -336,7 +342,7 @@ def export_components(separation: Separation, folder: str | os.PathLike, *,
         except NmfsepError:
             plots = False
     features = separation.features()
-    existing = _paths_under(folder)
+    existing = paths_under(folder)
     written: list[Path] = []
     try:
         for k in range(separation.n_components):
@@ -352,7 +358,7 @@ def export_components(separation: Separation, folder: str | os.PathLike, *,
         with atomic_path(folder / "index.html", force=force) as tmp:
             tmp.write_text(page)
     except BaseException:  # an error, Ctrl-C or SIGTERM: no incomplete folder is left
-        _remove_new(folder, existing)
+        remove_new(folder, existing)
         raise
     if force:
         remove_other_components(folder, written)
