@@ -106,3 +106,28 @@ def test_every_measuring_tool_explains_itself_and_refuses_a_wrong_mode(module, c
     with pytest.raises(SystemExit) as stopped:
         tool.main(["nosuch-mode", "x", "y", "z"])
     assert stopped.value.code == 2 and "error:" in capsys.readouterr().err
+
+
+def test_the_speed_benchmark_refuses_an_unknown_method(capsys):
+    from benchmarks.speed import run
+
+    with pytest.raises(SystemExit) as stopped:
+        run.main(["--methods", "nmfsep,nosuch", "--quick"])
+    assert stopped.value.code == 2
+    assert "unknown --methods nosuch; choose among nmfsep" in capsys.readouterr().err
+
+
+def test_the_speed_targets_say_whether_each_is_met_and_by_which_run():
+    from benchmarks.speed.report import _band_targets, _targets
+
+    rows = _band_targets({"seconds": 100.0}, {"seconds": 25.0},
+                         {"audio_seconds": 180.0, "seconds": 180.0 / 48.4},
+                         {"audio_seconds": 3600.0, "seconds": 300.0, "peak_mib": 5000.0})
+    assert "| 0.25 | yes |" in rows[4]
+    assert "| 48.4 | **no** |" in rows[5]  # the benchmark's bar is 50
+    assert "| 5000 MiB | **no** |" in rows[6]
+    lines = _targets({"command": "python -m benchmarks.speed", "runs": [], "end_to_end": [
+        {"mode": "song", "seconds": 14.0, "peak_mib": 1000.0, "audio_seconds": 180.0,
+         "run_by": "python -m benchmarks.speed --song-only"}]})
+    assert lines[4] == ("| 3-min stereo song end to end, wall | ≤ 15 s | 14.0 s (1000 MiB "
+                        "peak) | yes | `python -m benchmarks.speed --song-only` |")

@@ -220,8 +220,8 @@ def write_docs(results: Path, docs: Path) -> Path:
         "and the oracles that bound what any grouping or any mask could do, all in one run.",
         "",
         f"- Command: `{result['command']}` (after `bash benchmarks/quality/setup.sh`); "
-        "this page is rewritten from the results by that run or by "
-        "`python -m benchmarks.quality --docs-only`",
+        "this page is rewritten from the stored results by "
+        "`python -m benchmarks.quality --docs-only` (and by a run without `--no-docs`)",
         f"- Date: {result['started']}; run time {result['seconds'] / 60:.0f} min",
         *merged_lines(result),
         f"- Machine: {info.get('cpu', '?')}, {info.get('cores', '?')} cores, "

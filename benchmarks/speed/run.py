@@ -16,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..arguments import positive_int
 from . import machine
 from .report import versions, write_report
 
@@ -214,11 +215,21 @@ def main(argv=None) -> int:
                         help="add the output of `python -m benchmarks.speed.e2e long ...` "
                              "(run separately, e.g. at the same time) to --out and write the "
                              "docs again")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=positive_int, default=3)
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--out", type=Path, default=RESULTS / "speed.json")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs" / "performance.md")
+    parser.add_argument("--docs-only", action="store_true",
+                        help="only write the docs again from the results in --out")
     args = parser.parse_args(argv)
+    unknown = [m for m in args.methods.split(",") if m not in METHODS]
+    if unknown:
+        parser.error(f"unknown --methods {', '.join(unknown)}; choose among "
+                     f"{', '.join(METHODS)}")
+    if args.docs_only:
+        write_report(json.loads(args.out.read_text()), args.docs)
+        print(f"wrote {args.docs}")
+        return 0
     command = "python -m benchmarks.speed " + shlex.join(argv if argv is not None else
                                                          sys.argv[1:])
     if args.long_only or args.merge_long:
