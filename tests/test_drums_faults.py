@@ -288,3 +288,16 @@ def test_a_negative_seed_is_refused_by_the_parser(loop, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "argument --seed: '-1': a seed is 0 or more" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_several_inputs_go_on_past_a_bad_one_and_list_the_failures_at_the_end(loop, tmp_path,
+                                                                             capsys):
+    bad = tmp_path / "bad.wav"
+    bad.write_text("not audio")
+    assert main(["drums", str(bad), str(loop), "-o", str(tmp_path / "out"), "-v"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[-2:] == ["nmfsep: error: 1 of 2 input(s) failed:",
+                        f"nmfsep: error:   {err[-1].split('error:   ')[1]}"]
+    assert str(bad) in err[-1]
+    assert any(line.startswith(f"{loop}: rest left out: ") for line in err)
+    assert (tmp_path / "out" / loop.stem / "drums.json").is_file()

@@ -66,11 +66,17 @@ def run_drums(args, reporter: Reporter) -> int:
                                 force=args.force, fmt=args.format, random_state=args.seed)
             reporter.info(f"{path} -> {Path(args.out) / path.stem}/ "
                           f"({', '.join(stem['name'] for stem in record['stems'])})")
+            reporter.debug(f"{path}: rest {'kept' if record['rest']['included'] else 'left out'}"
+                           f": {record['rest']['reason']}")
         except NmfsepError as exc:
             if len(paths) == 1:
                 raise
             failures.append(str(exc))
             reporter.error(failures[-1])
+    if failures:  # said again at the end, where a long run's reader looks
+        reporter.error(f"{len(failures)} of {len(paths)} input(s) failed:")
+        for failure in failures:
+            reporter.error(f"  {failure}")
     return 1 if failures else 0
 
 
