@@ -151,4 +151,7 @@ def test_flac_holds_samples_to_one_and_says_so_naming_the_file(tmp_path):
         sink.write(loud)
         sink.write(loud)  # once per file
         sink.close()
-    assert len([w for w in said if "d.flac" in str(w.message)]) == 1
+    assert [str(w.message)[:50] for w in said if "d.flac" in str(w.message)] == [
+        f"{tmp_path / 'd.flac'}: samples reach 1.5 (at least)"[:50]]
+    back, _ = sf.read(tmp_path / "d.flac", dtype="float32")
+    np.testing.assert_allclose(back, [0.5, 1.0, -0.2, -1.0] * 2, atol=1e-6)

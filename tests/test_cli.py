@@ -11,7 +11,7 @@ import soundfile as sf
 
 from nmfsep import synth
 from nmfsep.cli import main
-from nmfsep.errors import ParameterError
+from nmfsep.errors import OutputError, ParameterError
 from nmfsep.metrics import evaluate
 
 FAST = ["--max-iter", "30", "-k", "8"]
@@ -401,8 +401,9 @@ def test_separate_from_without_groups_writes_the_two_sources_it_names(song, tmp_
 
 
 @pytest.mark.parametrize("groups, message", [
-    ("0-2;3-300000000", "component 300000000 does not exist"),
-    ("0-2;3-99999999999999999999", "component 99999999999999999999 does not exist"),
+    ("0-2;3-300000000", "component 300000000 does not exist (no factorization has"),
+    ("0-2;3-99999999999999999999", "component 99999999999999999999 does not exist (no"),
+    ("0-2;3--5", "'3--5' is not a component index"),
     ("5-3;0-2", "the range '5-3' runs backwards; write 3-5"),
     ("0-2,3-5", "gives one group: ';' separates the sources' groups"),
 ])
@@ -415,6 +416,7 @@ def test_groups_that_cannot_be_meant_are_refused_at_once(song, tmp_path, capsys,
                  "-o", str(tmp_path / "sep")]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+    assert not (tmp_path / "sep").exists()
 
 
 @pytest.mark.parametrize("k, message", [("1", "give -k 2 or more"),
@@ -500,3 +502,37 @@ def test_separate_from_refuses_the_factorizations_own_options(song, tmp_path, ca
     assert main(["separate", str(song), "--from", str(comps), "-o", str(tmp_path / "o"),
                  *extra]) == 2
     assert f"{extra[0]} does not apply with --from" in capsys.readouterr().err
+
+
+def test_a_forced_separation_that_fails_leaves_no_mix_of_two_runs(song, tmp_path, capsys,
+                                                                  monkeypatch):
+    import nmfsep.export
+
+    out = tmp_path / "sep"
+    assert main(["separate", str(song), "-o", str(out), "-q", *FAST]) == 0
+    (out / "song" / "notes.txt").write_text("mine")
+
+    def failing_record(path, record, **kwargs):
+        raise OutputError(f"{path}: no space left on the device")
+
+    monkeypatch.setattr(nmfsep.export, "write_record", failing_record)
+    assert main(["separate", str(song), "-o", str(out), "-q", "--force", "--seed", "3",
+                 *FAST]) == 4
+    # the sources it rewrote and the record that vouched for the old ones are gone
+    assert sorted(p.name for p in (out / "song").iterdir()) == ["notes.txt"]
+
+
+def test_a_forced_separation_stopped_before_writing_keeps_the_earlier_track(song, tmp_path,
+                                                                         monkeypatch):
+    import nmfsep.export
+
+    out = tmp_path / "sep"
+    assert main(["separate", str(song), "-o", str(out), "-q", *FAST]) == 0
+    before = {p.name: p.read_bytes() for p in (out / "song").iterdir()}
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(nmfsep.export, "separate_file", interrupted)
+    assert main(["separate", str(song), "-o", str(out), "-q", "--force", *FAST]) == 130
+    assert {p.name: p.read_bytes() for p in (out / "song").iterdir()} == before

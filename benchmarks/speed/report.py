@@ -300,7 +300,7 @@ def _band_targets(anchor: dict, wall: dict, stream: dict, long: dict) -> list[st
         speed = stream["audio_seconds"] / stream["seconds"]
         rows.append(("streaming supervised separation through the command line, × real time",
                      "≥ 30 (≥ 50 in the benchmark)", f"{speed:.1f}",
-                     _met(speed >= 50) if speed >= 30 else _met(False)))
+                     f"≥ 30: {_met(speed >= 30)}; ≥ 50: {_met(speed >= 50)}"))
     if "seconds" in long:
         rows.append((f"{long['audio_seconds'] / 60:.0f}-min stereo band file, peak memory",
                      "≤ 4096 MiB", f"{long['peak_mib']:.0f} MiB", _met(long["peak_mib"] <= 4096)))

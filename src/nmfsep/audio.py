@@ -26,7 +26,7 @@ from .resources import available_memory, format_bytes
 
 __all__ = ["load", "save", "as_channels", "validate_signal", "clipped_fraction", "atomic_path",
            "check_outputs", "check_source_paths", "check_write_format", "audio_info",
-           "open_outputs", "OutputSink",
+           "open_outputs", "OutputSink", "clip_for_flac",
            "WRITE_FORMATS", "MAX_ABS_SAMPLE", "CLIPPED_WARNING"]
 
 WRITE_FORMATS = {"wav": ("WAV", "FLOAT"), "flac": ("FLAC", "PCM_24")}
@@ -432,20 +432,23 @@ def audio_info(path: str | os.PathLike) -> tuple[int, int, int]:
     return info
 
 
-def clip_for_flac(data: np.ndarray, path: Path, *, warn: bool = True) -> np.ndarray:
+def clip_for_flac(data: np.ndarray, path: Path, *, warn: bool = True,
+                  block: bool = False) -> np.ndarray:
     """``data`` clipped to ±1, the most a FLAC file's integer samples hold.
 
     Warns
     -----
     AudioWarning
         Naming ``path`` (when ``warn``), if a sample lay beyond ±1: the sources
-        written no longer add up to the mixture exactly there.
+        written no longer add up to the mixture exactly there.  The peak said is
+        this ``block``'s (one of a file written block by block: "at least").
     """
     peak = float(np.abs(data).max(initial=0.0))
     if peak <= 1.0:
         return data
     if warn:
-        warnings.warn(f"{path}: samples reach {peak:.3g}, beyond the ±1 a FLAC file holds: "
+        warnings.warn(f"{path}: samples reach {peak:.3g}{' (at least)' if block else ''}, "
+                      "beyond the ±1 a FLAC file holds: "
                       "they were clipped, and the sources no longer add up to the mixture "
                       "exactly; write .wav (32-bit float) to keep every sample",
                       AudioWarning, stacklevel=3)
@@ -476,7 +479,7 @@ class OutputSink:
         """
         data = samples.T
         if self._handle.format == "FLAC":
-            data = clip_for_flac(data, self.target, warn=not self._clipped)
+            data = clip_for_flac(data, self.target, warn=not self._clipped, block=True)
             self._clipped = self._clipped or bool(np.abs(samples).max(initial=0.0) > 1.0)
         try:
             self._handle.write(data)

@@ -40,6 +40,9 @@ from .studio import command as studio
 
 __all__ = ["main", "build_parser"]
 
+#: The factorization options' defaults (a --from run refuses any other value).
+DEFAULT_BETA = 1.0
+DEFAULT_MAX_ITER = 200
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 #: The options that set each parameter, to name them in the library's messages.
@@ -82,13 +85,14 @@ def _add_common(parser: argparse.ArgumentParser, force: str = "overwrite existin
 
 def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     """The factorization's options, the same for separate, components and learn."""
-    parser.add_argument("--beta", type=float, default=1.0,
+    parser.add_argument("--beta", type=float, default=DEFAULT_BETA,
                         help="beta-divergence: 0 Itakura-Saito, 1 Kullback-Leibler, 2 Euclidean")
     parser.add_argument("--seed", type=seed, default=0, help="random seed")
     parser.add_argument("--n-fft", type=int, default=None,
                         help="STFT frame length (default ≈93 ms)")
     parser.add_argument("--hop", type=int, default=None, help="STFT hop (default n_fft/4)")
-    parser.add_argument("--max-iter", type=int, default=200, help="NMF iterations at most")
+    parser.add_argument("--max-iter", type=int, default=DEFAULT_MAX_ITER,
+                        help="NMF iterations at most")
 
 
 def _add_separate(commands) -> None:
@@ -303,7 +307,9 @@ def _separation_config(args) -> tuple[SeparationConfig, list[str]]:
     if args.from_dir:
         for flag, given in (("-k", args.n_components is not None),
                             ("--n-fft", args.n_fft is not None), ("--hop", args.hop is not None),
-                            ("--beta", args.beta != 1.0), ("--max-iter", args.max_iter != 200)):
+                            ("--beta", args.beta != DEFAULT_BETA),
+                            ("--max-iter", args.max_iter != DEFAULT_MAX_ITER),
+                            ("--max-memory", args.max_memory is not None)):
             if given:
                 raise ParameterError(f"{flag} does not apply with --from: the saved "
                                      "factorization was made with its own")
@@ -458,8 +464,8 @@ def _cmd_components(args, reporter: Reporter) -> int:
         sr=sr, n_samples=y.shape[1]).stft.n_frames(y.shape[1])
     if args.n_components > frames:
         raise ParameterError(f"-k {args.n_components}: {path} has {frames} STFT frames, fewer "
-                             "than the components; a factorization cannot use more components "
-                             "than frames: give a smaller -k")
+                             "than the components: components beyond one per frame only repeat "
+                             "frames, and each would be a file to listen to; give a smaller -k")
     reporter.info(f"{path}: {y.shape[0]} channel(s), {sr} Hz, {y.shape[1] / sr:.1f} s")
     sep = separate(y, sr, n_sources=1, n_components=args.n_components, beta=args.beta,
                    n_fft=args.n_fft, hop=args.hop, max_iter=args.max_iter,

@@ -32,15 +32,14 @@ import numpy as np
 from . import nmfd
 from ._version import __version__
 from .audio import check_outputs, check_write_format, load, save, validate_signal
-from .batch.inputs import track_clashes
 from .drumfit import SETTINGS, DrumSettings, factorize_drums, fit_pieces
 from .drumtemplates import PIECES, DrumTemplates, load_drum_templates, templates_name
 from .errors import ParameterError
-from .export import paths_under, recorded_files, remove_new
 from .pitched import pitched_fraction
 from .record import write_record
 from .separate import separate
 from .spectral import STFTConfig, default_n_fft, istft, mixture_spectrogram, stft
+from .tracks import recorded_files, remove_stale, track_clashes, whole_or_absent
 
 __all__ = [
     "DrumSettings",
@@ -203,7 +202,8 @@ def templates_for(pieces: tuple[str, ...] | str,
                              f"{templates!r}")
     for piece in pieces:
         if not templates.covers(piece):
-            raise ParameterError(f"{name}: the drum templates have nothing for {piece!r} "
+            where = "" if name == "the drum templates" else f"{name}: "
+            raise ParameterError(f"{where}the drum templates have nothing for {piece!r} "
                                  f"(they cover {', '.join(templates.pieces)})")
     return templates
 
@@ -371,8 +371,9 @@ def drums_file(
     overwritten without ``force``, and the outputs, the templates and the
     arguments are checked before the audio is read.  A track is whole or
     absent: on any failure, an interruption included, what this call wrote
-    under the track's folder is removed again (files that were there before
-    are left).  With ``force``, the stems an earlier ``drums.json`` of the
+    under the track's folder is removed again (:func:`nmfsep.tracks.whole_or_absent`:
+    files that were there before and were not rewritten are left).  With
+    ``force``, the stems an earlier ``drums.json`` of the
     track lists and this call does not write (fewer pieces, no ``rest``,
     another format) are removed once it is complete, so that the folder's
     stems add up to the input.
@@ -410,10 +411,9 @@ def drums_file(
     y, sr = load(path_in)
     y = validate_signal(y, sr, name=str(path_in))
     check_write_format(candidates[0], y.shape[0], sr)
-    existing = paths_under(track)
     earlier = recorded_files(track / "drums.json", "stems") if force else set()
     started = time.perf_counter()
-    try:
+    with whole_or_absent(track, records=[track / "drums.json"]):
         if song:
             result = separate_song(y, sr, pieces=pieces, templates=templates, settings=settings,
                                    random_state=random_state)
@@ -440,12 +440,7 @@ def drums_file(
             "nmfsep_version": __version__,
         }
         write_record(track / "drums.json", record, force=force)
-    except BaseException:  # an error, Ctrl-C or SIGTERM: no incomplete track is left
-        remove_new(track, existing)
-        raise
-    for stale in earlier - set(files):  # an earlier record's stems this one does not have
-        if (stale.is_file() or stale.is_symlink()) and stale.resolve() != path_in.resolve():
-            stale.unlink(missing_ok=True)
+    remove_stale(earlier, files, keep=[path_in])  # an earlier record's stems not written now
     return record
 
 

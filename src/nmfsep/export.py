@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import html
-import json
 import os
 import re
 import time
@@ -30,10 +29,10 @@ from .recording import FileRecording
 from .separate import separate_file
 from .store import load_factorization, restore, save_factorization
 from .stream import stream_file
+from .tracks import recorded_files, remove_stale, whole_or_absent
 
 __all__ = ["track_files", "check_names", "write_extras", "separate_track",
-           "export_components", "components_page", "recorded_files", "paths_under",
-           "remove_new", "remove_other_components"]
+           "export_components", "components_page", "remove_other_components"]
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -86,9 +85,11 @@ def separate_track(path: str | os.PathLike, track: str | os.PathLike, *,
 
     The sources are written atomically; the record goes last, so a track whose
     ``separation.json`` exists is complete.  On any failure, an interruption
-    included, what this call wrote under ``track`` is removed again (files that
-    were there before are left), so that no incomplete track remains and the
-    same command can simply be run again.  With ``force``, the source files an
+    included, what this call wrote under ``track`` is removed again
+    (:func:`nmfsep.tracks.whole_or_absent`: files that were there before and were
+    not rewritten are left; an earlier run's files it rewrote go, with that run's
+    record), so that no incomplete track remains and the same command can simply
+    be run again.  With ``force``, the source files an
     earlier ``separation.json`` of the track lists and this separation does not
     write are removed once it is complete (fewer sources than before).
 
@@ -148,9 +149,8 @@ def separate_track(path: str | os.PathLike, track: str | os.PathLike, *,
     files = track_files(track, names, fmt)
     check_outputs(files, [path], force)
     started = time.perf_counter()
-    existing = paths_under(track)
     earlier = recorded_files(files[-1]) if force else set()
-    try:
+    with whole_or_absent(track, records=[files[-1]]):
         if stream:
             record = _stream_track(path, files, config, names, force, callback)
         else:
@@ -171,28 +171,8 @@ def separate_track(path: str | os.PathLike, track: str | os.PathLike, *,
                 **{"from": None if from_dir is None else str(from_dir)})
         record.update(record_extra or {})
         write_record(files[-1], record, force=force)
-    except BaseException:  # an error, Ctrl-C or SIGTERM: no incomplete track is left
-        remove_new(track, existing)
-        raise
-    for stale in earlier - set(files):  # an earlier record's sources this one does not have
-        stale.unlink(missing_ok=True)
+    remove_stale(earlier, files, keep=[path])  # an earlier record's sources not written now
     return record
-
-
-def recorded_files(record_file: Path, key: str = "sources") -> set[Path]:
-    """The files an earlier record of the track lists under ``key`` (none if unreadable).
-
-    ``separation.json`` lists its sources, ``drums.json`` its stems (``key="stems"``),
-    each ``{"file": name, ...}``; only plain file names beside the record count.
-    """
-    try:
-        record = json.loads(record_file.read_text())
-        names = [item["file"] for item in record[key]]
-    except (OSError, ValueError, KeyError, TypeError):
-        return set()
-    return {record_file.parent / name for name in names
-            if isinstance(name, str) and name == Path(name).name and not name.startswith(".")
-            and name != record_file.name}
 
 
 _COMPONENT_FILE = re.compile(r"component_\d{2,}\.[A-Za-z0-9]+")
@@ -218,34 +198,6 @@ def remove_other_components(folder: Path, kept: Sequence[Path]) -> list[Path]:
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed
-
-
-def paths_under(folder: Path) -> set[Path] | None:
-    """Every file and folder under ``folder`` (itself included), or None if it does not exist."""
-    if not folder.is_dir():
-        return None
-    return {folder, *folder.rglob("*")}
-
-
-def remove_new(folder: Path, existing: set[Path] | None) -> None:
-    """Remove what was made under ``folder`` since :func:`paths_under` gave ``existing``.
-
-    Files and folders that were there before are left, overwritten or not; the
-    folders made since go if they are empty.
-    """
-    if not folder.is_dir():
-        return
-    before = existing or set()
-    made = sorted((p for p in {folder, *folder.rglob("*")} if p not in before),
-                  key=lambda p: len(p.parts), reverse=True)  # the deepest first
-    for path in made:
-        try:
-            if path.is_dir() and not path.is_symlink():
-                path.rmdir()  # only when empty: another process's file stays
-            else:
-                path.unlink()
-        except OSError:
-            pass
 
 
 def _regrouped(path: Path, from_dir: str | os.PathLike, groups: Sequence[Sequence[int]] | None,
@@ -307,8 +259,9 @@ def components_page(separation: Separation, source: str | os.PathLike, folder_na
     template = Template((_TEMPLATES / "components.html").read_text())
     return template.substitute(
         title=html.escape(f"Components of {Path(source).name}"),
-        usage=html.escape(f'nmfsep separate {source} --from {folder_name} '
-                          f'--groups "{example_groups(separation.n_components)}"'),
+        usage=html.escape(f'nmfsep separate {source} --from {folder_name} --groups "'
+                          + (example_groups(separation.n_components)
+                             if separation.n_components >= 2 else "0;1") + '"'),
         sections="\n".join(sections))
 
 
@@ -342,9 +295,9 @@ def export_components(separation: Separation, folder: str | os.PathLike, *,
         except NmfsepError:
             plots = False
     features = separation.features()
-    existing = paths_under(folder)
     written: list[Path] = []
-    try:
+    with whole_or_absent(folder, records=[folder / "index.html",
+                                          folder / "factorization.npz"]):
         for k in range(separation.n_components):
             written.append(folder / f"component_{k:02d}.wav")
             save(written[-1], separation.component(k), separation.sr, force=force)
@@ -357,9 +310,6 @@ def export_components(separation: Separation, folder: str | os.PathLike, *,
         page = components_page(separation, source, folder.name, features, plots)
         with atomic_path(folder / "index.html", force=force) as tmp:
             tmp.write_text(page)
-    except BaseException:  # an error, Ctrl-C or SIGTERM: no incomplete folder is left
-        remove_new(folder, existing)
-        raise
     if force:
         remove_other_components(folder, written)
     return folder / "index.html"

@@ -390,6 +390,8 @@ def parse_groups(text: str) -> list[list[int]]:
                 continue
             first, dash, last = item.partition("-")
             try:
+                if first.strip().startswith("-") or (dash and last.strip().startswith("-")):
+                    raise ValueError(item)  # no index is negative: "3--5" is a typo
                 start, stop = int(first), int(last if dash else first)
             except ValueError:
                 raise ParameterError(

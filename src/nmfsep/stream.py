@@ -556,8 +556,8 @@ def stream_file(
     """
     path_in = Path(path_in)
     out_paths = check_source_paths(out_paths, path_in, force)  # never the input
-    if block_size < 1 or isinstance(block_size, bool) or not isinstance(
-            block_size, (int, np.integer)):
+    if isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer)) \
+            or block_size < 1:
         raise ParameterError(f"block_size must be a positive number of samples, not "
                              f"{block_size!r}")
     if dictionaries is not None:

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ParameterError
+from ..tracks import track_clashes
 
-__all__ = ["Input", "discover", "audio_extensions", "track_clashes", "STATE_DIR"]
+__all__ = ["Input", "discover", "audio_extensions", "STATE_DIR"]
 
 #: The batch's own folder inside the output folder (manifest, staging, run locks).
 STATE_DIR = ".nmfsep-batch"
@@ -156,34 +157,6 @@ def _inside(path: Path, folder: Path | None) -> bool:
         return False
     resolved = path.resolve()
     return resolved == folder or folder in resolved.parents
-
-
-def track_clashes(keyed: Iterable[tuple[str, Path]]) -> str | None:
-    """Which inputs would write to the same track folder, in one phrase; None if none.
-
-    Parameters
-    ----------
-    keyed : iterable of (track, path)
-        Each input's track folder (relative to the output folder) and its file.
-
-    Returns
-    -------
-    str or None
-        ``"1 input(s) would write to the same track folder as another: a/x.wav and
-        b/x.wav -> x/"`` (five clashes named at most).
-    """
-    owners: dict[str, Path] = {}
-    clashes = []
-    for key, path in keyed:
-        if key in owners:
-            clashes.append(f"{owners[key]} and {path} -> {key}/")
-        else:
-            owners[key] = path
-    if not clashes:
-        return None
-    listed = "; ".join(clashes[:5]) + (f"; and {len(clashes) - 5} more"
-                                        if len(clashes) > 5 else "")
-    return f"{len(clashes)} input(s) would write to the same track folder as another: {listed}"
 
 
 def _check_tracks(found: Iterable[Input]) -> None:
