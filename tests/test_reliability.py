@@ -712,6 +712,9 @@ _WRAPPER = textwrap.dedent("""
     from nmfsep.cli import main
 
     moment, signame = sys.argv[1], sys.argv[2]
+    # a shell's background job starts with SIGINT ignored, and Python then keeps it so:
+    # Ctrl-C is what this test sends, so it is heard as it would be in a terminal
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def interrupt():
         os.kill(os.getpid(), getattr(signal, signame))
