@@ -137,6 +137,19 @@ def test_options_hash_changes_with_the_parameters_and_only_with_them():
         TrackOptions(names=("separation", "b"))
 
 
+def test_the_options_record_the_divergence_each_separation_minimizes():
+    # blind: Kullback-Leibler, as when beta was always recorded as 1.0 (the hash of a
+    # batch begun then is unchanged, so its rerun still skips what is done)
+    assert options_hash(TrackOptions()) == options_hash(
+        TrackOptions(config=SeparationConfig(beta=1.0)))
+    drums = nmfsep.load_dictionary("builtin:drums")
+    supervised = SeparationConfig(dictionaries=[drums])
+    offline = TrackOptions(config=supervised, names=("drums",))
+    streamed = TrackOptions(config=supervised, names=("drums",), stream=True)
+    assert offline.describe()["config"]["beta"] == supervised.policy.dictionary_beta
+    assert streamed.describe()["config"]["beta"] == 1.0  # the stream's divergence
+
+
 # ---------------------------------------------------------------- in this process
 
 

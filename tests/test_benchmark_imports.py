@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 CHECK = """
@@ -48,3 +50,14 @@ def test_every_benchmark_module_imports_on_its_own():
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert run.returncode == 0, run.stderr
     assert [line for line in run.stdout.splitlines() if line.startswith("FAILED ")] == []
+
+
+
+def test_a_missing_bench_package_names_itself_and_the_setup_script():
+    from benchmarks.quality.generate import _bench_module
+
+    assert _bench_module("json", "a test").dumps([]) == "[]"
+    with pytest.raises(RuntimeError) as raised:
+        _bench_module("no_such_package_nmfsep.corpus", "the chorale category")
+    assert str(raised.value) == ("the chorale category needs no_such_package_nmfsep, which is "
+                                 "not installed; run bash benchmarks/quality/setup.sh")

@@ -168,6 +168,7 @@ def test_separate_with_dictionaries_names_the_sources_after_them(files, dicts, t
     assert record["mask_experts"]["hpss"] == {
         "source": 0, "strength": DEFAULT_POLICY.dictionary_percussive_prior}
     assert record["parameters"]["percussive_prior"] == DEFAULT_POLICY.dictionary_percussive_prior
+    assert record["parameters"]["beta"] == DEFAULT_POLICY.dictionary_beta  # --dict's default
 
 
 def test_separate_with_free_components_adds_the_rest(files, dicts, tmp_path):
@@ -178,12 +179,15 @@ def test_separate_with_free_components_adds_the_rest(files, dicts, tmp_path):
         "drums.wav", "rest.wav", "separation.json"]
     record = json.loads((out / "song" / "separation.json").read_text())
     assert record["parameters"]["n_free_components"] == 4
+    assert record["parameters"]["beta"] == 1.0  # beside free components: Kullback-Leibler
     assert len(record["sources"][1]["components"]) == 4
 
 
 def test_separate_stream_matches_the_offline_files(files, dicts, tmp_path):
     both = ["--dict", str(dicts["drums"]), "--dict", str(dicts["guitar"]), "-q", *FAST]
-    assert main(["separate", str(files["song"]), "-o", str(tmp_path / "a"), *both]) == 0
+    # offline under the stream's divergence (Kullback-Leibler; --dict's offline default differs)
+    assert main(["separate", str(files["song"]), "-o", str(tmp_path / "a"), "--beta", "1",
+                 *both]) == 0
     assert main(["separate", str(files["song"]), "-o", str(tmp_path / "b"), "--stream",
                  *both]) == 0
     mixture, sr = read(files["song"])
@@ -204,6 +208,7 @@ def test_separate_stream_matches_the_offline_files(files, dicts, tmp_path):
     assert record["mask_experts"] == offline_record["mask_experts"]
     assert record["parameters"]["percussive_prior"] == \
         offline_record["parameters"]["percussive_prior"]
+    assert record["parameters"]["beta"] == offline_record["parameters"]["beta"] == 1.0
     # every batch stopped within max_iter (--max-iter of FAST) after at least one check
     assert record["activations"]["batches"] >= 1
     assert 1 <= record["activations"]["mean_iterations"] <= 30

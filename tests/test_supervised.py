@@ -30,6 +30,9 @@ SEMI_SUPERVISED_FLOOR_DB = 11.0
 # batches and the whole recording.
 STREAM_EXACT_TOLERANCE = 1e-5
 STREAM_DEFAULT_TOLERANCE = 3e-3
+# The stream fits the activations under Kullback-Leibler (its relaxation and tolerance were
+# chosen under it); offline, a supervised separation takes the policy's dictionary_beta.
+STREAM_BETA = 1.0
 # The same example rendered at 16 and 48 kHz, separated with the 22.05 kHz dictionaries
 # re-mapped: a floor on every source, and the most the mean SDR may lose against the
 # 22.05 kHz rendering separated with them as they are.
@@ -328,7 +331,7 @@ def test_the_stream_waits_for_the_hpss_filter_s_frames(example, small_dictionari
 
 def test_stream_equals_the_offline_result_with_the_same_iterations(example, dictionaries):
     offline = nmfsep.separate(example.mixture, example.sr, dictionaries=dictionaries,
-                              max_iter=50, tol=0)
+                              max_iter=50, tol=0, beta=STREAM_BETA)
     blocks = list(nmfsep.stream(example.mixture, example.sr, dictionaries, block_size=5000,
                                 max_iter=50, tol=0, relaxation=1.0))
     assert len(blocks) >= 35 and all(b.shape[:2] == (2, 1) for b in blocks)
@@ -357,7 +360,8 @@ def test_the_stream_counts_its_batches_frames_and_iterations(example, dictionari
 
 
 def test_stream_with_default_stopping_stays_close_to_offline(example, dictionaries):
-    offline = nmfsep.separate(example.mixture, example.sr, dictionaries=dictionaries)
+    offline = nmfsep.separate(example.mixture, example.sr, dictionaries=dictionaries,
+                              beta=STREAM_BETA)
     streamed = np.concatenate(list(nmfsep.stream(example.mixture, example.sr, dictionaries)),
                               axis=-1)
     assert relative_error(streamed, offline.sources) < STREAM_DEFAULT_TOLERANCE
@@ -372,7 +376,8 @@ def test_stream_takes_blocks_of_any_size_and_keeps_stereo(stereo_example, rng):
     pieces = [p for p in np.split(mix, cuts[cuts < mix.shape[1]], axis=1) if p.shape[1]]
     streamed = np.concatenate(list(nmfsep.stream(iter(pieces), sr, dicts, max_iter=20, tol=0,
                                                  relaxation=1.0)), axis=-1)
-    offline = nmfsep.separate(mix, sr, dictionaries=dicts, max_iter=20, tol=0)
+    offline = nmfsep.separate(mix, sr, dictionaries=dicts, max_iter=20, tol=0,
+                              beta=STREAM_BETA)
     assert streamed.shape == (2, 2, sr)
     assert relative_error(streamed, offline.sources) < STREAM_EXACT_TOLERANCE
     assert relative_error(streamed.sum(axis=0), mix) < 1e-5
@@ -384,9 +389,47 @@ def test_stream_of_a_signal_shorter_than_a_few_frames_matches_offline(small_dict
     y = rng.standard_normal(length).astype(np.float32)
     streamed = np.concatenate(list(nmfsep.stream(y, 22050, small_dictionaries, max_iter=10,
                                                  tol=0, relaxation=1.0)), axis=-1)
-    offline = nmfsep.separate(y, 22050, dictionaries=small_dictionaries, max_iter=10, tol=0)
+    offline = nmfsep.separate(y, 22050, dictionaries=small_dictionaries, max_iter=10, tol=0,
+                              beta=STREAM_BETA)
     assert streamed.shape == (2, 1, length)
     assert relative_error(streamed, offline.sources) < STREAM_EXACT_TOLERANCE
+
+
+def test_supervised_divergence_defaults_to_the_policy_s_offline_and_kl_in_the_stream(
+        small_dictionaries):
+    supervised = nmfsep.SeparationConfig(dictionaries=small_dictionaries)
+    assert DEFAULT_POLICY.dictionary_beta != STREAM_BETA  # else this test checks nothing
+    assert supervised.divergence() == DEFAULT_POLICY.dictionary_beta
+    assert supervised.divergence(streamed=True) == STREAM_BETA
+    assert nmfsep.SeparationConfig().divergence() == 1.0  # blind: Kullback-Leibler
+    assert nmfsep.SeparationConfig().divergence(streamed=True) == 1.0
+    given = nmfsep.SeparationConfig(dictionaries=small_dictionaries, beta=1.5)
+    assert given.divergence() == given.divergence(streamed=True) == 1.5
+    semi = nmfsep.SeparationConfig(dictionaries=small_dictionaries[:1], n_free_components=4)
+    assert semi.divergence() == 1.0  # beside free components: measured under KL alone
+    other = replace(DEFAULT_POLICY, dictionary_beta=0.25)
+    assert replace(supervised, policy=other).divergence() == 0.25
+    assert supervised.describe()["beta"] == DEFAULT_POLICY.dictionary_beta
+    assert supervised.describe(streamed=True)["beta"] == STREAM_BETA
+
+
+def test_offline_supervised_separation_fits_under_the_policy_s_divergence(
+        small_dictionaries, rng):
+    y = rng.standard_normal(22050).astype(np.float32)
+    default = nmfsep.separate(y, 22050, dictionaries=small_dictionaries, max_iter=10, tol=0)
+    given = nmfsep.separate(y, 22050, dictionaries=small_dictionaries, max_iter=10, tol=0,
+                            beta=DEFAULT_POLICY.dictionary_beta)
+    kl = nmfsep.separate(y, 22050, dictionaries=small_dictionaries, max_iter=10, tol=0,
+                         beta=1.0)
+    assert default.beta == default.parameters["beta"] == DEFAULT_POLICY.dictionary_beta
+    assert np.array_equal(default.sources, given.sources)
+    assert kl.beta == 1.0 and not np.allclose(default.sources, kl.sources)
+    # a stream asked for the offline divergence follows the offline solve exactly
+    streamed = np.concatenate(list(nmfsep.stream(y, 22050, small_dictionaries, max_iter=10,
+                                                 tol=0, relaxation=1.0,
+                                                 beta=DEFAULT_POLICY.dictionary_beta)),
+                              axis=-1)
+    assert relative_error(streamed, default.sources) < STREAM_EXACT_TOLERANCE
 
 
 def test_stream_rejects_empty_input(small_dictionaries):
@@ -398,7 +441,8 @@ def test_stream_at_another_rate_matches_offline(small_dictionaries, rng):
     y = rng.standard_normal(44100).astype(np.float32)
     streamed = np.concatenate(list(nmfsep.stream(y, 44100, small_dictionaries, max_iter=10,
                                                  tol=0, relaxation=1.0)), axis=-1)
-    offline = nmfsep.separate(y, 44100, dictionaries=small_dictionaries, max_iter=10, tol=0)
+    offline = nmfsep.separate(y, 44100, dictionaries=small_dictionaries, max_iter=10, tol=0,
+                              beta=STREAM_BETA)
     assert offline.stft.n_fft == 4096
     assert relative_error(streamed, offline.sources) < STREAM_EXACT_TOLERANCE
 

@@ -367,14 +367,24 @@ def bass_part(song: Song, rng: np.random.Generator, program: int, style: str) ->
 CHORALE_INSTRUMENTS = [("violin", 40), ("clarinet", 71), ("saxophone", 66), ("bassoon", 70)]
 
 
+def _bench_module(name: str, why: str):
+    """The ``bench`` extra's module ``name``, or a RuntimeError that says how to install it."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError:
+        raise RuntimeError(f"{why} needs {name.split('.')[0]}, which is not installed; run "
+                           "bash benchmarks/quality/setup.sh") from None
+
+
 def chorale_parts(number: int, tempo: float, duration: float) -> tuple[list[Part], str]:
     """The four voices of the ``number``-th Bach chorale of music21's corpus (sorted by name).
 
     Soprano → violin, alto → clarinet, tenor → tenor saxophone, bass → bassoon;
     fermatas get an extra beat; only notes starting within ``duration`` are kept.
     """
-    from music21 import corpus
-
+    corpus = _bench_module("music21.corpus", "the chorale category")
     paths = sorted(p for p in corpus.getComposer("bach") if p.suffix in (".mxl", ".xml"))
     fitting = []
     for path in paths:
@@ -420,8 +430,7 @@ def soundfont() -> str:
 
 def write_midi(part: Part, path: Path) -> None:
     """One track at 120 bpm (1 beat = 0.5 s, 960 ticks per second)."""
-    import mido
-
+    mido = _bench_module("mido", "rendering a category")
     ticks_per_second = 960
     midi = mido.MidiFile(ticks_per_beat=480)
     track = mido.MidiTrack()

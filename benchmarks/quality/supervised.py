@@ -126,6 +126,21 @@ def plain_supervised(item) -> np.ndarray:
     return _masked(item, masks, config, X)
 
 
+#: The divergence of the variants' activations: each variant was measured beside
+#: ``separate --dict`` fitted under Kullback-Leibler, and keeps it so that its row is
+#: the separation it measured (``separate --dict``'s own row fits them under the policy's
+#: ``dictionary_beta``, beside ``separate --dict --beta 1``).
+VARIANT_BETA = 1.0
+#: How the variants' descriptions name what they vary.
+VARIANT_BASE = "As ``separate --dict --beta 1``"
+
+
+def _variant(item, dictionaries: list[nmfsep.Dictionary], **options) -> nmfsep.Separation:
+    """``separate --dict`` with ``options``, the activations under :data:`VARIANT_BETA`."""
+    return nmfsep.separate(item.mixture, item.sr, dictionaries=dictionaries,
+                           **{"beta": VARIANT_BETA, **options})
+
+
 def learned(item, **options) -> list[nmfsep.Dictionary]:
     return [nmfsep.learn_dictionary(item.training[name], item.sr, name=name, **options)
             for name in item.names]
@@ -137,79 +152,88 @@ def nmfsep_supervised(item) -> np.ndarray:
 
 
 def unshifted_supervised(item) -> np.ndarray:
-    """As ``separate --dict``, the dictionaries learned from the training clips as
-    recorded (``learn --pitch-shifts 0``), without the pitch-shifted copies."""
-    return nmfsep.separate(item.mixture, item.sr,
-                           dictionaries=learned(item, pitch_shifts=())).sources
+    """As ``separate --dict --beta 1``, the dictionaries learned from the training clips
+    as recorded (``learn --pitch-shifts 0``), without the pitch-shifted copies."""
+    return _variant(item, learned(item, pitch_shifts=())).sources
 
 
 def shifted_supervised(semitones: tuple[float, ...]) -> Callable:
-    """As ``separate --dict``, every clip (drums too) shifted by ``semitones``."""
+    """As ``separate --dict --beta 1``, every clip (drums too) shifted by ``semitones``."""
     def run(item) -> np.ndarray:
         dictionaries = learned(item, pitch_shifts=semitones, shift_unpitched=True)
-        return nmfsep.separate(item.mixture, item.sr, dictionaries=dictionaries).sources
-    run.__doc__ = (f"As ``separate --dict``, the dictionaries also learned from copies of "
+        return _variant(item, dictionaries).sources
+    run.__doc__ = (f"{VARIANT_BASE}, the dictionaries also learned from copies of "
                    f"every training clip, drums too, shifted by "
                    f"{', '.join(f'{s:+g}' for s in semitones)} semitones.")
     return run
 
 
+def pitched_shifts_supervised(semitones: tuple[float, ...]) -> Callable:
+    """``separate --dict``, the clips that sound pitched shifted by ``semitones``."""
+    def run(item) -> np.ndarray:
+        dictionaries = learned(item, pitch_shifts=semitones)
+        return nmfsep.separate(item.mixture, item.sr, dictionaries=dictionaries).sources
+    run.__doc__ = (f"``separate --dict`` (every default), the dictionaries of the clips that "
+                   f"sound pitched also learned shifted by "
+                   f"{', '.join(f'{s:+g}' for s in semitones)} semitones (drum clips as "
+                   f"recorded, as by default).")
+    return run
+
+
 def larger_supervised(n_components: int, beta: float | None = None) -> Callable:
-    """As ``separate --dict``, ``n_components`` per dictionary (activations under ``beta``)."""
+    """As ``separate --dict --beta 1``, ``n_components`` per dictionary (activations under
+    ``beta`` if given)."""
     def run(item) -> np.ndarray:
         dictionaries = learned(item, n_components=n_components)
         options = {} if beta is None else {"beta": beta}
-        return nmfsep.separate(item.mixture, item.sr, dictionaries=dictionaries,
-                               **options).sources
-    run.__doc__ = f"As ``separate --dict``, {n_components} components per dictionary" + (
+        return _variant(item, dictionaries, **options).sources
+    run.__doc__ = f"{VARIANT_BASE}, {n_components} components per dictionary" + (
         "." if beta is None else f", the activations fitted under the beta-divergence "
         f"{beta:g} (``--beta {beta:g}``).")
     return run
 
 
 def several_frame_sizes(factors: tuple[float, ...]) -> Callable:
-    """As ``separate --dict`` at several STFT sizes, the sources averaged."""
+    """As ``separate --dict --beta 1`` at several STFT sizes, the sources averaged."""
     def run(item) -> np.ndarray:
         sources = []
         for factor in factors:
             n_fft = int(default_n_fft(item.sr) * factor)
             dictionaries = learned(item, n_fft=n_fft)
-            sources.append(nmfsep.separate(item.mixture, item.sr,
-                                           dictionaries=dictionaries).sources)
+            sources.append(_variant(item, dictionaries).sources)
         return np.mean(sources, axis=0)
     sizes = ", ".join(f"{factor:g}" for factor in factors)
-    run.__doc__ = (f"As ``separate --dict``, once per STFT size ({sizes} times the default "
+    run.__doc__ = (f"{VARIANT_BASE}, once per STFT size ({sizes} times the default "
                    "frame, each with dictionaries learned at that size), the sources "
                    "averaged: each separation adds up to the mixture, so their mean does.")
     return run
 
 
 def sparse_dictionaries(l1_H: float) -> Callable:
-    """As ``separate --dict``, the dictionaries learned with an L1 penalty ``l1_H`` on
-    their activations."""
+    """As ``separate --dict --beta 1``, the dictionaries learned with an L1 penalty
+    ``l1_H`` on their activations."""
     def run(item) -> np.ndarray:
-        dictionaries = learned(item, l1_H=l1_H)
-        return nmfsep.separate(item.mixture, item.sr, dictionaries=dictionaries).sources
-    run.__doc__ = (f"As ``separate --dict``, the dictionaries learned with a penalty "
+        return _variant(item, learned(item, l1_H=l1_H)).sources
+    run.__doc__ = (f"{VARIANT_BASE}, the dictionaries learned with a penalty "
                    f"``l1_H={l1_H:g}`` on the training clips' activations (sparser, more "
                    f"note-like atoms; no cost to the separation).")
     return run
 
 
 def supervised_with(**options) -> Callable:
-    """As ``separate --dict``, the separation asked for ``options``."""
+    """As ``separate --dict --beta 1``, the separation asked for ``options``."""
     def run(item) -> np.ndarray:
-        return nmfsep.separate(item.mixture, item.sr, dictionaries=learned(item),
-                               **options).sources
-    run.__doc__ = "As ``separate --dict``, with " + ", ".join(
+        return _variant(item, learned(item), **options).sources
+    run.__doc__ = f"{VARIANT_BASE}, with " + ", ".join(
         f"``{k}={v!r}``" for k, v in options.items()) + "."
     return run
 
 
 def consistent_supervised(item) -> np.ndarray:
-    """As ``separate --dict``, the masks estimated again, once, from the STFT of the sources
-    they rebuild: the blind pipeline's consistency expert (``MaskPrior.consistent``)."""
-    separation = nmfsep.separate(item.mixture, item.sr, dictionaries=learned(item))
+    """As ``separate --dict --beta 1``, the masks estimated again, once, from the STFT of
+    the sources they rebuild: the blind pipeline's consistency expert
+    (``MaskPrior.consistent``)."""
+    separation = _variant(item, learned(item))
     prior = replace(separation.model.prior or MaskPrior(), consistent=True)
     model = replace(separation.model, prior=prior)
     return model.sources(separation.frames, separation.block_frames)
@@ -365,13 +389,13 @@ def combined(penalty: float, weight: float = 0.5) -> Callable:
 
 
 def divergence_supervised(beta: float) -> Callable:
-    """As ``separate --dict``, the activations fitted under another beta-divergence."""
+    """``separate --dict``, the activations fitted under the beta-divergence ``beta``."""
     def run(item) -> np.ndarray:
         return nmfsep.separate(item.mixture, item.sr, dictionaries=learned(item),
                                beta=beta).sources
-    run.__doc__ = (f"As ``separate --dict`` (dictionaries learned under Kullback-Leibler), "
-                   f"the activations fitted under the beta-divergence {beta:g} (``--beta "
-                   f"{beta:g}``) instead of Kullback-Leibler.")
+    run.__doc__ = (f"``separate --dict --beta {beta:g}`` (dictionaries learned under "
+                   f"Kullback-Leibler): the activations fitted under the beta-divergence "
+                   f"{beta:g}.")
     return run
 
 
@@ -387,6 +411,8 @@ METHODS: dict[str, Callable] = {
     "blind auto": blind_auto,
     "plain supervised (K=24, KL, W fixed, Wiener)": plain_supervised,
     "nmfsep supervised (separate --dict)": nmfsep_supervised,
+    "nmfsep supervised under Kullback-Leibler (--beta 1)":
+        divergence_supervised(1.0),
     "nmfsep supervised, dictionaries without pitch shifts": unshifted_supervised,
     "nmfsep supervised, pitch shifts ±1": shifted_supervised((-1.0, 1.0)),
     "nmfsep supervised, pitch shifts ±3": shifted_supervised((-3.0, -2.0, -1.0, 1.0, 2.0, 3.0)),
@@ -399,6 +425,8 @@ METHODS: dict[str, Callable] = {
     "blind auto + adapted dictionaries (masks averaged)": combined(1.0),
     "blind auto + adapted dictionaries (masks, weight 0.75 supervised)": combined(1.0, 0.75),
     "oracle ideal ratio mask": ideal_ratio_mask,
+    "nmfsep supervised, pitch shifts ±3 on pitched clips":
+        pitched_shifts_supervised((-3.0, -2.0, -1.0, 1.0, 2.0, 3.0)),
     "nmfsep supervised, 64 components": larger_supervised(64),
     "nmfsep supervised, 128 components": larger_supervised(128),
     "nmfsep supervised, 64 components under beta 0.5": larger_supervised(64, 0.5),

@@ -31,7 +31,7 @@ from .export import check_names, export_components, separate_track
 from .grouping import STRATEGIES, example_groups, parse_groups
 from .pitch_shift import semitone_steps
 from .plot import require_matplotlib
-from .policy import DRUM_NAMES
+from .policy import DEFAULT_POLICY, DRUM_NAMES
 from .progress import Reporter
 from .record import write_record
 from .resources import parse_bytes
@@ -41,7 +41,6 @@ from .studio import command as studio
 __all__ = ["main", "build_parser"]
 
 #: The factorization options' defaults (a --from run refuses any other value).
-DEFAULT_BETA = 1.0
 DEFAULT_MAX_ITER = 200
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
@@ -85,8 +84,10 @@ def _add_common(parser: argparse.ArgumentParser, force: str = "overwrite existin
 
 def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     """The factorization's options, the same for separate, components and learn."""
-    parser.add_argument("--beta", type=float, default=DEFAULT_BETA,
-                        help="beta-divergence: 0 Itakura-Saito, 1 Kullback-Leibler, 2 Euclidean")
+    parser.add_argument("--beta", type=float, default=None,
+                        help="beta-divergence: 0 Itakura-Saito, 1 Kullback-Leibler (the "
+                             "default), 2 Euclidean; with --dict, no --free and no --stream, "
+                             f"{DEFAULT_POLICY.dictionary_beta:g} by default")
     parser.add_argument("--seed", type=seed, default=0, help="random seed")
     parser.add_argument("--n-fft", type=int, default=None,
                         help="STFT frame length (default ≈93 ms)")
@@ -307,7 +308,7 @@ def _separation_config(args) -> tuple[SeparationConfig, list[str]]:
     if args.from_dir:
         for flag, given in (("-k", args.n_components is not None),
                             ("--n-fft", args.n_fft is not None), ("--hop", args.hop is not None),
-                            ("--beta", args.beta != DEFAULT_BETA),
+                            ("--beta", args.beta is not None),
                             ("--max-iter", args.max_iter != DEFAULT_MAX_ITER),
                             ("--max-memory", args.max_memory is not None)):
             if given:
@@ -416,7 +417,8 @@ def _cmd_learn(args, reporter: Reporter) -> int:
         examples.append(y)
         rates.append(sr)
     dictionary = learn_dictionary(
-        examples, rates[0], name=args.name, n_components=args.n_components, beta=args.beta,
+        examples, rates[0], name=args.name, n_components=args.n_components,
+        beta=1.0 if args.beta is None else args.beta,
         n_fft=args.n_fft, hop=args.hop, pitch_shifts=shifts, max_iter=args.max_iter,
         random_state=args.seed, callback=_nmf_progress(reporter, "NMF", args.max_iter))
     reporter.finish_progress()

@@ -107,6 +107,8 @@ class Plan:
     stft : STFTConfig
     n_runs : int
     percussive_prior : float
+    beta : float
+        The β-divergence the factorization minimizes (:meth:`SeparationConfig.divergence`).
     names : list of str or None
         The sources' names when the dictionaries or ``names`` give them.
     dictionaries : list of Dictionary or None
@@ -118,6 +120,7 @@ class Plan:
     stft: STFTConfig
     n_runs: int
     percussive_prior: float
+    beta: float
     names: list[str] | None = None
     dictionaries: list[Dictionary] | None = None
 
@@ -134,8 +137,11 @@ class SeparationConfig:
     n_components : int, optional
         K; the policy's ``components_per_source`` per source by default.  Not
         with ``dictionaries``.
-    beta : float in [0, 2]
-        Divergence: 0 Itakura-Saito, 1 Kullback-Leibler, 2 Euclidean.
+    beta : float in [0, 2], optional
+        Divergence: 0 Itakura-Saito, 1 Kullback-Leibler, 2 Euclidean.  By
+        default Kullback-Leibler; with ``dictionaries`` and no free
+        components, the policy's ``dictionary_beta`` for the mixture's
+        activations (the stream keeps Kullback-Leibler): :meth:`divergence`.
     grouping : str
         ``"auto"`` (the policy, :mod:`nmfsep.policy`) or a strategy of
         :data:`nmfsep.grouping.STRATEGIES`; ``"manual"`` with ``groups``.
@@ -200,7 +206,7 @@ class SeparationConfig:
 
     n_sources: int | None = None
     n_components: int | None = None
-    beta: float = 1.0
+    beta: float | None = None
     grouping: str = "auto"
     groups: tuple[tuple[int, ...], ...] | None = None
     names: tuple[str, ...] | None = None
@@ -256,7 +262,7 @@ class SeparationConfig:
                                      f"n_sources ({n_sources})")
             if self.groups is not None:
                 labels_from_groups(self.groups, n_components)
-        check_options(beta=self.beta, max_iter=self.max_iter, tol=self.tol, l1_H=self.l1_H,
+        check_options(beta=self.divergence(), max_iter=self.max_iter, tol=self.tol, l1_H=self.l1_H,
                       continuity=self.continuity, solver=self.solver, backend=self.backend)
         if self.n_fft is not None:
             STFTConfig(n_fft=int(self.n_fft), hop=self._hop(int(self.n_fft)), window=self.window)
@@ -382,8 +388,8 @@ class SeparationConfig:
             remapped = remap_dictionaries(self.dictionaries, sr, config)
             n_known = sum(item.n_components for item in remapped)
             return Plan(n_sources=len(names), n_components=n_known + self.n_free_components,
-                        stft=config, n_runs=1, percussive_prior=strength, names=names,
-                        dictionaries=remapped)
+                        stft=config, n_runs=1, percussive_prior=strength,
+                        beta=self.divergence(), names=names, dictionaries=remapped)
         n_sources = self.n_sources or 2
         n_fft = default_n_fft(sr) if self.n_fft is None else int(self.n_fft)
         config = STFTConfig(n_fft=n_fft, hop=self._hop(n_fft), window=self.window)
@@ -391,7 +397,23 @@ class SeparationConfig:
         return Plan(n_sources=n_sources, n_components=int(n_components), stft=config,
                     n_runs=self.default_runs(n_samples, sr) if self.n_runs is None
                     else int(self.n_runs), percussive_prior=strength,
-                    names=None if self.names is None else list(self.names))
+                    beta=self.divergence(), names=None if self.names is None else list(self.names))
+
+    def divergence(self, *, streamed: bool = False) -> float:
+        """The β-divergence the factorization minimizes: ``beta``, or its default.
+
+        Kullback-Leibler (1) for blind separation; with dictionaries alone the
+        policy's ``dictionary_beta`` (the activations of fixed dictionaries fit
+        the quiet bins better under it), but for a stream (``streamed``), whose
+        relaxation and tolerance were chosen under Kullback-Leibler, and beside
+        free components (semi-supervised), which were measured under
+        Kullback-Leibler alone.
+        """
+        if self.beta is not None:
+            return float(self.beta)
+        if self.dictionaries is not None and not self.n_free_components and not streamed:
+            return float(self.policy.dictionary_beta)
+        return 1.0
 
     def default_runs(self, n_samples: int, sr: int) -> int:
         """Runs when none are asked for: the policy's ``auto_runs`` up to its length, else 1.
@@ -405,8 +427,12 @@ class SeparationConfig:
         policy = self.policy
         return policy.auto_runs if n_samples <= policy.auto_runs_seconds * sr else 1
 
-    def describe(self) -> dict[str, Any]:
-        """The parameters as plain data, for the record (dictionaries by name)."""
+    def describe(self, *, streamed: bool = False) -> dict[str, Any]:
+        """The parameters as plain data, for the record (dictionaries by name).
+
+        ``beta`` is the divergence the separation minimizes, offline or, with
+        ``streamed``, in the stream (:meth:`divergence`).
+        """
         out = {}
         for item in fields(self):
             value = getattr(self, item.name)
@@ -416,6 +442,8 @@ class SeparationConfig:
                 value = [d.name for d in value]
             if item.name == "groups" and value is not None:
                 value = [list(g) for g in value]
+            if item.name == "beta":
+                value = self.divergence(streamed=streamed)
             out[item.name] = value
         return out
 

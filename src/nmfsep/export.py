@@ -219,8 +219,9 @@ def _stream_track(path: Path, files: list[Path], config: SeparationConfig,
     started = time.perf_counter()
     info = stream_file(path, files[:-1], config=config, force=force, callback=progress)
     stft = info["stft"]
-    parameters = dict(beta=config.beta, max_iter=config.max_iter, mask_power=config.mask_power,
-                      n_fft=stft.n_fft, hop=stft.hop, window=stft.window, tol=info["tol"],
+    parameters = dict(beta=config.divergence(streamed=True), max_iter=config.max_iter,
+                      mask_power=config.mask_power, n_fft=stft.n_fft, hop=stft.hop,
+                      window=stft.window, tol=info["tol"],
                       relaxation=info["relaxation"], percussive_prior=info["percussive_prior"])
     return stream_record(input=path, sr=info["sr"], channels=info["channels"],
                          n_samples=info["n_samples"], seconds=time.perf_counter() - started,

@@ -145,7 +145,7 @@ class Separation:
     @property
     def beta(self) -> float:
         """The β-divergence that was minimized."""
-        return self.config.beta
+        return self.plan.beta
 
     @property
     def mask_power(self) -> float:
@@ -185,7 +185,7 @@ class Separation:
         if config.supervised and plan.n_sources - len(config.dictionaries) <= 1:
             grouping = "dictionaries"  # no free components to group
         parameters = dict(
-            n_sources=self.n_sources, n_components=self.n_components, beta=config.beta,
+            n_sources=self.n_sources, n_components=self.n_components, beta=plan.beta,
             grouping=grouping,
             n_fft=self.stft.n_fft, hop=self.stft.hop, window=self.stft.window,
             spectrogram_power=config.spectrogram_power, mask_power=self.mask_power,
@@ -401,7 +401,7 @@ def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
             log(f"the drums are named and heard: one more factorization (at most {iterations} "
                 "iterations) models them with nmfsep's drum templates")
         templates = template_drums(
-            context, plan.stft, beta=config.beta, init=config.init, max_iter=config.max_iter,
+            context, plan.stft, beta=plan.beta, init=config.init, max_iter=config.max_iter,
             tol=config.tol, policy=policy,
             callback=_rescaled(callback, iterations, config.max_iter * plan.n_runs))
     prior = build_prior(decision, context, model, spectrogram_power=config.spectrogram_power,
@@ -496,7 +496,7 @@ def _extra_runs(recording: Recording, frames: Frames, V: np.ndarray, scale: floa
         offset = index * config.max_iter
         result = factorize(
             V_run, max(plan.n_sources, round(plan.n_components * run_plan.component_scale)),
-            beta=config.beta, init=config.init if run_plan.init == "first" else run_plan.init,
+            beta=plan.beta, init=config.init if run_plan.init == "first" else run_plan.init,
             max_iter=config.max_iter, tol=config.tol, l1_H=config.l1_H,
             continuity=config.continuity, random_state=seed, solver=config.solver,
             backend=config.backend, device=config.device,
@@ -603,7 +603,7 @@ def separate_recording(recording: Recording, config: SeparationConfig, *,
             log(f"{plan.n_runs} factorizations combined (the default up to "
                 f"{config.policy.auto_runs_seconds:.0f} s; --runs 1 is faster)")
         result = factorize(
-            V, plan.n_components, beta=config.beta, init=config.init,
+            V, plan.n_components, beta=plan.beta, init=config.init,
             max_iter=config.max_iter, tol=config.tol, l1_H=config.l1_H,
             continuity=config.continuity, random_state=config.random_state, callback=callback,
             solver=config.solver, backend=config.backend, device=config.device)

@@ -170,7 +170,7 @@ class SourceStream:
         self._history = np.zeros((stft.n_bins, 0), dtype=np.float32)  # V before the frames
         self.latency = stft.n_fft + self._lookahead * stft.hop
         self._blocks = iter(blocks)
-        self._options = dict(beta=config.beta, max_iter=config.max_iter,
+        self._options = dict(beta=config.divergence(streamed=True), max_iter=config.max_iter,
                              tol=config.tol if tol is None else tol,
                              relaxation=relaxation)
         self._mask_power = config.mask_power
@@ -427,7 +427,11 @@ def stream(
         The separation's parameters (``beta``, ``mask_power``,
         ``spectrogram_power``, ``max_iter``, ``n_fft``, ``hop``, ``window``);
         ``options`` replace some of them.  Its ``tol`` is the offline
-        factorization's; the stream's is ``tol`` below.
+        factorization's; the stream's is ``tol`` below.  Without ``beta`` the
+        activations are fitted under Kullback-Leibler, under which the
+        relaxation and tolerance were chosen (offline, a supervised separation
+        defaults to the policy's ``dictionary_beta``:
+        :meth:`~nmfsep.config.SeparationConfig.divergence`).
     block_size : int
         Samples per block when ``y`` is an array; also the frames of a batch
         (``block_size // hop``), the frames whose objective decides when their

@@ -48,7 +48,7 @@ class TrackOptions:
 
     def describe(self) -> dict[str, Any]:
         """Everything that makes the outputs, as plain data."""
-        return {"config": self.config.describe(),
+        return {"config": self.config.describe(streamed=self.stream),
                 "policy": dataclasses.asdict(self.config.policy),
                 "names": list(self.names), "format": self.format, "stream": self.stream}
 
