@@ -281,3 +281,15 @@ def test_options_a_dictionary_separation_would_ignore_are_refused(files, dicts, 
     err = capsys.readouterr().err
     assert message in err and "n_free_components" not in err
     assert not (tmp_path / "o").exists()
+
+
+def test_beta_s_help_says_where_its_default_is_not_kullback_leibler(capsys):
+    with pytest.raises(SystemExit):
+        main(["separate", "--help"])
+    separate_help = " ".join(capsys.readouterr().out.split())
+    assert (f"{DEFAULT_POLICY.dictionary_beta:g} with --dict and neither --free nor --stream"
+            in separate_help)
+    with pytest.raises(SystemExit):
+        main(["learn", "--help"])
+    learn_help = " ".join(capsys.readouterr().out.split())
+    assert "1 Kullback-Leibler (the default), 2 Euclidean" in learn_help

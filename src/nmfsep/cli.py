@@ -82,12 +82,14 @@ def _add_common(parser: argparse.ArgumentParser, force: str = "overwrite existin
                         help="more detail (what auto decided and why), tracebacks on errors")
 
 
-def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
-    """The factorization's options, the same for separate, components and learn."""
+def _add_analysis_options(parser: argparse.ArgumentParser, beta_default: str = "") -> None:
+    """The factorization's options, the same for separate, components and learn.
+
+    ``beta_default`` adds to ``--beta``'s help where its default is not always 1.
+    """
     parser.add_argument("--beta", type=float, default=None,
                         help="beta-divergence: 0 Itakura-Saito, 1 Kullback-Leibler (the "
-                             "default), 2 Euclidean; with --dict, no --free and no --stream, "
-                             f"{DEFAULT_POLICY.dictionary_beta:g} by default")
+                             f"default{beta_default}), 2 Euclidean")
     parser.add_argument("--seed", type=seed, default=0, help="random seed")
     parser.add_argument("--n-fft", type=int, default=None,
                         help="STFT frame length (default ≈93 ms)")
@@ -126,7 +128,8 @@ def _add_separate(commands) -> None:
                           "against the rest is not split as drums and the rest, and comes "
                           "out under its name")
     sep.add_argument("--format", choices=["wav", "flac"], default="wav", help="output format")
-    _add_analysis_options(sep)
+    _add_analysis_options(sep, beta_default=f"; {DEFAULT_POLICY.dictionary_beta:g} with --dict "
+                                            "and neither --free nor --stream")
     sep.add_argument("--mask-power", type=float, default=1.0,
                      help="1 ratio masks, 2 Wiener masks")
     sep.add_argument("--percussive-prior", type=float, default=None, metavar="P",
