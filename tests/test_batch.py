@@ -138,8 +138,7 @@ def test_options_hash_changes_with_the_parameters_and_only_with_them():
 
 
 def test_the_options_record_the_divergence_each_separation_minimizes():
-    # blind: Kullback-Leibler, as when beta was always recorded as 1.0 (the hash of a
-    # batch begun then is unchanged, so its rerun still skips what is done)
+    # blind: Kullback-Leibler, recorded as a beta of 1.0 given
     assert options_hash(TrackOptions()) == options_hash(
         TrackOptions(config=SeparationConfig(beta=1.0)))
     drums = nmfsep.load_dictionary("builtin:drums")

@@ -52,7 +52,6 @@ def test_every_benchmark_module_imports_on_its_own():
     assert [line for line in run.stdout.splitlines() if line.startswith("FAILED ")] == []
 
 
-
 def test_a_missing_bench_package_names_itself_and_the_setup_script():
     from benchmarks.quality.generate import _bench_module
 

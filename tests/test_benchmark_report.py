@@ -59,3 +59,27 @@ def test_another_nmfsep_row_is_judged_on_its_own_medians():
     table = _targets(records, [category], ANCHORS, RUNS)
     assert table.splitlines()[0].split("|")[2].strip() == RUNS
     assert _verdicts(table) == {category: "met"}
+
+
+def test_the_commit_is_marked_dirty_when_the_measured_code_is_uncommitted(tmp_path):
+    import subprocess
+
+    from benchmarks.quality.report import git_commit
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    assert git_commit(tmp_path) == "unknown"  # not a checkout
+    git("init", "-q")
+    for path in ("src/lib.py", "benchmarks/quality/results/run.json", "docs/page.md"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("1\n")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first")
+    clean = git_commit(tmp_path)
+    assert clean and "-dirty" not in clean and clean != "unknown"
+    (tmp_path / "benchmarks/quality/results/run.json").write_text("2\n")  # results, docs:
+    (tmp_path / "docs/page.md").write_text("2\n")  # what a run writes, not what it runs
+    assert git_commit(tmp_path / "src") == clean
+    (tmp_path / "src/lib.py").write_text("2\n")
+    assert git_commit(tmp_path / "docs") == clean + "-dirty"

@@ -95,3 +95,16 @@ def test_a_merged_run_replaces_its_own_records_and_is_named_in_the_section(tmp_p
             "(now, 2 min, commit ") in doc.read_text()
     with pytest.raises(SystemExit, match="items of 10 s, this run 15 s"):
         supervised.merge_run(stored, dict(added, duration=15.0))
+
+
+def test_the_method_descriptions_follow_the_code_not_the_stored_run(tmp_path):
+    result = dict(command="python -m benchmarks.quality.supervised", started="now",
+                  duration=10.0, items=4, categories=["cat"], records=_records(),
+                  docs={"mine": "as it was measured once", "gone": "a method since removed"})
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(result))
+    doc = tmp_path / "doc.md"
+    supervised_report.write_doc(path, doc, {"mine": "as its code says now", "other": "x"})
+    text = doc.read_text()
+    assert "- **mine**: as its code says now" in text and "as it was measured once" not in text
+    assert "- **gone**: a method since removed" in text and "**other**" not in text

@@ -409,6 +409,8 @@ def test_supervised_divergence_defaults_to_the_policy_s_offline_and_kl_in_the_st
     assert semi.divergence() == 1.0  # beside free components: measured under KL alone
     other = replace(DEFAULT_POLICY, dictionary_beta=0.25)
     assert replace(supervised, policy=other).divergence() == 0.25
+    with pytest.raises(ValueError, match=r"dictionary_beta must be a beta-divergence in \[0, 2\]"):
+        replace(DEFAULT_POLICY, dictionary_beta=5.0)
     assert supervised.describe()["beta"] == DEFAULT_POLICY.dictionary_beta
     assert supervised.describe(streamed=True)["beta"] == STREAM_BETA
 

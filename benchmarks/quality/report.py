@@ -22,13 +22,29 @@ RUNS = "nmfsep runs=1"
 PLAIN_ORACLE = "plain NMF, oracle grouping"
 
 
-def git_commit() -> str:
-    """The repository's short commit, or "unknown" outside a git checkout."""
+#: The code a measurement depends on (the stored results and the docs aside).
+MEASURED_CODE = ("src", "benchmarks", ":(exclude,glob)benchmarks/**/results/**")
+
+
+def git_commit(here: Path | None = None) -> str:
+    """The short commit of the repository at ``here`` (this one by default), or "unknown"
+    outside a git checkout.
+
+    ``-dirty`` follows it when the library's or the benchmarks' code differs from that
+    commit's (uncommitted changes): the measurement is then of code no commit holds.
+    """
+    here = Path(__file__).parent if here is None else here
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True, cwd=Path(__file__).parent).stdout.strip()
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, check=True, cwd=here).stdout.strip()
+        root = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True,
+                              text=True, check=True, cwd=here).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no",
+                                  "--", *MEASURED_CODE], capture_output=True, text=True,
+                                 check=True, cwd=root).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    return commit + ("-dirty" if changed else "")
 
 
 def machine() -> dict:

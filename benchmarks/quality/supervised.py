@@ -588,7 +588,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_docs or (out.resolve() != RESULTS.resolve() and not args.docs_only):
         return 0
     from .supervised_report import write_doc
-    write_doc(out, DOC)
+    write_doc(out, DOC, {m: (run.__doc__ or "").strip() for m, run in METHODS.items()})
     print(f"wrote {DOC.relative_to(ROOT)}")
     return 0
 

@@ -126,9 +126,16 @@ def section(result: dict) -> str:
     return "\n".join(lines)
 
 
-def write_doc(results: Path, doc: Path) -> Path:
-    """Replace (or append) the generated section of ``doc`` from ``results``."""
+def write_doc(results: Path, doc: Path, descriptions: dict[str, str] | None = None) -> Path:
+    """Replace (or append) the generated section of ``doc`` from ``results``.
+
+    ``descriptions`` (method name: text) replace the stored ones of those methods: the
+    code's own, so that a method's description follows its code.
+    """
     result = json.loads(Path(results).read_text())
+    stored = result.get("docs", {})
+    result["docs"] = {method: (descriptions or {}).get(method, text)
+                      for method, text in stored.items()}
     text = doc.read_text() if doc.exists() else "# Supervised separation\n"
     new = section(result)
     if START in text and END in text:

@@ -377,6 +377,9 @@ class Policy:
             raise ValueError(f"pitched_beside_drums must be one of {', '.join(PITCHED_STRATEGIES)} "
                              f"(a strategy that groups pitched components); got "
                              f"{self.pitched_beside_drums!r}")
+        if not 0 <= self.dictionary_beta <= 2:
+            raise ValueError(f"dictionary_beta must be a beta-divergence in [0, 2], got "
+                             f"{self.dictionary_beta!r}")
 
     def run_plan(self, index: int) -> RunPlan:
         """The plan of extra run ``index`` (1, 2, …): :attr:`run_plans`, then random starts."""
