@@ -406,8 +406,8 @@ class SeparationConfig:
         policy's ``dictionary_beta`` (the activations of fixed dictionaries fit
         the quiet bins better under it), but for a stream (``streamed``), whose
         relaxation and tolerance were chosen under Kullback-Leibler, and beside
-        free components (semi-supervised), which were measured under
-        Kullback-Leibler alone.
+        free components (semi-supervised), where it gained nothing
+        (docs/supervised.md).
         """
         if self.beta is not None:
             return float(self.beta)
