@@ -195,3 +195,25 @@ def test_negative_or_nan_V_is_rejected():
         factorize(-np.ones((3, 3)), 1)
     with pytest.raises(ParameterError, match="NaN"):
         factorize(np.full((3, 3), np.nan), 1)
+
+
+def test_the_square_root_path_of_beta_one_half_is_the_general_power_s():
+    """beta = 0.5 takes square roots instead of powers in the update and the objective."""
+    from nmfsep.activations import _exact_column_divergence
+    from nmfsep.nmf import _ratio_terms
+    from nmfsep.sweeps import ratio_fields_of_model
+
+    rng = np.random.default_rng(3)
+    V = (rng.random((40, 30)) * 3).astype(np.float32)
+    model = (rng.random((40, 30)) * 3 + 1e-3).astype(np.float32)
+    num, den = _ratio_terms(V, model, 0.5, 1e-9)
+    guarded = model.astype(np.float64) + 1e-9
+    np.testing.assert_allclose(num, V * guarded ** -1.5, rtol=1e-6)
+    np.testing.assert_allclose(den, guarded ** -0.5, rtol=1e-6)
+    A, B = model.copy(), np.empty_like(model)
+    assert ratio_fields_of_model(V, A, B, 0.5)
+    np.testing.assert_allclose(A, V * model.astype(np.float64) ** -1.5, rtol=1e-6)
+    np.testing.assert_allclose(B, model.astype(np.float64) ** -0.5, rtol=1e-6)
+    X, Y = V.astype(np.float64), model.astype(np.float64)
+    general = np.sum(X**0.5 - 0.5 * Y**0.5 - 0.5 * X * Y**-0.5, axis=0) / -0.25
+    np.testing.assert_allclose(_exact_column_divergence(X, Y, 0.5), general, rtol=1e-12)

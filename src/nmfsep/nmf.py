@@ -288,6 +288,10 @@ def _ratio_terms(V: np.ndarray, approx: np.ndarray, beta: float, eps: float):
         inv = 1.0 / (approx + eps)
         return V * inv * inv, inv
     guarded = approx + eps
+    if beta == 0.5:  # by a square root: a general power costs several times more
+        root = np.sqrt(guarded)
+        np.reciprocal(root, out=root)
+        return V * root / guarded, root
     return V * guarded ** (beta - 2), guarded ** (beta - 1)
 
 

@@ -217,7 +217,11 @@ def ratio_fields_of_model(Vb, A, B, beta) -> bool:
         np.multiply(B, B, out=A)
         A *= Vb
         return True
-    np.power(A, beta - 1, out=B)
+    if beta == 0.5:  # A^(-1/2) by a square root: a general power costs several times more
+        np.sqrt(A, out=B)
+        np.reciprocal(B, out=B)
+    else:
+        np.power(A, beta - 1, out=B)
     np.divide(B, A, out=A)
     A *= Vb
     return True
