@@ -418,6 +418,8 @@ METHODS: dict[str, Callable] = {
     "nmfsep supervised, pitch shifts ±3": shifted_supervised((-3.0, -2.0, -1.0, 1.0, 2.0, 3.0)),
     "nmfsep supervised, pitch shifts ±2 on every clip": shifted_supervised((-2.0, -1.0, 1.0, 2.0)),
     "nmfsep supervised, activations under beta 0.5": divergence_supervised(0.5),
+    "nmfsep supervised, activations under beta 0.25": divergence_supervised(0.25),
+    "nmfsep supervised, activations under beta 0.75": divergence_supervised(0.75),
     "dictionary-informed grouping of the blind NMF": informed_grouping,
     "discriminative reconstruction dictionaries": reconstruction_dictionaries(),
     "adapted dictionaries, penalty 1": adapted(1.0),
