@@ -325,8 +325,5 @@ def _exact_column_divergence(X: np.ndarray, Y: np.ndarray, beta: float) -> np.nd
     if beta == 0:
         ratio = np.maximum(X, eps) / Y
         return (ratio - np.log(ratio)).sum(axis=0) - X.shape[0]
-    if beta == 0.5:  # by square roots: a general power costs several times more
-        root = np.sqrt(Y)
-        return (np.sqrt(X) - 0.5 * root - 0.5 * X / root).sum(axis=0) / -0.25
     return np.sum(X**beta + (beta - 1) * Y**beta - beta * X * Y ** (beta - 1),
                   axis=0) / (beta * (beta - 1))

@@ -434,7 +434,8 @@ def audio_info(path: str | os.PathLike) -> tuple[int, int, int]:
 
 def clip_for_flac(data: np.ndarray, path: Path, *, warn: bool = True,
                   block: bool = False) -> np.ndarray:
-    """``data`` clipped to ±1, the most a FLAC file's integer samples hold.
+    """``data`` clipped to ±1, the most a FLAC file's integer samples hold (``data`` itself
+    when no sample lies beyond).
 
     Warns
     -----
@@ -479,8 +480,9 @@ class OutputSink:
         """
         data = samples.T
         if self._handle.format == "FLAC":
-            data = clip_for_flac(data, self.target, warn=not self._clipped, block=True)
-            self._clipped = self._clipped or bool(np.abs(samples).max(initial=0.0) > 1.0)
+            clipped = clip_for_flac(data, self.target, warn=not self._clipped, block=True)
+            self._clipped = self._clipped or clipped is not data  # a copy only when clipped
+            data = clipped
         try:
             self._handle.write(data)
         except sf.LibsndfileError as exc:
