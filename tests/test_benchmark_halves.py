@@ -123,3 +123,26 @@ def test_a_studys_command_line_needs_a_half_and_defaults_to_its_categories():
         parser.parse_args([])
     with pytest.raises(SystemExit):
         parser.parse_args(["--half", "both"])
+
+
+def test_string_quartet_plays_chorales_no_other_item_or_category_plays(monkeypatch):
+    from benchmarks.quality import chamber
+
+    def fake_chorale(number, tempo, duration, instruments=generate.CHORALE_INSTRUMENTS):
+        return ([generate.Part(name, program, [(0.0, 1.0, 60, 80)])
+                 for name, program in instruments], f"chorale {number}")
+
+    monkeypatch.setattr(generate, "chorale_parts", fake_chorale)
+    rng = np.random.default_rng(0)
+    quartets = [chamber.spec_string_quartet(i, 3.0, rng) for i in range(16)]
+    for spec in quartets:
+        assert [(p.name, p.program) for p in spec.parts] == list(chamber.QUARTET)
+        assert [(p.name, p.program) for p in spec.training] == list(chamber.QUARTET)
+    played = {half: {spec.info["chorale"] for i, spec in enumerate(quartets)
+                     if half_of(i) == half} for half in ("tuning", "reporting")}
+    assert len(played["tuning"]) == len(played["reporting"]) == 8
+    assert not played["tuning"] & played["reporting"]
+    chorales = {generate.spec_chorale(i, 3.0, rng).info["chorale"] for i in range(16)}
+    assert not (played["tuning"] | played["reporting"]) & chorales
+    assert all(spec.info["training_chorale"] not in played["tuning"] | played["reporting"]
+               for spec in quartets)

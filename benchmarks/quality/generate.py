@@ -26,8 +26,9 @@ Categories
 More categories register themselves (:func:`register`) from their own modules:
 :mod:`~benchmarks.quality.drumkit` (drum kits by piece), :mod:`~benchmarks.quality.electronic`
 (synth bass, drum machine, pad or lead, dry or with effects), :mod:`~benchmarks.quality.band`
-(a lead over a band) and :mod:`~benchmarks.quality.stereo` (the four above in stereo, with
-panning and reverb, dry or mastered).  Each item's half (tuning or reporting) follows
+(a lead over a band), :mod:`~benchmarks.quality.chamber` (a string quartet) and
+:mod:`~benchmarks.quality.stereo` (the four above in stereo, with panning and reverb, dry or
+mastered).  Each item's half (tuning or reporting) follows
 :mod:`benchmarks.quality.halves`.
 """
 
@@ -39,7 +40,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -378,11 +379,14 @@ def _bench_module(name: str, why: str):
                            "bash benchmarks/quality/setup.sh") from None
 
 
-def chorale_parts(number: int, tempo: float, duration: float) -> tuple[list[Part], str]:
+def chorale_parts(number: int, tempo: float, duration: float,
+                  instruments: Sequence[tuple[str, int]] = CHORALE_INSTRUMENTS,
+                  ) -> tuple[list[Part], str]:
     """The four voices of the ``number``-th Bach chorale of music21's corpus (sorted by name).
 
-    Soprano → violin, alto → clarinet, tenor → tenor saxophone, bass → bassoon;
-    fermatas get an extra beat; only notes starting within ``duration`` are kept.
+    Soprano, alto, tenor and bass on ``instruments`` (name and GM program of each):
+    by default violin, clarinet, tenor saxophone and bassoon; fermatas get an
+    extra beat; only notes starting within ``duration`` are kept.
     """
     corpus = _bench_module("music21.corpus", "the chorale category")
     paths = sorted(p for p in corpus.getComposer("bach") if p.suffix in (".mxl", ".xml"))
@@ -396,7 +400,7 @@ def chorale_parts(number: int, tempo: float, duration: float) -> tuple[list[Part
     path, score = fitting[number]
     beat = 60.0 / tempo
     parts = []
-    for (name, program), part in zip(CHORALE_INSTRUMENTS, score.parts, strict=True):
+    for (name, program), part in zip(instruments, score.parts, strict=True):
         notes = []
         for n in part.flatten().notes:
             start = float(n.offset) * beat
@@ -650,7 +654,7 @@ def register(categories: dict[str, Callable], version: str) -> None:
 
 
 # The categories with their own renderers register themselves when imported.
-from . import band, bleed, drumkit, electronic, stereo  # noqa: E402, F401
+from . import band, bleed, chamber, drumkit, electronic, stereo  # noqa: E402, F401
 
 
 def main() -> None:

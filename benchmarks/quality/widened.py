@@ -7,12 +7,12 @@ reporting half of each, worst first (:mod:`benchmarks.quality.report_widened`).
 
 from __future__ import annotations
 
-from . import band, drumkit, electronic, generate, stereo
+from . import band, chamber, drumkit, electronic, generate, stereo
 
 #: The first four categories (generate.py), the ones the widened benchmark adds to.
 ORIGINAL = ("drums+guitar", "piano+voice", "bass+drums+piano", "chorale")
 WIDENED = tuple(c for c in (*electronic.CATEGORIES, *band.CATEGORIES, *stereo.CATEGORIES,
-                              *drumkit.CATEGORIES)
+                              *drumkit.CATEGORIES, *chamber.CATEGORIES)
                 if c in generate.CATEGORIES)
 
 #: One line per kind of widened category, for the report.
@@ -34,4 +34,6 @@ DESCRIPTIONS = {
     "drummachine-3": "a drum machine alone (GM TR-808 / Electronic by fluidsynth, Sonic Pi's "
                      "one-shots) as kick, snare or clap, and hi-hat; no machine in both "
                      "halves (`benchmarks/quality/electronic.py`)",
+    "string-quartet": "a Bach chorale on violin, violin, viola and cello: four voices of one "
+                      "family (`benchmarks/quality/chamber.py`)",
 }
