@@ -117,3 +117,24 @@ def test_store_merges_atomically_and_exits_in_one_line(tmp_path):
     with pytest.raises(SystemExit, match="items not in the stored run: q"):
         bench.store(path, _result([], [], ["q"]), merge=True)
     assert json.loads(path.read_text()) == stored
+
+
+def test_a_merge_onto_other_items_is_refused_before_anything_is_scored(tmp_path, monkeypatch,
+                                                                        rng):
+    stored = _result([], [], ["drums+guitar-5"], duration=2.0, items_per_category=1)
+    (tmp_path / "widened-x.json").write_text(json.dumps(stored))
+    monkeypatch.setattr(bench, "RESULTS", tmp_path)
+    monkeypatch.setattr(bench, "build", lambda category, index, duration: Item(
+        name=f"{category}-{index}", category=category, sr=SR, mixture=_item(rng).mixture,
+        sources=_item(rng).sources, names=["bass", "hats"]))
+
+    def scored(*args, **kwargs):
+        raise AssertionError("scored before the merge was checked")
+
+    monkeypatch.setattr(bench, "run", scored)
+    argv = ["--widened", "--tag", "x", "--categories", "drums+guitar", "--items", "1",
+            "--duration", "2", "--methods", "crossover", "--merge", "--no-docs"]
+    with pytest.raises(SystemExit, match="items not in the stored run: drums[+]guitar-0; "
+                                         "--merge adds methods"):
+        bench.main(argv)
+    assert json.loads((tmp_path / "widened-x.json").read_text()) == stored

@@ -108,3 +108,21 @@ def test_the_method_descriptions_follow_the_code_not_the_stored_run(tmp_path):
     text = doc.read_text()
     assert "- **mine**: as its code says now" in text and "as it was measured once" not in text
     assert "- **gone**: a method since removed" in text and "**other**" not in text
+
+
+def test_a_merge_of_other_length_items_is_refused_before_anything_is_measured(
+        tmp_path, monkeypatch, capsys):
+    path = tmp_path / "r.json"
+    stored = dict(command="python -m benchmarks.quality.supervised", started="then",
+                  duration=10.0, items=4, categories=["cat"], records=_records(),
+                  docs={"mine": "my method"}, seconds=60.0)
+    path.write_text(json.dumps(stored))
+
+    def measured(*args, **kwargs):
+        raise AssertionError("measured before the merge was checked")
+
+    monkeypatch.setattr(supervised, "run", measured)
+    with pytest.raises(SystemExit):
+        supervised.main(["--out", str(path), "--merge", "--duration", "15", "--no-docs"])
+    assert "items of 10 s, this run 15 s; run with --duration 10" in capsys.readouterr().err
+    assert json.loads(path.read_text()) == stored

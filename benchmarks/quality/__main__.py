@@ -29,7 +29,7 @@ from ..arguments import non_negative_int, positive_float, positive_int
 from . import real
 from .generate import CATEGORIES, ITEMS_PER_CATEGORY, build
 from .halves import half_of, real_halves, rendered_index, select
-from .merge import MergeMismatch, merge_results
+from .merge import MergeMismatch, check_mergeable, merge_results
 from .methods import Method, methods, unavailable
 from .report import machine, write_docs
 
@@ -221,21 +221,34 @@ def _command(argv: list[str] | None) -> str:
                        *(argv if argv is not None else sys.argv[1:])])
 
 
+def stored_run(path: Path, planned: dict) -> dict:
+    """The run stored at ``path``, checked to take the ``planned`` run's records (``--merge``).
+
+    Called before scoring, so that a run that could not be merged is refused at
+    once, not after it has run.  Exits with a one-line message (no traceback)
+    when there is no stored run or it was made on other items or settings.
+    """
+    if not path.exists():
+        raise SystemExit(f"python -m benchmarks.quality: --merge: {path} does not exist; "
+                         "run without --merge first")
+    stored = json.loads(path.read_text())
+    try:
+        check_mergeable(stored, planned)
+    except MergeMismatch as mismatch:
+        raise SystemExit(f"python -m benchmarks.quality: --merge into {path}: "
+                         f"{mismatch}") from None
+    return stored
+
+
 def store(path: Path, result: dict, merge: bool) -> None:
     """Write ``result`` to ``path``; with ``merge``, into the run stored there.
 
     Exits with a one-line message (no traceback) when there is no stored run
-    or it was made on other items or settings.
+    or it was made on other items or settings (:func:`stored_run`, which the
+    runs call before scoring as well).
     """
     if merge:
-        if not path.exists():
-            raise SystemExit(f"python -m benchmarks.quality: --merge: {path} does not exist; "
-                             "run without --merge first")
-        try:
-            result = merge_results(json.loads(path.read_text()), result)
-        except MergeMismatch as mismatch:
-            raise SystemExit(f"python -m benchmarks.quality: --merge into {path}: "
-                             f"{mismatch}") from None
+        result = merge_results(stored_run(path, result), result)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(result, indent=1))
     tmp.replace(path)
@@ -253,28 +266,31 @@ def run_real(args, argv: list[str] | None, categories: list[str]) -> bool:
     halves = halves_of(items, rendered=False)
     items = [item for item in items if args.half in ("all", halves[item.name])]
     chosen = _chosen(args)
+    shown = (real.DEFAULT_NAME if os.path.abspath(folder) == os.path.abspath(real.DEFAULT_FOLDER)
+             else str(folder))
+    partial = bool(args.quick or args.methods or args.items or args.real_seconds
+                   or args.sweep or len(categories) < len(real.CATEGORIES)
+                   or args.half != "all")
+    planned = dict(
+        command=_command(argv), folder=shown, excerpt_seconds=args.real_seconds,
+        silence_db=real.SILENCE_DB, categories=categories, half=args.half,
+        descriptions={c: real.CATEGORIES[c].description for c in categories},
+        items={item.name: dict(item.info, category=item.category, names=item.names)
+               for item in items},
+        methods=_describe(chosen), unavailable=unavailable(),
+    )
+    path = RESULTS / ("real.json" if args.merge or not partial else "real-partial.json")
+    if args.merge:
+        stored_run(path, planned)
     print(f"{len(items)} real items x {len(chosen)} methods ({folder})", file=sys.stderr)
     started = time.strftime("%Y-%m-%d %H:%M:%S")
     where = machine()
     t0 = time.perf_counter()
     records = run(items, chosen, log=lambda s: print(s, file=sys.stderr, flush=True),
                   halves=halves)
-    shown = (real.DEFAULT_NAME if os.path.abspath(folder) == os.path.abspath(real.DEFAULT_FOLDER)
-             else str(folder))
-    partial = bool(args.quick or args.methods or args.items or args.real_seconds
-                   or args.sweep or len(categories) < len(real.CATEGORIES)
-                   or args.half != "all")
-    result = dict(
-        command=_command(argv), started=started, seconds=time.perf_counter() - t0,
-        machine=where, folder=shown, excerpt_seconds=args.real_seconds,
-        silence_db=real.SILENCE_DB, categories=categories, half=args.half,
-        descriptions={c: real.CATEGORIES[c].description for c in categories},
-        items={item.name: dict(item.info, category=item.category, names=item.names)
-               for item in items},
-        methods=_describe(chosen), unavailable=unavailable(), records=records,
-    )
+    result = dict(planned, started=started, seconds=time.perf_counter() - t0, machine=where,
+                  records=records)
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / ("real.json" if args.merge or not partial else "real-partial.json")
     store(path, result, args.merge)
     print_table(records, "sdr")
     print(f"\nwrote {path.relative_to(ROOT)}")
@@ -293,18 +309,10 @@ def run_rendered(args, argv: list[str] | None, categories: list[str], n_items: i
     indices = select(range(args.first_item, args.first_item + n_items), args.half)
     items = [build(c, i, args.duration) for c in categories for i in indices]
     chosen = _chosen(args)
-    print(f"{len(items)} items x {len(chosen)} methods", file=sys.stderr)
-    started = time.strftime("%Y-%m-%d %H:%M:%S")
-    where = machine()  # the commit that runs, not one made while it runs
-    t0 = time.perf_counter()
-    records = run(items, chosen, log=lambda s: print(s, file=sys.stderr, flush=True),
-                  halves=halves_of(items, rendered=True))
-    result = dict(
-        command=_command(argv), started=started, seconds=time.perf_counter() - t0, machine=where,
-        items_per_category=n_items, half=args.half,
+    planned = dict(
+        command=_command(argv), items_per_category=n_items, half=args.half,
         duration=args.duration, categories=categories,
-        items={item.name: item.info for item in items},
-        methods=_describe(chosen), records=records,
+        items={item.name: item.info for item in items}, methods=_describe(chosen),
     )
     name = ("widened" if args.widened else "heldout" if held_out else
             "sweep" if args.sweep else ("quick" if args.quick else "quality"))
@@ -312,12 +320,22 @@ def run_rendered(args, argv: list[str] | None, categories: list[str], n_items: i
                    or n_items != ITEMS_PER_CATEGORY or args.duration != DURATION)
     if name == "quality" and partial and not args.merge:
         name = "quality-partial"  # the full run's file holds the full run only
-    RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
     if args.widened:
         parts = ["widened", *([args.half] if args.half != "all" else []),
                  *([args.tag] if args.tag else [])]
         path = RESULTS / ("-".join(parts) + ".json")
+    if args.merge:
+        stored_run(path, planned)
+    print(f"{len(items)} items x {len(chosen)} methods", file=sys.stderr)
+    started = time.strftime("%Y-%m-%d %H:%M:%S")
+    where = machine()  # the commit that runs, not one made while it runs
+    t0 = time.perf_counter()
+    records = run(items, chosen, log=lambda s: print(s, file=sys.stderr, flush=True),
+                  halves=halves_of(items, rendered=True))
+    result = dict(planned, started=started, seconds=time.perf_counter() - t0, machine=where,
+                  records=records)
+    RESULTS.mkdir(exist_ok=True)
     store(path, result, args.merge)
     print_table(records, "sdr")
     print_table(records, "sdri")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["MergeMismatch", "merge_results", "merged_lines"]
+__all__ = ["MergeMismatch", "check_mergeable", "merge_results", "merged_lines"]
 
 # What must agree between the stored run and the added one for their records to
 # be comparable: the same items, rendered the same way.
@@ -49,14 +49,7 @@ def merge_results(stored: dict[str, Any], added: dict[str, Any]) -> dict[str, An
         If a setting of :data:`SETTINGS` differs, or ``added`` has an item that
         ``stored`` does not.
     """
-    for key in SETTINGS:
-        if key in stored and key in added and stored[key] != added[key]:
-            raise MergeMismatch(f"the stored run has {key} = {stored[key]!r}, this run "
-                                f"{added[key]!r}: run with the stored run's settings")
-    unknown = sorted(set(added.get("items", {})) - set(stored.get("items", {})))
-    if unknown:
-        raise MergeMismatch(f"items not in the stored run: {', '.join(unknown[:3])}"
-                            + (" ..." if len(unknown) > 3 else ""))
+    check_mergeable(stored, added)
     records = {(r["item"], r["method"], r["source"]): r for r in stored["records"]}
     records.update({(r["item"], r["method"], r["source"]): r for r in added["records"]})
     methods = {m["name"]: m for m in stored.get("methods", [])}
@@ -67,6 +60,30 @@ def merge_results(stored: dict[str, Any], added: dict[str, Any]) -> dict[str, An
                methods=[m["name"] for m in added.get("methods", [])])
     return {**stored, "records": list(records.values()), "methods": list(methods.values()),
             "merged": [*stored.get("merged", []), run]}
+
+
+def check_mergeable(stored: dict[str, Any], added: dict[str, Any]) -> None:
+    """Raise :class:`MergeMismatch` unless ``added`` may go into ``stored``.
+
+    ``added`` needs only its settings and ``items``, so that a run is checked
+    before it scores anything.
+
+    Raises
+    ------
+    MergeMismatch
+        If a setting of :data:`SETTINGS` differs, or ``added`` has an item that
+        ``stored`` does not.
+    """
+    for key in SETTINGS:
+        if key in stored and key in added and stored[key] != added[key]:
+            raise MergeMismatch(f"the stored run has {key} = {stored[key]!r}, this run "
+                                f"{added[key]!r}: run with the stored run's settings")
+    unknown = sorted(set(added.get("items", {})) - set(stored.get("items", {})))
+    if unknown:
+        raise MergeMismatch(f"items not in the stored run: {', '.join(unknown[:3])}"
+                            + (" ..." if len(unknown) > 3 else "")
+                            + "; --merge adds methods to the stored run's items (run the "
+                              "new items under another --tag, or without --merge)")
 
 
 def merged_lines(result: dict[str, Any], prefix: str = "- ") -> list[str]:

@@ -545,6 +545,12 @@ def main(argv: list[str] | None = None) -> int:
     if (args.merge or args.docs_only) and not out.is_file():
         parser.error(f"--out {out}: no stored run there to "
                      + ("merge into; run without --merge first" if args.merge else "report"))
+    if args.merge and not args.docs_only:  # refused before anything is measured
+        stored_duration = json.loads(out.read_text())["duration"]
+        if stored_duration != args.duration:
+            parser.error(f"--merge: the stored run in {out} has items of {stored_duration:g} s, "
+                         f"this run {args.duration:g} s; run with --duration "
+                         f"{stored_duration:g}")
     if not args.docs_only:
         chosen = list(METHODS)
         if args.methods:
