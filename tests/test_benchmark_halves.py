@@ -125,19 +125,24 @@ def test_a_studys_command_line_needs_a_half_and_defaults_to_its_categories():
         parser.parse_args(["--half", "both"])
 
 
-def test_string_quartet_plays_chorales_no_other_item_or_category_plays(monkeypatch):
+@pytest.mark.parametrize("category", ["string-quartet", "piano-trio"])
+def test_chamber_items_play_chorales_no_other_item_or_category_plays(category, monkeypatch):
     from benchmarks.quality import chamber
 
     def fake_chorale(number, tempo, duration, instruments=generate.CHORALE_INSTRUMENTS):
-        return ([generate.Part(name, program, [(0.0, 1.0, 60, 80)])
-                 for name, program in instruments], f"chorale {number}")
+        return ([generate.Part(name, program, [(float(voice), 1.0, 60 + voice, 80)])
+                 for voice, (name, program) in enumerate(instruments)], f"chorale {number}")
 
     monkeypatch.setattr(generate, "chorale_parts", fake_chorale)
     rng = np.random.default_rng(0)
-    quartets = [chamber.spec_string_quartet(i, 3.0, rng) for i in range(16)]
+    quartets = [chamber.CATEGORIES[category](i, 3.0, rng) for i in range(16)]
+    expected = (list(chamber.QUARTET) if category == "string-quartet" else
+                [("violin", 40), ("piano", chamber.PIANO_PROGRAM), ("cello", 42)])
     for spec in quartets:
-        assert [(p.name, p.program) for p in spec.parts] == list(chamber.QUARTET)
-        assert [(p.name, p.program) for p in spec.training] == list(chamber.QUARTET)
+        assert [(p.name, p.program) for p in spec.parts] == expected
+        assert [(p.name, p.program) for p in spec.training] == expected
+    if category == "piano-trio":  # the piano plays the alto's and the tenor's notes
+        assert quartets[0].parts[1].notes == [(1.0, 1.0, 61, 80), (2.0, 1.0, 62, 80)]
     played = {half: {spec.info["chorale"] for i, spec in enumerate(quartets)
                      if half_of(i) == half} for half in ("tuning", "reporting")}
     assert len(played["tuning"]) == len(played["reporting"]) == 8

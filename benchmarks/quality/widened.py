@@ -36,4 +36,5 @@ DESCRIPTIONS = {
                      "halves (`benchmarks/quality/electronic.py`)",
     "string-quartet": "a Bach chorale on violin, violin, viola and cello: four voices of one "
                       "family (`benchmarks/quality/chamber.py`)",
+    "piano-trio": "the same chorales as violin, piano (the two inner voices) and cello",
 }
