@@ -380,7 +380,7 @@ def test_help_shows_each_default_once_and_never_none(command, capsys):
     text = capsys.readouterr().out
     assert "(default: None)" not in text and "(default: False)" not in text
     if command in ("separate", "components", "learn"):
-        assert "(default: 200)" in text  # --max-iter: a default the help does not state
+        assert "NMF iterations at most (default 200" in text  # stated by --max-iter's help
     for line in text.splitlines():  # a default its help states is not repeated after it
         assert not ("(default " in line and "(default: " in line), line
 

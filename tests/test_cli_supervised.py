@@ -169,6 +169,7 @@ def test_separate_with_dictionaries_names_the_sources_after_them(files, dicts, t
         "source": 0, "strength": DEFAULT_POLICY.dictionary_percussive_prior}
     assert record["parameters"]["percussive_prior"] == DEFAULT_POLICY.dictionary_percussive_prior
     assert record["parameters"]["beta"] == DEFAULT_POLICY.dictionary_beta  # --dict's default
+    assert record["parameters"]["max_iter"] == int(FAST[FAST.index("--max-iter") + 1])
 
 
 def test_separate_with_free_components_adds_the_rest(files, dicts, tmp_path):
@@ -281,6 +282,27 @@ def test_options_a_dictionary_separation_would_ignore_are_refused(files, dicts, 
     err = capsys.readouterr().err
     assert message in err and "n_free_components" not in err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_given_max_iter_bounds_the_dictionaries_fit_instead_of_the_default_cap(
+        files, dicts, tmp_path):
+    longer = DEFAULT_POLICY.dictionary_iterations + 50
+    out = tmp_path / "sep"
+    assert main(["separate", str(files["song"]), "-o", str(out), "--dict", str(dicts["drums"]),
+                 "--dict", str(dicts["guitar"]), "--max-iter", str(longer), "-q"]) == 0
+    record = json.loads((out / "song" / "separation.json").read_text())
+    assert record["parameters"]["max_iter"] == longer
+
+
+def test_max_iter_s_help_says_where_its_default_is_not_200(capsys):
+    with pytest.raises(SystemExit):
+        main(["separate", "--help"])
+    separate_help = " ".join(capsys.readouterr().out.split())
+    assert (f"(default 200; {DEFAULT_POLICY.dictionary_iterations} with --dict and neither "
+            "--free nor --stream)") in separate_help
+    with pytest.raises(SystemExit):
+        main(["learn", "--help"])
+    assert "NMF iterations at most (default 200)" in " ".join(capsys.readouterr().out.split())
 
 
 def test_beta_s_help_says_where_its_default_is_not_kullback_leibler(capsys):

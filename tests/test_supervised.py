@@ -434,6 +434,37 @@ def test_offline_supervised_separation_fits_under_the_policy_s_divergence(
     assert relative_error(streamed, default.sources) < STREAM_EXACT_TOLERANCE
 
 
+def test_supervised_iterations_cap_only_the_default_offline_fit(small_dictionaries):
+    cap = DEFAULT_POLICY.dictionary_iterations
+    assert cap < 200  # else this test checks nothing
+    supervised = nmfsep.SeparationConfig(dictionaries=small_dictionaries)
+    assert supervised.iterations() == cap == supervised.describe()["max_iter"]
+    assert supervised.resolve(sr=22050, n_samples=22050).max_iter == cap
+    assert supervised.iterations(streamed=True) == 200  # the stream's own tolerance
+    assert nmfsep.SeparationConfig().iterations() == 200  # blind
+    assert replace(supervised, beta=1.0).iterations() == 200  # another divergence
+    assert replace(supervised, beta=DEFAULT_POLICY.dictionary_beta).iterations() == cap
+    semi = nmfsep.SeparationConfig(dictionaries=small_dictionaries[:1], n_free_components=4)
+    assert semi.iterations() == 200
+    assert replace(supervised, max_iter=cap // 2).iterations() == cap // 2  # max_iter bounds it
+    longer = replace(DEFAULT_POLICY, dictionary_iterations=300)
+    assert replace(supervised, policy=longer, max_iter=400).iterations() == 300
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match="dictionary_iterations must be a positive integer"):
+            replace(DEFAULT_POLICY, dictionary_iterations=bad)
+
+
+def test_the_default_supervised_fit_is_the_fit_stopped_at_the_policy_s_iterations(
+        small_dictionaries, rng):
+    y = rng.standard_normal(22050).astype(np.float32)
+    cap = DEFAULT_POLICY.dictionary_iterations
+    default = nmfsep.separate(y, 22050, dictionaries=small_dictionaries, tol=0)
+    stopped = nmfsep.separate(y, 22050, dictionaries=small_dictionaries, tol=0, max_iter=cap)
+    assert default.n_iter == stopped.n_iter == cap
+    assert np.array_equal(default.sources, stopped.sources)
+    assert default.parameters["max_iter"] == cap
+
+
 def test_stream_rejects_empty_input(small_dictionaries):
     with pytest.raises(AudioError, match="no samples"):
         list(nmfsep.stream(iter([]), 22050, small_dictionaries))

@@ -399,6 +399,17 @@ def divergence_supervised(beta: float) -> Callable:
     return run
 
 
+def stopped_supervised(max_iter: int) -> Callable:
+    """``separate --dict`` (every default), the activations stopped after ``max_iter``
+    iterations at most."""
+    def run(item) -> np.ndarray:
+        return nmfsep.separate(item.mixture, item.sr, dictionaries=learned(item),
+                               max_iter=max_iter).sources
+    run.__doc__ = (f"``separate --dict --max-iter {max_iter}`` (every other default): the "
+                   f"activations stopped after {max_iter} iterations at most.")
+    return run
+
+
 def ideal_ratio_mask(item) -> np.ndarray:
     """Oracle |S_j| / sum_i |S_i| on the default STFT: the limit of any mask."""
     config = _config(item.sr)
@@ -420,6 +431,8 @@ METHODS: dict[str, Callable] = {
     "nmfsep supervised, activations under beta 0.5": divergence_supervised(0.5),
     "nmfsep supervised, activations under beta 0.25": divergence_supervised(0.25),
     "nmfsep supervised, activations under beta 0.75": divergence_supervised(0.75),
+    **{f"nmfsep supervised, activations stopped at {n} iterations": stopped_supervised(n)
+       for n in (50, 100)},
     "dictionary-informed grouping of the blind NMF": informed_grouping,
     "discriminative reconstruction dictionaries": reconstruction_dictionaries(),
     "adapted dictionaries, penalty 1": adapted(1.0),

@@ -17,6 +17,7 @@ import time
 import traceback
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from . import drums_command
@@ -82,10 +83,13 @@ def _add_common(parser: argparse.ArgumentParser, force: str = "overwrite existin
                         help="more detail (what auto decided and why), tracebacks on errors")
 
 
-def _add_analysis_options(parser: argparse.ArgumentParser, beta_default: str = "") -> None:
+def _add_analysis_options(parser: argparse.ArgumentParser, beta_default: str = "",
+                          iterations_default: str = "") -> None:
     """The factorization's options, the same for separate, components and learn.
 
-    ``beta_default`` adds to ``--beta``'s help where its default is not always 1.
+    ``beta_default`` adds to ``--beta``'s help where its default is not always 1,
+    ``iterations_default`` to ``--max-iter``'s where its default is not always
+    :data:`DEFAULT_MAX_ITER`.
     """
     parser.add_argument("--beta", type=float, default=None,
                         help="beta-divergence: 0 Itakura-Saito, 1 Kullback-Leibler (the "
@@ -94,8 +98,14 @@ def _add_analysis_options(parser: argparse.ArgumentParser, beta_default: str = "
     parser.add_argument("--n-fft", type=int, default=None,
                         help="STFT frame length (default ≈93 ms)")
     parser.add_argument("--hop", type=int, default=None, help="STFT hop (default n_fft/4)")
-    parser.add_argument("--max-iter", type=int, default=DEFAULT_MAX_ITER,
-                        help="NMF iterations at most")
+    parser.add_argument("--max-iter", type=int, default=None,
+                        help=f"NMF iterations at most (default {DEFAULT_MAX_ITER}"
+                             f"{iterations_default})")
+
+
+def _max_iter(args) -> int:
+    """``--max-iter``, or :data:`DEFAULT_MAX_ITER` when it is not given."""
+    return DEFAULT_MAX_ITER if args.max_iter is None else args.max_iter
 
 
 def _add_separate(commands) -> None:
@@ -129,7 +139,9 @@ def _add_separate(commands) -> None:
                           "out under its name")
     sep.add_argument("--format", choices=["wav", "flac"], default="wav", help="output format")
     _add_analysis_options(sep, beta_default=f"; {DEFAULT_POLICY.dictionary_beta:g} with --dict "
-                                            "and neither --free nor --stream")
+                                            "and neither --free nor --stream",
+                          iterations_default=f"; {DEFAULT_POLICY.dictionary_iterations} with "
+                                             "--dict and neither --free nor --stream")
     sep.add_argument("--mask-power", type=float, default=1.0,
                      help="1 ratio masks, 2 Wiener masks")
     sep.add_argument("--percussive-prior", type=float, default=None, metavar="P",
@@ -312,7 +324,7 @@ def _separation_config(args) -> tuple[SeparationConfig, list[str]]:
         for flag, given in (("-k", args.n_components is not None),
                             ("--n-fft", args.n_fft is not None), ("--hop", args.hop is not None),
                             ("--beta", args.beta is not None),
-                            ("--max-iter", args.max_iter != DEFAULT_MAX_ITER),
+                            ("--max-iter", args.max_iter is not None),
                             ("--max-memory", args.max_memory is not None)):
             if given:
                 raise ParameterError(f"{flag} does not apply with --from: the saved "
@@ -324,7 +336,10 @@ def _separation_config(args) -> tuple[SeparationConfig, list[str]]:
             names=None if names is None else tuple(names), dictionaries=dictionaries,
             n_free_components=args.free, n_fft=args.n_fft, hop=args.hop,
             mask_power=args.mask_power, percussive_prior=args.percussive_prior,
-            n_runs=args.runs, max_iter=args.max_iter, random_state=args.seed,
+            n_runs=args.runs, max_iter=_max_iter(args), random_state=args.seed,
+            # --max-iter given bounds the dictionaries' fit too, not only the default's cap
+            policy=DEFAULT_POLICY if args.max_iter is None or dictionaries is None else
+            replace(DEFAULT_POLICY, dictionary_iterations=max(1, args.max_iter)),
             max_memory=None if args.max_memory is None else
             parse_bytes(args.max_memory, "--max-memory"))
     except ParameterError as exc:
@@ -351,7 +366,8 @@ def _separate_one(path: Path, args, config: SeparationConfig, names: list[str],
         stream=args.stream, log=lambda message: reporter.info(f"{position} {path}: {message}"),
         record_extra={"dictionaries": args.dicts} if args.dicts else None,
         callback=(lambda done, total: reporter.progress(f"{position} stream", done, total))
-        if args.stream else _nmf_progress(reporter, f"{position} NMF", args.max_iter * runs))
+        if args.stream else _nmf_progress(reporter, f"{position} NMF",
+                                          config.iterations() * runs))
     reporter.finish_progress()
     decision = record.get("decision") or {}
     for reason in decision.get("reasons", []):
@@ -394,7 +410,7 @@ def _check_analysis(args) -> None:
     """The factorization's options, before any file is read."""
     try:
         SeparationConfig(beta=args.beta, n_fft=args.n_fft, hop=args.hop,
-                         max_iter=args.max_iter)
+                         max_iter=_max_iter(args))
     except ParameterError as exc:
         raise _flagged(exc) from None
     if args.n_components is not None and args.n_components < 1:
@@ -422,8 +438,8 @@ def _cmd_learn(args, reporter: Reporter) -> int:
     dictionary = learn_dictionary(
         examples, rates[0], name=args.name, n_components=args.n_components,
         beta=1.0 if args.beta is None else args.beta,
-        n_fft=args.n_fft, hop=args.hop, pitch_shifts=shifts, max_iter=args.max_iter,
-        random_state=args.seed, callback=_nmf_progress(reporter, "NMF", args.max_iter))
+        n_fft=args.n_fft, hop=args.hop, pitch_shifts=shifts, max_iter=_max_iter(args),
+        random_state=args.seed, callback=_nmf_progress(reporter, "NMF", _max_iter(args)))
     reporter.finish_progress()
     dictionary.save(out, force=args.force)
     used = [float(s) for s in dictionary.info["pitch_shifts"].split(",") if s]
@@ -473,8 +489,8 @@ def _cmd_components(args, reporter: Reporter) -> int:
                              "frames, and each would be a file to listen to; give a smaller -k")
     reporter.info(f"{path}: {y.shape[0]} channel(s), {sr} Hz, {y.shape[1] / sr:.1f} s")
     sep = separate(y, sr, n_sources=1, n_components=args.n_components, beta=args.beta,
-                   n_fft=args.n_fft, hop=args.hop, max_iter=args.max_iter,
-                   random_state=args.seed, callback=_nmf_progress(reporter, "NMF", args.max_iter))
+                   n_fft=args.n_fft, hop=args.hop, max_iter=_max_iter(args),
+                   random_state=args.seed, callback=_nmf_progress(reporter, "NMF", _max_iter(args)))
     reporter.finish_progress()
     page = export_components(sep, out, source=path, plots=plots, force=args.force,
                              progress=lambda done, total:

@@ -109,6 +109,8 @@ class Plan:
     percussive_prior : float
     beta : float
         The β-divergence the factorization minimizes (:meth:`SeparationConfig.divergence`).
+    max_iter : int
+        Its iterations at most (:meth:`SeparationConfig.iterations`).
     names : list of str or None
         The sources' names when the dictionaries or ``names`` give them.
     dictionaries : list of Dictionary or None
@@ -121,6 +123,7 @@ class Plan:
     n_runs: int
     percussive_prior: float
     beta: float
+    max_iter: int = 200
     names: list[str] | None = None
     dictionaries: list[Dictionary] | None = None
 
@@ -184,7 +187,9 @@ class SeparationConfig:
     init, max_iter, tol, l1_H, continuity
         Passed to :func:`nmfsep.nmf.factorize`.  The spectrogram is scaled to a
         mean of 1 first, so the penalties weigh the same for loud and quiet
-        recordings.
+        recordings.  The activations of dictionaries alone under the policy's
+        ``dictionary_beta`` stop after at most its ``dictionary_iterations``
+        as well (:meth:`iterations`).
     random_state : int or None
         Seed for initialization and clustering; None draws fresh randomness.
     solver : {"mu", "amu", "hals"}
@@ -389,7 +394,8 @@ class SeparationConfig:
             n_known = sum(item.n_components for item in remapped)
             return Plan(n_sources=len(names), n_components=n_known + self.n_free_components,
                         stft=config, n_runs=1, percussive_prior=strength,
-                        beta=self.divergence(), names=names, dictionaries=remapped)
+                        beta=self.divergence(), max_iter=self.iterations(), names=names,
+                        dictionaries=remapped)
         n_sources = self.n_sources or 2
         n_fft = default_n_fft(sr) if self.n_fft is None else int(self.n_fft)
         config = STFTConfig(n_fft=n_fft, hop=self._hop(n_fft), window=self.window)
@@ -397,7 +403,8 @@ class SeparationConfig:
         return Plan(n_sources=n_sources, n_components=int(n_components), stft=config,
                     n_runs=self.default_runs(n_samples, sr) if self.n_runs is None
                     else int(self.n_runs), percussive_prior=strength,
-                    beta=self.divergence(), names=None if self.names is None else list(self.names))
+                    beta=self.divergence(), max_iter=self.iterations(),
+                    names=None if self.names is None else list(self.names))
 
     def divergence(self, *, streamed: bool = False) -> float:
         """The β-divergence the factorization minimizes: ``beta``, or its default.
@@ -415,6 +422,19 @@ class SeparationConfig:
             return float(self.policy.dictionary_beta)
         return 1.0
 
+    def iterations(self, *, streamed: bool = False) -> int:
+        """The factorization's iterations at most: ``max_iter``, or fewer.
+
+        The activations of dictionaries alone, offline, under the policy's
+        ``dictionary_beta`` (the default, or that value given) stop after at
+        most its ``dictionary_iterations``: their masks settle long before the
+        objective does (docs/supervised.md).
+        """
+        if (self.dictionaries is not None and not self.n_free_components and not streamed
+                and self.divergence() == self.policy.dictionary_beta):
+            return min(int(self.max_iter), self.policy.dictionary_iterations)
+        return int(self.max_iter)
+
     def default_runs(self, n_samples: int, sr: int) -> int:
         """Runs when none are asked for: the policy's ``auto_runs`` up to its length, else 1.
 
@@ -431,7 +451,8 @@ class SeparationConfig:
         """The parameters as plain data, for the record (dictionaries by name).
 
         ``beta`` is the divergence the separation minimizes, offline or, with
-        ``streamed``, in the stream (:meth:`divergence`).
+        ``streamed``, in the stream (:meth:`divergence`), and ``max_iter`` its
+        iterations at most (:meth:`iterations`).
         """
         out = {}
         for item in fields(self):
@@ -444,6 +465,8 @@ class SeparationConfig:
                 value = [list(g) for g in value]
             if item.name == "beta":
                 value = self.divergence(streamed=streamed)
+            if item.name == "max_iter":
+                value = self.iterations(streamed=streamed)
             out[item.name] = value
         return out
 

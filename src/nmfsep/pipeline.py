@@ -189,7 +189,7 @@ class Separation:
             grouping=grouping,
             n_fft=self.stft.n_fft, hop=self.stft.hop, window=self.stft.window,
             spectrogram_power=config.spectrogram_power, mask_power=self.mask_power,
-            init=config.init, max_iter=config.max_iter, tol=config.tol, l1_H=config.l1_H,
+            init=config.init, max_iter=plan.max_iter, tol=config.tol, l1_H=config.l1_H,
             continuity=config.continuity, random_state=config.random_state,
             n_iter=self.n_iter, converged=self.converged,
         )

@@ -116,7 +116,7 @@ def factorize_with_dictionaries(V: np.ndarray, scale: float, config: SeparationC
     W_known, labels, _ = stack_dictionaries(plan.dictionaries or config.dictionaries)
     n_free = config.n_free_components
     result = factorize_beside(
-        V, W_known, n_free, beta=plan.beta, init=config.init, max_iter=config.max_iter,
+        V, W_known, n_free, beta=plan.beta, init=config.init, max_iter=plan.max_iter,
         tol=config.tol, l1_H=config.l1_H, continuity=config.continuity,
         random_state=config.random_state, callback=callback)
     fixed = np.arange(result.W.shape[1]) < W_known.shape[1]
