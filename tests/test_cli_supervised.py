@@ -284,7 +284,7 @@ def test_options_a_dictionary_separation_would_ignore_are_refused(files, dicts, 
     assert not (tmp_path / "o").exists()
 
 
-def test_a_given_max_iter_bounds_the_dictionaries_fit_instead_of_the_default_cap(
+def test_a_given_max_iter_bounds_the_dictionaries_fit_instead_of_the_default(
         files, dicts, tmp_path):
     longer = DEFAULT_POLICY.dictionary_iterations + 50
     out = tmp_path / "sep"

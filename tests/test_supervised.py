@@ -446,9 +446,10 @@ def test_supervised_iterations_cap_only_the_default_offline_fit(small_dictionari
     assert replace(supervised, beta=DEFAULT_POLICY.dictionary_beta).iterations() == cap
     semi = nmfsep.SeparationConfig(dictionaries=small_dictionaries[:1], n_free_components=4)
     assert semi.iterations() == 200
-    assert replace(supervised, max_iter=cap // 2).iterations() == cap // 2  # max_iter bounds it
+    assert replace(supervised, max_iter=cap // 2).iterations() == cap // 2  # given: as given
+    assert replace(supervised, max_iter=cap + 50).iterations() == cap + 50
     longer = replace(DEFAULT_POLICY, dictionary_iterations=300)
-    assert replace(supervised, policy=longer, max_iter=400).iterations() == 300
+    assert replace(supervised, policy=longer).iterations() == 300
     for bad in (0, 2.5, True):
         with pytest.raises(ValueError, match="dictionary_iterations must be a positive integer"):
             replace(DEFAULT_POLICY, dictionary_iterations=bad)

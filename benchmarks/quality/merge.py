@@ -46,8 +46,7 @@ def merge_results(stored: dict[str, Any], added: dict[str, Any]) -> dict[str, An
     Raises
     ------
     MergeMismatch
-        If a setting of :data:`SETTINGS` differs, or ``added`` has an item that
-        ``stored`` does not.
+        When :func:`check_mergeable` refuses ``added``.
     """
     check_mergeable(stored, added)
     records = {(r["item"], r["method"], r["source"]): r for r in stored["records"]}

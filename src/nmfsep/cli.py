@@ -17,7 +17,6 @@ import time
 import traceback
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from . import drums_command
@@ -25,7 +24,7 @@ from ._version import __version__
 from .argtypes import seed
 from .audio import audio_info, check_outputs, load, validate_signal
 from .batch import add_batch_arguments, is_batch, run_batch
-from .config import SeparationConfig, source_names
+from .config import DEFAULT_MAX_ITER, SeparationConfig, source_names
 from .dictionary import DEFAULT_PITCH_SHIFTS, check_name, learn_dictionary, load_dictionary
 from .errors import NmfsepError, ParameterError
 from .export import check_names, export_components, separate_track
@@ -42,7 +41,6 @@ from .studio import command as studio
 __all__ = ["main", "build_parser"]
 
 #: The factorization options' defaults (a --from run refuses any other value).
-DEFAULT_MAX_ITER = 200
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 #: The options that set each parameter, to name them in the library's messages.
@@ -336,10 +334,7 @@ def _separation_config(args) -> tuple[SeparationConfig, list[str]]:
             names=None if names is None else tuple(names), dictionaries=dictionaries,
             n_free_components=args.free, n_fft=args.n_fft, hop=args.hop,
             mask_power=args.mask_power, percussive_prior=args.percussive_prior,
-            n_runs=args.runs, max_iter=_max_iter(args), random_state=args.seed,
-            # --max-iter given bounds the dictionaries' fit too, not only the default's cap
-            policy=DEFAULT_POLICY if args.max_iter is None or dictionaries is None else
-            replace(DEFAULT_POLICY, dictionary_iterations=max(1, args.max_iter)),
+            n_runs=args.runs, max_iter=args.max_iter, random_state=args.seed,
             max_memory=None if args.max_memory is None else
             parse_bytes(args.max_memory, "--max-memory"))
     except ParameterError as exc:
@@ -410,7 +405,7 @@ def _check_analysis(args) -> None:
     """The factorization's options, before any file is read."""
     try:
         SeparationConfig(beta=args.beta, n_fft=args.n_fft, hop=args.hop,
-                         max_iter=_max_iter(args))
+                         max_iter=args.max_iter)
     except ParameterError as exc:
         raise _flagged(exc) from None
     if args.n_components is not None and args.n_components < 1:

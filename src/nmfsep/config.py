@@ -87,6 +87,10 @@ def _is_count(value: Any) -> bool:
 
 
 #: Fields that hold a number (checked before they are compared), and those that count.
+#: Iterations of a factorization at most when ``max_iter`` is not given
+#: (:meth:`SeparationConfig.iterations`).
+DEFAULT_MAX_ITER = 200
+
 _NUMBERS = ("beta", "spectrogram_power", "mask_power", "percussive_prior", "tol", "l1_H",
             "continuity")
 _COUNTS = {"n_sources": "a positive integer", "n_components": "a positive integer",
@@ -187,9 +191,9 @@ class SeparationConfig:
     init, max_iter, tol, l1_H, continuity
         Passed to :func:`nmfsep.nmf.factorize`.  The spectrogram is scaled to a
         mean of 1 first, so the penalties weigh the same for loud and quiet
-        recordings.  The activations of dictionaries alone under the policy's
-        ``dictionary_beta`` stop after at most its ``dictionary_iterations``
-        as well (:meth:`iterations`).
+        recordings.  ``max_iter`` is :data:`DEFAULT_MAX_ITER` by default, and
+        the policy's ``dictionary_iterations`` for the activations of
+        dictionaries alone under its ``dictionary_beta`` (:meth:`iterations`).
     random_state : int or None
         Seed for initialization and clustering; None draws fresh randomness.
     solver : {"mu", "amu", "hals"}
@@ -225,7 +229,7 @@ class SeparationConfig:
     percussive_prior: float | None = None
     n_runs: int | None = None
     init: str = "nndsvda"
-    max_iter: int = 200
+    max_iter: int | None = None
     tol: float = 1e-4
     l1_H: float = 0.0
     continuity: float = 0.0
@@ -267,8 +271,9 @@ class SeparationConfig:
                                      f"n_sources ({n_sources})")
             if self.groups is not None:
                 labels_from_groups(self.groups, n_components)
-        check_options(beta=self.divergence(), max_iter=self.max_iter, tol=self.tol, l1_H=self.l1_H,
-                      continuity=self.continuity, solver=self.solver, backend=self.backend)
+        check_options(beta=self.divergence(), max_iter=self.iterations(), tol=self.tol,
+                      l1_H=self.l1_H, continuity=self.continuity, solver=self.solver,
+                      backend=self.backend)
         if self.n_fft is not None:
             STFTConfig(n_fft=int(self.n_fft), hop=self._hop(int(self.n_fft)), window=self.window)
         elif self.hop is not None and self.hop < 1:
@@ -423,17 +428,19 @@ class SeparationConfig:
         return 1.0
 
     def iterations(self, *, streamed: bool = False) -> int:
-        """The factorization's iterations at most: ``max_iter``, or fewer.
+        """The factorization's iterations at most: ``max_iter``, or its default.
 
-        The activations of dictionaries alone, offline, under the policy's
-        ``dictionary_beta`` (the default, or that value given) stop after at
-        most its ``dictionary_iterations``: their masks settle long before the
-        objective does (docs/supervised.md).
+        :data:`DEFAULT_MAX_ITER`, but for the activations of dictionaries alone,
+        offline, under the policy's ``dictionary_beta`` (the default, or that
+        value given): the policy's ``dictionary_iterations``, since their masks
+        settle long before the objective does (docs/supervised.md).
         """
+        if self.max_iter is not None:
+            return int(self.max_iter)
         if (self.dictionaries is not None and not self.n_free_components and not streamed
                 and self.divergence() == self.policy.dictionary_beta):
-            return min(int(self.max_iter), self.policy.dictionary_iterations)
-        return int(self.max_iter)
+            return self.policy.dictionary_iterations
+        return DEFAULT_MAX_ITER
 
     def default_runs(self, n_samples: int, sr: int) -> int:
         """Runs when none are asked for: the policy's ``auto_runs`` up to its length, else 1.

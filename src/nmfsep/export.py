@@ -219,7 +219,8 @@ def _stream_track(path: Path, files: list[Path], config: SeparationConfig,
     started = time.perf_counter()
     info = stream_file(path, files[:-1], config=config, force=force, callback=progress)
     stft = info["stft"]
-    parameters = dict(beta=config.divergence(streamed=True), max_iter=config.max_iter,
+    parameters = dict(beta=config.divergence(streamed=True),
+                      max_iter=config.iterations(streamed=True),
                       mask_power=config.mask_power, n_fft=stft.n_fft, hop=stft.hop,
                       window=stft.window, tol=info["tol"],
                       relaxation=info["relaxation"], percussive_prior=info["percussive_prior"])

@@ -396,14 +396,14 @@ def grouped_model(W: np.ndarray, H: np.ndarray, runs: tuple[Run, ...],
     model = Model(W, H, labels, plan.stft, config.mask_power, runs, floor=decision.floor)
     templates = None
     if decision.drum_templates:
-        iterations = template_iterations(config.max_iter, policy)
+        iterations = template_iterations(plan.max_iter, policy)
         if log is not None:
             log(f"the drums are named and heard: one more factorization (at most {iterations} "
                 "iterations) models them with nmfsep's drum templates")
         templates = template_drums(
-            context, plan.stft, beta=plan.beta, init=config.init, max_iter=config.max_iter,
+            context, plan.stft, beta=plan.beta, init=config.init, max_iter=plan.max_iter,
             tol=config.tol, policy=policy,
-            callback=_rescaled(callback, iterations, config.max_iter * plan.n_runs))
+            callback=_rescaled(callback, iterations, plan.max_iter * plan.n_runs))
     prior = build_prior(decision, context, model, spectrogram_power=config.spectrogram_power,
                         policy=policy, templates=templates, **bounded)
     return replace(model, prior=prior), decision
@@ -493,11 +493,11 @@ def _extra_runs(recording: Recording, frames: Frames, V: np.ndarray, scale: floa
                 power=config.spectrogram_power,
                 # the pans compute this STFT again when asked rather than hold it
                 channels=stereo_channels(Frames(recording, frame_config)))
-        offset = index * config.max_iter
+        offset = index * plan.max_iter
         result = factorize(
             V_run, max(plan.n_sources, round(plan.n_components * run_plan.component_scale)),
             beta=plan.beta, init=config.init if run_plan.init == "first" else run_plan.init,
-            max_iter=config.max_iter, tol=config.tol, l1_H=config.l1_H,
+            max_iter=plan.max_iter, tol=config.tol, l1_H=config.l1_H,
             continuity=config.continuity, random_state=seed, solver=config.solver,
             backend=config.backend, device=config.device,
             callback=None if callback is None else
@@ -589,7 +589,7 @@ def separate_recording(recording: Recording, config: SeparationConfig, *,
     elif (kit := _kit_decision(context, config, plan)) is not None:
         fitted = fit_kit(recording, kit.kit, hold=memory.hold, block=block,
                          callback=_rescaled(callback, kit_iterations(kit.kit),
-                                            config.max_iter * plan.n_runs))
+                                            plan.max_iter * plan.n_runs))
         frames, model, result = fitted.frames, fitted.model, fitted.fit.result
         decision = replace(kit, kit=(fitted.pieces,), reasons=(*kit.reasons, fitted.reason()))
         plan = replace(plan, stft=model.stft, n_runs=1, n_components=model.n_components,
@@ -604,7 +604,7 @@ def separate_recording(recording: Recording, config: SeparationConfig, *,
                 f"{config.policy.auto_runs_seconds:.0f} s; --runs 1 is faster)")
         result = factorize(
             V, plan.n_components, beta=plan.beta, init=config.init,
-            max_iter=config.max_iter, tol=config.tol, l1_H=config.l1_H,
+            max_iter=plan.max_iter, tol=config.tol, l1_H=config.l1_H,
             continuity=config.continuity, random_state=config.random_state, callback=callback,
             solver=config.solver, backend=config.backend, device=config.device)
         W = result.W * np.float32(scale)

@@ -266,7 +266,7 @@ class Policy:
         docs/stream-relaxation.md), Kullback-Leibler stays.
     dictionary_iterations : int
         The most iterations of those activations under ``dictionary_beta``
-        offline (``max_iter`` bounds them too): their masks settle long before
+        offline, unless ``max_iter`` is given: their masks settle long before
         the objective does.  50, 100 and 200 were compared on the tuning half
         of the supervised benchmark, and 100 against 200 on its reporting half
         and the real recordings (docs/supervised.md).

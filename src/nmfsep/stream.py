@@ -170,7 +170,8 @@ class SourceStream:
         self._history = np.zeros((stft.n_bins, 0), dtype=np.float32)  # V before the frames
         self.latency = stft.n_fft + self._lookahead * stft.hop
         self._blocks = iter(blocks)
-        self._options = dict(beta=config.divergence(streamed=True), max_iter=config.max_iter,
+        self._options = dict(beta=config.divergence(streamed=True),
+                             max_iter=config.iterations(streamed=True),
                              tol=config.tol if tol is None else tol,
                              relaxation=relaxation)
         self._mask_power = config.mask_power
