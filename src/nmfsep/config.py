@@ -127,7 +127,7 @@ class Plan:
     n_runs: int
     percussive_prior: float
     beta: float
-    max_iter: int = 200
+    max_iter: int = DEFAULT_MAX_ITER
     names: list[str] | None = None
     dictionaries: list[Dictionary] | None = None
 
