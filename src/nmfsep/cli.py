@@ -40,7 +40,7 @@ from .studio import command as studio
 
 __all__ = ["main", "build_parser"]
 
-#: The factorization options' defaults (a --from run refuses any other value).
+#: Exit statuses of a run stopped by Ctrl-C and by SIGTERM.
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 #: The options that set each parameter, to name them in the library's messages.

@@ -86,11 +86,11 @@ def _is_count(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-#: Fields that hold a number (checked before they are compared), and those that count.
 #: Iterations of a factorization at most when ``max_iter`` is not given
 #: (:meth:`SeparationConfig.iterations`).
 DEFAULT_MAX_ITER = 200
 
+#: Fields that hold a number (checked before they are compared), and those that count.
 _NUMBERS = ("beta", "spectrogram_power", "mask_power", "percussive_prior", "tol", "l1_H",
             "continuity")
 _COUNTS = {"n_sources": "a positive integer", "n_components": "a positive integer",
