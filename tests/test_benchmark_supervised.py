@@ -126,3 +126,17 @@ def test_a_merge_of_other_length_items_is_refused_before_anything_is_measured(
         supervised.main(["--out", str(path), "--merge", "--duration", "15", "--no-docs"])
     assert "items of 10 s, this run 15 s; run with --duration 10" in capsys.readouterr().err
     assert json.loads(path.read_text()) == stored
+
+
+def test_any_rendered_category_may_be_measured_and_an_unknown_one_is_named(
+        monkeypatch, tmp_path, capsys):
+    asked = []
+    monkeypatch.setattr(supervised, "run", lambda items, *args, **kwargs: asked.extend(items)
+                        or [])
+    out = tmp_path / "r.json"
+    assert supervised.main(["--categories", "string-quartet", "--items", "2", "--out",
+                            str(out), "--no-docs"]) == 0
+    assert asked == [("string-quartet", 0), ("string-quartet", 1)]
+    with pytest.raises(SystemExit):
+        supervised.main(["--categories", "no-such-music", "--out", str(out), "--no-docs"])
+    assert "unknown categories no-such-music; choose among" in capsys.readouterr().err
