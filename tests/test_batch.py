@@ -287,6 +287,68 @@ def test_a_task_run_again_after_it_was_recorded_replays_its_result_and_writes_no
 
 
 
+class _CtrlCInAFinalizer:
+    """Runs the tracks here; after the first, Ctrl-C arrives while a finalizer runs, where
+    Python prints the KeyboardInterrupt and drops it (as in dask's ``Future.__del__``)."""
+
+    stops_running_tasks = True
+
+    def __init__(self):
+        from nmfsep.batch.cluster import InProcessExecutor
+
+        self.inner = InProcessExecutor()
+        self.sent = False
+
+    def capacity(self):
+        return 1
+
+    def memory_budget(self):
+        return None
+
+    def submit(self, job):
+        return self.inner.submit(job)
+
+    def wait(self, timeout):
+        done = self.inner.wait(timeout)
+        if done and not self.sent:
+            self.sent = True
+
+            class Finalized:
+                def __del__(self):
+                    os.kill(os.getpid(), signal.SIGINT)
+                    time.sleep(0.2)  # the handler runs here, inside the finalizer
+
+            Finalized()
+        return done
+
+    def abort(self):
+        self.inner.abort()
+
+    def close(self):
+        self.inner.close()
+
+
+def test_a_ctrl_c_dropped_by_a_finalizer_still_stops_the_batch(tmp_path, monkeypatch):
+    from nmfsep.batch.runner import execute, prepare
+    from nmfsep.progress import Reporter
+
+    dropped = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda raised: dropped.append(raised.exc_type))
+
+    write_mixtures(tmp_path / "in", ["a.wav", "b.wav", "c.wav"])
+    out = tmp_path / "out"
+    options = TrackOptions(config=SeparationConfig(n_components=4, max_iter=20, n_runs=1))
+    executor = _CtrlCInAFinalizer()
+    with pytest.raises(KeyboardInterrupt):
+        execute(prepare(discover([tmp_path / "in"]), options), out, options, executor,
+                Reporter())
+    assert executor.sent and dropped == [KeyboardInterrupt]  # Python dropped it
+    finished = {p.parent.name for p in out.glob("*/separation.json")}
+    assert finished == {"a"}
+    assert leftovers(out) == []
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # given back
+
+
 def test_the_results_a_killed_run_left_are_removed_by_the_next_run(tmp_path, capsys):
     from nmfsep.batch.worker import result_file
 

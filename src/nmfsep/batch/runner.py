@@ -15,6 +15,7 @@ import os
 import signal
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -217,8 +218,12 @@ class _Batch:
 
     # ------------------------------------------------------------ the loop
 
-    def loop(self) -> None:
+    def loop(self, interrupted: Callable[[], bool] = lambda: False) -> None:
+        """Run every track; ``interrupted`` is asked after each wait (a Ctrl-C whose
+        KeyboardInterrupt a library's finalizer swallowed still stops the run)."""
         while self.pending or self.in_flight or self.waiting:
+            if interrupted():
+                raise KeyboardInterrupt
             while self.pending and len(self.in_flight) < self.executor.capacity():
                 self.start(self.pending.popleft())
             if self.in_flight:
@@ -293,9 +298,17 @@ def execute(tracks: list[Track], out: str | os.PathLike, options, executor, repo
     batch = _Batch(tracks, out, options, executor, reporter, force, verbose)
     tally = batch.progress.tally
     interrupted = False
+    received: list[int] = []
+
+    def on_sigint(signum, frame) -> None:  # Python's own, remembered
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN  # stays ignored
     try:
         try:
-            batch.loop()
+            with _sigint_handler(signal.SIG_IGN if ignored else on_sigint):
+                batch.loop(interrupted=lambda: bool(received))
         except KeyboardInterrupt:
             interrupted = True
             batch.stop()
