@@ -226,19 +226,15 @@ def test_a_folder_the_batch_did_not_write_is_kept_without_force(tmp_path, capsys
 
 
 
-class _RerunsRecordedTasks:
-    """Runs each task here, then again once the driver has recorded it, as Dask does
-    when a worker dies holding a finished task's result that a client still wants."""
+class _InThisProcess:
+    """The in-process executor, for a test to change what one of its steps does."""
 
-    name = "in this process, twice"
     stops_running_tasks = True
 
-    def __init__(self, task):
+    def __init__(self, task=None):
         from nmfsep.batch.cluster import InProcessExecutor
 
         self.inner = InProcessExecutor(task)
-        self.recorded = []
-        self.reruns = []
 
     def capacity(self):
         return 1
@@ -250,14 +246,32 @@ class _RerunsRecordedTasks:
         return self.inner.submit(job)
 
     def wait(self, timeout):
+        return self.inner.wait(timeout)
+
+    def abort(self):
+        self.inner.abort()
+
+    def close(self):
+        self.inner.close()
+
+
+class _RerunsRecordedTasks(_InThisProcess):
+    """Runs each task here, then again once the driver has recorded it, as Dask does
+    when a worker dies holding a finished task's result that a client still wants."""
+
+    name = "in this process, twice"
+
+    def __init__(self, task):
+        super().__init__(task)
+        self.recorded = []
+        self.reruns = []
+
+    def wait(self, timeout):
         self.reruns += [run_track(job, self.inner.task) for job in self.recorded]
         self.recorded = []
         done = self.inner.wait(timeout)
         self.recorded = [job for job, _, _ in done]
         return done
-
-    def abort(self):
-        self.inner.abort()
 
     def close(self):  # the last one: as if its worker died before the client let it go
         self.reruns += [run_track(job, self.inner.task) for job in self.recorded]
@@ -287,26 +301,13 @@ def test_a_task_run_again_after_it_was_recorded_replays_its_result_and_writes_no
 
 
 
-class _CtrlCInAFinalizer:
+class _CtrlCInAFinalizer(_InThisProcess):
     """Runs the tracks here; after the first, Ctrl-C arrives while a finalizer runs, where
     Python prints the KeyboardInterrupt and drops it (as in dask's ``Future.__del__``)."""
 
-    stops_running_tasks = True
-
     def __init__(self):
-        from nmfsep.batch.cluster import InProcessExecutor
-
-        self.inner = InProcessExecutor()
+        super().__init__()
         self.sent = False
-
-    def capacity(self):
-        return 1
-
-    def memory_budget(self):
-        return None
-
-    def submit(self, job):
-        return self.inner.submit(job)
 
     def wait(self, timeout):
         done = self.inner.wait(timeout)
@@ -320,12 +321,6 @@ class _CtrlCInAFinalizer:
 
             Finalized()
         return done
-
-    def abort(self):
-        self.inner.abort()
-
-    def close(self):
-        self.inner.close()
 
 
 def test_a_ctrl_c_dropped_by_a_finalizer_still_stops_the_batch(tmp_path, monkeypatch):
