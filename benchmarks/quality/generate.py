@@ -26,7 +26,7 @@ Categories
 More categories register themselves (:func:`register`) from their own modules:
 :mod:`~benchmarks.quality.drumkit` (drum kits by piece), :mod:`~benchmarks.quality.electronic`
 (synth bass, drum machine, pad or lead, dry or with effects), :mod:`~benchmarks.quality.band`
-(a lead over a band), :mod:`~benchmarks.quality.chamber` (a string quartet) and
+(a lead over a band), :mod:`~benchmarks.quality.chamber` (a string quartet, a piano trio) and
 :mod:`~benchmarks.quality.stereo` (the four above in stereo, with panning and reverb, dry or
 mastered).  Each item's half (tuning or reporting) follows
 :mod:`benchmarks.quality.halves`.
